@@ -1,0 +1,176 @@
+"""Image input/output: read whatever a painter drops in, hand the engine clean uint8 RGB(A) arrays.
+
+Every file problem (missing, empty, damaged, not an image, too large) surfaces as one ``ImageError``
+sentence naming the file, and no Pillow warning escapes, so the UI and CLI only catch one thing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps
+from PIL.PngImagePlugin import PngInfo
+
+from studio.engine.atomic import PathLike, atomic_save
+
+# 100 megapixels: far beyond any StyleGAN resolution, yet small enough to decode without exhausting RAM.
+# Pillow's own bomb check (about 179 MP) still applies above this.
+DEFAULT_MAX_PIXELS = 100_000_000
+
+# iTXt values longer than this are zlib-compressed; short ones stay readable in any PNG inspector.
+_ZIP_TEXT_OVER = 1024
+
+
+class ImageError(ValueError):
+    """A file could not be read or written as an image; the message is one sentence naming the file."""
+
+
+@contextlib.contextmanager
+def _opened(path: PathLike) -> Iterator[Image.Image]:
+    """Open ``path`` with Pillow, turning every failure inside the block into an ``ImageError``."""
+    path = Path(path)
+    if path.is_dir():
+        raise ImageError(f"{path} is a folder, not an image file.")
+    if not path.exists():
+        raise ImageError(f"{path} does not exist.")
+    if path.stat().st_size == 0:
+        raise ImageError(f"{path} is empty (0 bytes).")
+    with warnings.catch_warnings():
+        # Pillow warns about odd-but-readable files (bomb-sized, palette transparency, bad EXIF);
+        # real problems raise, and the size limit is enforced by the caller.
+        warnings.simplefilter("ignore")
+        try:
+            with Image.open(path) as im:
+                yield im
+        except ImageError:  # raised by the caller's block: already says the right thing
+            raise
+        except PermissionError as exc:
+            raise ImageError(f"{path} cannot be read (permission denied).") from exc
+        except Image.DecompressionBombError as exc:
+            raise ImageError(f"{path} is too large to open safely ({exc}).") from exc
+        except Image.UnidentifiedImageError as exc:
+            raise ImageError(f"{path} is not an image file Pillow can read.") from exc
+        except MemoryError as exc:
+            raise ImageError(f"{path} is too large to fit in memory.") from exc
+        except Exception as exc:  # Pillow raises OSError, SyntaxError, ValueError, zlib.error... on bad data
+            raise ImageError(f"{path} is damaged or in an unsupported format ({exc}).") from exc
+
+
+def load_image(path: PathLike, mode: str = "RGB", max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """Read an image file as uint8 HxWx3 ("RGB", alpha composited over white) or HxWx4 ("RGBA").
+
+    Applies EXIF orientation and converts CMYK, palette, greyscale, 16-bit and float images, so callers
+    never see Pillow's many modes. Images over ``max_pixels`` are refused before decoding.
+    """
+    if mode not in ("RGB", "RGBA"):
+        raise ValueError(f"mode must be 'RGB' or 'RGBA', not {mode!r}")
+    with _opened(path) as im:
+        if im.width * im.height > max_pixels:
+            raise ImageError(
+                f"{path} is too large ({im.width}x{im.height} pixels; the limit is {max_pixels:,} pixels)."
+            )
+        im.load()
+        rgba = _to_rgba8(ImageOps.exif_transpose(im))
+    return rgba if mode == "RGBA" else _over_white(rgba)
+
+
+def _to_rgba8(im: Image.Image) -> np.ndarray:
+    """Any Pillow image as a uint8 HxWx4 array; high bit depths are scaled down, never clipped."""
+    if im.mode in ("I", "F") or im.mode.startswith("I;16"):
+        grey = _scale_to_uint8(np.asarray(im), im.mode)
+        return np.dstack([grey, grey, grey, np.full_like(grey, 255)])
+    # convert() honours palette / tRNS transparency and inverts Adobe CMYK as needed.
+    return np.asarray(im.convert("RGBA"))
+
+
+def _scale_to_uint8(a: np.ndarray, mode: str) -> np.ndarray:
+    """Map 16-bit, 32-bit int or float greyscale to 0..255 with rounding.
+
+    16-bit data (also 16-bit PNGs that Pillow opens as "I") spans 0..65535; floats in 0..1 are
+    taken as normalised; anything else is stretched from its own min..max.
+    """
+    a = np.nan_to_num(a.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    lo, hi = (float(a.min()), float(a.max())) if a.size else (0.0, 0.0)
+    if mode == "F" and lo >= 0.0 and hi <= 1.0:
+        lo, hi = 0.0, 1.0
+    elif mode != "F" and lo >= 0.0 and hi <= 65535.0:
+        lo, hi = 0.0, 65535.0
+    if hi <= lo:
+        return np.zeros(a.shape, np.uint8)
+    return np.rint((a - lo) * (255.0 / (hi - lo))).astype(np.uint8)
+
+
+def _over_white(rgba: np.ndarray) -> np.ndarray:
+    """Composite straight-alpha RGBA over a white background (how a painter expects transparency to look)."""
+    rgb = rgba[..., :3].astype(np.uint32)
+    alpha = rgba[..., 3:].astype(np.uint32)
+    return ((rgb * alpha + 255 * (255 - alpha) + 127) // 255).astype(np.uint8)
+
+
+def fit_image(img: np.ndarray, size: int) -> np.ndarray:
+    """Centre-crop to a square and resize to ``size`` x ``size`` with Lanczos (premultiplied for alpha)."""
+    if size < 1:
+        raise ValueError(f"size must be positive, not {size}")
+    if img.dtype != np.uint8 or img.ndim not in (2, 3) or min(img.shape[:2]) < 1:
+        raise ValueError(f"fit_image needs a non-empty uint8 HxW or HxWxC image, got {img.dtype} {img.shape}")
+    # Crop before resizing (rather than ImageOps.fit) so the cropped-off margins cannot bleed into the edges.
+    h, w = img.shape[:2]
+    side = min(h, w)
+    top, left = (h - side) // 2, (w - side) // 2
+    square = Image.fromarray(np.ascontiguousarray(img[top : top + side, left : left + side]))
+    return np.asarray(square.resize((size, size), Image.Resampling.LANCZOS))
+
+
+def image_to_tensor(img: np.ndarray) -> torch.Tensor:
+    """uint8 HxWx3 -> float32 (1, 3, H, W) in [-1, 1], the range StyleGAN's encoder and projector expect."""
+    if img.dtype != np.uint8 or img.ndim != 3 or img.shape[2] != 3:
+        raise ValueError(f"image_to_tensor needs a uint8 HxWx3 image, got {img.dtype} {img.shape}")
+    t = torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1)[None]
+    return t.to(torch.float32) / 127.5 - 1.0
+
+
+def tensor_to_images(t: torch.Tensor) -> np.ndarray:
+    """Generator output (N, C, H, W) in [-1, 1] -> uint8 (N, H, W, 3), rounded exactly as StyleGAN2 does.
+
+    Greyscale models (C == 1) are repeated to three channels.
+    """
+    if t.ndim == 3:
+        t = t[None]
+    if t.ndim != 4 or t.shape[1] not in (1, 3):
+        raise ValueError(f"tensor_to_images needs an (N, 3, H, W) or (N, 1, H, W) tensor, got {tuple(t.shape)}")
+    t = (t.detach().to("cpu", torch.float32) * 127.5 + 128).clamp(0, 255).to(torch.uint8)
+    return t.expand(-1, 3, -1, -1).permute(0, 2, 3, 1).contiguous().numpy()
+
+
+def save_png(path: PathLike, img: np.ndarray, text: dict[str, str] | None = None) -> None:
+    """Write ``img`` (uint8 HxW, HxWx3 or HxWx4) as a PNG atomically, with optional Unicode iTXt chunks."""
+    if img.dtype != np.uint8 or not (img.ndim == 2 or (img.ndim == 3 and img.shape[2] in (3, 4))):
+        raise ValueError(f"save_png needs a uint8 HxW, HxWx3 or HxWx4 image, got {img.dtype} {img.shape}")
+    info = PngInfo()
+    for key, value in (text or {}).items():
+        if not 1 <= len(key) <= 79 or not key.isascii() or not key.isprintable():
+            raise ValueError(f"PNG text keys must be 1-79 printable ASCII characters, not {key!r}")
+        info.add_itxt(key, value, zip=len(value) > _ZIP_TEXT_OVER)
+    pil = Image.fromarray(img)
+    try:
+        atomic_save(path, lambda tmp: pil.save(tmp, format="PNG", pnginfo=info))
+    except OSError as exc:
+        raise ImageError(f"{path} could not be written ({exc.strerror or exc}).") from exc
+
+
+def read_png_text(path: PathLike, header_only: bool = False) -> dict[str, str]:
+    """The text chunks (tEXt, zTXt, iTXt) of a PNG file.
+
+    ``header_only`` skips decoding the pixels: much faster for listing a folder, but it misses chunks
+    stored after the image data (``save_png`` always writes them before).
+    """
+    with _opened(path) as im:
+        if im.format != "PNG":
+            raise ImageError(f"{path} is a {im.format} file, not a PNG.")
+        chunks = im.info if header_only else im.text
+        return {str(k): str(v) for k, v in chunks.items() if isinstance(v, str)}

@@ -1,0 +1,110 @@
+"""Latent-space helpers: seeds, truncation, W <-> W+, style mixing and the StyleGAN layer groups.
+
+W+ holds one w per synthesis layer; entry ``i`` drives the layer at resolution 2**(i//2 + 2). The paper's
+groups follow from that: coarse = 4–8 px (pose, face shape, hair style), middle = 16–32 px (features,
+hair details), fine = 64 px and up (colours, micro-texture).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional, Sequence, Union
+
+import numpy as np
+import torch
+
+GROUPS = ("coarse", "middle", "fine")
+_GROUP_RANGES_PX = {"coarse": (4, 8), "middle": (16, 32), "fine": (64, 1 << 30)}
+
+
+def z_from_seed(seed: int, z_dim: int = 512) -> torch.Tensor:
+    """The latent of a seed, as NVIDIA's generate.py draws it (numpy RandomState), shape (1, z_dim)."""
+    return torch.from_numpy(np.random.RandomState(seed).randn(1, z_dim)).float()
+
+
+def z_from_seeds(seeds: Iterable[int], z_dim: int = 512) -> torch.Tensor:
+    return torch.cat([z_from_seed(s, z_dim) for s in seeds])
+
+
+def parse_seeds(text: str) -> list[int]:
+    """'0-3,7,10-11' -> [0, 1, 2, 3, 7, 10, 11]."""
+    seeds: list[int] = []
+    for part in text.replace(" ", "").split(","):
+        if not part:
+            continue
+        lo, sep, hi = part.partition("-")
+        if sep and lo:
+            a, b = int(lo), int(hi)
+            if b < a:
+                raise ValueError(f"seed range {part!r} runs backwards")
+            seeds.extend(range(a, b + 1))
+        else:
+            seeds.append(int(part))
+    if not seeds:
+        raise ValueError(f"no seeds in {text!r}")
+    return seeds
+
+
+def truncate(ws: torch.Tensor, w_avg: torch.Tensor, psi: float, cutoff: Optional[int] = None) -> torch.Tensor:
+    """Pull W or W+ latents towards ``w_avg``: w' = w_avg + psi (w - w_avg), on the first ``cutoff`` layers."""
+    if psi == 1:
+        return ws
+    if ws.ndim == 2:
+        return w_avg.lerp(ws, psi)
+    cut = ws.shape[1] if cutoff is None else cutoff
+    return torch.cat([w_avg.lerp(ws[:, :cut], psi), ws[:, cut:]], dim=1)
+
+
+def to_wplus(w: torch.Tensor, num_ws: int) -> torch.Tensor:
+    """(N, w_dim) -> (N, num_ws, w_dim); W+ input passes through unchanged."""
+    return w if w.ndim == 3 else w.unsqueeze(1).repeat(1, num_ws, 1)
+
+
+def layer_resolution(index: int) -> int:
+    """The resolution of the synthesis layer that W+ entry ``index`` drives."""
+    return 2 ** (index // 2 + 2)
+
+
+def layer_groups(num_ws: int) -> dict[str, list[int]]:
+    """W+ indices of the coarse, middle and fine groups (fine is empty below 64 px)."""
+    groups = {}
+    for name, (lo, hi) in _GROUP_RANGES_PX.items():
+        groups[name] = [i for i in range(num_ws) if lo <= layer_resolution(i) <= hi]
+    return groups
+
+
+LayerSpec = Union[str, Sequence[int], range]
+
+
+def layer_indices(spec: LayerSpec, num_ws: int) -> list[int]:
+    """'all', a group name, 'coarse+fine', 'a-b' or an index list -> sorted W+ indices."""
+    if not isinstance(spec, str):
+        idx = sorted(set(int(i) for i in spec))
+    elif spec == "all":
+        idx = list(range(num_ws))
+    elif "-" in spec and spec.replace("-", "").isdigit():
+        a, b = (int(p) for p in spec.split("-"))
+        idx = list(range(a, b + 1))
+    else:
+        groups = layer_groups(num_ws)
+        try:
+            idx = sorted(i for name in spec.split("+") for i in groups[name])
+        except KeyError:
+            raise ValueError(f"unknown layer range {spec!r}: use all, coarse, middle, fine, a-b or indices") from None
+    if any(i < 0 or i >= num_ws for i in idx):
+        raise ValueError(f"layer indices {idx} fall outside 0..{num_ws - 1}")
+    return idx
+
+
+def mix_styles(
+    ws_a: torch.Tensor, ws_b: torch.Tensor, layers: LayerSpec, strength: float = 1.0
+) -> torch.Tensor:
+    """Blend B's W+ entries into A's on ``layers``; strength 1 copies them, 0 keeps A."""
+    num_ws = ws_a.shape[1]
+    mask = torch.zeros(num_ws, 1, dtype=ws_a.dtype, device=ws_a.device)
+    mask[layer_indices(layers, num_ws)] = strength
+    return ws_a + mask * (ws_b - ws_a)
+
+
+def crossover(ws_a: torch.Tensor, ws_b: torch.Tensor, index: int) -> torch.Tensor:
+    """Style mixing as in training: A's w for layers < index, B's for the rest."""
+    return torch.cat([ws_a[:, :index], ws_b[:, index:]], dim=1)

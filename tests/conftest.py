@@ -1,0 +1,33 @@
+"""Shared fixtures: tiny models (32 px, few channels) built in-process so every test runs fast."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+import torch
+
+from studio.engine import Discriminator, Generator
+
+TINY_CHANNELS = {4: 32, 8: 32, 16: 16, 32: 16}
+
+
+def make_tiny_pair(seed: int = 0, resolution: int = 32, z_dim: int = 64) -> tuple[Generator, Discriminator]:
+    """A random tiny G/D with non-zero biases and noise strengths, so no tensor is trivially unused."""
+    torch.manual_seed(seed)
+    channels = {r: c for r, c in TINY_CHANNELS.items() if r <= resolution}
+    G = Generator(resolution, channels, z_dim=z_dim, w_dim=z_dim, mapping_layers=2)
+    D = Discriminator(resolution, channels)
+    with torch.no_grad():
+        for name, p in list(G.named_parameters()) + list(D.named_parameters()):
+            if name.endswith("bias") or name.endswith("noise_strength"):
+                p.add_(torch.randn_like(p) * 0.1)
+        G.mapping.w_avg.copy_(torch.randn(z_dim) * 0.1)
+    return G.eval(), D.eval()
+
+
+@pytest.fixture
+def tiny_pair() -> tuple[Generator, Discriminator]:
+    return make_tiny_pair()
