@@ -1,0 +1,173 @@
+"""The attribute record of one portrait: a discrete composition class first, then continuous jitter and
+the look (face, skin, hair, clothes, background, light, palette).
+
+Everything downstream (painting, masks, sketch, probes and benchmarks) reads only this record, so the
+record *is* the ground truth. It depends on the seed alone, never on the render size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+RGB = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class Composition:
+    """A prototype framing; samples jitter around it. Named by where the head sits and how it is turned."""
+
+    name: str
+    head_x: float  # head centre, fraction of width
+    head_y: float  # head centre, fraction of height
+    head_scale: float  # half the head height (crown to chin), fraction of height
+    turn: float  # -1 = turned fully to the viewer's left, +1 = to the right (three-quarter at ~0.6)
+
+
+COMPOSITIONS: tuple[Composition, ...] = (
+    Composition("center-frontal", 0.50, 0.41, 0.195, 0.0),
+    Composition("left-three-quarter", 0.37, 0.42, 0.185, 0.6),  # head left, looking into the picture
+    Composition("right-three-quarter", 0.63, 0.42, 0.185, -0.6),
+    Composition("close-up", 0.50, 0.48, 0.29, 0.0),
+    Composition("distant", 0.50, 0.34, 0.125, 0.0),
+)
+
+HAIR_COLORS: dict[str, RGB] = {
+    "black": (28, 24, 24),
+    "dark-brown": (62, 40, 28),
+    "brown": (110, 72, 44),
+    "auburn": (140, 58, 34),
+    "ginger": (196, 104, 48),
+    "blond": (214, 178, 112),
+    "platinum": (232, 222, 196),
+    "grey": (150, 148, 146),
+    "blue": (52, 96, 200),
+    "green": (60, 150, 90),
+    "pink": (232, 120, 170),
+    "purple": (120, 64, 168),
+}
+NATURAL_HAIR = ("black", "dark-brown", "brown", "auburn", "ginger", "blond", "platinum", "grey")
+HAIR_STYLES = ("short", "long", "bob", "bun", "curly", "bald")
+
+SKIN_TONES: dict[str, RGB] = {
+    "porcelain": (246, 218, 200),
+    "fair": (236, 196, 170),
+    "light": (224, 178, 142),
+    "medium": (198, 146, 108),
+    "olive": (184, 142, 100),
+    "tan": (164, 114, 78),
+    "brown": (124, 82, 56),
+    "dark": (88, 58, 42),
+}
+EYE_COLORS: dict[str, RGB] = {
+    "brown": (88, 52, 30),
+    "hazel": (126, 100, 52),
+    "green": (76, 118, 70),
+    "blue": (70, 110, 160),
+    "grey": (112, 122, 130),
+}
+CLOTHES_COLORS: dict[str, RGB] = {
+    "black": (34, 32, 36),
+    "white": (226, 222, 210),
+    "navy": (36, 48, 92),
+    "crimson": (150, 30, 42),
+    "ochre": (190, 140, 50),
+    "olive": (104, 110, 52),
+    "teal": (34, 110, 112),
+    "plum": (96, 44, 82),
+    "rust": (160, 76, 40),
+    "sky": (120, 164, 206),
+    "forest": (40, 84, 52),
+    "grey": (116, 116, 120),
+}
+FACE_SHAPES = ("oval", "round", "long", "heart", "square")
+NECKLINES = ("round", "v", "collar", "turtleneck", "boat")
+BACKGROUNDS = ("plain", "gradient", "landscape", "interior")
+PALETTE_MOODS = ("neutral", "warm", "cool", "muted", "vivid")
+
+# Background colour pools, by role, so every kind gets plausible painterly colours.
+_BACKDROPS: tuple[RGB, ...] = (
+    (62, 70, 64), (110, 94, 72), (44, 50, 66), (150, 130, 100), (92, 40, 36), (64, 82, 92),
+    (176, 168, 150), (30, 30, 34), (120, 132, 110), (84, 60, 80), (196, 176, 140), (58, 88, 78),
+)
+_SKIES: tuple[RGB, ...] = ((120, 160, 200), (170, 190, 210), (220, 180, 140), (90, 110, 150), (200, 200, 190))
+_LANDS: tuple[RGB, ...] = ((70, 100, 60), (120, 120, 70), (90, 80, 60), (60, 80, 90), (140, 110, 70))
+
+ATTRIBUTE_KEYS = (
+    "composition", "composition_index", "head", "face_shape", "skin", "hair", "eyes", "brows", "mouth",
+    "clothes", "background", "light", "palette",
+)
+
+
+def _pick(rng: np.random.Generator, options, p=None):
+    return options[int(rng.choice(len(options), p=p))]
+
+
+def _jitter(rng: np.random.Generator, rgb: RGB, amount: float) -> list[int]:
+    return [int(v) for v in np.clip(np.asarray(rgb) + rng.normal(0, amount, 3), 0, 255)]
+
+
+def _r(x: float) -> float:
+    return round(float(x), 4)
+
+
+def sample_attributes(seed: int) -> dict:
+    """Draw the JSON-serialisable record of one portrait from ``seed`` (composition class first)."""
+    rng = np.random.default_rng(seed)
+    ci = int(rng.integers(len(COMPOSITIONS)))
+    comp = COMPOSITIONS[ci]
+    head = {
+        "x": _r(comp.head_x + rng.normal(0, 0.02)),
+        "y": _r(comp.head_y + rng.normal(0, 0.015)),
+        "scale": _r(comp.head_scale * np.exp(rng.normal(0, 0.05))),
+        "tilt_deg": _r(np.clip(rng.normal(0, 5), -12, 12)),
+        "turn": _r(np.clip(comp.turn + rng.normal(0, 0.12), -0.85, 0.85)),
+    }
+    style = _pick(rng, HAIR_STYLES, p=[0.22, 0.24, 0.18, 0.12, 0.16, 0.08])
+    natural = rng.random() < 0.8
+    hair_name = _pick(rng, NATURAL_HAIR if natural else tuple(k for k in HAIR_COLORS if k not in NATURAL_HAIR))
+    skin_name = _pick(rng, tuple(SKIN_TONES))
+    skin_rgb = _jitter(rng, SKIN_TONES[skin_name], 6)
+    eye_name = _pick(rng, tuple(EYE_COLORS))
+    lip = np.asarray(skin_rgb) * 0.72 + np.asarray((170, 60, 70)) * 0.28 * rng.uniform(0.7, 1.1)
+    clothes_name = _pick(rng, tuple(CLOTHES_COLORS))
+    kind = _pick(rng, BACKGROUNDS)
+    if kind == "landscape":
+        bg = [_jitter(rng, _pick(rng, _SKIES), 12), _jitter(rng, _pick(rng, _LANDS), 12),
+              _jitter(rng, _pick(rng, _LANDS), 12)]
+    else:
+        idx = rng.choice(len(_BACKDROPS), 3, replace=False)
+        bg = [_jitter(rng, _BACKDROPS[i], 14) for i in idx]
+    azimuth = rng.uniform(-165, -15)  # light from above, left or right (screen y points down)
+    elevation = rng.uniform(25, 60)
+    az, el = np.radians(azimuth), np.radians(elevation)
+    return {
+        "composition": comp.name,
+        "composition_index": ci,
+        "head": head,
+        "face_shape": _pick(rng, FACE_SHAPES),
+        "skin": {"name": skin_name, "rgb": skin_rgb},
+        "hair": {
+            "style": style,
+            "color": hair_name,
+            "rgb": _jitter(rng, HAIR_COLORS[hair_name], 8),
+            "natural": bool(natural),
+            "volume": _r(rng.uniform(0.0, 0.18)),
+            "part": _r(rng.uniform(-0.35, 0.35)),
+        },
+        "eyes": {"color": eye_name, "rgb": _jitter(rng, EYE_COLORS[eye_name], 8),
+                 "size": _r(rng.uniform(0.85, 1.15)), "spacing": _r(rng.uniform(0.9, 1.1))},
+        "brows": {"thickness": _r(rng.uniform(0.6, 1.4)), "arch": _r(rng.uniform(0.0, 1.0))},
+        "mouth": {"width": _r(rng.uniform(0.85, 1.2)), "smile": _r(rng.uniform(-0.2, 1.0)),
+                  "lip_rgb": [int(v) for v in np.clip(lip, 0, 255)]},
+        "clothes": {"color": clothes_name, "rgb": _jitter(rng, CLOTHES_COLORS[clothes_name], 10),
+                    "neckline": _pick(rng, NECKLINES)},
+        "background": {"kind": kind, "colors": bg},
+        "light": {
+            "azimuth_deg": _r(azimuth),
+            "elevation_deg": _r(elevation),
+            "direction": [_r(np.cos(az) * np.cos(el)), _r(np.sin(az) * np.cos(el)), _r(np.sin(el))],
+        },
+        "palette": {"mood": _pick(rng, PALETTE_MOODS)},
+    }
