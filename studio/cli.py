@@ -7,13 +7,15 @@ a bad option) end in one line on stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Callable, Iterator, Optional, Sequence
 
 from tqdm import tqdm
 
-from .engine.jobs import Progress
+from .engine.jobs import Cancelled, CancelToken, Progress
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -30,8 +32,8 @@ class TqdmProgress:
         self.desc, self.unit = desc, unit
 
     def __call__(self, p: Progress) -> None:
-        if self.bar is None:
-            self.bar = tqdm(total=p.total, desc=self.desc, unit=self.unit, dynamic_ncols=True)
+        if self.bar is None:  # a resumed job starts part-way: count the rate from there
+            self.bar = tqdm(total=p.total, initial=p.done, desc=self.desc, unit=self.unit, dynamic_ncols=True)
         self.bar.update(p.done - self.bar.n)
         if p.metrics:
             self.bar.set_postfix({k: f"{v:.3g}" if isinstance(v, float) else v for k, v in p.metrics.items()})
@@ -45,6 +47,17 @@ class TqdmProgress:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@contextlib.contextmanager
+def cancel_on_interrupt() -> Iterator[CancelToken]:
+    """Ctrl-C cancels the job through its token, so it can save its state before it stops."""
+    token = CancelToken()
+    previous = signal.signal(signal.SIGINT, lambda *_: token.cancel())
+    try:
+        yield token
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _load(path: str, device: str = "cpu"):
@@ -116,6 +129,71 @@ def cmd_convert(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- export-onnx ------------------------------------------------------------------------------------------
+
+
+def cmd_export_onnx(args: argparse.Namespace) -> int:
+    from .engine.export_onnx import OPSET, ExportError, ExportInfo, cached_export, export_onnx
+
+    m = _load(args.model)
+    opset = args.opset or OPSET
+    try:
+        with TqdmProgress("export", "step") as bar:
+            if args.out:
+                info = export_onnx(m, args.out, opset=opset, progress=bar)
+            else:
+                info = ExportInfo.read(cached_export(m, opset=opset, progress=bar))
+    except ExportError as e:
+        raise UserError(str(e)) from None
+    levels = ", ".join(f"{name} {res} px" for name, res in info.levels.items())
+    print(f"wrote {info.path} ({levels}); worst relative error vs torch {max(info.parity.values()):.1e}")
+    return 0
+
+
+# --- world ------------------------------------------------------------------------------------------------
+
+
+def cmd_world(args: argparse.Namespace) -> int:
+    from .engine.world import write_dataset
+
+    with TqdmProgress("world", "img") as bar, cancel_on_interrupt() as token:
+        out = write_dataset(args.out, args.count, args.size, args.start_seed, progress=bar, token=token)
+    print(f"wrote {args.count} portraits with sketches, masks and attributes.jsonl to {out}")
+    return 0
+
+
+# --- train ------------------------------------------------------------------------------------------------
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    import os
+    from contextlib import nullcontext
+    from dataclasses import replace
+
+    from .engine.train import Trainer, preset
+
+    chosen = dict(
+        data=args.data, out_dir=args.out, batch=args.batch, lr=args.lr, r1_gamma=args.gamma,
+        pl_weight=args.pl_weight, mixing_prob=args.mixing, ema_kimg=args.ema_kimg, augment=args.augment,
+        xflip=args.xflip or None, seed=args.seed, checkpoint_every=args.checkpoint_every,
+        sample_every=args.sample_every, keep=args.keep, device=args.device, workers=args.workers,
+    )
+    config = preset(args.preset, **{k: v for k, v in chosen.items() if v is not None})
+    if args.kimg is not None:
+        config = config.with_kimg(args.kimg)
+    elif args.steps is not None:
+        config = replace(config, steps=args.steps)
+    trainer = Trainer(config, resume=args.resume)
+    main_rank = int(os.environ.get("RANK", "0")) == 0  # under torchrun only rank 0 talks
+    if main_rank:
+        print(trainer.summary)
+    with TqdmProgress("train", "step") if main_rank else nullcontext() as bar, cancel_on_interrupt() as token:
+        path = trainer.run(progress=bar, token=token)
+    if main_rank:
+        print(f"wrote {path} and {path.with_suffix('.json')}; checkpoints, samples and loss curves in {args.out}")
+    return 0
+
+
 # --- parser -----------------------------------------------------------------------------------------------
 
 
@@ -141,6 +219,43 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("src")
     s.add_argument("dst", help="OUT.safetensors")
     s.set_defaults(func=cmd_convert)
+
+    s = sub.add_parser("export-onnx", help="export the live-preview ONNX graphs, checked against torch")
+    s.add_argument("--model", default="default", help="checkpoint path or 'default'")
+    s.add_argument("--out", help="output folder (default: the preview cache the GUI reads)")
+    s.add_argument("--opset", type=int, default=None, help="ONNX opset, 17 or newer (default 18)")
+    s.set_defaults(func=cmd_export_onnx)
+
+    s = sub.add_parser("world", help="write a data set of procedural painted portraits (images, sketches, masks)")
+    s.add_argument("--count", type=int, required=True)
+    s.add_argument("--out", required=True)
+    s.add_argument("--size", type=int, default=128)
+    s.add_argument("--start-seed", type=int, default=0)
+    s.set_defaults(func=cmd_world)
+
+    s = sub.add_parser("train", help="train StyleGAN2 (several GPUs: torchrun --nproc_per_node K -m studio.cli train)")
+    s.add_argument("--preset", default="default128", help="default128 (the shipped model's architecture) or tiny32")
+    s.add_argument("--data", default="world", help="a folder of images (searched recursively) or 'world'")
+    s.add_argument("--out", required=True, help="run folder: checkpoints, samples, metrics, model.safetensors")
+    length = s.add_mutually_exclusive_group()
+    length.add_argument("--kimg", type=float, help="train until this many thousand images have been shown")
+    length.add_argument("--steps", type=int, help="train until this many steps")
+    s.add_argument("--resume", help="a training checkpoint, or 'auto' for the newest in --out (if any)")
+    s.add_argument("--batch", type=int, help="global batch, split over torchrun processes")
+    s.add_argument("--lr", type=float, help="Adam learning rate (default 0.002)")
+    s.add_argument("--gamma", type=float, help="R1 weight (default 0.0002 * resolution^2 / batch)")
+    s.add_argument("--pl-weight", type=float, help="path-length regularisation weight (0 turns it off)")
+    s.add_argument("--mixing", type=float, help="style-mixing probability (default 0.9)")
+    s.add_argument("--ema-kimg", type=float, help="G EMA half-life in thousands of images (default 10)")
+    s.add_argument("--augment", choices=["none", "diffaugment", "ada"], help="augmentation for small data sets")
+    s.add_argument("--xflip", action="store_true", help="also train on mirrored images (folders)")
+    s.add_argument("--seed", type=int)
+    s.add_argument("--checkpoint-every", type=int, help="steps between checkpoints (and model exports)")
+    s.add_argument("--sample-every", type=int, help="steps between sample grids")
+    s.add_argument("--keep", type=int, help="how many checkpoints to keep")
+    s.add_argument("--device", help="auto, cpu, cuda or cuda:N")
+    s.add_argument("--workers", type=int, help="data-loading processes per GPU")
+    s.set_defaults(func=cmd_train)
     return p
 
 
@@ -153,6 +268,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except (UserError, CheckpointError, ValueError, OSError) as e:
         print(f"studio {args.command}: {e}", file=sys.stderr)
         return 2
+    except Cancelled:
+        print(f"studio {args.command}: cancelled; its state was saved", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
         print(f"studio {args.command}: interrupted", file=sys.stderr)
         return 130

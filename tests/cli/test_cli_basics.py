@@ -57,3 +57,11 @@ def test_bad_seeds(tmp_path, tiny_pair, capsys):
     path = save_model(tmp_path / "m.safetensors", *tiny_pair)
     assert main(["generate", "--model", str(path), "--seeds", "9-2", "--out", str(tmp_path)]) == 2
     assert "backwards" in capsys.readouterr().err
+
+
+def test_world_writes_dataset(tmp_path):
+    out = tmp_path / "world"
+    assert main(["world", "--count", "3", "--size", "32", "--out", str(out)]) == 0
+    assert len(list((out / "images").glob("*.png"))) == 3
+    assert len(list((out / "sketches").glob("*.png"))) == 3
+    assert len((out / "attributes.jsonl").read_text().splitlines()) == 3

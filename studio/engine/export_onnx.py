@@ -1,0 +1,395 @@
+"""Export a generator to ONNX for the live preview: ``mapping.onnx``, ``synthesis*.onnx`` and ``model.json``.
+
+Why ONNX: onnxruntime renders the synthesis network with about 1.4-1.6x less CPU time than torch eager (see
+benchmarks/preview.py) and runs it on CUDA/TensorRT where there is a GPU, with no torch CUDA build needed. The
+graphs use the non-fused modulated convolution (no per-sample weights, so nothing in them depends on the batch
+size), bake the constant noise in, and have a dynamic batch dimension.
+
+What is written (one folder per model):
+
+- ``mapping.onnx``: ``z`` (N, z_dim) and ``psi`` (a scalar: truncation towards ``w_avg``, 1 = none) -> ``ws``
+  (N, num_ws, w_dim), the same as ``G.mapping(z, psi)``.
+- ``synthesis.onnx``: ``ws`` (N, num_ws, w_dim) -> ``img`` (N, C, H, W), float, roughly in [-1, 1].
+- ``synthesis_half.onnx`` / ``synthesis_quarter.onnx``: the same ``ws`` -> the RGB skip output at 1/2 and 1/4 of the
+  resolution (``G.synthesis(ws, max_resolution=...)``), which stops early and costs a fraction of a full frame:
+  what a preview shows while a slider is being dragged. Written for every level of at least
+  ``MIN_LEVEL_RESOLUTION`` px (8: a 4 px image is only the learned constant; 8 px already shows the layout).
+- ``model.json``: the source model's weights hash and architecture, shapes, names, opset, files and the parity
+  figures measured at export time.
+
+Every graph is checked against torch at export time (batch 1 and 4; relative error = max|ort - torch| /
+max|torch| must be at most ``PARITY_TOLERANCE``). The export is built in a temporary folder beside the target
+and renamed into place only once it has passed, so a folder that exists is complete and checked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import logging
+import os
+import shutil
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Optional, Union
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import torch
+from torch import nn
+
+from .checkpoints import LoadedModel
+from .jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
+from .stylegan2 import Generator
+
+PathLike = Union[str, os.PathLike]
+
+OPSET = 18
+PARITY_TOLERANCE = 1e-3
+PARITY_BATCHES = (1, 4)
+MIN_LEVEL_RESOLUTION = 8
+# Bump when the exported graphs change, so caches written by older versions are rebuilt.
+FORMAT = "gan-studio-onnx"
+FORMAT_VERSION = 1
+INFO_FILE = "model.json"
+MAPPING_FILE = "mapping.onnx"
+# Preview levels: name -> (divisor of the model's resolution, file).
+LEVELS = {
+    "full": (1, "synthesis.onnx"),
+    "half": (2, "synthesis_half.onnx"),
+    "quarter": (4, "synthesis_quarter.onnx"),
+}
+
+
+class ExportError(RuntimeError):
+    """The model could not be exported, or an exported graph does not match torch; one sentence naming it."""
+
+
+@dataclass(frozen=True)
+class ExportInfo:
+    """What ``model.json`` says about an export folder."""
+
+    path: Path
+    weights_hash: str
+    generator: dict
+    resolution: int
+    num_ws: int
+    w_dim: int
+    z_dim: int
+    opset: int
+    levels: dict[str, int]  # level name -> output resolution, for the levels that were exported
+    parity: dict[str, float]  # graph ("mapping" or a level) -> worst relative error measured at export
+
+    def graph_path(self, graph: str) -> Path:
+        """The file of ``"mapping"`` or a level name."""
+        return self.path / (MAPPING_FILE if graph == "mapping" else LEVELS[graph][1])
+
+    @classmethod
+    def read(cls, path: PathLike) -> "ExportInfo":
+        path = Path(path)
+        try:
+            d = json.loads((path / INFO_FILE).read_text(encoding="utf-8"))
+            if d.get("format") != FORMAT or d.get("format_version") != FORMAT_VERSION:
+                raise ExportError(f"{path / INFO_FILE}: written by another version of GAN Studio; export again.")
+            return cls(
+                path=path, weights_hash=d["source"]["weights_hash"], generator=d["source"]["generator"],
+                resolution=d["resolution"], num_ws=d["num_ws"], w_dim=d["w_dim"], z_dim=d["z_dim"], opset=d["opset"],
+                levels={k: v["resolution"] for k, v in d["graphs"].items() if k in LEVELS},
+                parity=d["parity"]["relative_error"],
+            )
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise ExportError(f"{path / INFO_FILE}: not a readable ONNX export description ({e}).") from None
+
+
+def level_resolutions(resolution: int) -> dict[str, int]:
+    """The preview levels a model of ``resolution`` px gets (name -> px); every backend offers the same ones."""
+    return {name: resolution // div for name, (div, _) in LEVELS.items() if resolution // div >= MIN_LEVEL_RESOLUTION}
+
+
+def relative_error(actual: np.ndarray, expected: np.ndarray) -> float:
+    """max|actual - expected| / max|expected|; infinite when either side is not finite (nothing to trust)."""
+    actual, expected = np.asarray(actual, np.float64), np.asarray(expected, np.float64)
+    if actual.shape != expected.shape or not (np.isfinite(actual).all() and np.isfinite(expected).all()):
+        return float("inf")
+    scale = np.abs(expected).max()
+    diff = np.abs(actual - expected).max()
+    return float(diff / scale) if scale > 0 else (0.0 if diff == 0 else float("inf"))
+
+
+# --- export -------------------------------------------------------------------------------------------------
+
+
+class _MappingGraph(nn.Module):
+    """z, psi -> ws: the mapping network with truncation as an input rather than a baked-in constant."""
+
+    def __init__(self, G: Generator) -> None:
+        super().__init__()
+        self.mapping = G.mapping
+
+    def forward(self, z: torch.Tensor, psi: torch.Tensor) -> torch.Tensor:
+        return self.mapping.w_avg.lerp(self.mapping(z), psi)
+
+
+class _SynthesisLevels(nn.Module):
+    """ws -> one image per preview level, traced together once; each level is cut out as its own graph."""
+
+    def __init__(self, G: Generator, resolutions: list[int]) -> None:
+        super().__init__()
+        self.synthesis, self.resolutions = G.synthesis, resolutions
+
+    def forward(self, ws: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        return tuple(
+            self.synthesis(ws, noise_mode="const", fused=False, max_resolution=r) for r in self.resolutions
+        )
+
+
+@contextlib.contextmanager
+def _quiet_exporter() -> Iterator[None]:
+    """The exporter warns and logs about things a user cannot act on (missing torchvision, each rewrite rule)."""
+    loggers = [logging.getLogger(name) for name in ("torch.onnx", "onnxscript", "onnx_ir")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
+
+
+def _to_onnx(module: nn.Module, args: tuple, input_names: list[str], output_names: list[str], dynamic: dict,
+             opset: int) -> onnx.ModelProto:
+    """torch.export (dynamo) -> optimised ONNX; the batch dimension stays symbolic ("batch")."""
+    batch = torch.export.Dim("batch")
+    shapes = {name: ({0: batch} if name in dynamic else None) for name in input_names}
+    with _quiet_exporter(), torch.no_grad():
+        program = torch.onnx.export(
+            module.eval(), args, None, input_names=input_names, output_names=output_names, opset_version=opset,
+            dynamo=True, dynamic_shapes=shapes, external_data=False, verbose=False,
+        )
+    return program.model_proto
+
+
+def _cut_level(model: onnx.ModelProto, output: str) -> onnx.ModelProto:
+    """The part of the multi-level synthesis graph that computes ``output``, with that output renamed ``img``."""
+    level = onnx.utils.Extractor(model).extract_model(["ws"], [output])
+    for node in level.graph.node:
+        node.output[:] = ["img" if o == output else o for o in node.output]
+    level.graph.output[0].name = "img"
+    return level
+
+
+def _cpu_float(G: Generator) -> Generator:
+    """The exporter and the parity check run on the CPU in float32; copy G only when it is elsewhere."""
+    if all(p.device.type == "cpu" and p.dtype == torch.float32 for p in G.parameters()):
+        return G
+    return copy.deepcopy(G).cpu().float()
+
+
+def export_onnx(
+    model: LoadedModel,
+    out_dir: PathLike,
+    opset: int = OPSET,
+    progress: Optional[ProgressFn] = None,
+    token: Optional[CancelToken] = None,
+) -> ExportInfo:
+    """Export ``model``'s generator to ``out_dir`` (replacing what is there), checked against torch.
+
+    Raises ``ExportError`` when torch cannot export the network or a graph misses the parity tolerance; then
+    nothing is left behind (the temporary folder is deleted) and an existing ``out_dir`` is untouched.
+    """
+    if opset < 17:
+        raise ValueError(f"opset must be 17 or newer, not {opset}")
+    progress, token = progress or no_progress, ensure_token(token)
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    G = _cpu_float(model.G)
+    levels = level_resolutions(G.resolution)
+    steps = ["mapping exported", "mapping checked", "synthesis exported", "synthesis checked", "written"]
+    done = iter(range(1, len(steps) + 1))
+
+    def step(message: str) -> None:
+        progress(Progress(next(done), len(steps), message))
+        token.check()
+
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+    try:
+        token.check()
+        z = torch.randn(2, G.z_dim)
+        try:
+            mapping = _to_onnx(_MappingGraph(G), (z, torch.tensor(0.7)), ["z", "psi"], ["ws"], {"z"}, opset)
+        except Exception as e:
+            raise ExportError(
+                f"{model.name}: torch could not export the mapping network to ONNX ({_short(e)})."
+            ) from e
+        onnx.save(mapping, str(tmp / MAPPING_FILE))
+        step(steps[0])
+        parity = {"mapping": _check_mapping(tmp / MAPPING_FILE, G)}
+        step(steps[1])
+
+        ws = G.mapping(z).detach()
+        outputs = [f"img_{name}" for name in levels]
+        try:
+            synthesis = _to_onnx(
+                _SynthesisLevels(G, list(levels.values())), (ws,), ["ws"], outputs, {"ws"}, opset
+            )
+        except Exception as e:
+            raise ExportError(
+                f"{model.name}: torch could not export the synthesis network to ONNX ({_short(e)})."
+            ) from e
+        for name, output in zip(levels, outputs):
+            onnx.save(_cut_level(synthesis, output), str(tmp / LEVELS[name][1]))
+        step(steps[2])
+        for name, res in levels.items():
+            parity[name] = _check_synthesis(tmp / LEVELS[name][1], G, res)
+        step(steps[3])
+
+        info = _describe(model, G, levels, opset, parity)
+        (tmp / INFO_FILE).write_text(json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        _fsync_files(tmp)
+        _move_into_place(tmp, out_dir)
+        step(steps[4])
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return ExportInfo.read(out_dir)
+
+
+def _short(e: BaseException) -> str:
+    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return text[:200]
+
+
+def _describe(model: LoadedModel, G: Generator, levels: dict[str, int], opset: int, parity: dict) -> dict:
+    graphs = {"mapping": {"file": MAPPING_FILE, "inputs": ["z", "psi"], "outputs": ["ws"]}}
+    for name, res in levels.items():
+        graphs[name] = {"file": LEVELS[name][1], "resolution": res, "inputs": ["ws"], "outputs": ["img"]}
+    return {
+        "format": FORMAT, "format_version": FORMAT_VERSION,
+        "source": {"name": model.name, "weights_hash": model.weights_hash, "generator": G.config},
+        "resolution": G.resolution, "num_ws": G.num_ws, "w_dim": G.w_dim, "z_dim": G.z_dim,
+        "img_channels": G.img_channels, "noise_mode": "const", "opset": opset, "graphs": graphs,
+        "files": [g["file"] for g in graphs.values()],
+        "parity": {
+            "metric": "max|onnxruntime - torch| / max|torch|", "tolerance": PARITY_TOLERANCE,
+            "batches": list(PARITY_BATCHES), "provider": "CPUExecutionProvider", "relative_error": parity,
+        },
+        "versions": {"torch": torch.__version__, "onnx": onnx.__version__, "onnxruntime": ort.__version__},
+    }
+
+
+def _fsync_files(folder: Path) -> None:
+    for f in folder.iterdir():
+        with open(f, "rb") as fh:
+            os.fsync(fh.fileno())
+
+
+def _move_into_place(tmp: Path, out_dir: Path) -> None:
+    """Rename the finished folder onto ``out_dir``; an old export there is moved aside first, then deleted."""
+    old = None
+    if out_dir.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".old", dir=out_dir.parent))
+        os.replace(out_dir, old / "export")
+    os.replace(tmp, out_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+# --- parity -------------------------------------------------------------------------------------------------
+
+
+def _cpu_session(path: Path) -> ort.InferenceSession:
+    so = ort.SessionOptions()
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    so.log_severity_level = 3
+    try:
+        return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+    except Exception as e:
+        raise ExportError(f"{path}: onnxruntime cannot load the graph ({_short(e)}).") from e
+
+
+def _require(path: Path, err: float) -> float:
+    if not err <= PARITY_TOLERANCE:
+        raise ExportError(
+            f"{path}: differs from torch by a relative error of {err:.3g}, over the {PARITY_TOLERANCE:g} tolerance."
+        )
+    return err
+
+
+def _parity_ws(G: Generator, n: int, seed: int) -> torch.Tensor:
+    """Realistic W+ inputs: mapped latents, a different one for every layer so every affine is exercised."""
+    z = torch.randn(n * G.num_ws, G.z_dim, generator=torch.Generator().manual_seed(seed))
+    return G.mapping(z)[:, 0].reshape(n, G.num_ws, G.w_dim)
+
+
+@torch.no_grad()
+def _check_mapping(path: Path, G: Generator) -> float:
+    session = _cpu_session(path)
+    worst = 0.0
+    for n in PARITY_BATCHES:
+        z = torch.randn(n, G.z_dim, generator=torch.Generator().manual_seed(n))
+        for psi in (1.0, 0.7):
+            got = session.run(None, {"z": z.numpy(), "psi": np.array(psi, np.float32)})[0]
+            worst = max(worst, relative_error(got, G.mapping(z, truncation_psi=psi).numpy()))
+    return _require(path, worst)
+
+
+@torch.no_grad()
+def _check_synthesis(path: Path, G: Generator, resolution: int) -> float:
+    session = _cpu_session(path)
+    worst = 0.0
+    for n in PARITY_BATCHES:
+        ws = _parity_ws(G, n, seed=n)
+        want = G.synthesis(ws, noise_mode="const", max_resolution=resolution).numpy()
+        worst = max(worst, relative_error(session.run(None, {"ws": ws.numpy()})[0], want))
+    return _require(path, worst)
+
+
+def verify_export(path: PathLike, G: Generator) -> dict[str, float]:
+    """Re-run the export-time parity check of every graph in ``path`` against ``G``; raises ``ExportError``."""
+    info = ExportInfo.read(path)
+    G = _cpu_float(G)
+    parity = {"mapping": _check_mapping(info.graph_path("mapping"), G)}
+    for name, res in info.levels.items():
+        parity[name] = _check_synthesis(info.graph_path(name), G, res)
+    return parity
+
+
+# --- cache --------------------------------------------------------------------------------------------------
+
+
+def default_cache_root() -> Path:
+    """``$GAN_STUDIO_CACHE/onnx``, else ``$XDG_CACHE_HOME/gan-studio/onnx``, else ``~/.cache/gan-studio/onnx``."""
+    if os.environ.get("GAN_STUDIO_CACHE"):
+        return Path(os.environ["GAN_STUDIO_CACHE"]) / "onnx"
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "gan-studio" / "onnx"
+
+
+def cached_export(
+    model: LoadedModel,
+    cache_root: Optional[PathLike] = None,
+    opset: int = OPSET,
+    progress: Optional[ProgressFn] = None,
+    token: Optional[CancelToken] = None,
+) -> Path:
+    """The export folder of ``model`` in the cache (keyed by its weights hash), exporting it the first time.
+
+    A folder written by another format version, another opset, or for a generator with the same weights but
+    another architecture (conv clamp, say) is exported again rather than trusted.
+    """
+    path = Path(cache_root or default_cache_root()) / model.weights_hash
+    try:
+        info = ExportInfo.read(path)
+        if info.opset == opset and info.generator == json.loads(json.dumps(model.G.config)):
+            return path
+    except ExportError:
+        pass
+    export_onnx(model, path, opset=opset, progress=progress, token=token)
+    return path

@@ -1,0 +1,262 @@
+"""The preview runtime: one interface, "ws in, image out", over onnxruntime (TensorRT, CUDA, CPU) and torch.
+
+``open_backend`` picks the fastest backend that actually starts on this machine and logs which and why.
+onnxruntime-gpu lists the CUDA and TensorRT providers even where there is no GPU, and a session asked for a
+provider that cannot start quietly runs on the CPU instead; so a GPU provider only counts once a session
+reports it active and has rendered a frame with it. Anything that fails moves on to the next candidate with
+the reason logged, and torch (the model as loaded) is the last resort, also for models that cannot export.
+
+fp16 (``open_backend(..., fp16=True)``) applies to the GPU providers only: CUDA runs graphs converted to
+float16 (inputs and outputs stay float32), TensorRT builds float16 engines. It roughly halves GPU frame
+time at a small cost in accuracy; it could not be measured on our GPU-less CI and is off by default.
+
+TensorRT is tried only when asked for (``prefer="tensorrt"``): it compiles an engine per graph on first use,
+which takes minutes for a 1024 px model (cached beside the export afterwards), too long to spring on a user
+opening a model.
+"""
+
+from __future__ import annotations
+
+import ctypes.util
+import logging
+import os
+import sys
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Optional, Union
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import torch
+
+from .checkpoints import LoadedModel
+from .export_onnx import ExportError, ExportInfo, cached_export, level_resolutions
+from .images import tensor_to_images
+from .jobs import CancelToken, ProgressFn
+from .stylegan2 import Generator
+
+ArrayLike = Union[np.ndarray, torch.Tensor]
+LOG = logging.getLogger(__name__)
+PREFERENCES = ("auto", "tensorrt", "cuda", "cpu", "torch")
+# onnxruntime providers "auto" tries, fastest first; torch comes after all of them.
+_ORT_ORDER = ("cuda", "cpu")
+
+
+class Backend(ABC):
+    """Renders W+ latents to uint8 images at a preview level; ``name`` says what runs it."""
+
+    name: str
+
+    def __init__(self, resolution: int, num_ws: int, w_dim: int, z_dim: int) -> None:
+        self.resolution, self.num_ws, self.w_dim, self.z_dim = resolution, num_ws, w_dim, z_dim
+        self.levels = level_resolutions(resolution)
+
+    def render(self, ws: ArrayLike, level: str = "full") -> np.ndarray:
+        """ws (N, num_ws, w_dim) -> uint8 (N, H, W, 3) at ``level`` ("full", "half" or "quarter").
+
+        A level too small for this model (below 8 px) renders at the smallest level there is.
+        """
+        ws = self.prepare_ws(ws)
+        return tensor_to_images(torch.from_numpy(self._synthesize(ws, self.resolve_level(level))))
+
+    def map(self, z: ArrayLike, psi: float = 1.0) -> np.ndarray:
+        """z (N, z_dim) -> ws (N, num_ws, w_dim) float32, truncated towards w_avg by ``psi`` (1 = none)."""
+        return self._map(_batch(z, (self.z_dim,), "z"), float(psi))
+
+    def prepare_ws(self, ws: ArrayLike) -> np.ndarray:
+        """``ws`` as a C-contiguous float32 numpy array, checked to be (N, num_ws, w_dim)."""
+        return _batch(ws, (self.num_ws, self.w_dim), "ws")
+
+    def resolve_level(self, level: str) -> str:
+        """``level`` if this model has it, else the smallest level it has (tiny models lack "quarter")."""
+        if level not in ("full", "half", "quarter"):
+            raise ValueError(f"level must be 'full', 'half' or 'quarter', not {level!r}")
+        return level if level in self.levels else min(self.levels, key=self.levels.get)
+
+    @abstractmethod
+    def _synthesize(self, ws: np.ndarray, level: str) -> np.ndarray:
+        """float32 (N, num_ws, w_dim) -> float32 (N, C, H, W) in about [-1, 1]."""
+
+    @abstractmethod
+    def _map(self, z: np.ndarray, psi: float) -> np.ndarray:
+        """float32 (N, z_dim) -> float32 (N, num_ws, w_dim)."""
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r} {self.resolution} px>"
+
+
+def _batch(x: ArrayLike, tail: tuple[int, ...], what: str) -> np.ndarray:
+    if isinstance(x, torch.Tensor):
+        x = x.detach().cpu().numpy()
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    if x.ndim != len(tail) + 1 or x.shape[1:] != tail or x.shape[0] < 1:
+        raise ValueError(f"{what} must have shape (N, {', '.join(map(str, tail))}), not {x.shape}")
+    return x
+
+
+class TorchBackend(Backend):
+    """The generator as loaded, on its own device: always works, and the only choice if export fails."""
+
+    def __init__(self, G: Generator) -> None:
+        super().__init__(G.resolution, G.num_ws, G.w_dim, G.z_dim)
+        self.G = G
+        self.device = next(G.parameters()).device
+        self.name = f"torch {self.device.type}"
+
+    @torch.inference_mode()
+    def _synthesize(self, ws: np.ndarray, level: str) -> np.ndarray:
+        ws_t = torch.from_numpy(ws).to(self.device)
+        img = self.G.synthesis(ws_t, noise_mode="const", max_resolution=self.levels[level])
+        return img.float().cpu().numpy()
+
+    @torch.inference_mode()
+    def _map(self, z: np.ndarray, psi: float) -> np.ndarray:
+        return self.G.mapping(torch.from_numpy(z).to(self.device), truncation_psi=psi).float().cpu().numpy()
+
+
+class OrtBackend(Backend):
+    """onnxruntime sessions over an export folder: one per preview level, plus the mapping network."""
+
+    def __init__(
+        self, export_dir: Union[str, os.PathLike], provider: str = "cpu", fp16: bool = False,
+        threads: Optional[int] = None,
+    ) -> None:
+        info = ExportInfo.read(export_dir)
+        super().__init__(info.resolution, info.num_ws, info.w_dim, info.z_dim)
+        self.info, self.provider, self.fp16 = info, provider, fp16 and provider != "cpu"
+        self.threads = threads
+        self.name = f"onnxruntime {_PROVIDER_LABEL[provider]}" + (" fp16" if self.fp16 else "")
+        self._mapping = self._session("mapping")
+        self._levels = {name: self._session(name) for name in info.levels}
+        # A provider can load and still fail on the first run (TensorRT builds its engine there): render now.
+        self._synthesize(np.zeros((1, self.num_ws, self.w_dim), np.float32), "full")
+
+    def _session(self, graph: str) -> ort.InferenceSession:
+        path = self.info.graph_path(graph)
+        model: Union[str, bytes] = str(path)
+        if self.fp16 and self.provider == "cuda" and graph != "mapping":
+            from onnxruntime.transformers.float16 import convert_float_to_float16
+
+            model = convert_float_to_float16(onnx.load(str(path)), keep_io_types=True).SerializeToString()
+        session = ort.InferenceSession(
+            model, session_options(self.threads), providers=self._providers(path), enable_fallback=0
+        )
+        wanted = _PROVIDER_NAME[self.provider]
+        if wanted not in session.get_providers():
+            raise RuntimeError(f"{wanted} did not start (onnxruntime fell back to {session.get_providers()})")
+        return session
+
+    def _providers(self, path: Path) -> list:
+        if self.provider == "tensorrt":
+            cache = path.parent / "tensorrt"
+            trt = {"trt_engine_cache_enable": True, "trt_engine_cache_path": str(cache), "trt_fp16_enable": self.fp16}
+            return [("TensorrtExecutionProvider", trt), "CUDAExecutionProvider", "CPUExecutionProvider"]
+        if self.provider == "cuda":
+            return ["CUDAExecutionProvider", "CPUExecutionProvider"]
+        return ["CPUExecutionProvider"]
+
+    def _synthesize(self, ws: np.ndarray, level: str) -> np.ndarray:
+        return self._levels[level].run(None, {"ws": ws})[0].astype(np.float32, copy=False)
+
+    def _map(self, z: np.ndarray, psi: float) -> np.ndarray:
+        return self._mapping.run(None, {"z": z, "psi": np.array(psi, np.float32)})[0]
+
+
+_PROVIDER_NAME = {
+    "tensorrt": "TensorrtExecutionProvider", "cuda": "CUDAExecutionProvider", "cpu": "CPUExecutionProvider"
+}
+_PROVIDER_LABEL = {"tensorrt": "TensorRT", "cuda": "CUDA", "cpu": "CPU"}
+
+
+def session_options(threads: Optional[int] = None) -> ort.SessionOptions:
+    """Tuned for the latency of one frame at a time (see benchmarks/preview.py for the measurements).
+
+    One thread per physical core (hyper-threads share the FMA units a convolution saturates), every graph
+    optimisation (constant folding of the weight scaling and demodulation norms, NCHWc convolutions, fused
+    bias + activation), sequential execution (the graph is a chain; parallel execution only adds overhead), and
+    no spinning between frames, so an idle preview does not hold cores the UI and other jobs need.
+    ``threads`` overrides the thread count (a UI may keep a core for itself).
+    """
+    so = ort.SessionOptions()
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    so.intra_op_num_threads = threads or physical_cores()
+    so.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    so.log_severity_level = 3
+    return so
+
+
+def physical_cores() -> int:
+    """Physical cores this process may run on (Linux reads the topology; elsewhere all logical CPUs)."""
+    try:
+        cpus = os.sched_getaffinity(0)
+        cores = {
+            Path(f"/sys/devices/system/cpu/cpu{c}/topology/core_cpus_list").read_text().strip() for c in cpus
+        }
+        return max(1, len(cores))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def nvidia_driver_present() -> bool:
+    """Whether the NVIDIA driver library is installed: without it the GPU providers cannot start, so
+    "auto" does not try them (trying costs time and fills the terminal with onnxruntime's load errors)."""
+    library = "nvcuda" if sys.platform == "win32" else "cuda"
+    return sys.platform != "darwin" and ctypes.util.find_library(library) is not None
+
+
+def open_backend(
+    model: LoadedModel,
+    prefer: str = "auto",
+    fp16: bool = False,
+    cache_root: Optional[Union[str, os.PathLike]] = None,
+    log: logging.Logger = LOG,
+    progress: Optional[ProgressFn] = None,
+    token: Optional[CancelToken] = None,
+) -> Backend:
+    """The fastest backend that starts for ``model``: ``prefer`` is tried first, then the rest in speed order.
+
+    ``prefer``: "auto" (onnxruntime CUDA, then onnxruntime CPU, then torch), "tensorrt", "cuda", "cpu"
+    (onnxruntime) or "torch"; a preferred provider that fails falls back along the same order. The first use
+    of a model exports it to ONNX (a long job: ``progress`` and ``token`` follow it);
+    the export is cached by weights hash, so later opens are quick.
+    """
+    if prefer not in PREFERENCES:
+        raise ValueError(f"prefer must be one of {PREFERENCES}, not {prefer!r}")
+    if fp16 and prefer == "cpu":
+        log.info("preview: fp16 applies to the GPU providers only; onnxruntime CPU runs float32")
+    if prefer in ("auto", "torch"):
+        candidates = list(_ORT_ORDER) if prefer == "auto" else []
+    else:
+        candidates = [prefer] + [c for c in _ORT_ORDER if c != prefer]
+    export_dir: Optional[Path] = None
+    for candidate in candidates:
+        label = _PROVIDER_LABEL[candidate]
+        if _PROVIDER_NAME[candidate] not in ort.get_available_providers():
+            log.info("preview: skipping onnxruntime %s: this onnxruntime build does not have it", label)
+            continue
+        if candidate != "cpu" and prefer == "auto" and not nvidia_driver_present():
+            log.info("preview: skipping onnxruntime %s: no NVIDIA driver found", label)
+            continue
+        if export_dir is None:
+            try:
+                export_dir = cached_export(model, cache_root=cache_root, progress=progress, token=token)
+            except ExportError as e:
+                log.warning("preview: cannot use onnxruntime, falling back to torch: %s", e)
+                break
+        try:
+            backend: Backend = OrtBackend(export_dir, candidate, fp16=fp16)
+        except Exception as e:  # onnxruntime raises plain RuntimeErrors (Fail, EPFail...) for providers
+            log.warning("preview: onnxruntime %s failed to start, falling back: %s", label, _first_line(e))
+            continue
+        why = "as asked" if candidate == prefer else "fastest that started"
+        log.info("preview backend: %s (%s)", backend.name, why)
+        return backend
+    backend = TorchBackend(model.G)
+    log.info("preview backend: %s (%s)", backend.name, "as asked" if prefer == "torch" else "last resort")
+    return backend
+
+
+def _first_line(e: BaseException) -> str:
+    return (str(e).strip().splitlines() or [type(e).__name__])[0][:300]

@@ -1,0 +1,103 @@
+"""Training checkpoints: one ``torch.save`` file of tensors and plain Python values, so it loads with
+``weights_only=True`` (nothing in it can run code), written atomically; only the newest ``keep`` survive.
+
+Files are ``<out>/checkpoints/ckpt-<step>.pt``; ``resume="auto"`` picks the newest.
+"""
+
+from __future__ import annotations
+
+import pickle
+import random
+import re
+import zipfile
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+import torch
+
+from ..atomic import atomic_save
+
+FORMAT = "gan-studio-train"
+VERSION = 1
+_NAME = re.compile(r"ckpt-(\d+)\.pt")
+
+
+def checkpoint_dir(out_dir: str | Path) -> Path:
+    return Path(out_dir) / "checkpoints"
+
+
+def checkpoint_path(out_dir: str | Path, step: int) -> Path:
+    return checkpoint_dir(out_dir) / f"ckpt-{step:08d}.pt"
+
+
+def list_checkpoints(out_dir: str | Path) -> list[Path]:
+    """The run's checkpoints, oldest first."""
+    folder = checkpoint_dir(out_dir)
+    found = [(int(m.group(1)), p) for p in folder.glob("ckpt-*.pt") if (m := _NAME.fullmatch(p.name))]
+    return [p for _, p in sorted(found)]
+
+
+def resolve_resume(resume: Optional[str | Path], out_dir: str | Path) -> Optional[Path]:
+    """``None`` -> start fresh; ``"auto"`` -> the newest checkpoint in ``out_dir`` if any; else that file."""
+    if resume is None:
+        return None
+    if str(resume) == "auto":
+        found = list_checkpoints(out_dir)
+        return found[-1] if found else None
+    path = Path(resume)
+    if not path.is_file():
+        raise ValueError(f"{path}: no such training checkpoint.")
+    return path
+
+
+def save_checkpoint(out_dir: str | Path, step: int, state: dict, keep: int) -> Path:
+    """Write ``state`` atomically as the checkpoint of ``step``, then delete all but the newest ``keep``."""
+    path = checkpoint_path(out_dir, step)
+    atomic_save(path, lambda tmp: torch.save({"format": FORMAT, "version": VERSION, **state}, tmp))
+    for old in list_checkpoints(out_dir)[:-keep]:
+        old.unlink(missing_ok=True)
+    return path
+
+
+def load_checkpoint(path: Path) -> dict:
+    """Read a training checkpoint (weights only, on the CPU); any problem is one ValueError sentence."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, EOFError, zipfile.BadZipFile, RuntimeError, OSError) as e:
+        raise ValueError(f"{path}: not a readable training checkpoint ({str(e).splitlines()[0][:160]}).") from None
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        raise ValueError(f"{path}: not a GAN Studio training checkpoint (export files cannot be resumed).")
+    if state.get("version") != VERSION:
+        raise ValueError(f"{path}: training checkpoint version {state.get('version')} is not supported.")
+    return state
+
+
+def rng_state(device: torch.device) -> dict[str, Any]:
+    """This process's torch (CPU and CUDA), numpy and Python RNG states as checkpoint-safe values."""
+    kind, keys, pos, has_gauss, gauss = np.random.get_state()
+    version, py_state, py_gauss = random.getstate()
+    return {
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
+        "numpy": [kind, torch.from_numpy(keys.astype(np.int64)), int(pos), int(has_gauss), float(gauss)],
+        "python": [version, list(py_state), py_gauss],
+    }
+
+
+def set_rng_state(state: dict[str, Any], device: torch.device) -> None:
+    torch.set_rng_state(state["torch"])
+    if device.type == "cuda" and state["cuda"] is not None:
+        torch.cuda.set_rng_state(state["cuda"], device)
+    kind, keys, pos, has_gauss, gauss = state["numpy"]
+    np.random.set_state((kind, keys.numpy().astype(np.uint32), pos, has_gauss, gauss))
+    version, py_state, py_gauss = state["python"]
+    random.setstate((version, tuple(py_state), py_gauss))
+
+
+def seed_everything(seed: int, rank: int) -> None:
+    """Seed every RNG of this process from ``(seed, rank)``: ranks draw different noise, runs repeat exactly."""
+    s = int(np.random.SeedSequence([seed, rank]).generate_state(1)[0])
+    torch.manual_seed(s)
+    np.random.seed(s)
+    random.seed(s)

@@ -1,0 +1,112 @@
+"""What a training run is: one ``TrainConfig`` (architecture, data, hyper-parameters, bookkeeping) and presets.
+
+Defaults follow StyleGAN2 (Karras et al. 2020) and the stylegan2-ada-pytorch code: Adam lr 0.002 with
+betas (0, 0.99), R1 every 16 D steps, path-length regularisation every 4 G steps, style mixing 0.9,
+G EMA with a half-life of 10 kimg. Fields that only steer bookkeeping (``RUN_FIELDS``) may change when a
+run is resumed; every other field is taken from the checkpoint so the resumed run computes the same numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Optional
+
+from ..stylegan2 import resolutions_up_to
+
+AUGMENTS = ("none", "diffaugment", "ada")
+
+# Bookkeeping fields: changing them on resume does not change the trained weights.
+RUN_FIELDS = frozenset({"steps", "out_dir", "checkpoint_every", "sample_every", "keep", "device", "workers"})
+
+
+@dataclass
+class TrainConfig:
+    """Everything a run needs; ``data`` is a folder of images or ``"world"`` (the procedural portraits)."""
+
+    data: str = "world"
+    out_dir: str = "runs/train"
+    resolution: int = 128
+    channels: dict[int, int] = field(default_factory=lambda: {4: 256, 8: 256, 16: 256, 32: 256, 64: 128, 128: 64})
+    z_dim: int = 512
+    w_dim: int = 512
+    mapping_layers: int = 8
+    batch: int = 32  # global batch: split evenly over the ranks of a torchrun job
+    steps: int = 10_000
+    lr: float = 0.002
+    r1_gamma: Optional[float] = None  # None: 0.0002 * resolution² / batch, stylegan2-ada's heuristic
+    r1_interval: int = 16
+    pl_weight: float = 2.0  # 0 turns path-length regularisation off
+    pl_interval: int = 4
+    pl_batch_shrink: int = 2
+    pl_decay: float = 0.01
+    mixing_prob: float = 0.9
+    ema_kimg: float = 10.0
+    ema_rampup: Optional[float] = 0.05  # EMA half-life ≤ this fraction of images seen; None turns it off
+    augment: str = "none"  # "none" | "diffaugment" (always on) | "ada" (DiffAugment ops at an adaptive p)
+    ada_target: float = 0.6
+    ada_kimg: float = 100.0  # images it takes p to move by 1
+    xflip: bool = False  # folder data only: also train on mirror images
+    seed: int = 0
+    checkpoint_every: int = 1000
+    sample_every: int = 500
+    keep: int = 3  # how many training checkpoints to keep
+    device: str = "auto"  # "auto" = cuda when available; under torchrun each rank takes cuda:LOCAL_RANK
+    workers: Optional[int] = None  # data-loading processes per rank; None picks by device
+
+    def __post_init__(self) -> None:
+        self.channels = {int(k): int(v) for k, v in self.channels.items()}
+
+    @property
+    def gamma(self) -> float:
+        """The R1 weight actually used."""
+        return self.r1_gamma if self.r1_gamma is not None else 0.0002 * self.resolution**2 / self.batch
+
+    def validate(self, world_size: int = 1) -> None:
+        """Raise ValueError with one sentence for a setting that cannot train."""
+        resolutions_up_to(self.resolution)  # raises for non powers of two
+        missing = [r for r in resolutions_up_to(self.resolution) if r not in self.channels]
+        if missing:
+            raise ValueError(f"channels has no entry for resolution {missing[0]}.")
+        if self.augment not in AUGMENTS:
+            raise ValueError(f"augment must be one of {', '.join(AUGMENTS)}, not {self.augment!r}.")
+        if self.batch % world_size:
+            raise ValueError(f"batch {self.batch} does not split evenly over {world_size} processes.")
+        per_rank = self.batch // world_size
+        if per_rank % min(4, per_rank):
+            raise ValueError(f"the per-process batch ({per_rank}) must be a multiple of 4 (minibatch-stddev groups).")
+        for name in ("steps", "checkpoint_every", "sample_every", "keep", "r1_interval", "pl_interval"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}.")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+    def with_kimg(self, kimg: float) -> "TrainConfig":
+        """The same config trained for ``kimg`` thousand images (rounded up to whole steps)."""
+        return replace(self, steps=max(1, math.ceil(kimg * 1000 / self.batch)))
+
+
+# The shipped model is small on purpose: 128 px with at most 256 channels (about 6 M weights in G) renders
+# in tens of milliseconds on a laptop CPU, which is what live preview while dragging a slider needs; a
+# full-width 512-channel StyleGAN2 would be ~10x slower to infer. 8 mapping layers as in the paper keep W
+# well disentangled for the editing tools; batch 32 fills one GPU and matches the R1 heuristic above.
+PRESETS: dict[str, TrainConfig] = {
+    "default128": TrainConfig(),
+    "tiny32": TrainConfig(
+        resolution=32, channels={4: 32, 8: 32, 16: 16, 32: 16}, z_dim=64, w_dim=64, mapping_layers=2, batch=8,
+        pl_weight=0.0, checkpoint_every=200, sample_every=100,
+    ),
+}
+
+
+def preset(name: str, **overrides) -> TrainConfig:
+    """A copy of preset ``name`` with ``overrides`` applied."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}.")
+    return replace(PRESETS[name], **overrides)

@@ -1,0 +1,366 @@
+"""The StyleGAN2 training loop, as in the paper and stylegan2-ada-pytorch.
+
+Per step: G main (non-saturating loss, style mixing, w_avg tracking), G path-length regularisation every
+``pl_interval`` steps, D main (logistic loss on fakes, then on reals), lazy R1 every ``r1_interval`` steps,
+then the G EMA. Every phase steps its optimizer, so Adam's lr and betas carry the lazy-regularisation
+correction c = interval / (interval + 1). Under torchrun each rank trains on its share of the batch inside
+DistributedDataParallel; the few statistics that are not gradients (w_avg, the path-length mean, augment
+statistics, reported losses) are averaged over ranks too, so every rank holds the same state and rank 0's
+checkpoint (with every rank's RNG state) resumes all of them exactly.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections import deque
+from dataclasses import fields, replace
+from pathlib import Path
+from time import perf_counter
+from typing import Optional
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..checkpoints import save_model
+from ..images import save_png
+from ..jobs import CancelToken, Cancelled, Progress, ProgressFn, ensure_token, no_progress
+from ..latents import crossover
+from ..stylegan2 import Discriminator, Generator
+from . import distributed
+from .augment import Augment
+from .checkpoint import (
+    list_checkpoints, load_checkpoint, resolve_resume, rng_state, save_checkpoint, seed_everything, set_rng_state,
+)
+from .config import RUN_FIELDS, TrainConfig
+from .data import FolderScan, StepBatches, batch_loader, describe, scan_folder
+from .losses import d_loss_fake, d_loss_real, g_nonsaturating, path_lengths, r1_penalty
+from .report import MetricsLog, plot_curves, sample_grid
+
+SAMPLE_COUNT = 16  # fixed latents in the sample grid, shown at each truncation
+
+
+class MixingGenerator(nn.Module):
+    """G as trained: mapping with style mixing, then synthesis with random noise on the fused modconv path.
+
+    One module for the whole G computation, so DistributedDataParallel sees every G weight in one forward.
+    """
+
+    def __init__(self, G: Generator, mixing_prob: float) -> None:
+        super().__init__()
+        self.G, self.mixing_prob = G, mixing_prob
+
+    def forward(self, z: torch.Tensor, update_w_avg: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+        G = self.G
+        ws = G.mapping(z, update_w_avg=update_w_avg)
+        if self.mixing_prob > 0 and float(torch.rand(())) < self.mixing_prob:
+            cutoff = int(torch.randint(1, G.num_ws, ()))
+            ws = crossover(ws, G.mapping(torch.randn_like(z)), cutoff)
+        return G.synthesis(ws, noise_mode="random", fused=True), ws
+
+
+def _adam(params, lr: float, interval: Optional[int]) -> torch.optim.Adam:
+    """Adam(lr, betas (0, 0.99)), corrected for a lazy regulariser that also steps it every ``interval`` steps."""
+    c = interval / (interval + 1) if interval else 1.0
+    return torch.optim.Adam(params, lr=lr * c, betas=(0.0**c, 0.99**c), eps=1e-8)
+
+
+class Trainer:
+    """A run, ready to go: data found, models built or restored from a checkpoint. ``run()`` trains it."""
+
+    def __init__(self, config: TrainConfig, resume: Optional[str | Path] = None) -> None:
+        self.ranks, self.device = distributed.setup(config.device)
+        try:
+            self._build(config, resume)
+        except BaseException:
+            distributed.teardown(self.ranks)
+            raise
+
+    # --- setup -------------------------------------------------------------------------------------------
+
+    def _build(self, config: TrainConfig, resume: Optional[str | Path]) -> None:
+        path = resolve_resume(resume, config.out_dir)
+        if path is None and list_checkpoints(config.out_dir):
+            raise ValueError(f"{config.out_dir} holds another run's checkpoints; resume it or choose a new folder.")
+        ckpt = load_checkpoint(path) if path else None
+        notes = []
+        if ckpt is not None:
+            saved = TrainConfig.from_dict(ckpt["config"])
+            for f in fields(TrainConfig):
+                asked, kept = getattr(config, f.name), getattr(saved, f.name)
+                if f.name not in RUN_FIELDS and asked != kept:
+                    notes.append(f"kept the checkpoint's {f.name}={kept!r} (asked {asked!r})")
+            config = replace(saved, **{name: getattr(config, name) for name in RUN_FIELDS})
+            notes.insert(0, f"resuming {path} at step {ckpt['step']:,}")
+        config.validate(self.ranks.world_size)
+        self.config = cfg = config
+        self.out = Path(cfg.out_dir)
+        self.export_path = self.out / "model.safetensors"
+        self.scan = self._find_data(ckpt)
+        self.summary = "; ".join([f"data: {describe(self.scan)}", *notes, f"hardware: {self.hardware}"])
+
+        torch.manual_seed(cfg.seed)  # the same initial weights on every rank
+        dev = self.device
+        self.G = Generator(cfg.resolution, cfg.channels, cfg.z_dim, cfg.w_dim, cfg.mapping_layers).to(dev)
+        self.D = Discriminator(cfg.resolution, cfg.channels).to(dev)
+        self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
+        self.mixing = MixingGenerator(self.G, cfg.mixing_prob)
+        self.opt_G = _adam(self.G.parameters(), cfg.lr, cfg.pl_interval if cfg.pl_weight > 0 else None)
+        self.opt_D = _adam(self.D.parameters(), cfg.lr, cfg.r1_interval if cfg.gamma > 0 else None)
+        self.augment = Augment(cfg.augment, cfg.batch, cfg.ada_target, cfg.ada_kimg)
+        self.pl_mean = torch.zeros([], device=dev)
+        self.step, self.images_seen, self.seconds = 0, 0, 0.0
+        self.G_train: nn.Module = self.mixing
+        self.D_train: nn.Module = self.D
+        if self.ranks.active:
+            self.G_train, self.D_train = distributed.wrap(self.mixing, dev), distributed.wrap(self.D, dev)
+        if dev.type == "cuda":
+            torch.backends.cudnn.benchmark = True
+        if ckpt is not None:
+            self._restore(ckpt)
+        else:
+            seed_everything(cfg.seed, self.ranks.rank)
+        self.sample_z = torch.randn(SAMPLE_COUNT, cfg.z_dim, generator=torch.Generator().manual_seed(cfg.seed))
+        self.dataset = StepBatches(
+            cfg.resolution, cfg.batch, self.ranks.rank, self.ranks.world_size, cfg.seed, self.scan, cfg.xflip
+        )
+
+    def _find_data(self, ckpt: Optional[dict]) -> Optional[FolderScan]:
+        """None for the world; for a folder, the readable files (the checkpoint's list when resuming)."""
+        cfg = self.config
+        if cfg.data == "world":
+            return None
+        if ckpt is not None:
+            return FolderScan(Path(cfg.data), list(ckpt["data"]["files"]), int(ckpt["data"]["skipped"]))
+        found, error = None, None
+        if self.ranks.main:  # one rank reads the folder; the others get its list
+            try:
+                found = scan_folder(cfg.data, self.workers)
+            except ValueError as e:
+                error = str(e)
+        found, error = distributed.from_main((found, error), self.ranks)
+        if error:
+            raise ValueError(error)
+        return found
+
+    def _restore(self, ckpt: dict) -> None:
+        self.G.load_state_dict(ckpt["G"])
+        self.G_ema.load_state_dict(ckpt["G_ema"])
+        self.D.load_state_dict(ckpt["D"])
+        self.opt_G.load_state_dict(ckpt["opt_G"])
+        self.opt_D.load_state_dict(ckpt["opt_D"])
+        self.augment.load_state_dict(ckpt["augment"])
+        self.pl_mean.fill_(float(ckpt["pl_mean"]))
+        self.step, self.images_seen, self.seconds = int(ckpt["step"]), int(ckpt["images_seen"]), float(ckpt["seconds"])
+        rngs = ckpt["rng"]
+        if len(rngs) == self.ranks.world_size:
+            set_rng_state(rngs[self.ranks.rank], self.device)
+        else:  # a different number of processes: the weights carry over, the noise streams cannot
+            seed_everything(self.config.seed + self.step, self.ranks.rank)
+            self.summary += f"; RNG reseeded ({len(rngs)} processes saved, {self.ranks.world_size} now)"
+
+    @property
+    def workers(self) -> int:
+        if self.config.workers is not None:
+            return self.config.workers
+        if self.device.type != "cuda":
+            return 0
+        return max(1, (os.cpu_count() or 2) // self.ranks.world_size - 1)  # the world renders ~15 img/s per core
+
+    @property
+    def hardware(self) -> str:
+        if self.device.type == "cuda":
+            name = torch.cuda.get_device_name(self.device)
+        else:
+            name = f"CPU, {torch.get_num_threads()} torch threads"
+        return f"{self.ranks.world_size} x {name}"
+
+    # --- one step ----------------------------------------------------------------------------------------
+
+    def _apply(self, opt: torch.optim.Optimizer, module: nn.Module) -> None:
+        for p in module.parameters():
+            if p.grad is not None:
+                torch.nan_to_num(p.grad, nan=0, posinf=1e5, neginf=-1e5, out=p.grad)
+        opt.step()
+
+    def _train_step(self, real_u8: torch.Tensor, cancel: bool) -> list[float]:
+        """One iteration of all phases; returns [loss_G, loss_D, E sign D(real), r1, pl, cancel] averaged over ranks."""
+        cfg, dev, step = self.config, self.device, self.step
+        n, z_dim = real_u8.shape[0], cfg.z_dim
+        real = real_u8.to(dev, non_blocking=True).to(torch.float32) / 127.5 - 1
+        r1 = pl = torch.full([], float("nan"), device=dev)
+
+        self.D.requires_grad_(False)
+        self.opt_G.zero_grad(set_to_none=True)
+        img, _ = self.G_train(torch.randn(n, z_dim, device=dev), update_w_avg=True)
+        loss_G = g_nonsaturating(self.D(self.augment(img))).mean()
+        loss_G.backward()
+        self._apply(self.opt_G, self.G)
+        distributed.mean_(self.G.mapping.w_avg, self.ranks)
+
+        if cfg.pl_weight > 0 and step % cfg.pl_interval == 0:
+            self.opt_G.zero_grad(set_to_none=True)
+            img, ws = self.G_train(torch.randn(max(1, n // cfg.pl_batch_shrink), z_dim, device=dev))
+            lengths = path_lengths(img, ws)
+            batch_mean = distributed.mean_(lengths.detach().mean(), self.ranks)
+            self.pl_mean.copy_(self.pl_mean.lerp(batch_mean, cfg.pl_decay))
+            penalty = (lengths - self.pl_mean).square()
+            ((penalty * cfg.pl_weight + img[:, 0, 0, 0] * 0).mean() * cfg.pl_interval).backward()
+            self._apply(self.opt_G, self.G)
+            pl = penalty.detach().mean()
+
+        self.D.requires_grad_(True)
+        self.opt_D.zero_grad(set_to_none=True)
+        with torch.no_grad():
+            fake, _ = self.mixing(torch.randn(n, z_dim, device=dev))
+        loss_fake = d_loss_fake(self.D_train(self.augment(fake))).mean()
+        loss_fake.backward()
+        real_logits = self.D_train(self.augment(real))
+        loss_real = d_loss_real(real_logits).mean()
+        loss_real.backward()
+        self._apply(self.opt_D, self.D)
+
+        if cfg.gamma > 0 and step % cfg.r1_interval == 0:
+            self.opt_D.zero_grad(set_to_none=True)
+            real_in = real.detach().requires_grad_(True)
+            logits = self.D_train(self.augment(real_in))
+            penalty = r1_penalty(real_in, logits)
+            ((penalty * (cfg.gamma / 2) + logits[:, 0] * 0).mean() * cfg.r1_interval).backward()
+            self._apply(self.opt_D, self.D)
+            r1 = penalty.detach().mean()
+
+        self._update_ema()
+        stats = torch.stack([
+            loss_G.detach(), (loss_fake + loss_real).detach(), real_logits.detach().sign().mean(), r1, pl,
+            torch.tensor(float(cancel), device=dev),
+        ])
+        return distributed.mean_(stats, self.ranks).tolist()
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        cfg = self.config
+        ema_nimg = cfg.ema_kimg * 1000
+        if cfg.ema_rampup is not None:
+            ema_nimg = min(ema_nimg, self.images_seen * cfg.ema_rampup)
+        beta = 0.5 ** (cfg.batch / max(ema_nimg, 1e-8))
+        for p_ema, p in zip(self.G_ema.parameters(), self.G.parameters()):
+            p_ema.copy_(p.lerp(p_ema, beta))
+        for b_ema, b in zip(self.G_ema.buffers(), self.G.buffers()):
+            b_ema.copy_(b)
+
+    # --- the run -----------------------------------------------------------------------------------------
+
+    def run(self, progress: Optional[ProgressFn] = None, token: Optional[CancelToken] = None) -> Path:
+        """Train to ``config.steps``; returns the exported model. A cancel checkpoints, then raises Cancelled."""
+        try:
+            return self._run(progress if progress and self.ranks.main else no_progress, ensure_token(token))
+        finally:
+            distributed.teardown(self.ranks)
+
+    def _run(self, report: ProgressFn, token: CancelToken) -> Path:
+        cfg = self.config
+        log = MetricsLog(self.out / "metrics.jsonl", self.step) if self.ranks.main else None
+        report(Progress(self.step, cfg.steps, self.summary))
+        if self.step >= cfg.steps:  # resumed a finished run: nothing to train
+            if self.ranks.main and not self.export_path.exists():
+                self._write_samples(log)
+                self._export()
+            return self.export_path
+        # r1 and pl are computed every few steps only; report the latest (from the log when resuming)
+        carried = {k: v for k, v in (log.rows[-1] if log is not None and log.rows else {}).items() if k in ("r1", "pl")}
+        clock = deque([(self.seconds, self.images_seen)], maxlen=21)
+        last = perf_counter()
+        for real in batch_loader(self.dataset, self.step, cfg.steps, self.workers, self.device.type == "cuda"):
+            paused = self._wait_while_paused(token)
+            loss_G, loss_D, real_sign, r1, pl, cancel = self._train_step(real, token.cancelled)
+            self.augment.observe(self.step, real_sign)
+            self.step += 1
+            self.images_seen += real.shape[0] * self.ranks.world_size
+            now = perf_counter()
+            self.seconds += now - last - paused
+            last = now
+            clock.append((self.seconds, self.images_seen))
+            (t0, n0), (t1, n1) = clock[0], clock[-1]
+            carried.update({k: v for k, v in (("r1", r1), ("pl", pl)) if not np.isnan(v)})
+            metrics = {
+                "loss_G": loss_G, "loss_D": loss_D, **carried, "augment_p": self.augment.p,
+                "imgs_per_s": (n1 - n0) / (t1 - t0) if t1 > t0 else 0.0, "kimg": self.images_seen / 1000,
+            }
+            if log is not None:
+                log.append({"step": self.step, **metrics})
+            save = self.step == cfg.steps or cancel > 0 or self.step % cfg.checkpoint_every == 0
+            preview = self._write_samples(log) if save or self.step % cfg.sample_every == 0 else None
+            if save:
+                self._checkpoint()
+            message = f"step {self.step:,}/{cfg.steps:,}, {self.images_seen / 1000:.1f} kimg"
+            report(Progress(self.step, cfg.steps, message, preview, metrics))
+            if cancel > 0:
+                raise Cancelled()
+        distributed.barrier(self.ranks)
+        return self.export_path
+
+    @staticmethod
+    def _wait_while_paused(token: CancelToken) -> float:
+        """Block while paused, returning the seconds waited; a cancel is acted on after the step, on every rank."""
+        start = perf_counter()
+        try:
+            token.check()
+        except Cancelled:
+            pass
+        return perf_counter() - start
+
+    def _sample_path(self) -> Path:
+        return self.out / "samples" / f"{self.step:08d}.png"
+
+    def _write_samples(self, log: Optional[MetricsLog]) -> Optional[np.ndarray]:
+        """The sample grid (fixed z; psi 1 and 0.7) and the loss curves, on rank 0; the grid is the preview."""
+        if not self.ranks.main:
+            return None
+        grid = sample_grid(self.G_ema, self.sample_z.to(self.device))
+        save_png(self._sample_path(), grid)
+        if log is not None:
+            plot_curves(log.rows, self.out / "loss_curves.png")
+        return grid
+
+    def _checkpoint(self) -> None:
+        """Save the training state (every rank's RNG included) and export G_ema + D as our model."""
+        rngs = distributed.gather(rng_state(self.device), self.ranks)
+        if not self.ranks.main:
+            return
+        state = {
+            "config": self.config.to_dict(), "step": self.step, "images_seen": self.images_seen,
+            "seconds": self.seconds, "G": self.G.state_dict(), "G_ema": self.G_ema.state_dict(),
+            "D": self.D.state_dict(), "opt_G": self.opt_G.state_dict(), "opt_D": self.opt_D.state_dict(),
+            "augment": self.augment.state_dict(), "pl_mean": float(self.pl_mean), "rng": rngs,
+            "data": {
+                "files": self.scan.files if self.scan else None, "skipped": self.scan.skipped if self.scan else 0,
+                "next_index": self.images_seen,
+            },
+        }
+        save_checkpoint(self.out, self.step, state, self.config.keep)
+        self._export()
+
+    def _export(self) -> None:
+        """G_ema + D as a GAN Studio model with its card (rank 0 only)."""
+        cfg = self.config
+        hours = self.seconds / 3600
+        card = {
+            "description": f"StyleGAN2, {cfg.resolution} px, trained with GAN Studio on {describe(self.scan)}.",
+            "training": f"{self.step:,} steps, {self.images_seen / 1000:.1f} kimg, {hours:.2f} h on {self.hardware}",
+            "license": "CC0 / generated" if self.scan is None else "as the training images (see data)",
+            "steps": self.step, "images_seen": self.images_seen, "training_seconds": round(self.seconds, 1),
+            "hardware": self.hardware, "data": describe(self.scan), "sample_grid": str(self._sample_path()),
+            "train_config": cfg.to_dict(),
+        }
+        save_model(self.export_path, self.G_ema, self.D, card)
+
+
+def train(
+    config: TrainConfig,
+    resume: Optional[str | Path] = None,
+    progress: Optional[ProgressFn] = None,
+    token: Optional[CancelToken] = None,
+) -> Path:
+    """Train StyleGAN2 as ``config`` says (``resume``: a checkpoint, ``"auto"`` or None); returns the model path."""
+    return Trainer(config, resume).run(progress, token)

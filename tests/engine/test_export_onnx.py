@@ -1,0 +1,130 @@
+"""ONNX export of the preview graphs: files, parity with torch, refusal of bad graphs, the cache."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+import torch
+from onnx import numpy_helper
+
+from studio.engine.checkpoints import LoadedModel
+from studio.engine.export_onnx import (
+    LEVELS,
+    PARITY_TOLERANCE,
+    ExportError,
+    ExportInfo,
+    cached_export,
+    default_cache_root,
+    export_onnx,
+    level_resolutions,
+    relative_error,
+    verify_export,
+)
+from studio.engine.jobs import Cancelled, CancelToken
+from tests.conftest import make_tiny_pair
+
+
+def tiny_model() -> LoadedModel:
+    G, D = make_tiny_pair()
+    return LoadedModel(G, D, None, "studio", {"name": "tiny"})
+
+
+def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache for the whole session, so this module and test_runtime export the tiny model only once."""
+    return tmp_path_factory.getbasetemp() / "onnx-cache"
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[LoadedModel, Path]:
+    model = tiny_model()
+    return model, cached_export(model, cache_root=shared_cache(tmp_path_factory))
+
+
+def test_export_writes_every_graph_and_its_description(exported):
+    model, path = exported
+    info = ExportInfo.read(path)
+    assert info.weights_hash == model.weights_hash and path.name == model.weights_hash
+    assert (info.resolution, info.num_ws, info.w_dim, info.z_dim) == (32, model.G.num_ws, 64, 64)
+    assert info.levels == {"full": 32, "half": 16, "quarter": 8} == level_resolutions(32)
+    assert info.opset >= 17
+    assert set(info.parity) == {"mapping", *LEVELS} and max(info.parity.values()) <= PARITY_TOLERANCE
+    described = json.loads((path / "model.json").read_text())
+    assert sorted(described["files"]) == sorted(p.name for p in path.glob("*.onnx"))
+    assert described["source"]["generator"] == json.loads(json.dumps(model.G.config))
+    assert not [p for p in path.parent.iterdir() if p.name.startswith(".")], "temporary folders were left behind"
+
+
+def test_graphs_have_the_documented_names_and_a_dynamic_batch(exported):
+    _, path = exported
+    mapping = onnx.load(str(path / "mapping.onnx"))
+    assert [i.name for i in mapping.graph.input] == ["z", "psi"]
+    assert [o.name for o in mapping.graph.output] == ["ws"]
+    for name, (div, file) in LEVELS.items():
+        graph = onnx.load(str(path / file)).graph
+        assert [i.name for i in graph.input] == ["ws"] and [o.name for o in graph.output] == ["img"]
+        in_dims = graph.input[0].type.tensor_type.shape.dim
+        out_dims = graph.output[0].type.tensor_type.shape.dim
+        assert in_dims[0].dim_param and in_dims[0].dim_param == out_dims[0].dim_param
+        assert [d.dim_value for d in out_dims[1:]] == [3, 32 // div, 32 // div]
+
+
+def test_verify_export_passes_a_good_export_and_refuses_a_corrupted_graph(exported, tmp_path):
+    model, path = exported
+    assert max(verify_export(path, model.G).values()) <= PARITY_TOLERANCE
+    broken = tmp_path / "broken"
+    shutil.copytree(path, broken)
+    graph_file = broken / "synthesis_half.onnx"
+    graph = onnx.load(str(graph_file))
+    biggest = max(graph.graph.initializer, key=lambda t: np.prod(t.dims))
+    weights = numpy_helper.to_array(biggest)
+    noisy = weights + np.random.default_rng(0).standard_normal(weights.shape).astype(weights.dtype) * weights.std()
+    biggest.CopyFrom(numpy_helper.from_array(noisy, biggest.name))
+    onnx.save(graph, str(graph_file))
+    with pytest.raises(ExportError, match="synthesis_half.onnx.*tolerance"):
+        verify_export(broken, model.G)
+
+
+def test_cache_hit_returns_the_same_folder_without_exporting(exported, tmp_path_factory):
+    model, path = exported
+    stamp = (path / "model.json").stat().st_mtime_ns
+    reports = []
+    again = cached_export(tiny_model(), cache_root=shared_cache(tmp_path_factory), progress=reports.append)
+    assert again == path and reports == [] and (path / "model.json").stat().st_mtime_ns == stamp
+
+
+def test_cache_root_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("GAN_STUDIO_CACHE", str(tmp_path / "studio"))
+    assert default_cache_root() == tmp_path / "studio" / "onnx"
+    monkeypatch.delenv("GAN_STUDIO_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_cache_root() == tmp_path / "xdg" / "gan-studio" / "onnx"
+
+
+def test_a_model_that_cannot_match_torch_is_refused_and_leaves_nothing(tmp_path):
+    model = tiny_model()
+    with torch.no_grad():
+        model.G.mapping.fc0.weight[0, 0] = float("nan")  # a damaged model: no output can be trusted
+    out = tmp_path / "export"
+    with pytest.raises(ExportError, match=r"mapping\.onnx: differs from torch"):
+        export_onnx(model, out)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cancel_stops_the_export_and_leaves_nothing(tmp_path):
+    token = CancelToken()
+    with pytest.raises(Cancelled):
+        export_onnx(tiny_model(), tmp_path / "export", progress=lambda p: token.cancel(), token=token)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_relative_error_is_max_abs_difference_over_max_abs_reference():
+    ref = np.array([1.0, -4.0, 2.0])
+    assert relative_error(ref + [0.0, 0.02, 0.0], ref) == pytest.approx(0.005)
+    assert relative_error(ref, ref) == 0.0
+    assert relative_error(np.array([np.nan, 0, 0]), ref) == float("inf")
+    assert relative_error(ref[:2], ref) == float("inf")

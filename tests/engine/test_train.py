@@ -1,0 +1,163 @@
+"""The trainer on tiny 32 px models for a few steps: it trains, checkpoints, exports, resumes exactly, cancels."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from studio.engine import load_model
+from studio.engine.jobs import CancelToken, Cancelled, Progress
+from studio.engine.train import TrainConfig, list_checkpoints, load_checkpoint, preset, train
+from studio.engine.train.augment import diff_augment
+from studio.engine.train.data import scan_folder
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One torch thread: the steps are tiny, and shared CI cores make more threads slower, not faster."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def tiny(out: Path, **overrides) -> TrainConfig:
+    """A 32 px run that exercises every phase within a few steps: R1 and path length every 2nd step, and
+    ADA with a target that makes p rise at every adjustment, so augmented batches are trained on too."""
+    base = dict(
+        out_dir=str(out), batch=4, steps=4, checkpoint_every=2, sample_every=2, workers=0, r1_interval=2,
+        pl_weight=2.0, pl_interval=2, augment="ada", ada_kimg=0.02, ada_target=-1.0,
+    )
+    return preset("tiny32", **{**base, **overrides})
+
+
+def test_world_run_checkpoints_and_exports(tmp_path):
+    reports: list[Progress] = []
+    cfg = tiny(tmp_path / "run", steps=3, keep=1)
+    model_path = train(cfg, progress=reports.append)
+
+    assert [p.done for p in reports] == [0, 1, 2, 3] and "world" in reports[0].message
+    for p in reports[1:]:
+        assert {"loss_G", "loss_D", "r1", "pl", "augment_p", "imgs_per_s"} <= p.metrics.keys()
+        assert all(math.isfinite(v) for v in p.metrics.values())
+    assert reports[2].preview.dtype == np.uint8 and reports[1].preview is None
+
+    ckpts = list_checkpoints(cfg.out_dir)
+    assert [c.name for c in ckpts] == ["ckpt-00000003.pt"]  # keep=1 pruned step 2
+    assert not [p for p in ckpts[0].parent.iterdir() if p.name.endswith(".tmp")]
+    state = torch.load(ckpts[0], map_location="cpu", weights_only=True)  # nothing in it needs unpickling code
+    assert state["step"] == 3 and state["images_seen"] == 12 and len(state["rng"]) == 1
+
+    m = load_model(model_path)
+    assert m.G.resolution == 32 and m.D is not None and m.card["license"] == "CC0 / generated"
+    assert m.card["steps"] == 3 and Path(m.card["sample_grid"]).is_file()
+    assert m.G.w_avg.abs().sum() > 0  # tracked during G steps, so truncation works
+    rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == [1, 2, 3]
+    assert (tmp_path / "run" / "loss_curves.png").is_file()
+
+
+def _tensors(state: dict, prefix: str = "") -> dict:
+    out = {}
+    if isinstance(state, torch.Tensor):
+        return {prefix: state}
+    items = state.items() if isinstance(state, dict) else enumerate(state) if isinstance(state, (list, tuple)) else []
+    for k, v in items:
+        out.update(_tensors(v, f"{prefix}/{k}"))
+    return out
+
+
+def test_resume_continues_bit_for_bit(tmp_path):
+    whole = tiny(tmp_path / "whole", steps=6, checkpoint_every=3)
+    train(whole)
+    half = tiny(tmp_path / "half", steps=3, checkpoint_every=3)
+    train(half)
+    train(replace(half, steps=6), resume="auto")
+
+    a = load_checkpoint(list_checkpoints(whole.out_dir)[-1])
+    b = load_checkpoint(list_checkpoints(half.out_dir)[-1])
+    assert a["step"] == b["step"] == 6
+    ta, tb = _tensors({k: a[k] for k in ("G", "G_ema", "D", "opt_G", "opt_D", "rng")}), _tensors(
+        {k: b[k] for k in ("G", "G_ema", "D", "opt_G", "opt_D", "rng")}
+    )
+    assert ta.keys() == tb.keys()
+    for name in ta:
+        assert torch.equal(ta[name], tb[name]), name
+    assert a["augment"] == b["augment"] and a["augment"]["p"] > 0 and a["pl_mean"] == b["pl_mean"]
+
+    def losses(run: TrainConfig) -> list:
+        lines = (Path(run.out_dir) / "metrics.jsonl").read_text().splitlines()
+        return [{k: v for k, v in json.loads(line).items() if k != "imgs_per_s"} for line in lines]
+
+    assert losses(whole) == losses(half)
+
+
+def test_cancel_saves_a_checkpoint_then_raises(tmp_path):
+    token = CancelToken()
+
+    def cancel_at_2(p: Progress) -> None:
+        if p.done == 2:
+            token.cancel()
+
+    cfg = tiny(tmp_path / "run", steps=50, checkpoint_every=50)
+    with pytest.raises(Cancelled):
+        train(cfg, progress=cancel_at_2, token=token)
+    (ckpt,) = list_checkpoints(cfg.out_dir)
+    assert 2 <= load_checkpoint(ckpt)["step"] <= 3
+    assert (tmp_path / "run" / "model.safetensors").is_file()
+
+    with pytest.raises(ValueError, match="another run"):
+        train(cfg)  # a fresh run must not mix with the checkpoints there
+    done = []
+    train(replace(cfg, steps=5), resume="auto", progress=done.append)
+    assert done[-1].done == 5 and "resuming" in done[0].message
+
+
+def _write_image_folder(root: Path) -> None:
+    rng = np.random.default_rng(0)
+    (root / "nested").mkdir(parents=True)
+    for i, (h, w) in enumerate([(40, 60), (32, 32), (80, 50)]):
+        Image.fromarray(rng.integers(0, 256, (h, w, 3), np.uint8)).save(root / f"rgb{i}.png")
+    Image.fromarray(rng.integers(0, 256, (48, 48, 4), np.uint8), "CMYK").save(root / "nested" / "cmyk.jpg")
+    Image.fromarray(rng.integers(0, 65536, (36, 36), np.uint16)).save(root / "nested" / "deep16.png")
+    (root / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"not really a png")
+    (root / "notes.txt").write_text("not an image, not counted")
+
+
+def test_folder_data_skips_and_counts_unreadable_files(tmp_path):
+    data = tmp_path / "data"
+    _write_image_folder(data)
+    scan = scan_folder(data)
+    assert scan.skipped == 1 and len(scan.files) == 5 and "nested/cmyk.jpg" in scan.files
+
+    reports: list[Progress] = []
+    cfg = tiny(tmp_path / "run", data=str(data), steps=2, xflip=True, augment="diffaugment")
+    model = load_model(train(cfg, progress=reports.append))
+    assert "5 images, 1 unreadable files skipped" in reports[0].message
+    assert "as the training images" in model.card["license"]
+
+
+def test_folder_without_images_is_one_clear_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "bad.jpg").write_bytes(b"garbage")
+    with pytest.raises(ValueError, match=r"no readable images \(1 image files could not be read\)"):
+        train(tiny(tmp_path / "run", data=str(tmp_path / "empty")))
+    with pytest.raises(ValueError, match="no such folder"):
+        train(tiny(tmp_path / "run", data=str(tmp_path / "missing")))
+
+
+def test_diff_augment_is_differentiable_and_off_at_p0():
+    torch.manual_seed(0)
+    x = torch.rand(4, 3, 16, 16, requires_grad=True)
+    torch.testing.assert_close(diff_augment(x, p=0.0), x)  # identity up to rounding
+    y = diff_augment(x, p=1.0)
+    assert y.shape == x.shape and not torch.equal(y, x)
+    y.sum().backward()
+    assert x.grad is not None and x.grad.abs().sum() > 0
