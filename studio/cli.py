@@ -129,6 +129,56 @@ def cmd_convert(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- mix / gallery ----------------------------------------------------------------------------------------
+
+
+def cmd_mix(args: argparse.Namespace) -> int:
+    from .engine.images import save_png
+    from .engine.latents import parse_seeds
+    from .engine.mixing import mixing_grid
+
+    seeds = {}
+    for flag in ("rows", "cols"):
+        try:
+            seeds[flag] = parse_seeds(getattr(args, flag))
+        except ValueError as e:
+            raise UserError(f"--{flag}: {e}") from None
+    m = _load(args.model, args.device)
+    with TqdmProgress("mix", "img") as bar:
+        grid = mixing_grid(
+            m.G, seeds["rows"], seeds["cols"], args.layers, args.strength, args.truncation, args.noise_mode,
+            args.batch, progress=bar,
+        )
+    save_png(args.out, grid.to_image())
+    print(f"wrote {args.out}: {len(seeds['rows'])} x {len(seeds['cols'])} mixes ({args.layers}, strength {args.strength})")
+    return 0
+
+
+def cmd_gallery_list(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from .engine.gallery import list_pictures
+
+    folder = Path(args.gallery_dir)
+    if not folder.is_dir():
+        raise UserError(f"{folder} is not a folder.")
+    items = list_pictures(folder)
+    for it in items:
+        when = datetime.fromtimestamp(it.mtime).strftime("%Y-%m-%d %H:%M")
+        print(f"{when}  {'recipe' if it.has_recipe else '-     '}  {it.path.name}")
+    print(f"{len(items)} picture{'' if len(items) == 1 else 's'} in {folder}")
+    return 0
+
+
+def cmd_gallery_publish(args: argparse.Namespace) -> int:
+    from .engine.gallery import publish_site
+
+    with TqdmProgress("publish", "pic") as bar:
+        index = publish_site(args.gallery_dir, args.out_dir, args.title, progress=bar)
+    print(f"wrote {index}")
+    return 0
+
+
 # --- export-onnx ------------------------------------------------------------------------------------------
 
 
@@ -219,6 +269,30 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("src")
     s.add_argument("dst", help="OUT.safetensors")
     s.set_defaults(func=cmd_convert)
+
+    s = sub.add_parser("mix", help="render a style-mixing grid (the StyleGAN paper's figure) to one PNG")
+    s.add_argument("--model", default="default", help="checkpoint path or 'default'")
+    s.add_argument("--rows", default="1-4", help="sources A, down the side: e.g. 1,2,3 or 1-4")
+    s.add_argument("--cols", default="10-13", help="sources B, across the top")
+    s.add_argument("--layers", default="coarse", help="what B gives: coarse, middle, fine, coarse+middle, all, a-b")
+    s.add_argument("--strength", type=float, default=1.0, help="0 keeps A, 1 copies B's styles")
+    s.add_argument("--truncation", type=float, default=1.0, help="truncation psi (1 = none)")
+    s.add_argument("--noise-mode", choices=["const", "random", "none"], default="const")
+    s.add_argument("--batch", type=int, default=8)
+    s.add_argument("--device", default="cpu")
+    s.add_argument("--out", required=True, help="output PNG")
+    s.set_defaults(func=cmd_mix)
+
+    s = sub.add_parser("gallery", help="list a gallery folder, or publish it as a static website")
+    actions = s.add_subparsers(dest="gallery_command", required=True, metavar="ACTION")
+    g = actions.add_parser("list", help="list the pictures, newest first, and whether each carries its recipe")
+    g.add_argument("gallery_dir")
+    g.set_defaults(func=cmd_gallery_list)
+    g = actions.add_parser("publish", help="write the gallery as an offline website (re-publishing updates it)")
+    g.add_argument("gallery_dir")
+    g.add_argument("out_dir")
+    g.add_argument("--title", default="GAN Studio gallery", help="the website's title")
+    g.set_defaults(func=cmd_gallery_publish)
 
     s = sub.add_parser("export-onnx", help="export the live-preview ONNX graphs, checked against torch")
     s.add_argument("--model", default="default", help="checkpoint path or 'default'")

@@ -9,6 +9,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 import torch
 
+# Tiny models gain nothing from intra-op threads, and Qt/renderer worker threads run beside them: one
+# torch thread keeps the suite fast and free of oversubscription on CI's two cores.
+torch.set_num_threads(1)
+
 from studio.engine import Discriminator, Generator
 
 TINY_CHANNELS = {4: 32, 8: 32, 16: 16, 32: 16}

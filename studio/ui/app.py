@@ -1,4 +1,4 @@
-"""Application start-up: QApplication, settings identity, the main window on the default model."""
+"""Application start-up: QApplication, settings identity, dark theme, the main window on the default model."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import sys
 from typing import Optional, Sequence
 
 from PySide6.QtWidgets import QApplication
+
+from .theme import apply_dark_theme
 
 APP_NAME = "GAN Studio"
 ORG_NAME = "GAN Studio"
@@ -15,6 +17,7 @@ def create_app(argv: Optional[Sequence[str]] = None) -> QApplication:
     app = QApplication.instance() or QApplication(list(argv or sys.argv))
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORG_NAME)
+    apply_dark_theme(app)
     return app
 
 
@@ -24,5 +27,5 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     app = create_app(argv)
     window = MainWindow()
     window.show()
-    window.open_model("default")
+    window.start()
     return app.exec()

@@ -98,6 +98,12 @@ class TrainConfig:
 # well disentangled for the editing tools; batch 32 fills one GPU and matches the R1 heuristic above.
 PRESETS: dict[str, TrainConfig] = {
     "default128": TrainConfig(),
+    # The CPU placeholder shipped while no GPU run has been possible: 64 px, narrow, no path-length term, so
+    # that an hour on two CPU cores gets past noise. Labelled as such in its model card.
+    "cpu64": TrainConfig(
+        resolution=64, channels={4: 128, 8: 128, 16: 128, 32: 64, 64: 32}, batch=8, pl_weight=0.0,
+        checkpoint_every=250, sample_every=250,
+    ),
     "tiny32": TrainConfig(
         resolution=32, channels={4: 32, 8: 32, 16: 16, 32: 16}, z_dim=64, w_dim=64, mapping_layers=2, batch=8,
         pl_weight=0.0, checkpoint_every=200, sample_every=100,

@@ -1,0 +1,197 @@
+"""Latent directions for the sliders: GANSpace PCA of W (computed once per model, cached) and saved ones.
+
+GANSpace (Härkönen et al. 2020): the principal components of w = mapping(z) are meaningful edits;
+moving a portrait by ``s`` on component ``k`` over a layer range is ``ws[:, layers] += s * stdev_k * comp_k``,
+so ``s`` is in units of the component's standard deviation whatever the model. A saved direction is any
+W (w_dim) or W+ (num_ws x w_dim) vector the user kept (from a search, a projection difference...), applied
+the same way with scale 1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Optional
+
+import numpy as np
+import torch
+
+from .atomic import atomic_save, atomic_write_text
+from .gallery import decode_array, encode_array
+from .jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
+from .latents import LayerSpec, layer_indices
+
+PCA_SAMPLES = 10_000
+PCA_COMPONENTS = 20
+_APP_DIR = "gan-studio"
+
+
+def user_cache_dir() -> Path:
+    """Where recomputable results live (PCA, exported graphs); ``GAN_STUDIO_CACHE`` overrides it."""
+    if os.environ.get("GAN_STUDIO_CACHE"):
+        return Path(os.environ["GAN_STUDIO_CACHE"])
+    if sys.platform == "win32":
+        return Path(os.environ.get("LOCALAPPDATA", Path.home())) / _APP_DIR / "cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / _APP_DIR
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / _APP_DIR
+
+
+def user_data_dir() -> Path:
+    """Where the user's own things live (saved directions, autosave); ``GAN_STUDIO_DATA`` overrides it."""
+    if os.environ.get("GAN_STUDIO_DATA"):
+        return Path(os.environ["GAN_STUDIO_DATA"])
+    if sys.platform == "win32":
+        return Path(os.environ.get("APPDATA", Path.home())) / _APP_DIR
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / _APP_DIR
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / _APP_DIR
+
+
+@dataclass(frozen=True, eq=False)
+class Direction:
+    """One slider's direction: a W or W+ vector, the size of one slider unit, the layers it edits by default."""
+
+    name: str
+    vector: np.ndarray  # (w_dim,) or (num_ws, w_dim), float32
+    scale: float = 1.0  # PCA: the component's standard deviation
+    layers: str = "all"
+    kind: str = "pca"  # "pca" or "saved"
+
+    def offset(self, value: float, num_ws: int, layers: Optional[LayerSpec] = None) -> torch.Tensor:
+        """The (num_ws, w_dim) change that slider ``value`` makes on ``layers`` (default: the direction's)."""
+        vec = torch.from_numpy(np.asarray(self.vector, dtype=np.float32))
+        full = vec.expand(num_ws, -1) if vec.ndim == 1 else vec
+        if full.shape[0] != num_ws:
+            raise ValueError(f"direction {self.name!r} has {full.shape[0]} layers; the model has {num_ws}")
+        mask = torch.zeros(num_ws, 1)
+        mask[layer_indices(self.layers if layers is None else layers, num_ws)] = 1.0
+        return mask * full * (value * self.scale)
+
+
+@torch.no_grad()
+def compute_pca(
+    G: torch.nn.Module,
+    samples: int = PCA_SAMPLES,
+    components: int = PCA_COMPONENTS,
+    seed: int = 0,
+    batch_size: int = 1000,
+    progress: ProgressFn = no_progress,
+    token: Optional[CancelToken] = None,
+) -> list[Direction]:
+    """The top principal components of W (from ``samples`` fixed-seed z's), strongest first, as directions."""
+    token = ensure_token(token)
+    device = next(G.parameters()).device
+    gen = torch.Generator().manual_seed(seed)
+    ws = []
+    for start in range(0, samples, batch_size):
+        token.check()
+        n = min(batch_size, samples - start)
+        z = torch.randn(n, G.z_dim, generator=gen)
+        ws.append(G.mapping(z.to(device))[:, 0].float().cpu())
+        progress(Progress(start + n, samples + 1, "sampling W"))
+    w = torch.cat(ws).double()
+    token.check()
+    _, s, vh = torch.linalg.svd(w - w.mean(dim=0), full_matrices=False)
+    k = min(components, vh.shape[0])
+    stdev = (s[:k] / max(samples - 1, 1) ** 0.5).float().numpy()
+    comps = vh[:k].float().numpy()
+    # SVD signs are arbitrary; fix them so a component means the same thing on every machine.
+    signs = np.sign(comps[np.arange(k), np.abs(comps).argmax(axis=1)])
+    comps *= signs[:, None]
+    progress(Progress(samples + 1, samples + 1, "principal components"))
+    return [Direction(f"PC{i + 1}", comps[i], float(stdev[i]), "all", "pca") for i in range(k)]
+
+
+def _pca_cache_path(model_hash: str, samples: int, components: int) -> Path:
+    return user_cache_dir() / "directions" / f"{model_hash}-pca-{samples}-{components}.npz"
+
+
+def pca_directions(
+    G: torch.nn.Module,
+    model_hash: str,
+    samples: int = PCA_SAMPLES,
+    components: int = PCA_COMPONENTS,
+    progress: ProgressFn = no_progress,
+    token: Optional[CancelToken] = None,
+) -> list[Direction]:
+    """``compute_pca`` once per model (by weights hash), then from the cache; a bad cache is recomputed."""
+    path = _pca_cache_path(model_hash, samples, components)
+    cached = load_pca_cache(path)
+    if cached is not None:
+        return cached
+    found = compute_pca(G, samples, components, progress=progress, token=token)
+    comps = np.stack([d.vector for d in found])
+    stdev = np.array([d.scale for d in found], dtype=np.float32)
+    atomic_save(path, lambda tmp: _savez(tmp, comps, stdev))
+    return found
+
+
+def has_cached_pca(model_hash: str, samples: int = PCA_SAMPLES, components: int = PCA_COMPONENTS) -> bool:
+    """Whether ``pca_directions`` would answer at once (the UI then skips the progress bar)."""
+    return _pca_cache_path(model_hash, samples, components).is_file()
+
+
+def _savez(path: Path, comps: np.ndarray, stdev: np.ndarray) -> None:
+    with open(path, "wb") as f:  # a file object, so numpy does not append ".npz" to the temp name
+        np.savez(f, components=comps, stdev=stdev)
+
+
+def load_pca_cache(path: Path) -> Optional[list[Direction]]:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            comps, stdev = data["components"].astype(np.float32), data["stdev"].astype(np.float32)
+    except (OSError, KeyError, ValueError):
+        return None
+    if comps.ndim != 2 or stdev.shape != (comps.shape[0],) or not np.isfinite(comps).all():
+        return None
+    return [Direction(f"PC{i + 1}", comps[i], float(stdev[i]), "all", "pca") for i in range(len(stdev))]
+
+
+# --- the user's saved directions -----------------------------------------------------------------------
+
+
+def _saved_path(model_hash: str) -> Path:
+    return user_data_dir() / "directions" / f"{model_hash}.json"
+
+
+def saved_directions(model_hash: str) -> list[Direction]:
+    """The user's directions for this model, in the order they were saved; a damaged file reads as none."""
+    try:
+        entries = json.loads(_saved_path(model_hash).read_text(encoding="utf-8"))
+        return [
+            Direction(e["name"], decode_array(e["vector"]).astype(np.float32), 1.0, e.get("layers", "all"), "saved")
+            for e in entries
+        ]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+
+
+def _write_saved(model_hash: str, directions: Iterable[Direction]) -> None:
+    entries = [{"name": d.name, "vector": encode_array(d.vector), "layers": d.layers} for d in directions]
+    atomic_write_text(_saved_path(model_hash), json.dumps(entries, indent=1) + "\n")
+
+
+def save_direction(model_hash: str, name: str, vector: np.ndarray | torch.Tensor, layers: str = "all") -> Direction:
+    """Keep ``vector`` (W or W+) under ``name`` for this model, replacing a saved one of the same name."""
+    if isinstance(vector, torch.Tensor):
+        vector = vector.detach().cpu().numpy()
+    vector = np.asarray(vector, dtype=np.float32)
+    if vector.ndim == 3 and vector.shape[0] == 1:
+        vector = vector[0]
+    if vector.ndim not in (1, 2) or not np.isfinite(vector).all():
+        raise ValueError(f"direction {name!r} must be a finite W or W+ vector, not shape {vector.shape}")
+    name = name.strip()
+    if not name or re.fullmatch(r"PC\d+", name):
+        raise ValueError(f"{name!r} is not a usable direction name (empty, or taken by the PCA directions)")
+    new = Direction(name, vector, 1.0, layers, "saved")
+    _write_saved(model_hash, [d for d in saved_directions(model_hash) if d.name != name] + [new])
+    return new
+
+
+def delete_direction(model_hash: str, name: str) -> None:
+    _write_saved(model_hash, [d for d in saved_directions(model_hash) if d.name != name])

@@ -1,0 +1,224 @@
+"""The current picture as data: where its latents come from and every edit on them, frozen.
+
+A ``Portrait`` is immutable; each edit returns a new one (``dataclasses.replace``), so undo keeps old
+values and a recipe is just the fields written out. Its W+ is built in one fixed order:
+base latents -> truncation -> style mixing with portrait B -> slider edits (as GANSpace edits after
+truncation). A base is a seed (z -> w through the mapping) or an explicit W+ (projected/searched pictures).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Mapping, Optional
+
+import numpy as np
+import torch
+
+from .directions import Direction
+from .gallery import decode_array, encode_array
+from .latents import GROUPS, layer_groups, mix_styles, truncate, z_from_seed
+
+DEFAULT_PSI = 0.7
+
+
+@dataclass(frozen=True, eq=False)
+class Latent:
+    """A seed, or an explicit W+ array of shape (num_ws, w_dim)."""
+
+    seed: Optional[int] = None
+    w_plus: Optional[np.ndarray] = None
+
+    def __post_init__(self) -> None:
+        if (self.seed is None) == (self.w_plus is None):
+            raise ValueError("a latent is either a seed or a W+ array")
+        if self.w_plus is not None:
+            arr = np.array(self.w_plus, dtype=np.float32)
+            if arr.ndim == 3 and arr.shape[0] == 1:
+                arr = arr[0]
+            if arr.ndim != 2:
+                raise ValueError(f"W+ must have shape (num_ws, w_dim), not {arr.shape}")
+            arr.flags.writeable = False
+            object.__setattr__(self, "w_plus", arr)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Latent):
+            return NotImplemented
+        if self.seed is not None or other.seed is not None:
+            return self.seed == other.seed
+        return np.array_equal(self.w_plus, other.w_plus)
+
+    def __hash__(self) -> int:
+        return hash(self.seed if self.seed is not None else self.w_plus.tobytes())
+
+    def ws(self, G: torch.nn.Module) -> torch.Tensor:
+        """Untruncated W+, shape (1, num_ws, w_dim)."""
+        device = G.w_avg.device
+        if self.seed is not None:
+            with torch.no_grad():
+                return G.mapping(z_from_seed(self.seed, G.z_dim).to(device))
+        if self.w_plus.shape != (G.num_ws, G.w_dim):
+            raise ValueError(f"W+ of shape {self.w_plus.shape} does not fit this model ({G.num_ws}, {G.w_dim})")
+        return torch.from_numpy(self.w_plus.copy()).unsqueeze(0).to(device)
+
+    def to_recipe(self) -> dict:
+        return {"seed": self.seed} if self.seed is not None else {"w_plus": encode_array(self.w_plus)}
+
+    @classmethod
+    def from_recipe(cls, d: Mapping) -> "Latent":
+        if d.get("seed") is not None:
+            return cls(seed=int(d["seed"]))
+        return cls(w_plus=decode_array(d["w_plus"]))
+
+
+@dataclass(frozen=True)
+class SliderEdit:
+    """One moved slider: ``value`` units of a named direction on a layer range."""
+
+    direction: str
+    value: float
+    layers: str = "all"
+
+
+@dataclass(frozen=True)
+class GroupMix:
+    enabled: bool = False
+    strength: float = 1.0
+
+
+def _no_groups() -> tuple[GroupMix, ...]:
+    return tuple(GroupMix() for _ in GROUPS)
+
+
+@dataclass(frozen=True)
+class Mixing:
+    """Style mixing with portrait B, per layer group (coarse, middle, fine)."""
+
+    other: Optional[Latent] = None
+    groups: tuple[GroupMix, ...] = field(default_factory=_no_groups)
+
+    @property
+    def active(self) -> bool:
+        return self.other is not None and any(g.enabled and g.strength for g in self.groups)
+
+    def group(self, name: str) -> GroupMix:
+        return self.groups[GROUPS.index(name)]
+
+    def with_group(self, name: str, enabled: Optional[bool] = None, strength: Optional[float] = None) -> "Mixing":
+        i = GROUPS.index(name)
+        old = self.groups[i]
+        new = GroupMix(old.enabled if enabled is None else enabled, old.strength if strength is None else strength)
+        return replace(self, groups=self.groups[:i] + (new,) + self.groups[i + 1 :])
+
+
+@dataclass(frozen=True)
+class Portrait:
+    """The picture being edited; every ``with_*`` returns a new portrait and leaves this one alone."""
+
+    base: Latent = Latent(seed=0)
+    psi: float = DEFAULT_PSI
+    sliders: tuple[SliderEdit, ...] = ()
+    mixing: Mixing = Mixing()
+
+    @classmethod
+    def from_seed(cls, seed: int, psi: float = DEFAULT_PSI) -> "Portrait":
+        return cls(Latent(seed=seed), psi)
+
+    @classmethod
+    def from_w_plus(cls, w_plus: np.ndarray | torch.Tensor, psi: float = 1.0) -> "Portrait":
+        if isinstance(w_plus, torch.Tensor):
+            w_plus = w_plus.detach().cpu().numpy()
+        return cls(Latent(w_plus=w_plus), psi)
+
+    # --- edits ---------------------------------------------------------------------------------------
+
+    def with_base(self, base: Latent) -> "Portrait":
+        return replace(self, base=base)
+
+    def with_psi(self, psi: float) -> "Portrait":
+        return replace(self, psi=float(psi))
+
+    def slider(self, direction: str) -> Optional[SliderEdit]:
+        return next((s for s in self.sliders if s.direction == direction), None)
+
+    def with_slider(self, direction: str, value: float, layers: Optional[str] = None) -> "Portrait":
+        """Set one slider (keeping its place and, unless given, its layers); value 0 removes it."""
+        old = self.slider(direction)
+        layers = layers if layers is not None else (old.layers if old else "all")
+        rest = [s for s in self.sliders if s.direction != direction]
+        if value == 0:
+            return replace(self, sliders=tuple(rest))
+        edit = SliderEdit(direction, float(value), layers)
+        if old is None:
+            return replace(self, sliders=tuple(rest) + (edit,))
+        return replace(self, sliders=tuple(edit if s.direction == direction else s for s in self.sliders))
+
+    def with_mixing(self, mixing: Mixing) -> "Portrait":
+        return replace(self, mixing=mixing)
+
+    def without_edits(self) -> "Portrait":
+        """The 'before' picture: the same base and truncation, no sliders, no mixing."""
+        return replace(self, sliders=(), mixing=Mixing())
+
+    @property
+    def edited(self) -> bool:
+        return bool(self.sliders) or self.mixing.active
+
+    # --- latents -------------------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def ws(self, G: torch.nn.Module, directions: Optional[Mapping[str, Direction]] = None) -> torch.Tensor:
+        """The W+ to render, shape (1, num_ws, w_dim); a slider whose direction is unknown is an error."""
+        ws = truncate(self.base.ws(G), G.w_avg, self.psi)
+        if self.mixing.active:
+            other = truncate(self.mixing.other.ws(G), G.w_avg, self.psi)
+            groups = layer_groups(G.num_ws)
+            for name, g in zip(GROUPS, self.mixing.groups):
+                if g.enabled and groups[name]:
+                    ws = mix_styles(ws, other, groups[name], g.strength)
+        for edit in self.sliders:
+            if directions is None or edit.direction not in directions:
+                raise KeyError(f"the direction {edit.direction!r} is not available for this model")
+            ws = ws + directions[edit.direction].offset(edit.value, G.num_ws, edit.layers).to(ws)
+        return ws
+
+    # --- recipes -------------------------------------------------------------------------------------
+
+    def to_recipe(self, model) -> dict:
+        """Everything needed to make this picture again with ``model`` (a LoadedModel)."""
+        return {
+            "kind": "portrait",
+            "model": model.name,
+            "model_hash": model.weights_hash,
+            **self.base.to_recipe(),
+            "truncation_psi": self.psi,
+            "noise_mode": "const",
+            "sliders": [{"direction": s.direction, "value": s.value, "layers": s.layers} for s in self.sliders],
+            "mixing": {
+                **({"other": self.mixing.other.to_recipe()} if self.mixing.other is not None else {}),
+                "groups": {n: {"enabled": g.enabled, "strength": g.strength} for n, g in zip(GROUPS, self.mixing.groups)},
+            },
+        }
+
+    @classmethod
+    def from_recipe(cls, recipe: Mapping) -> "Portrait":
+        """The portrait a recipe describes; ValueError naming the problem if it is not one."""
+        try:
+            mix = recipe.get("mixing") or {}
+            groups = mix.get("groups") or {}
+            return cls(
+                base=Latent.from_recipe(recipe),
+                psi=float(recipe.get("truncation_psi", 1.0)),
+                sliders=tuple(
+                    SliderEdit(str(s["direction"]), float(s["value"]), str(s.get("layers", "all")))
+                    for s in recipe.get("sliders", [])
+                ),
+                mixing=Mixing(
+                    Latent.from_recipe(mix["other"]) if mix.get("other") else None,
+                    tuple(
+                        GroupMix(bool(groups.get(n, {}).get("enabled", False)), float(groups.get(n, {}).get("strength", 1.0)))
+                        for n in GROUPS
+                    ),
+                ),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise ValueError(f"not a portrait recipe ({e})") from None

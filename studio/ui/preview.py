@@ -1,0 +1,58 @@
+"""Live preview for Qt: the engine's latest-wins renderer, its frames re-emitted as a signal on the UI thread.
+
+The renderer calls back on its own thread; emitting a signal from there makes Qt queue the slot onto the
+UI thread, so widgets only ever see frames there.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from PySide6.QtCore import QObject, Signal
+
+from ..engine.checkpoints import LoadedModel
+from ..engine.jobs import CancelToken, ProgressFn
+from ..engine.renderer import Frame, LatestWinsRenderer
+from ..engine.runtime import ArrayLike, Backend, open_backend
+
+__all__ = ["Frame", "Preview", "make_backend"]
+
+
+def make_backend(
+    model: LoadedModel, prefer: str = "auto", progress: Optional[ProgressFn] = None, token: Optional[CancelToken] = None
+) -> Backend:
+    """The fastest backend for ``model``; the first open of a model exports it (a job: run it on a worker)."""
+    return open_backend(model, prefer=prefer, progress=progress, token=token)
+
+
+class Preview(QObject):
+    """Qt face of ``LatestWinsRenderer``: ``submit`` from the UI, ``frame_ready`` back on the UI thread."""
+
+    frame_ready = Signal(object)  # Frame
+    failed = Signal(str)
+
+    def __init__(self, backend: Backend, parent: Optional[QObject] = None) -> None:
+        super().__init__(parent)
+        self.backend = backend
+        self._renderer = LatestWinsRenderer(backend, on_frame=self.frame_ready.emit, on_error=self._error)
+
+    def _error(self, _request_id: int, error: Exception) -> None:
+        self.failed.emit(str(error) or type(error).__name__)
+
+    @property
+    def backend_name(self) -> str:
+        return self.backend.name
+
+    @property
+    def fps(self) -> float:
+        """Frames delivered over the last second (0 when idle)."""
+        return self._renderer.fps
+
+    def submit(self, ws: ArrayLike, level: str = "full", tag: Any = None) -> int:
+        return self._renderer.submit(ws, level=level, tag=tag)
+
+    def wait_until_idle(self, timeout: Optional[float] = None) -> bool:
+        return self._renderer.wait_until_idle(timeout)
+
+    def close(self) -> None:
+        self._renderer.close()

@@ -1,0 +1,170 @@
+"""A page of seed thumbnails, rendered in the background a batch at a time; a click picks the portrait."""
+
+from __future__ import annotations
+
+import random
+from typing import Optional
+
+import torch
+from PySide6.QtCore import QSize, Signal
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..engine.generate import render_seeds
+from ..engine.images import fit_image
+from ..engine.jobs import CancelToken, Progress, ProgressFn
+from .theme import icon, to_pixmap
+from .workers import JobWorker
+
+MAX_SEED = 2**31 - 1
+THUMB_PX = 88
+
+
+def render_thumbnails(
+    G: torch.nn.Module, seeds: list[int], psi: float, size: int, progress: ProgressFn, token: CancelToken
+) -> None:
+    """Report each seed's thumbnail as a progress preview ``(seed, image)`` as soon as its batch is done."""
+    for i, (seed, img) in enumerate(render_seeds(G, seeds, psi, batch_size=4, token=token)):
+        progress(Progress(i + 1, len(seeds), f"seed {seed}", preview=(seed, fit_image(img, size))))
+
+
+class SeedBrowser(QWidget):
+    """``page_size`` seeds from ``first``; ``seed_chosen`` fires when a thumbnail is clicked."""
+
+    seed_chosen = Signal(int)
+    page_rendered = Signal()
+
+    def __init__(self, cols: int = 3, rows: int = 4, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self.G: Optional[torch.nn.Module] = None
+        self.psi = 0.7
+        self.first = 0
+        self.current: Optional[int] = None
+        self._workers: list[JobWorker] = []
+        self.buttons: list[QPushButton] = []
+        grid = QGridLayout()
+        grid.setSpacing(4)
+        for i in range(cols * rows):
+            b = QPushButton(objectName="thumb", checkable=True)
+            b.setIconSize(QSize(THUMB_PX, THUMB_PX))
+            b.setFixedSize(THUMB_PX + 6, THUMB_PX + 6)
+            b.clicked.connect(lambda _=False, i=i: self._clicked(i))
+            self.buttons.append(b)
+            grid.addWidget(b, i // cols, i % cols)
+        self.prev_button = self._tool("fa6s.chevron-left", "Previous page", self.previous_page)
+        self.next_button = self._tool("fa6s.chevron-right", "Next page", self.next_page)
+        self.random_button = self._tool("fa6s.dice", "A random page", self.random_page)
+        self.goto = QSpinBox(minimum=0, maximum=MAX_SEED, keyboardTracking=False)
+        self.goto.setToolTip("Go to seed N")
+        self.goto.setPrefix("seed ")
+        self.goto.valueChanged.connect(self.go_to)
+        self.range_label = QLabel(objectName="hint")
+        nav = QHBoxLayout()
+        for w in (self.prev_button, self.next_button, self.random_button):
+            nav.addWidget(w)
+        nav.addWidget(self.goto, 1)
+        lay = QVBoxLayout(self)
+        lay.addLayout(nav)
+        lay.addWidget(self.range_label)
+        lay.addLayout(grid)
+        lay.addStretch(1)
+
+    def _tool(self, name: str, tip: str, slot) -> QToolButton:
+        b = QToolButton(toolTip=tip)
+        b.setIcon(icon(name))
+        b.clicked.connect(slot)
+        return b
+
+    @property
+    def page_size(self) -> int:
+        return len(self.buttons)
+
+    @property
+    def seeds(self) -> list[int]:
+        return [s for s in range(self.first, self.first + self.page_size) if s <= MAX_SEED]
+
+    def set_model(self, G: torch.nn.Module, psi: float) -> None:
+        self.G, self.psi = G, psi
+        self.show_page(self.first)
+
+    def set_psi(self, psi: float) -> None:
+        if psi != self.psi:
+            self.psi = psi
+            self.show_page(self.first)
+
+    def set_current(self, seed: Optional[int]) -> None:
+        """Highlight the portrait's seed if it is on this page."""
+        self.current = seed
+        if seed is not None:
+            self.goto.blockSignals(True)
+            self.goto.setValue(seed)
+            self.goto.blockSignals(False)
+        for s, b in zip(self.seeds, self.buttons):
+            b.setChecked(s == seed)
+
+    def show_page(self, first: int) -> None:
+        self.first = min(max(first, 0), MAX_SEED - self.page_size + 1)
+        self.range_label.setText(f"Seeds {self.first}–{self.first + self.page_size - 1}")
+        for s, b in zip(self.seeds, self.buttons):
+            b.setIcon(icon("fa6s.image"))
+            b.setToolTip(f"Seed {s}")
+        self.set_current(self.current)
+        self.cancel()
+        if self.G is None:
+            return
+        worker = JobWorker(render_thumbnails, self.G, self.seeds, self.psi, THUMB_PX)
+        worker.progressed.connect(self._thumb_ready)
+        worker.finished_ok.connect(lambda _: self.page_rendered.emit())
+        worker.finished.connect(lambda: self._forget(worker))
+        self._workers.append(worker)
+        worker.start()
+
+    def _thumb_ready(self, p: Progress) -> None:
+        seed, img = p.preview
+        if seed in self.seeds:
+            self.buttons[seed - self.first].setIcon(to_pixmap(img))
+
+    def _forget(self, worker: JobWorker) -> None:
+        self._workers.remove(worker)
+        worker.deleteLater()
+
+    def _clicked(self, i: int) -> None:
+        seed = self.first + i
+        self.set_current(seed)
+        self.seed_chosen.emit(seed)
+
+    def next_page(self) -> None:
+        self.show_page(self.first + self.page_size)
+
+    def previous_page(self) -> None:
+        self.show_page(self.first - self.page_size)
+
+    def random_page(self) -> None:
+        self.show_page(random.randrange(0, MAX_SEED // self.page_size) * self.page_size)
+
+    def go_to(self, seed: int) -> None:
+        """Show the page holding ``seed`` and pick it."""
+        self.show_page(seed - seed % self.page_size)
+        self.set_current(seed)
+        self.seed_chosen.emit(seed)
+
+    @property
+    def busy(self) -> bool:
+        return any(w.isRunning() for w in self._workers)
+
+    def cancel(self) -> None:
+        for w in self._workers:
+            w.cancel()
+
+    def shutdown(self) -> None:
+        self.cancel()
+        for w in list(self._workers):
+            w.wait()
