@@ -10,9 +10,7 @@ the same way with scale 1.
 from __future__ import annotations
 
 import json
-import os
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
@@ -24,32 +22,10 @@ from .atomic import atomic_save, atomic_write_text
 from .gallery import decode_array, encode_array
 from .jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
 from .latents import LayerSpec, layer_indices
+from .paths import user_cache_dir, user_data_dir
 
 PCA_SAMPLES = 10_000
 PCA_COMPONENTS = 20
-_APP_DIR = "gan-studio"
-
-
-def user_cache_dir() -> Path:
-    """Where recomputable results live (PCA, exported graphs); ``GAN_STUDIO_CACHE`` overrides it."""
-    if os.environ.get("GAN_STUDIO_CACHE"):
-        return Path(os.environ["GAN_STUDIO_CACHE"])
-    if sys.platform == "win32":
-        return Path(os.environ.get("LOCALAPPDATA", Path.home())) / _APP_DIR / "cache"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / _APP_DIR
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / _APP_DIR
-
-
-def user_data_dir() -> Path:
-    """Where the user's own things live (saved directions, autosave); ``GAN_STUDIO_DATA`` overrides it."""
-    if os.environ.get("GAN_STUDIO_DATA"):
-        return Path(os.environ["GAN_STUDIO_DATA"])
-    if sys.platform == "win32":
-        return Path(os.environ.get("APPDATA", Path.home())) / _APP_DIR
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / _APP_DIR
-    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / _APP_DIR
 
 
 @dataclass(frozen=True, eq=False)

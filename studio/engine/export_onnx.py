@@ -44,6 +44,7 @@ from torch import nn
 
 from .checkpoints import LoadedModel
 from .jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
+from .paths import user_cache_dir
 from .stylegan2 import Generator
 
 PathLike = Union[str, os.PathLike]
@@ -365,11 +366,8 @@ def verify_export(path: PathLike, G: Generator) -> dict[str, float]:
 
 
 def default_cache_root() -> Path:
-    """``$GAN_STUDIO_CACHE/onnx``, else ``$XDG_CACHE_HOME/gan-studio/onnx``, else ``~/.cache/gan-studio/onnx``."""
-    if os.environ.get("GAN_STUDIO_CACHE"):
-        return Path(os.environ["GAN_STUDIO_CACHE"]) / "onnx"
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "gan-studio" / "onnx"
+    """The exports' folder in the user cache (``$GAN_STUDIO_CACHE/onnx`` in tests)."""
+    return user_cache_dir() / "onnx"
 
 
 def cached_export(

@@ -18,7 +18,8 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMe
 
 from ..engine import LoadedModel, load_model
 from ..engine.checkpoints import DEFAULT_MODEL
-from ..engine.directions import Direction, pca_directions, saved_directions, user_data_dir
+from ..engine.directions import Direction, pca_directions, saved_directions
+from ..engine.paths import user_data_dir
 from ..engine.gallery import GalleryError, export_picture, read_recipe
 from ..engine.portrait import Latent, Portrait
 from ..engine.stylegan2 import Generator

@@ -109,8 +109,10 @@ def test_damaged_saved_file_reads_as_none(tmp_path):
 
 
 def test_env_overrides_dirs(tmp_path):
-    assert D.user_cache_dir() == tmp_path / "cache"
-    assert D.user_data_dir() == tmp_path / "data"
+    from studio.engine import paths
+
+    assert paths.user_cache_dir() == tmp_path / "cache"
+    assert paths.user_data_dir() == tmp_path / "data"
 
 
 def test_w_plus_direction_with_wrong_layer_count_is_refused():
