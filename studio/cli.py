@@ -244,6 +244,23 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- customize --------------------------------------------------------------------------------------------
+
+
+def cmd_customize(args: argparse.Namespace) -> int:
+    from .engine.customize import CustomizeConfig, customize
+
+    m = _load(args.model)
+    cfg = CustomizeConfig(
+        out=args.out, steps=args.steps, batch=args.batch, train=args.train, extractor=args.extractor,
+        images="world" if args.world else args.images, seed=args.seed, resume=args.resume,
+    )
+    with TqdmProgress("customize", "step") as bar, cancel_on_interrupt() as token:
+        out = customize(m, args.sketches, cfg, progress=bar, token=token)
+    print(f"wrote {out} and {out.with_suffix('.json')}")
+    return 0
+
+
 # --- parser -----------------------------------------------------------------------------------------------
 
 
@@ -330,6 +347,21 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--device", help="auto, cpu, cuda or cuda:N")
     s.add_argument("--workers", type=int, help="data-loading processes per GPU")
     s.set_defaults(func=cmd_train)
+    s = sub.add_parser("customize", help="fine-tune a model to follow your sketches (Sketch Your Own GAN)")
+    s.add_argument("--model", default="default", help="checkpoint path or 'default' (it must include D)")
+    s.add_argument("--sketches", required=True, help="folder with 1-30 sketches: dark lines on light paper")
+    s.add_argument("--steps", type=int, default=1000)
+    s.add_argument("--out", required=True, help="OUT.safetensors")
+    real = s.add_mutually_exclusive_group()
+    real.add_argument("--images", metavar="DIR", help="real images for the image critic")
+    real.add_argument("--world", action="store_true", help="real images from the procedural world")
+    s.add_argument("--train", choices=["mapping", "shift", "full"], default="mapping",
+                   help="what changes: the mapping network (default), one W shift, or all of G")
+    s.add_argument("--extractor", default="default", help="sketch extractor: default, world or photosketch:PATH")
+    s.add_argument("--batch", type=int, default=4)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--resume", action="store_true", help="continue from OUT's .customize.pt checkpoint")
+    s.set_defaults(func=cmd_customize)
     return p
 
 

@@ -130,8 +130,8 @@ def image_to_tensor(img: np.ndarray) -> torch.Tensor:
     """uint8 HxWx3 -> float32 (1, 3, H, W) in [-1, 1], the range StyleGAN's encoder and projector expect."""
     if img.dtype != np.uint8 or img.ndim != 3 or img.shape[2] != 3:
         raise ValueError(f"image_to_tensor needs a uint8 HxWx3 image, got {img.dtype} {img.shape}")
-    t = torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1)[None]
-    return t.to(torch.float32) / 127.5 - 1.0
+    t = torch.as_tensor(np.array(img, dtype=np.float32, copy=True)).permute(2, 0, 1)[None]
+    return t / 127.5 - 1.0
 
 
 def tensor_to_images(t: torch.Tensor) -> np.ndarray:

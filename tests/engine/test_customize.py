@@ -1,0 +1,169 @@
+"""Sketch Your Own GAN customization on a tiny model: losses, what trains, resume, cancel, errors."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from studio.engine import LoadedModel, load_model
+from studio.engine.customize import (
+    CustomGenerator, CustomizeConfig, CustomizeError, SketchError, blend_w, customize, interpolate_models,
+)
+from studio.engine.jobs import Cancelled, CancelToken
+from tests.conftest import make_tiny_pair
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Tiny models run fastest on one thread, and the suite shares its CPU cores."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def _base() -> LoadedModel:
+    G, D = make_tiny_pair()
+    return LoadedModel(G, D, None, "studio", {"name": "tiny"})
+
+
+def _sketch_folder(tmp_path, n: int = 2):
+    folder = tmp_path / "sketches"
+    folder.mkdir()
+    for i in range(n):
+        img = np.full((80, 96), 255, np.uint8)
+        img[20 + 10 * i : 24 + 10 * i, 10:80] = 0  # a bar at a different height per sketch
+        img[10:70, 40:43] = 0
+        Image.fromarray(img).save(folder / f"s{i}.png")
+    return folder
+
+
+def _image_folder(tmp_path, n: int = 3):
+    folder = tmp_path / "images"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(n):
+        Image.fromarray(rng.integers(0, 255, (40, 40, 3), dtype=np.uint8)).save(folder / f"i{i}.jpg")
+    return folder
+
+
+def _cfg(tmp_path, **kw) -> CustomizeConfig:
+    kw.setdefault("out", str(tmp_path / "custom.safetensors"))
+    kw.setdefault("steps", 2)
+    kw.setdefault("r1_every", 2)
+    return CustomizeConfig(**kw)
+
+
+def test_world_images_losses_finite_small_sketch_set_and_loadable_result(tmp_path):
+    reports = []
+    base = _base()
+    out = customize(base, _sketch_folder(tmp_path, 2), _cfg(tmp_path, batch=4, images="world", preview_every=1),
+                    progress=reports.append)
+    assert [p.done for p in reports] == [1, 2]
+    for p in reports:
+        for key in ("loss_sketch", "loss_image", "loss_D_sketch", "loss_D_image"):
+            assert math.isfinite(p.metrics[key])
+        assert p.preview.dtype == np.uint8 and p.preview.ndim == 3
+    assert "r1_sketch" in reports[0].metrics and "r1_image" in reports[0].metrics
+    m = load_model(out)
+    assert m.G.config == base.G.config and m.D is not None
+    info = m.card["customized"]
+    assert info["base_model"]["weights_hash"] == base.weights_hash
+    assert [s["file"] for s in info["sketches"]] == ["s0.png", "s1.png"] and info["steps"] == 2 and info["finished"]
+    assert not torch.equal(m.G.mapping.fc0.weight, base.G.mapping.fc0.weight)  # the small set did train
+    assert not (tmp_path / "custom.customize.pt").exists()  # a finished run leaves no checkpoint behind
+
+
+def _changed(a: torch.nn.Module, b: torch.nn.Module) -> set[str]:
+    pb = dict(b.named_parameters())
+    return {k for k, p in a.named_parameters() if not torch.equal(p, pb[k])}
+
+
+@pytest.mark.parametrize("mode", ["mapping", "shift", "full"])
+def test_only_the_chosen_parameters_change(tmp_path, mode):
+    base = _base()
+    reports = []
+    out = customize(base, _sketch_folder(tmp_path), _cfg(tmp_path, train=mode), progress=reports.append)
+    assert "loss_weight" in reports[-1].metrics and "loss_image" not in reports[-1].metrics  # no images: L_weight
+    changed = _changed(load_model(out).G, base.G)
+    assert changed
+    if mode == "mapping":
+        assert all(k.startswith("mapping.") for k in changed)
+    elif mode == "shift":  # the learned W shift is folded into the style affines' biases
+        assert all(k.startswith("synthesis.") and k.endswith("affine.bias") for k in changed)
+    else:
+        assert any(k.startswith("synthesis.") for k in changed) and any(k.startswith("mapping.") for k in changed)
+
+
+def test_resume_continues_identically_and_cancel_leaves_a_loadable_model(tmp_path):
+    sketches, images = _sketch_folder(tmp_path), _image_folder(tmp_path)
+    straight = load_model(customize(_base(), sketches, _cfg(tmp_path, out=str(tmp_path / "a.safetensors"),
+                                                            steps=4, images=str(images))))
+    token = CancelToken()
+
+    def stop_after_two(p):
+        if p.done == 2:
+            token.cancel()
+
+    cfg = _cfg(tmp_path, out=str(tmp_path / "b.safetensors"), steps=4, images=str(images))
+    with pytest.raises(Cancelled):
+        customize(_base(), sketches, cfg, progress=stop_after_two, token=token)
+    early = load_model(tmp_path / "b.safetensors")
+    assert early.card["customized"]["steps"] == 2 and not early.card["customized"]["finished"]
+    cfg.resume = True
+    resumed = load_model(customize(_base(), sketches, cfg))
+    for k, t in straight.G.state_dict().items():
+        assert torch.equal(t, resumed.G.state_dict()[k]), k
+    for k, t in straight.D.state_dict().items():
+        assert torch.equal(t, resumed.D.state_dict()[k]), k
+
+
+def test_resume_refuses_a_checkpoint_from_other_settings(tmp_path):
+    sketches, token = _sketch_folder(tmp_path), CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        customize(_base(), sketches, _cfg(tmp_path), token=token)
+    with pytest.raises(CustomizeError, match="custom.customize.pt.*settings"):
+        customize(_base(), sketches, _cfg(tmp_path, train="full", resume=True))
+
+
+def test_blank_sketch_is_refused_naming_the_file(tmp_path):
+    folder = _sketch_folder(tmp_path)
+    Image.fromarray(np.full((50, 50), 250, np.uint8)).save(folder / "empty.png")
+    with pytest.raises(SketchError, match="empty.png.*blank"):
+        customize(_base(), folder, _cfg(tmp_path))
+    with pytest.raises(SketchError, match="no image files"):
+        customize(_base(), _image_dir_empty(tmp_path), _cfg(tmp_path))
+
+
+def _image_dir_empty(tmp_path):
+    d = tmp_path / "nothing"
+    d.mkdir()
+    (d / "notes.txt").write_text("no sketches here")
+    return d
+
+
+def test_model_and_w_interpolation(tmp_path):
+    base = _base()
+    custom = load_model(customize(base, _sketch_folder(tmp_path), _cfg(tmp_path, lr=0.05)))
+    for alpha, ref in ((0.0, base.G), (1.0, custom.G)):
+        mixed = interpolate_models(base.G, custom.G, alpha)
+        for k, t in mixed.state_dict().items():
+            assert torch.allclose(t, ref.state_dict()[k]), k
+    z = torch.randn(3, base.G.z_dim)
+    ws = blend_w(base.G, custom.G, z, 0.5)
+    assert ws.shape == (3, base.G.num_ws, base.G.w_dim)
+    assert torch.allclose(blend_w(base.G, custom.G, z, 1.0), custom.G.mapping(z))
+
+
+def test_exported_shift_model_renders_what_training_saw():
+    G, _ = make_tiny_pair()
+    Gp = CustomGenerator(G, "shift")
+    with torch.no_grad():
+        Gp.shift.copy_(torch.randn(G.w_dim) * 0.5)
+    z = torch.randn(3, G.z_dim)
+    assert torch.allclose(Gp.export()(z), Gp.render(z), atol=1e-4)
