@@ -205,3 +205,10 @@ def test_nan_weights_are_refused(tmp_path, tiny_pair):
     path = save_model(tmp_path / "nan.safetensors", G, D)
     with pytest.raises(CheckpointError, match="NaN"):
         load_model(path)
+
+
+def test_saved_files_get_ordinary_permissions(studio_file):
+    """Atomic writes go through a private temp file; the result must still be readable like any file."""
+    mask = os.umask(0)
+    os.umask(mask)
+    assert studio_file.stat().st_mode & 0o777 == 0o666 & ~mask
