@@ -11,6 +11,7 @@ import argparse
 import json
 import time
 from multiprocessing import Pool
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -30,15 +31,22 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--count", type=int, default=5000)
     ap.add_argument("--val", type=int, default=500)
-    ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--steps", type=int, default=1500)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--cache", type=Path, help="keep the rendered samples in this .npz and reuse them")
     args = ap.parse_args()
     t0 = time.time()
-    with Pool(args.workers) as pool:
-        rendered = pool.map(_render, range(FIRST_SEED, FIRST_SEED + args.count), chunksize=64)
-    images = np.stack([r[0] for r in rendered])
-    records = [r[1] for r in rendered]
-    print(f"rendered {len(images)} samples in {time.time() - t0:.0f} s")
+    if args.cache and args.cache.exists():
+        data = np.load(args.cache, allow_pickle=False)
+        images, records = data["images"], json.loads(str(data["records"]))
+    else:
+        with Pool(args.workers) as pool:
+            rendered = pool.map(_render, range(FIRST_SEED, FIRST_SEED + args.count), chunksize=64)
+        images = np.stack([r[0] for r in rendered])
+        records = [r[1] for r in rendered]
+        if args.cache:
+            np.savez(args.cache, images=images, records=json.dumps(records))
+    print(f"{len(images)} samples ready in {time.time() - t0:.0f} s")
     n = len(images) - args.val
     t1 = time.time()
     probe = train_probe(images[:n], records[:n], steps=args.steps)

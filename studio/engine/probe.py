@@ -36,7 +36,7 @@ HEAD_SPREAD = torch.tensor([0.1, 0.05, 0.06, 5.0, 0.5])
 class WorldProbe(nn.Module):
     """Conv encoder (64 px -> 4x4) -> 256-d features -> composition, head, hair and background heads."""
 
-    def __init__(self, width: int = 32) -> None:
+    def __init__(self, width: int = 16) -> None:
         super().__init__()
         chans = [3, width, width * 2, width * 4, width * 8]
         layers: list[nn.Module] = []
@@ -123,7 +123,7 @@ def evaluate(probe: WorldProbe, images: np.ndarray, records: Sequence[dict]) -> 
 def train_probe(
     images: np.ndarray,
     records: Sequence[dict],
-    steps: int = 3000,
+    steps: int = 1500,
     batch: int = 64,
     lr: float = 2e-3,
     seed: int = 0,

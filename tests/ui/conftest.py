@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from pathlib import Path
@@ -80,6 +81,9 @@ def no_leaked_threads(monkeypatch):
     monkeypatch.setattr(QThread, "start", start)
     before = set(threading.enumerate())
     yield
+    # Collect the test's parentless Qt objects now, on this thread, rather than whenever a worker thread
+    # happens to trigger the garbage collector (which can crash Qt).
+    gc.collect()
     deadline = time.monotonic() + 1.0
     while time.monotonic() < deadline:
         running = [t for t in started if _running(t)]
