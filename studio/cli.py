@@ -261,6 +261,82 @@ def cmd_customize(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- recolor / project ------------------------------------------------------------------------------------
+
+
+def _write_with_recipe(out: Path, image, recipe: dict) -> None:
+    """OUT.png with the recipe in its text chunk and OUT.json beside it: the gallery's picture format."""
+    import json
+
+    from .engine.atomic import atomic_write_text
+    from .engine.gallery import RECIPE_KEY, RECIPE_SCHEMA
+    from .engine.images import save_png
+
+    text = json.dumps({**recipe, "schema": RECIPE_SCHEMA}, ensure_ascii=False)
+    save_png(out, image, {RECIPE_KEY: text})
+    atomic_write_text(out.with_suffix(".json"), text)
+
+
+def cmd_recolor(args: argparse.Namespace) -> int:
+    import torch
+
+    from .engine.gallery import encode_array
+    from .engine.latents import z_from_seed
+    from .engine.search import direction, load_mask, search
+
+    m = _load(args.model, args.device)
+    G = m.G
+    paint = load_mask(args.mask)
+    keep = load_mask(args.keep) if args.keep else None
+    with torch.no_grad():  # the seed's portrait exactly as `studio generate` makes it
+        start = G.mapping(z_from_seed(args.seed, G.z_dim).to(args.device), truncation_psi=args.truncation)
+    with TqdmProgress("recolor", "step") as bar, cancel_on_interrupt() as token:
+        r = search(G, paint, start_ws=start, keep=keep, steps=args.steps, progress=bar, token=token)
+    out = Path(args.out)
+    _write_with_recipe(out, r.image, {
+        "kind": "portrait", "model": m.name, "model_hash": m.weights_hash,
+        "w_plus": encode_array(r.ws[0]), "truncation_psi": 1.0, "noise_mode": "const",
+        "direction": encode_array(direction(r.ws, start)),
+        "search": {"seed": args.seed, "truncation_psi": args.truncation, "mask": str(args.mask),
+                   "keep": str(args.keep) if args.keep else None, "steps": r.steps_done,
+                   "best_loss": r.best_loss, "l2": r.l2, "l2_in_mask": r.l2_in_mask, "eps": r.eps},
+    })
+    verdict = "within" if r.reached else "not within"
+    print(f"wrote {out} and {out.with_suffix('.json')}: best L2 {r.l2:.4f} ({verdict} eps {r.eps:g}), "
+          f"{r.l2_in_mask:.4f} inside the mask")
+    return 0
+
+
+def cmd_project(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from .engine.atomic import atomic_save
+    from .engine.gallery import encode_array
+    from .engine.images import load_image
+    from .engine.projection import project
+
+    m = _load(args.model, args.device)
+    target = load_image(args.image)
+    with TqdmProgress("project", "step") as bar, cancel_on_interrupt() as token:
+        r = project(m.G, target, D=m.D, steps=args.steps, progress=bar, token=token)
+    out = Path(args.out)
+    _write_with_recipe(out, r.image, {
+        "kind": "portrait", "model": m.name, "model_hash": m.weights_hash,
+        "w_plus": encode_array(r.ws[0]), "truncation_psi": 1.0, "noise_mode": "const",
+        "noise": {name: encode_array(a) for name, a in r.noise.items()},
+        "projection": {"image": str(args.image), "steps": r.steps_done, "psnr": r.psnr},
+    })
+    npz = out.with_suffix(".npz")
+
+    def write_npz(tmp: Path) -> None:
+        with open(tmp, "wb") as f:  # a file object, so numpy does not append ".npz" to the temp name
+            np.savez(f, w_plus=r.ws[0].cpu().numpy(), **{f"noise/{k}": v for k, v in r.noise.items()})
+
+    atomic_save(npz, write_npz)
+    print(f"wrote {out} and {npz}: PSNR {r.psnr:.2f} dB after {r.steps_done} steps")
+    return 0
+
+
 # --- parser -----------------------------------------------------------------------------------------------
 
 
@@ -347,6 +423,25 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--device", help="auto, cpu, cuda or cuda:N")
     s.add_argument("--workers", type=int, help="data-loading processes per GPU")
     s.set_defaults(func=cmd_train)
+    s = sub.add_parser("recolor", help="paint colours on a seed's portrait and search latents that match")
+    s.add_argument("--model", default="default", help="checkpoint path or 'default'")
+    s.add_argument("--seed", type=int, required=True, help="the portrait, as `studio generate` makes it")
+    s.add_argument("--truncation", type=float, default=1.0, help="truncation psi (1 = none), as in generate")
+    s.add_argument("--mask", required=True, help="RGBA PNG: colour = target colour, alpha = weight")
+    s.add_argument("--keep", help="PNG whose alpha marks what must stay (default: everything unpainted)")
+    s.add_argument("--steps", type=int, default=100)
+    s.add_argument("--device", default="cpu")
+    s.add_argument("--out", required=True, help="OUT.png (OUT.json beside it holds W+ and the direction)")
+    s.set_defaults(func=cmd_recolor)
+
+    s = sub.add_parser("project", help="find the latents of a picture (Image2StyleGAN) to edit it")
+    s.add_argument("--model", default="default", help="checkpoint path or 'default'")
+    s.add_argument("--image", required=True, help="the picture (centre-cropped to a square)")
+    s.add_argument("--steps", type=int, default=300)
+    s.add_argument("--device", default="cpu")
+    s.add_argument("--out", required=True, help="OUT.png (with OUT.json and OUT.npz: W+ and noise maps)")
+    s.set_defaults(func=cmd_project)
+
     s = sub.add_parser("customize", help="fine-tune a model to follow your sketches (Sketch Your Own GAN)")
     s.add_argument("--model", default="default", help="checkpoint path or 'default' (it must include D)")
     s.add_argument("--sketches", required=True, help="folder with 1-30 sketches: dark lines on light paper")

@@ -14,7 +14,7 @@ from typing import Callable, Optional
 import torch
 from PySide6.QtCore import QSettings, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QToolBar, QWidget
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QToolBar, QVBoxLayout, QWidget
 
 from ..engine import LoadedModel, load_model
 from ..engine.checkpoints import DEFAULT_MODEL
@@ -27,8 +27,11 @@ from .autosave import Autosave
 from .canvas import Canvas
 from .document import PortraitDocument
 from .job_status import JobStatus
+from .mask_painter import MaskPainter, MaskTools
 from .mixing_panel import MixingPanel
 from .preview import Frame, Preview, make_backend
+from .project_dialog import ProjectDialog, ask_image_path
+from .search_panel import SearchPanel
 from .seed_browser import MAX_SEED, SeedBrowser
 from .sliders import LatentSliders
 from .theme import icon
@@ -81,6 +84,9 @@ class MainWindow(QMainWindow):
         self._last_full: Optional[tuple[Portrait, object]] = None  # the last full-quality frame and its portrait
         self._export_waiting = False
         self._grid_dialog: Optional[QWidget] = None
+        self._project_dialog: Optional[ProjectDialog] = None
+        self._customize_window: Optional[QWidget] = None
+        self._blend_dock: Optional[QDockWidget] = None
         self.doc = PortraitDocument(parent=self)
         self.autosave = Autosave(user_data_dir() / "autosave.json", parent=self)
 
@@ -99,12 +105,14 @@ class MainWindow(QMainWindow):
         for label in (self.model_label, self.backend_label, self.fps_label):
             self.statusBar().addPermanentWidget(label)
         self.statusBar().addPermanentWidget(self.jobs)
+        self._make_paint_tool()
         self._build_actions()
 
         self.doc.changed.connect(self._on_changed)
         self.doc.previewed.connect(lambda p: self._render(p, dragging=True))
         self.seeds.seed_chosen.connect(self.choose_seed)
         self._restore_layout()
+        self.paint_action.setChecked(not self.paint_dock.isHidden())  # a dock never shown sends no hide event
 
     # --- layout ----------------------------------------------------------------------------------------
 
@@ -168,6 +176,14 @@ class MainWindow(QMainWindow):
         self.compare_action = a("&Compare before/after", self.toggle_compare, "C", "fa6s.table-columns")
         self.compare_action.setCheckable(True)
         self.mixing_grid_action = self._mixing_grid_action()
+        self.open_image_action = a("Open &image to edit…", self.open_image_to_edit, "Ctrl+I", "fa6s.file-image",
+                                   "Project a picture into the model to edit it like a portrait")
+        self.customize_action = a("&Customize model…", self.open_customize, "Ctrl+K", "fa6s.pen-nib",
+                                  "Fine-tune the open model towards your sketches")
+        self.blend_action = a("&Blend with base…", self.show_blend, None, "fa6s.sliders",
+                              "Blend a customized model with the model it was made from")
+        self.blend_action.setEnabled(False)
+        self.model_changed.connect(self._on_model_for_tools)
 
         mb = self.menuBar()
         file_menu = mb.addMenu("&File")
@@ -175,7 +191,7 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu(icon("fa6s.clock-rotate-left"), "Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
-        file_menu.addActions([self.open_recipe_action, self.export_action, self.gallery_folder_action])
+        file_menu.addActions([self.open_recipe_action, self.open_image_action, self.export_action, self.gallery_folder_action])
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = mb.addMenu("&Edit")
@@ -186,6 +202,10 @@ class MainWindow(QMainWindow):
         if self.mixing_grid_action is not None:
             portrait_menu.addSeparator()
             portrait_menu.addAction(self.mixing_grid_action)
+        portrait_menu.addSeparator()
+        portrait_menu.addAction(self.paint_action)
+        model_menu = mb.addMenu("&Model")
+        model_menu.addActions([self.customize_action, self.blend_action])
         view_menu = mb.addMenu("&View")
         view_menu.addActions([self.zoom_in_action, self.zoom_out_action, self.fit_action, self.actual_action,
                               self.compare_action])
@@ -213,6 +233,8 @@ class MainWindow(QMainWindow):
         bar.addSeparator()
         bar.addActions([self.zoom_out_action, self.zoom_in_action, self.fit_action, self.actual_action,
                         self.compare_action])
+        bar.addSeparator()
+        bar.addAction(self.paint_action)
         self.addToolBar(bar)
 
     def _mixing_grid_action(self) -> Optional[QAction]:
@@ -228,6 +250,101 @@ class MainWindow(QMainWindow):
                 self._grid_dialog.show()
 
         return self._action("Style-mixing &grid…", show, "Ctrl+G", "fa6s.border-all")
+
+    # --- customization ---------------------------------------------------------------------------------
+
+    def open_customize(self) -> None:
+        """The sketch customization window for the open model (the one already open if it is training)."""
+        from .customize_window import CustomizeWindow
+
+        old = self._customize_window
+        if old is not None and old.isVisible() and (old.running or old.model is self.model):
+            old.raise_()
+            old.activateWindow()
+            return
+        if self.model is None:
+            return
+        if old is not None:
+            old.close()
+            old.deleteLater()
+        portrait = self._last_full[1] if self._last_full is not None else None
+        self._customize_window = CustomizeWindow(self.model, portrait, parent=self)
+        self._customize_window.model_offered.connect(self.offer_model)
+        self._customize_window.show()
+
+    def offer_model(self, path: str, open_now: bool = False) -> None:
+        """A model made in the studio joins the recent models (the picker), and opens if asked."""
+        self._remember_recent(path)
+        if open_now:
+            self.open_model(path)
+
+    def show_blend(self) -> None:
+        """The "Blend with base" dock, following the open model and the current seed."""
+        from .model_blend import BlendPanel
+
+        if self._blend_dock is None:
+            panel = BlendPanel()
+            self._blend_dock = self._dock("Blend with base", panel, Qt.DockWidgetArea.RightDockWidgetArea)
+            self._blend_dock.setFeatures(self._blend_dock.features() | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+            self.model_changed.connect(panel.set_model)
+            self.doc.changed.connect(lambda p: panel.set_seed(p.base.seed or 0, p.psi))
+            panel.set_seed(self.doc.portrait.base.seed or 0, self.doc.portrait.psi)
+            panel.set_model(self.model)
+        self._blend_dock.show()
+        self._blend_dock.raise_()
+
+    def _on_model_for_tools(self, model: LoadedModel) -> None:
+        self.blend_action.setEnabled(isinstance(model.card.get("customized"), dict))
+
+    # --- paint colours, search latents, edit real images -----------------------------------------------
+
+    def _make_paint_tool(self) -> None:
+        """The mask painter over the canvas; its tools and the colour search share one dock, toggled as a tool."""
+        self.painter = MaskPainter(self.canvas, self.doc.undo_stack)  # strokes join the document's history
+        self.mask_tools = MaskTools(self.painter)
+        self.search_panel = SearchPanel(self.doc, self.painter, self.jobs)
+        box = QWidget()
+        lay = QVBoxLayout(box)
+        lay.addWidget(self.mask_tools)
+        lay.addWidget(self.search_panel)
+        lay.addStretch(1)
+        self.paint_dock = self._dock("Paint colours", box, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.paint_dock.setFeatures(self.paint_dock.features() | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.paint_dock.hide()
+        self.paint_action = self.paint_dock.toggleViewAction()
+        self.paint_action.setText("&Paint colours")
+        self.paint_action.setIcon(icon("fa6s.palette"))
+        self.paint_action.setToolTip("Paint target colours on the portrait and search for them")
+        self.paint_action.setChecked(False)
+        self.paint_action.toggled.connect(self.painter.set_active)
+        self.search_panel.frame_ready.connect(self.canvas.set_image)
+        self.search_panel.direction_saved.connect(self._add_saved_direction)
+        self.model_changed.connect(self._paint_tool_model)
+        self.directions_ready.connect(lambda: self.search_panel.set_directions(self.directions))
+
+    def _paint_tool_model(self, model: LoadedModel) -> None:
+        self.mask_tools.set_resolution(model.G.resolution)
+        self.search_panel.set_model(model)
+
+    def _add_saved_direction(self, direction: Direction) -> None:
+        self.directions[direction.name] = direction
+        if self.model is not None:
+            self.sliders.set_directions(list(self.directions.values()), self.model.G.num_ws)
+
+    def open_image_to_edit(self) -> None:
+        if self.model is not None:
+            path = ask_image_path(self)
+            if path is not None:
+                self.edit_image(path)
+
+    def edit_image(self, path: Path) -> ProjectDialog:
+        """Project ``path`` into the open model in a dialog; "Use as portrait" makes it the current portrait."""
+        if self._project_dialog is not None:
+            self._project_dialog.done(0)
+        self._project_dialog = ProjectDialog(self.model, self.doc, self.jobs, parent=self)
+        self._project_dialog.open()
+        self._project_dialog.open_image(path)
+        return self._project_dialog
 
     def _restore_layout(self) -> None:
         geometry, state = self.settings.value("window/geometry"), self.settings.value("window/state")
@@ -516,6 +633,12 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/state", self.saveState())
         if self._grid_dialog is not None:
             self._grid_dialog.done(0)
+        if self._project_dialog is not None:
+            self._project_dialog.done(0)
+        if self._customize_window is not None:
+            self._customize_window.close()
+        if self._blend_dock is not None:
+            self._blend_dock.widget().shutdown()
         if self.gallery is not None:
             self.gallery.shutdown()
         self.jobs.shutdown()

@@ -1,0 +1,226 @@
+"""Open a real image to edit: project it into W+ (Image2StyleGAN) on a worker, compare, use it as the portrait.
+
+A portrait renders with the model's constant noise (recipes carry no noise maps), so the reconstruction
+shown and the PSNR that counts are the projected W+ rendered that way: what "Use as portrait" will give.
+The projection's own noise maps (a higher PSNR) are reported beside it, so the difference is no surprise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..engine.checkpoints import LoadedModel
+from ..engine.images import fit_image, load_image, tensor_to_images
+from ..engine.jobs import CancelToken, Progress, ProgressFn
+from ..engine.portrait import Portrait
+from ..engine.projection import ProjectionResult, project, psnr
+from ..engine.search_fit import render
+from .document import PortraitDocument
+from .job_status import JobStatus
+from .theme import icon, to_pixmap
+from .workers import JobWorker
+
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.tif *.tiff *.tga *.ppm *.pgm);;All files (*)"
+VIEW_SIZE = 256
+
+
+def ask_image_path(parent: QWidget) -> Optional[Path]:
+    path, _ = QFileDialog.getOpenFileName(parent, "Open image to edit", "", IMAGE_FILTER)
+    return Path(path) if path else None
+
+
+@dataclass
+class Reconstruction:
+    """A projection and its W+ rendered as a portrait will render it (the model's own noise)."""
+
+    projection: ProjectionResult
+    image: np.ndarray  # (H, W, 3) uint8
+    psnr: float
+
+
+def read_target(path: Path, resolution: int, progress: ProgressFn, token: CancelToken) -> np.ndarray:
+    """The picture as the projection sees it: RGB (transparency over white), centre-cropped to the model's size."""
+    return fit_image(load_image(path, mode="RGB"), resolution)
+
+
+def reconstruct(model: LoadedModel, target: np.ndarray, steps: int, progress: ProgressFn, token: CancelToken) -> Reconstruction:
+    result = project(model.G, target, D=model.D, steps=steps, preview_every=max(1, steps // 30),
+                     progress=progress, token=token)
+    image = tensor_to_images(render(model.G, result.ws))[0]
+    return Reconstruction(result, image, psnr(image, target))
+
+
+class ProjectDialog(QDialog):
+    """The original beside its reconstruction, steps, Project/Cancel, PSNR, and "Use as portrait"."""
+
+    def __init__(self, model: LoadedModel, doc: PortraitDocument, jobs: JobStatus, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Open image to edit")
+        self.model, self.doc, self.jobs = model, doc, jobs
+        self.path: Optional[Path] = None
+        self.target: Optional[np.ndarray] = None
+        self.result: Optional[Reconstruction] = None
+        self.worker: Optional[JobWorker] = None
+        self._then = None  # what to do once the running job has ended (read, then project)
+        self._closed = False  # late results are dropped once the dialog is gone
+
+        self.original, self.reconstruction = self._view("original"), self._view("reconstruction")
+        views = QGridLayout()
+        views.addWidget(QLabel("Original (as projected)"), 0, 0)
+        views.addWidget(QLabel("Reconstruction (as a portrait)"), 0, 1)
+        views.addWidget(self.original, 1, 0)
+        views.addWidget(self.reconstruction, 1, 1)
+        self.choose_button = QPushButton(icon("fa6s.folder-open"), "Choose image…")
+        self.choose_button.clicked.connect(self.choose)
+        self.steps = QSpinBox(minimum=10, maximum=5000, value=300, singleStep=50, suffix=" steps")
+        self.steps.setToolTip("More steps come closer to the picture (about 300 is a good start)")
+        self.project_button = QPushButton(icon("fa6s.wand-magic-sparkles"), "Project")
+        self.project_button.clicked.connect(self.toggle)
+        self.project_button.setEnabled(False)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.message = QLabel("Choose a picture: it is centre-cropped to a square and searched for in the model.",
+                              wordWrap=True, objectName="hint")
+        self.use_button = QPushButton(icon("fa6s.user-check"), "Use as portrait")
+        self.use_button.setEnabled(False)
+        self.use_button.clicked.connect(self.use_as_portrait)
+        close = QPushButton("Close")
+        close.clicked.connect(self.reject)
+        controls = QHBoxLayout()
+        for w in (self.choose_button, self.steps, self.project_button):
+            controls.addWidget(w)
+        controls.addWidget(self.progress, 1)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.use_button)
+        buttons.addWidget(close)
+        lay = QVBoxLayout(self)
+        lay.addLayout(views)
+        lay.addLayout(controls)
+        lay.addWidget(self.message)
+        lay.addLayout(buttons)
+
+    @staticmethod
+    def _view(name: str) -> QLabel:
+        label = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, objectName=name)
+        label.setFixedSize(VIEW_SIZE, VIEW_SIZE)
+        label.setStyleSheet("background: #161618;")
+        return label
+
+    @staticmethod
+    def _show(label: QLabel, image: np.ndarray) -> None:
+        label.setPixmap(to_pixmap(image).scaled(VIEW_SIZE, VIEW_SIZE, Qt.AspectRatioMode.KeepAspectRatio,
+                                                Qt.TransformationMode.SmoothTransformation))
+
+    # --- jobs ------------------------------------------------------------------------------------------
+
+    def choose(self) -> None:
+        path = ask_image_path(self)
+        if path is not None:
+            self.open_image(path)
+
+    def open_image(self, path: Path) -> None:
+        """Read ``path`` on a worker, show it, then project it; a bad file is one warning sentence."""
+        if self.worker is not None:
+            return
+        self.path, self.target, self.result = Path(path), None, None
+        self.original.clear()
+        self.reconstruction.clear()
+        self.use_button.setEnabled(False)
+        self.project_button.setEnabled(False)
+        self.message.setText(f"Reading {self.path.name}…")
+
+        def read(target: np.ndarray) -> None:
+            self.target = target
+            self._show(self.original, target)
+            self.project_button.setEnabled(True)
+            self._then = self.project
+
+        def failed(msg: str) -> None:
+            self.message.setText("Choose another picture.")
+            QMessageBox.warning(self, "Cannot open image", msg)
+
+        self._run("Reading image", read_target, self.path, self.model.G.resolution, on_result=read, on_error=failed)
+
+    def toggle(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+        else:
+            self.project()
+
+    def project(self) -> None:
+        """Project the chosen picture; cancel keeps where it got to."""
+        if self.target is None or self.worker is not None:
+            return
+        self.result = None
+        self.use_button.setEnabled(False)
+        self.project_button.setText("Cancel")
+        self.project_button.setIcon(icon("fa6s.stop"))
+        self.message.setText("Projecting…")
+        self._run("Projecting image", reconstruct, self.model, self.target, self.steps.value(),
+                  on_result=self._projected, on_error=lambda msg: self.message.setText(f"The projection failed: {msg}"))
+        self.worker.progressed.connect(self._progressed)
+
+    def _run(self, title: str, fn, *args, on_result, on_error) -> None:
+        self._then = None
+        self.worker = self.jobs.start(title, fn, *args, on_result=lambda r: self._closed or on_result(r),
+                                      on_error=lambda m: self._closed or on_error(m), on_end=self._ended)
+
+    def _progressed(self, p: Progress) -> None:
+        self.progress.setValue(int(1000 * p.fraction))
+        if p.preview is not None:
+            self._show(self.reconstruction, p.preview)
+        if "psnr" in p.metrics:
+            self.message.setText(f"Step {p.done}/{p.total}: {p.metrics['psnr']:.1f} dB.")
+
+    def _projected(self, rec: Reconstruction) -> None:
+        self.result = rec
+        self._show(self.reconstruction, rec.image)
+        self.use_button.setEnabled(True)
+        p = rec.projection
+        stopped = f"Stopped after {p.steps_done} steps" if p.cancelled else f"{p.steps_done} steps"
+        self.message.setText(f"{stopped}: PSNR {rec.psnr:.1f} dB as a portrait "
+                             f"({p.psnr:.1f} dB with the projection's own noise maps).")
+
+    def _ended(self) -> None:
+        self.worker = None
+        self.project_button.setText("Project")
+        self.project_button.setIcon(icon("fa6s.wand-magic-sparkles"))
+        then, self._then = self._then, None
+        if then is not None and not self._closed:
+            then()
+
+    # --- result ----------------------------------------------------------------------------------------
+
+    def use_as_portrait(self) -> None:
+        """Make the projected W+ the current portrait (one undo step; its recipe carries the W+)."""
+        if self.result is None:
+            return
+        ws = self.result.projection.ws
+        self.doc.commit(Portrait.from_w_plus(ws), f"Open image {self.path.name}")
+        self.accept()
+
+    def done(self, r: int) -> None:  # noqa: D102 - every way out (Close, Esc, accept) stops the job first
+        self._closed = True
+        if self.worker is not None:
+            self.worker.cancel()
+            self.worker.wait()
+        super().done(r)

@@ -1,0 +1,52 @@
+"""`studio recolor` and `studio project` on a tiny model: files, recipes that reopen, one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from PIL import Image
+
+from studio.cli import main
+from studio.engine import load_model, save_model
+from studio.engine.portrait import Portrait
+from tests.conftest import make_tiny_pair
+
+
+def _model(tmp_path):
+    return save_model(tmp_path / "m.safetensors", *make_tiny_pair())
+
+
+def test_recolor_writes_picture_recipe_and_direction(tmp_path):
+    model = _model(tmp_path)
+    mask = np.zeros((32, 32, 4), np.uint8)
+    mask[:8, :, :] = (40, 80, 220, 255)  # paint the top blue
+    Image.fromarray(mask, "RGBA").save(tmp_path / "mask.png")
+    out = tmp_path / "out.png"
+    args = ["recolor", "--model", str(model), "--seed", "3", "--mask", str(tmp_path / "mask.png"), "--steps", "3",
+            "--out", str(out)]
+    assert main(args) == 0
+    recipe = json.loads(out.with_suffix(".json").read_text())
+    assert recipe["search"]["seed"] == 3 and "direction" in recipe
+    portrait = Portrait.from_recipe(recipe)
+    assert portrait.ws(load_model(model).G).shape == (1, 8, 64)
+
+
+def test_recolor_with_an_empty_mask_is_one_line(tmp_path, capsys):
+    model = _model(tmp_path)
+    Image.fromarray(np.zeros((32, 32, 4), np.uint8), "RGBA").save(tmp_path / "empty.png")
+    assert main(["recolor", "--model", str(model), "--seed", "1", "--mask", str(tmp_path / "empty.png"),
+                 "--out", str(tmp_path / "o.png")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "empty.png" in err and len(err.splitlines()) == 1
+
+
+def test_project_writes_latents(tmp_path):
+    model = _model(tmp_path)
+    Image.fromarray((np.random.default_rng(0).random((40, 40, 3)) * 255).astype(np.uint8)).save(tmp_path / "p.png")
+    out = tmp_path / "proj.png"
+    assert main(["project", "--model", str(model), "--image", str(tmp_path / "p.png"), "--steps", "3",
+                 "--out", str(out)]) == 0
+    data = np.load(out.with_suffix(".npz"))
+    assert data["w_plus"].shape == (8, 64)
+    assert json.loads(out.with_suffix(".json").read_text())["projection"]["steps"] == 3

@@ -1,0 +1,68 @@
+"""Projection of pictures into W+: PSNR improves, noise stays white and is kept in the render, cancel."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from studio.engine.images import tensor_to_images
+from studio.engine.jobs import CancelToken, Progress
+from studio.engine.projection import noise_regularizer, project, psnr
+from studio.engine.search_fit import render
+from tests.conftest import make_tiny_pair
+
+FIT = 20_000
+
+
+@pytest.fixture(scope="module")
+def pair():
+    torch.set_num_threads(1)
+    return make_tiny_pair()
+
+
+@pytest.fixture(scope="module")
+def target(pair):
+    G, _ = pair
+    with torch.no_grad():
+        return tensor_to_images(G(torch.randn(1, G.z_dim, generator=torch.Generator().manual_seed(5))))[0]
+
+
+def test_psnr():
+    a = np.zeros((4, 4, 3), np.uint8)
+    assert psnr(a, a) == math.inf
+    assert psnr(a, a + 255) == pytest.approx(0.0)
+
+
+def test_noise_regularizer_prefers_white_noise():
+    gen = torch.Generator().manual_seed(0)
+    white = torch.randn(32, 32, generator=gen)
+    smooth = torch.nn.functional.interpolate(torch.randn(1, 1, 4, 4, generator=gen), size=32, mode="bilinear")[0, 0]
+    smooth = (smooth - smooth.mean()) / smooth.std()
+    assert noise_regularizer([white]).item() < 0.01 * noise_regularizer([smooth]).item()
+
+
+def test_projection_psnr_improves_and_the_render_keeps_its_noise(pair, target):
+    G, D = pair
+    result = project(G, target, D=D, steps=40, preview_every=5, fit_samples=FIT)
+    first_psnr = result.history[0][1]
+    assert result.psnr > first_psnr + 1.0
+    assert result.steps_done == 40 and not result.cancelled
+    assert set(result.noise) == {"b4.conv1", "b8.conv0", "b8.conv1", "b16.conv0", "b16.conv1", "b32.conv0", "b32.conv1"}
+    np.testing.assert_array_equal(tensor_to_images(render(G, result.ws, result.noise))[0], result.image)
+    assert not any(p.grad is not None for p in D.parameters())  # the shared D is left untouched
+
+
+def test_projection_without_discriminator_and_cancel(pair, target):
+    G, _ = pair
+    token = CancelToken()
+
+    def stop(p: Progress) -> None:
+        if p.done >= 4:
+            token.cancel()
+
+    result = project(G, target, steps=40, preview_every=2, fit_samples=FIT, progress=stop, token=token)
+    assert result.cancelled and result.steps_done == 4
+    assert result.image.shape == target.shape and np.isfinite(result.psnr)

@@ -1,0 +1,110 @@
+"""Open image to edit: projection on a worker with frames and PSNR, "Use as portrait" undoable, bad files told."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from studio.engine.checkpoints import LoadedModel
+from studio.engine.images import tensor_to_images
+from studio.engine.portrait import Portrait
+from studio.ui.document import PortraitDocument
+from studio.ui.job_status import JobStatus
+from studio.ui.main_window import MainWindow
+from studio.ui.project_dialog import ProjectDialog
+from tests.conftest import make_tiny_pair
+from tests.ui.test_main_window import TIMEOUT, open_and_wait, settle
+
+
+@pytest.fixture
+def dialog(qtbot) -> ProjectDialog:
+    G, D = make_tiny_pair()
+    jobs = JobStatus()
+    qtbot.addWidget(jobs)
+    doc = PortraitDocument(parent=jobs)  # Qt-owned: never left for the garbage collector on a worker thread
+    dlg = ProjectDialog(LoadedModel(G, D, None, "test", {"name": "tiny"}), doc, jobs)
+    qtbot.addWidget(dlg)
+    dlg.steps.setValue(20)
+    dlg.show()
+    yield dlg
+    jobs.shutdown()
+
+
+@pytest.fixture
+def painting(tmp_path):
+    """A non-square palette PNG with transparency: odd on purpose (load_image copes, the dialog crops)."""
+    G, _ = make_tiny_pair()
+    with torch.no_grad():
+        img = tensor_to_images(G(torch.randn(1, G.z_dim, generator=torch.Generator().manual_seed(1))))[0]
+    wide = np.concatenate([img, img[:, :8]], axis=1)
+    path = tmp_path / "painting.png"
+    Image.fromarray(wide).convert("P").save(path, transparency=0)
+    return path
+
+
+def wait_projected(qtbot, dlg: ProjectDialog) -> None:
+    qtbot.waitUntil(lambda: dlg.result is not None and dlg.worker is None, timeout=TIMEOUT)
+
+
+def test_projects_with_frames_and_psnr_then_use_as_portrait_is_undoable(qtbot, dialog, painting):
+    frames = []
+    dialog.open_image(painting)
+    qtbot.waitUntil(lambda: dialog.worker is not None and dialog.project_button.text() == "Cancel", timeout=TIMEOUT)
+    dialog.worker.progressed.connect(lambda p: frames.append(p.preview))
+    wait_projected(qtbot, dialog)
+    assert dialog.target.shape == (32, 32, 3) and not dialog.original.pixmap().isNull()
+    assert [f for f in frames if f is not None] and not dialog.reconstruction.pixmap().isNull()
+    rec = dialog.result
+    assert rec.projection.steps_done == 20 and np.isfinite(rec.psnr) and rec.psnr > 5
+    assert f"{rec.psnr:.1f} dB" in dialog.message.text()
+    doc = dialog.doc
+    old = doc.portrait
+    dialog.use_button.click()
+    assert not dialog.isVisible() and doc.undo_stack.undoText() == "Open image painting.png"
+    assert isinstance(doc.portrait, Portrait) and doc.portrait.psi == 1.0
+    np.testing.assert_array_equal(doc.portrait.base.w_plus, rec.projection.ws[0].numpy())
+    assert doc.portrait.to_recipe(dialog.model)["w_plus"]  # the recipe carries the W+
+    doc.undo_stack.undo()
+    assert doc.portrait == old
+
+
+def test_broken_image_is_one_clear_sentence(qtbot, dialog, dialogs, tmp_path):
+    bad = tmp_path / "holiday.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    dialog.open_image(bad)
+    qtbot.waitUntil(lambda: dialog.worker is None and bool(dialogs.texts()), timeout=TIMEOUT)
+    [text] = dialogs.texts()
+    assert "holiday.jpg" in text and text.endswith(".") and "Traceback" not in text
+    assert not dialog.project_button.isEnabled() and not dialog.use_button.isEnabled()
+
+
+def test_cancel_keeps_where_it_got_to_and_closing_stops_the_job(qtbot, dialog, painting):
+    dialog.steps.setValue(5000)
+    dialog.open_image(painting)
+    qtbot.waitUntil(lambda: dialog.project_button.text() == "Cancel", timeout=TIMEOUT)
+    dialog.project_button.click()
+    wait_projected(qtbot, dialog)
+    assert dialog.result.projection.cancelled and "Stopped after" in dialog.message.text()
+    dialog.project_button.click()  # project again, then close while it runs
+    qtbot.waitUntil(lambda: dialog.worker is not None, timeout=TIMEOUT)
+    dialog.reject()
+    assert dialog.worker is None or not dialog.worker.isRunning()
+
+
+def test_window_file_menu_opens_image_and_portrait_shows_the_reconstruction(qtbot, tiny_model_path, painting, monkeypatch):
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    open_and_wait(qtbot, window, tiny_model_path)
+    monkeypatch.setattr("studio.ui.main_window.ask_image_path", lambda parent: painting)
+    window.open_image_action.trigger()
+    dlg = window._project_dialog
+    dlg.steps.setValue(10)
+    wait_projected(qtbot, dlg)
+    dlg.use_button.click()
+    assert np.abs(settle(qtbot, window).astype(int) - dlg.result.image).max() <= 2
+    window.sliders.rows["PC1"].value.slider.setValue(150)  # sliders work on it as on any portrait
+    assert window.doc.portrait.slider("PC1").value == 1.5
+    window.close()
