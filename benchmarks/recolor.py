@@ -19,20 +19,17 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image, ImageFilter, ImageOps
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from studio.engine import CheckpointError, load_model  # noqa: E402
-from studio.engine.projection import project, psnr  # noqa: E402
-from studio.engine.images import tensor_to_images  # noqa: E402
-from studio.engine.search import direction, search  # noqa: E402
-from studio.engine.search_fit import latent_stats, render  # noqa: E402
-from studio.engine.world import HAIR_COLORS, render_sample  # noqa: E402
+from studio.engine import CheckpointError, load_model
+from studio.engine.projection import project, psnr
+from studio.engine.images import tensor_to_images
+from studio.engine.search import direction, search
+from studio.engine.search_fit import latent_stats, render
+from studio.engine.world import HAIR_COLORS, render_sample
 
 TARGETS = ("blue", "pink", "blond", "green")
 

@@ -63,6 +63,11 @@ class CancelToken:
     def paused(self) -> bool:
         return not self._running.is_set()
 
+    def stop_requested(self) -> bool:
+        """Block while paused; True once cancel was asked for (for jobs that return their best so far)."""
+        self._running.wait()
+        return self._cancel.is_set()
+
     def check(self) -> None:
         """Block while paused; raise ``Cancelled`` if cancel was asked for."""
         self._running.wait()

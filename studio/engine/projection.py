@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from .images import fit_image, image_to_tensor, tensor_to_images
-from .jobs import CancelToken, Cancelled, Progress, ProgressFn, ensure_token, no_progress
+from .jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
 from .search_fit import FIT_SAMPLES, PrivateSynthesis, latent_stats, noise_arrays
 from .stylegan2 import Discriminator, Generator
 
@@ -141,9 +141,7 @@ def project(
     history: list[tuple[int, float]] = []
     done, cancelled = 0, False
     for step in range(steps):
-        try:
-            token.check()
-        except Cancelled:
+        if token.stop_requested():
             cancelled = True
             break
         t = step / steps

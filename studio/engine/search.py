@@ -23,7 +23,7 @@ import torch
 
 from .atomic import PathLike
 from .images import fit_image, load_image, tensor_to_images
-from .jobs import CancelToken, Cancelled, Progress, ProgressFn, ensure_token, no_progress
+from .jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
 from .resample import downscale
 from .search_fit import FIT_SAMPLES, PrivateSynthesis, from_w, latent_stats, noise_arrays, to_w
 from .stylegan2 import Generator
@@ -251,9 +251,7 @@ def search(
     best: Optional[dict] = None
     done, cancelled = 0, False
     for step in range(steps):
-        try:
-            token.check()
-        except Cancelled:
+        if token.stop_requested():
             cancelled = True
             break
         ws = mapped()
