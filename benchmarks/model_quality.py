@@ -9,7 +9,9 @@ itself (other seeds) is the floor. Usage: python benchmarks/model_quality.py --m
 from __future__ import annotations
 
 import argparse
+import json
 from multiprocessing import Pool
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -63,6 +65,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--truncation", type=float, default=1.0)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--json", help="also write the figures to this JSON file")
     args = ap.parse_args()
     probe = load_probe()
     ref = world_images(2_000_000, args.n, args.workers)
@@ -75,6 +78,8 @@ def main() -> None:
     print("|---|" + "---|" * len(keys))
     for name, row in rows.items():
         print(f"| {name} | " + " | ".join(f"{row[k]:.3f}" for k in keys) + " |")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"samples": args.n, "truncation": args.truncation, **rows}, indent=2))
 
 
 if __name__ == "__main__":

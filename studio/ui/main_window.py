@@ -17,12 +17,10 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, Q
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QToolBar, QVBoxLayout, QWidget
 
 from ..engine import LoadedModel, load_model
-from ..engine.checkpoints import DEFAULT_MODEL
 from ..engine.directions import Direction, pca_directions, saved_directions
 from ..engine.paths import user_data_dir
 from ..engine.gallery import GalleryError, export_picture, read_recipe
 from ..engine.portrait import Latent, Portrait
-from ..engine.stylegan2 import Generator
 from .autosave import Autosave
 from .canvas import Canvas
 from .document import PortraitDocument
@@ -41,19 +39,9 @@ MAX_RECENT = 8
 BACKEND_CHOICES = {"auto": "Fastest available", "cuda": "onnxruntime CUDA", "cpu": "onnxruntime CPU", "torch": "PyTorch"}
 
 
-def untrained_model() -> LoadedModel:
-    """A small random generator, so the window opens (and shows something) before any model ships."""
-    torch.manual_seed(0)
-    G = Generator(128, {4: 256, 8: 256, 16: 128, 32: 128, 64: 64, 128: 32}, z_dim=128, w_dim=128, mapping_layers=4)
-    return LoadedModel(G.eval().requires_grad_(False), None, None, "untrained", {"name": "untrained demo"})
-
-
 def load_for_studio(path: str, prefer: str, progress, token) -> tuple[LoadedModel, object]:
     """The job behind every model switch: read the checkpoint, then open its preview backend."""
-    if path == "default" and not DEFAULT_MODEL.exists():
-        model = untrained_model()
-    else:
-        model = load_model(path)
+    model = load_model(path)
     token.check()
     return model, make_backend(model, prefer, progress, token)
 
