@@ -25,7 +25,7 @@ import torch
 from PIL import Image, ImageFilter, ImageOps
 
 from studio.engine import CheckpointError, load_model
-from studio.engine.projection import project, psnr
+from studio.engine.projection import project
 from studio.engine.images import tensor_to_images
 from studio.engine.search import direction, search
 from studio.engine.search_fit import latent_stats, render

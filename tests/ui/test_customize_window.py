@@ -167,7 +167,7 @@ def test_selecting_a_sketch_loads_it_into_the_canvas(window):
 
 def test_main_window_opens_the_window_and_takes_the_model_it_offers(qtbot, tiny_model_path, tmp_path):
     from studio.ui.main_window import MainWindow
-    from tests.ui.test_main_window import TIMEOUT as WINDOW_TIMEOUT, open_and_wait
+    from tests.ui.helpers import TIMEOUT as WINDOW_TIMEOUT, open_and_wait
 
     window = MainWindow()
     qtbot.addWidget(window)

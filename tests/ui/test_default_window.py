@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from studio.ui.main_window import MainWindow
-from tests.ui.test_main_window import TIMEOUT, open_and_wait, settle, shown
+from tests.ui.helpers import opened_window, settle, shown
 
 
 def test_window_opens_on_the_default_model_and_edits_it(qtbot):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    open_and_wait(qtbot, w, "default")
-    qtbot.waitUntil(lambda: not w.seeds.busy, timeout=TIMEOUT)
+    w = opened_window(qtbot, "default")
     before = settle(qtbot, w)
     assert before.std() > 5
     w.doc.commit(w.doc.portrait.with_slider("PC1", 2.0), "PC1")

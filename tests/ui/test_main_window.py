@@ -13,35 +13,12 @@ from PySide6.QtWidgets import QMessageBox
 from studio.engine.images import load_image
 from studio.ui.main_window import MainWindow
 from studio.ui.theme import qimage_to_array
-
-TIMEOUT = 20_000
-
-
-def shown(window: MainWindow) -> np.ndarray:
-    return qimage_to_array(window.canvas.image)
-
-
-def settle(qtbot, window: MainWindow) -> np.ndarray:
-    """Wait until the canvas shows the current portrait at full quality; return its pixels."""
-    qtbot.waitUntil(lambda: window._last_full is not None and window._last_full[0] == window.doc.portrait, timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: not window.jobs.busy, timeout=TIMEOUT)
-    return shown(window)
-
-
-def open_and_wait(qtbot, window: MainWindow, path) -> None:
-    with qtbot.waitSignal(window.directions_ready, timeout=TIMEOUT):
-        window.open_model(str(path))
-    settle(qtbot, window)
+from tests.ui.helpers import TIMEOUT, open_and_wait, opened_window, settle, shown
 
 
 @pytest.fixture
 def window(qtbot, tiny_model_path) -> MainWindow:
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    open_and_wait(qtbot, w, tiny_model_path)
-    qtbot.waitUntil(lambda: not w.seeds.busy, timeout=TIMEOUT)
-    return w
+    return opened_window(qtbot, tiny_model_path)
 
 
 def drag(slider, value: int) -> None:

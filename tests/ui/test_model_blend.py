@@ -90,7 +90,7 @@ def test_plain_model_and_missing_base_are_explained(qtbot, panel, custom_path, t
 
 
 def test_main_window_offers_the_blend_dock_for_customized_models(qtbot, custom_path, tiny_model_path):
-    from tests.ui.test_main_window import open_and_wait
+    from tests.ui.helpers import open_and_wait
     from studio.ui.main_window import MainWindow
 
     window = MainWindow()

@@ -15,7 +15,7 @@ from studio.ui.job_status import JobStatus
 from studio.ui.main_window import MainWindow
 from studio.ui.project_dialog import ProjectDialog
 from tests.conftest import make_tiny_pair
-from tests.ui.test_main_window import TIMEOUT, open_and_wait, settle
+from tests.ui.helpers import TIMEOUT, open_and_wait, settle
 
 
 @pytest.fixture

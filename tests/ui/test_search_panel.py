@@ -7,15 +7,12 @@ import pytest
 
 from studio.engine.directions import saved_directions
 from studio.ui.main_window import MainWindow
-from tests.ui.test_main_window import TIMEOUT, open_and_wait, settle
+from tests.ui.helpers import TIMEOUT, opened_window, settle
 
 
 @pytest.fixture
 def window(qtbot, tiny_model_path) -> MainWindow:
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    open_and_wait(qtbot, w, tiny_model_path)
+    w = opened_window(qtbot, tiny_model_path)
     w.paint_action.trigger()
     return w
 

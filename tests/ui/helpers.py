@@ -1,0 +1,37 @@
+"""Driving the studio window in tests: wait for the canvas to settle, open a model and wait for it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from studio.ui.main_window import MainWindow
+from studio.ui.theme import qimage_to_array
+
+TIMEOUT = 20_000
+
+
+def shown(window: MainWindow) -> np.ndarray:
+    return qimage_to_array(window.canvas.image)
+
+
+def settle(qtbot, window: MainWindow) -> np.ndarray:
+    """Wait until the canvas shows the current portrait at full quality; return its pixels."""
+    qtbot.waitUntil(lambda: window._last_full is not None and window._last_full[0] == window.doc.portrait, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: not window.jobs.busy, timeout=TIMEOUT)
+    return shown(window)
+
+
+def open_and_wait(qtbot, window: MainWindow, path) -> None:
+    with qtbot.waitSignal(window.directions_ready, timeout=TIMEOUT):
+        window.open_model(str(path))
+    settle(qtbot, window)
+
+
+def opened_window(qtbot, path) -> MainWindow:
+    """A shown main window with the model at ``path`` loaded and its first seed page rendered."""
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    open_and_wait(qtbot, w, path)
+    qtbot.waitUntil(lambda: not w.seeds.busy, timeout=TIMEOUT)
+    return w
