@@ -28,7 +28,7 @@ from torch import nn
 from .atomic import atomic_save
 from .checkpoints import DEFAULT_MODEL, LoadedModel, estimate_w_avg, save_model
 from .grid import make_grid
-from .images import fit_image, image_to_tensor, load_image, tensor_to_images
+from .images import fit_image, image_to_tensor, images_to_tensor, load_image, tensor_to_images
 from .jobs import Cancelled, CancelToken, Progress, ProgressFn, ensure_token, no_progress
 from .latents import crossover, z_from_seeds
 from .sketch.augment import augment_sketches, parse_policy
@@ -100,7 +100,7 @@ def world_images(size: int) -> ImageSource:
 
     def draw(n: int, gen: torch.Generator) -> torch.Tensor:
         seeds = torch.randint(0, 2**31 - 1, (n,), generator=gen).tolist()
-        return torch.from_numpy(render_batch(seeds, size)).permute(0, 3, 1, 2).float() / 127.5 - 1
+        return images_to_tensor(render_batch(seeds, size))
 
     return draw
 
@@ -115,7 +115,7 @@ def folder_images(folder: Path, size: int, token: CancelToken) -> ImageSource:
     pool = []
     for p in paths:
         token.check()
-        pool.append(image_to_tensor(np.array(fit_image(load_image(p), size))))  # a writable copy for torch
+        pool.append(image_to_tensor(fit_image(load_image(p), size)))
     data = torch.cat(pool)
 
     def draw(n: int, gen: torch.Generator) -> torch.Tensor:

@@ -130,7 +130,14 @@ def image_to_tensor(img: np.ndarray) -> torch.Tensor:
     """uint8 HxWx3 -> float32 (1, 3, H, W) in [-1, 1], the range StyleGAN's encoder and projector expect."""
     if img.dtype != np.uint8 or img.ndim != 3 or img.shape[2] != 3:
         raise ValueError(f"image_to_tensor needs a uint8 HxWx3 image, got {img.dtype} {img.shape}")
-    t = torch.as_tensor(np.array(img, dtype=np.float32, copy=True)).permute(2, 0, 1)[None]
+    return images_to_tensor(img[None])
+
+
+def images_to_tensor(images: np.ndarray) -> torch.Tensor:
+    """uint8 (N, H, W, 3) -> float32 (N, 3, H, W) in [-1, 1]; copies, so read-only arrays are fine."""
+    if images.dtype != np.uint8 or images.ndim != 4 or images.shape[3] != 3:
+        raise ValueError(f"images_to_tensor needs uint8 (N, H, W, 3) images, got {images.dtype} {images.shape}")
+    t = torch.as_tensor(np.array(images, dtype=np.float32, copy=True)).permute(0, 3, 1, 2)
     return t / 127.5 - 1.0
 
 

@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .atomic import atomic_path, atomic_write_text
+from .images import images_to_tensor
 from .jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
 from .world import BACKGROUNDS, COMPOSITIONS, HAIR_COLORS
 
@@ -85,15 +86,11 @@ def probe_loss(out: dict[str, torch.Tensor], t: dict[str, torch.Tensor]) -> torc
             + F.cross_entropy(out["hair"], t["hair"]) + F.cross_entropy(out["background"], t["background"]))
 
 
-def _to_input(images: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float() / 127.5 - 1
-
-
 @torch.no_grad()
 def read_images(probe: WorldProbe, images: np.ndarray | torch.Tensor, batch: int = 256) -> ProbeReadout:
     """Run the probe on uint8 (N,H,W,3) images or a [-1,1] (N,3,H,W) tensor."""
     probe.eval()
-    x_all = _to_input(images) if isinstance(images, np.ndarray) else images.float()
+    x_all = images_to_tensor(images) if isinstance(images, np.ndarray) else images.float()
     outs = [probe(x_all[i : i + batch]) for i in range(0, len(x_all), batch)]
     cat = {k: torch.cat([o[k] for o in outs]) for k in outs[0]}
     return ProbeReadout(
@@ -134,7 +131,7 @@ def train_probe(
     token = ensure_token(token)
     torch.manual_seed(seed)
     probe = WorldProbe()
-    x_all, t_all = _to_input(images), targets_from_attributes(records)
+    x_all, t_all = images_to_tensor(images), targets_from_attributes(records)
     opt = torch.optim.AdamW(probe.parameters(), lr=lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps)
     gen = torch.Generator().manual_seed(seed)

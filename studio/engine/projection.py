@@ -129,7 +129,7 @@ def project(
     device = G.w_avg.device
     stats = latent_stats(G, fit_samples)
     goal = fit_image(target, G.resolution)
-    distance = ImageDistance(image_to_tensor(np.array(goal)).to(device), D, feature_weight)
+    distance = ImageDistance(image_to_tensor(goal).to(device), D, feature_weight)
     synth = PrivateSynthesis(G)
     noise = synth.trainable_noise(len(synth.layers))
     with torch.no_grad():

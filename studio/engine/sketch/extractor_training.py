@@ -19,7 +19,7 @@ from safetensors.torch import save_file
 
 from ..atomic import atomic_path, atomic_write_text
 from ..grid import make_grid
-from ..images import tensor_to_images
+from ..images import images_to_tensor, tensor_to_images
 from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
 from ..world import render_sample
 from .pix2pix import PatchDiscriminator, ResnetGenerator
@@ -51,7 +51,7 @@ def world_pairs(seeds: range, size: int, token: CancelToken, report: ProgressFn)
         images.append(s.image)
         sketches.append(s.sketch)
         report(Progress(i + 1, len(seeds), "rendering world pairs"))
-    x = torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float() / 127.5 - 1
+    x = images_to_tensor(np.stack(images))
     y = torch.from_numpy(np.stack(sketches))[:, None].float() / 127.5 - 1
     return x, y
 
