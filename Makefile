@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 TORCH  ?= torch==2.13.0
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean train-gpu
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/generate.py
+
+# The default model's GPU run (tools/train_gpu.sh): warm start, ~8 minutes on one GPU, results into OUT.
+train-gpu:
+	tools/train_gpu.sh $(OUT)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

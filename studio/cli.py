@@ -37,6 +37,8 @@ class TqdmProgress:
         self.bar.update(p.done - self.bar.n)
         if p.metrics:
             self.bar.set_postfix({k: f"{v:.3g}" if isinstance(v, float) else v for k, v in p.metrics.items()})
+        elif p.message and len(p.message) < 120:  # a phase before the counted work (e.g. rendering a cache)
+            self.bar.set_postfix_str(p.message)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -124,7 +126,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     m = _load(args.src)
     card = dict(m.card)
     card.update(converted_from=str(m.path), source_format=m.format)
-    out = save_model(args.dst, m.G, m.D, card)
+    out = save_model(args.dst, m.G, m.D, card, half=args.half)
     print(f"wrote {out} (G{' + D' if m.D is not None else ''}, {m.G.resolution} px) and {out.with_suffix('.json')}")
     return 0
 
@@ -226,7 +228,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         data=args.data, out_dir=args.out, batch=args.batch, lr=args.lr, r1_gamma=args.gamma,
         pl_weight=args.pl_weight, mixing_prob=args.mixing, ema_kimg=args.ema_kimg, augment=args.augment,
         xflip=args.xflip or None, seed=args.seed, checkpoint_every=args.checkpoint_every,
-        sample_every=args.sample_every, keep=args.keep, device=args.device, workers=args.workers,
+        sample_every=args.sample_every, keep=args.keep, device=args.device, workers=args.workers, init=args.init,
+        world_cache=args.world_cache, precision=args.precision, modconv=args.modconv, minutes=args.minutes,
     )
     config = preset(args.preset, **{k: v for k, v in chosen.items() if v is not None})
     if args.kimg is not None:
@@ -341,6 +344,8 @@ def cmd_project(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .engine.train.config import PRESETS
+
     p = argparse.ArgumentParser(prog="studio", description="GAN Studio on the command line.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -361,6 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("convert", help="convert a checkpoint to GAN Studio .safetensors + model card")
     s.add_argument("src")
     s.add_argument("dst", help="OUT.safetensors")
+    s.add_argument("--half", action="store_true", help="store float16 tensors (half the size; loads as float32)")
     s.set_defaults(func=cmd_convert)
 
     s = sub.add_parser("mix", help="render a style-mixing grid (the StyleGAN paper's figure) to one PNG")
@@ -401,7 +407,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_world)
 
     s = sub.add_parser("train", help="train StyleGAN2 (several GPUs: torchrun --nproc_per_node K -m studio.cli train)")
-    s.add_argument("--preset", default="default128", help="default128 (the shipped model's architecture) or tiny32")
+    s.add_argument("--preset", default="default128", choices=list(PRESETS),
+                   help="architecture and recipe: " + "; ".join(f"{k}: {v.resolution} px" for k, v in PRESETS.items()))
+    s.add_argument("--init", metavar="MODEL", help="warm start: begin G and D from this model file ('default' too)")
     s.add_argument("--data", default="world", help="a folder of images (searched recursively) or 'world'")
     s.add_argument("--out", required=True, help="run folder: checkpoints, samples, metrics, model.safetensors")
     length = s.add_mutually_exclusive_group()
@@ -422,6 +430,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--keep", type=int, help="how many checkpoints to keep")
     s.add_argument("--device", help="auto, cpu, cuda or cuda:N")
     s.add_argument("--workers", type=int, help="data-loading processes per GPU")
+    s.add_argument("--world-cache", type=int, metavar="N",
+                   help="world data: train on N portraits rendered once into the user cache (0 = render every batch)")
+    s.add_argument("--precision", choices=["auto", "fp32", "bf16"],
+                   help="auto (default): bf16 where the device computes it natively, else fp32")
+    s.add_argument("--modconv", choices=["auto", "fused", "nonfused"],
+                   help="modulated conv path; auto (default): fused on CUDA, non-fused on CPU")
+    s.add_argument("--minutes", type=float, help="stop after this many minutes, saving a checkpoint and the model")
     s.set_defaults(func=cmd_train)
     s = sub.add_parser("recolor", help="paint colours on a seed's portrait and search latents that match")
     s.add_argument("--model", default="default", help="checkpoint path or 'default'")

@@ -373,18 +373,22 @@ def _prefixed(tensors: dict, prefix: str) -> dict:
 
 
 def save_model(
-    path: PathLike, G: Generator, D: Optional[Discriminator] = None, card: Optional[dict] = None
+    path: PathLike, G: Generator, D: Optional[Discriminator] = None, card: Optional[dict] = None, half: bool = False
 ) -> Path:
-    """Write G (and D) as GAN Studio ``.safetensors`` with the architecture inside, plus the JSON card."""
+    """Write G (and D) as GAN Studio ``.safetensors`` with the architecture inside, plus the JSON card.
+
+    ``half`` stores the tensors as float16 (half the size, for shipped models); loading upcasts to float32.
+    """
     path = Path(path)
     if path.suffix.lower() != ".safetensors":
         raise ValueError(f"{path}: GAN Studio models are saved as .safetensors")
     card = dict(card or {})
     card.setdefault("name", path.stem)
     card["architecture"] = {"generator": G.config, **({"discriminator": D.config} if D is not None else {})}
-    tensors = {f"G.{k}": v.detach().cpu().contiguous() for k, v in G.state_dict().items()}
+    dtype = torch.float16 if half else torch.float32
+    tensors = {f"G.{k}": v.detach().cpu().to(dtype).contiguous() for k, v in G.state_dict().items()}
     if D is not None:
-        tensors.update({f"D.{k}": v.detach().cpu().contiguous() for k, v in D.state_dict().items()})
+        tensors.update({f"D.{k}": v.detach().cpu().to(dtype).contiguous() for k, v in D.state_dict().items()})
     meta = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "generator": json.dumps(G.config),
             "card": json.dumps(card)}
     if D is not None:

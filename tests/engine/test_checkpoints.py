@@ -210,3 +210,14 @@ def test_saved_files_get_ordinary_permissions(studio_file):
     mask = os.umask(0)
     os.umask(mask)
     assert studio_file.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_half_storage_halves_the_file_and_loads_as_float32(tmp_path, tiny_pair):
+    G, D = tiny_pair
+    full = save_model(tmp_path / "full.safetensors", G, D)
+    half = save_model(tmp_path / "half.safetensors", G, D, half=True)
+    assert half.stat().st_size < 0.6 * full.stat().st_size
+    m = load_model(half)
+    for name, t in m.G.state_dict().items():
+        assert t.dtype == torch.float32, name
+        torch.testing.assert_close(t, G.state_dict()[name], rtol=1e-3, atol=1e-3)

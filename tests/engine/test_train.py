@@ -161,3 +161,75 @@ def test_diff_augment_is_differentiable_and_off_at_p0():
     assert y.shape == x.shape and not torch.equal(y, x)
     y.sum().backward()
     assert x.grad is not None and x.grad.abs().sum() > 0
+
+
+def test_world_cache_holds_the_streamed_images_and_reuses_its_chunks(tmp_path):
+    from studio.engine.train.world_cache import CHUNK, load_world_cache, world_seed
+    from studio.engine.world import render_batch
+
+    cache = load_world_cache(32, 0, 3, workers=1, root=tmp_path)
+    np.testing.assert_array_equal(cache, render_batch([world_seed(0, i) for i in range(3)], 32))
+    (chunk,) = list((tmp_path / "32px-seed0").iterdir())
+    stamp = chunk.stat().st_mtime_ns
+    reports: list[Progress] = []
+    again = load_world_cache(32, 0, CHUNK, progress=reports.append, root=tmp_path)  # same chunk, nothing rendered
+    assert chunk.stat().st_mtime_ns == stamp and reports[0].done == reports[0].total == 1
+    np.testing.assert_array_equal(again[:3], cache)
+
+    chunk.write_bytes(chunk.read_bytes()[:1000])  # a torn file, as a full disk could leave outside our writes
+    with pytest.raises(ValueError, match="damaged world cache file; it was removed"):
+        load_world_cache(32, 0, 3, root=tmp_path)
+    assert not chunk.exists()
+
+
+def test_world_cache_run_trains_on_the_cached_images(tmp_path, monkeypatch):
+    monkeypatch.setenv("GAN_STUDIO_CACHE", str(tmp_path / "cache"))
+    reports: list[Progress] = []
+    train(tiny(tmp_path / "run", steps=2, world_cache=6), progress=reports.append)
+    assert "first 6 procedural painted portraits" in reports[0].message
+    assert any("rendering 6 world portraits" in p.message for p in reports)
+    assert list((tmp_path / "cache" / "world" / "32px-seed0").glob("chunk-*.npy"))
+
+
+def test_warm_start_takes_the_files_weights_architecture_and_fresh_optimizers(tmp_path, tiny_pair):
+    from studio.engine import save_model
+    from studio.engine.train import Trainer
+
+    G, D = tiny_pair
+    path = save_model(tmp_path / "start.safetensors", G, D, {"name": "start"})
+    cfg = tiny(tmp_path / "run", steps=1, init=str(path), mapping_layers=4, z_dim=512, w_dim=512)
+    trainer = Trainer(cfg)
+    assert trainer.config.mapping_layers == 2 and trainer.config.z_dim == 64  # the file's architecture
+    assert "warm start from" in trainer.summary and "architecture taken from the file" in trainer.summary
+    for ours, theirs in ((trainer.G, G), (trainer.G_ema, G), (trainer.D, D)):
+        for (name, a), b in zip(ours.state_dict().items(), theirs.state_dict().values()):
+            assert torch.equal(a, b), name
+    assert not trainer.opt_G.state and not trainer.opt_D.state
+    model = load_model(trainer.run())
+    assert str(path) in model.card["description"] and model.card["train_config"]["init"] == str(path)
+
+    # resuming the run continues from its checkpoint; the warm start is not applied again
+    resumed = Trainer(replace(cfg, steps=2), resume="auto")
+    assert "resuming" in resumed.summary and "warm start" not in resumed.summary
+
+
+def test_minutes_limit_stops_cleanly_with_a_checkpoint(tmp_path):
+    reports: list[Progress] = []
+    path = train(tiny(tmp_path / "run", steps=50, checkpoint_every=50, minutes=1e-9), progress=reports.append)
+    assert path.is_file() and "stopped after" in reports[-1].message
+    (ckpt,) = list_checkpoints(tmp_path / "run")
+    assert load_checkpoint(ckpt)["step"] == 1
+
+
+def test_plan_picks_the_cpu_path_and_bf16_trains(tmp_path):
+    from studio.engine.train.hardware import plan
+
+    cpu = torch.device("cpu")
+    assert plan(cpu, "fp32").fused is False and plan(cpu, "fp32").channels_last
+    assert plan(cpu, "fp32", "fused").fused and not plan(cpu, "fp32", "fused").channels_last
+    with pytest.raises(ValueError, match="precision must be one of"):
+        plan(cpu, "fp8")
+    reports: list[Progress] = []
+    train(tiny(tmp_path / "run", steps=2, precision="bf16"), progress=reports.append)
+    assert "bf16, non-fused modconv, channels-last" in reports[0].message
+    assert all(math.isfinite(v) for p in reports[1:] for v in p.metrics.values())

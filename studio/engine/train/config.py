@@ -13,11 +13,16 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Optional
 
 from ..stylegan2 import resolutions_up_to
+from .hardware import MODCONVS, PRECISIONS
 
 AUGMENTS = ("none", "diffaugment", "ada")
 
-# Bookkeeping fields: changing them on resume does not change the trained weights.
-RUN_FIELDS = frozenset({"steps", "out_dir", "checkpoint_every", "sample_every", "keep", "device", "workers"})
+# Bookkeeping and hardware fields: they may change when a run is resumed (on the same machine with the same
+# values a resumed run computes the same numbers; a run moved from a CPU to a GPU computes in the GPU's way).
+RUN_FIELDS = frozenset({
+    "steps", "out_dir", "checkpoint_every", "sample_every", "keep", "device", "workers", "precision", "modconv",
+    "minutes",
+})
 
 
 @dataclass
@@ -31,6 +36,8 @@ class TrainConfig:
     z_dim: int = 512
     w_dim: int = 512
     mapping_layers: int = 8
+    conv_clamp: Optional[float] = None  # clamp conv outputs (NVIDIA's 256 for fp16 layers); None = off
+    init: Optional[str] = None  # warm start: a model file (ours, rosinality, NVIDIA) whose G and D the run starts from
     batch: int = 32  # global batch: split evenly over the ranks of a torchrun job
     steps: int = 10_000
     lr: float = 0.002
@@ -47,12 +54,16 @@ class TrainConfig:
     ada_target: float = 0.6
     ada_kimg: float = 100.0  # images it takes p to move by 1
     xflip: bool = False  # folder data only: also train on mirror images
+    world_cache: int = 0  # world data: train on this many pre-rendered portraits (0 = render every batch)
     seed: int = 0
     checkpoint_every: int = 1000
     sample_every: int = 500
     keep: int = 3  # how many training checkpoints to keep
     device: str = "auto"  # "auto" = cuda when available; under torchrun each rank takes cuda:LOCAL_RANK
     workers: Optional[int] = None  # data-loading processes per rank; None picks by device
+    precision: str = "auto"  # "auto" (bf16 where the device computes it natively, else fp32), "fp32", "bf16"
+    modconv: str = "auto"  # "auto" (fused on CUDA, non-fused on CPU), "fused", "nonfused"
+    minutes: Optional[float] = None  # stop (checkpoint and export) after this many minutes of this process
 
     def __post_init__(self) -> None:
         self.channels = {int(k): int(v) for k, v in self.channels.items()}
@@ -68,8 +79,13 @@ class TrainConfig:
         missing = [r for r in resolutions_up_to(self.resolution) if r not in self.channels]
         if missing:
             raise ValueError(f"channels has no entry for resolution {missing[0]}.")
-        if self.augment not in AUGMENTS:
-            raise ValueError(f"augment must be one of {', '.join(AUGMENTS)}, not {self.augment!r}.")
+        for name, allowed in (("augment", AUGMENTS), ("precision", PRECISIONS), ("modconv", MODCONVS)):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}.")
+        if self.world_cache < 0:
+            raise ValueError(f"world_cache must be 0 (stream) or a number of images, not {self.world_cache}.")
+        if self.minutes is not None and not self.minutes > 0:
+            raise ValueError(f"minutes must be positive, not {self.minutes}.")
         if self.batch % world_size:
             raise ValueError(f"batch {self.batch} does not split evenly over {world_size} processes.")
         per_rank = self.batch // world_size
@@ -98,11 +114,12 @@ class TrainConfig:
 # well disentangled for the editing tools; batch 32 fills one GPU and matches the R1 heuristic above.
 PRESETS: dict[str, TrainConfig] = {
     "default128": TrainConfig(),
-    # The CPU placeholder shipped while no GPU run has been possible: 64 px, narrow, no path-length term, so
-    # that an hour on two CPU cores gets past noise. Labelled as such in its model card.
+    # The CPU recipe (``benchmarks/train_speed.py``): 64 px, narrow, no path-length term, batch 32 in bf16 where
+    # the CPU has it, on 50,000 pre-rendered world portraits (about 2.5 min to render on 2 cores, 614 MB); the
+    # shipped default is this architecture, warm-started and trained on for hours (its card has the figures).
     "cpu64": TrainConfig(
-        resolution=64, channels={4: 128, 8: 128, 16: 128, 32: 64, 64: 32}, batch=8, pl_weight=0.0,
-        checkpoint_every=250, sample_every=250,
+        resolution=64, channels={4: 128, 8: 128, 16: 128, 32: 64, 64: 32}, batch=32, pl_weight=0.0,
+        world_cache=50_000, checkpoint_every=500, sample_every=250,
     ),
     "tiny32": TrainConfig(
         resolution=32, channels={4: 32, 8: 32, 16: 16, 32: 16}, z_dim=64, w_dim=64, mapping_layers=2, batch=8,

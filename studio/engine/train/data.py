@@ -2,9 +2,9 @@
 what ran before, so a resumed run reads exactly what an uninterrupted one would, and loading can happen in
 any number of DataLoader worker processes ahead of the GPU.
 
-Global image index ``i = s * batch + r * per_rank + k``. A folder is read in a fresh permutation per epoch
-(seeded by ``(seed, epoch)``; with ``xflip`` the set doubles into originals and mirrors); the world renders
-seed ``(seed + 1) * 10**9 + i``, far above the small seeds that test sets and figures use.
+Global image index ``i = s * batch + r * per_rank + k``. A folder, and a world cache of N pre-rendered
+portraits, are read in a fresh permutation per epoch (seeded by ``(seed, epoch)``; with ``xflip`` a folder
+doubles into originals and mirrors); the streamed world renders ``world_seed(seed, i)``.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from ..images import ImageError, fit_image, load_image
+from .world_cache import world_seed
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"})
-WORLD_SEED_STRIDE = 10**9
 
 
 @dataclass
@@ -65,13 +65,17 @@ def scan_folder(root: str | Path, workers: int = 0) -> FolderScan:
 
 
 class StepBatches(Dataset):
-    """Map-style dataset whose item ``step`` is this rank's uint8 batch (n, 3, R, R) of that step."""
+    """Map-style dataset whose item ``step`` is this rank's uint8 batch (n, 3, R, R) of that step.
+
+    The data is ``folder``, else ``world_cache`` (pre-rendered world images, N x S x S x 3), else the world streamed.
+    """
 
     def __init__(
         self, resolution: int, batch: int, rank: int, world_size: int, seed: int,
-        folder: Optional[FolderScan] = None, xflip: bool = False,
+        folder: Optional[FolderScan] = None, xflip: bool = False, world_cache: Optional[np.ndarray] = None,
     ) -> None:
         self.resolution, self.batch, self.seed, self.folder, self.xflip = resolution, batch, seed, folder, xflip
+        self.world_cache = world_cache
         self.per_rank = batch // world_size
         self.offset = rank * self.per_rank
         self._epoch, self._perm = -1, np.empty(0, np.int64)
@@ -82,24 +86,28 @@ class StepBatches(Dataset):
     def __getitem__(self, step: int) -> torch.Tensor:
         start = step * self.batch + self.offset
         indices = range(start, start + self.per_rank)
-        if self.folder is None:
-            from ..world import render_batch  # imported lazily: only world runs pay for it
-
-            size = max(self.resolution, 32)  # the world renders 32 px and up
-            seeds = [(self.seed + 1) * WORLD_SEED_STRIDE + i for i in indices]
-            rendered = render_batch(seeds, size)
-            imgs = [im if size == self.resolution else fit_image(im, self.resolution) for im in rendered]
-        else:
+        if self.folder is not None:
             imgs = [self._folder_image(i) for i in indices]
+        else:
+            if self.world_cache is not None:
+                rendered = self.world_cache[[self._permuted(i, len(self.world_cache)) for i in indices]]
+            else:
+                from ..world import render_batch  # imported lazily: only world runs pay for it
+
+                rendered = render_batch([world_seed(self.seed, i) for i in indices], world_size(self.resolution))
+            imgs = [im if im.shape[0] == self.resolution else fit_image(im, self.resolution) for im in rendered]
         return torch.from_numpy(np.stack(imgs)).permute(0, 3, 1, 2).contiguous()
 
-    def _folder_image(self, index: int) -> np.ndarray:
-        files = self.folder.files
-        n = len(files) * (2 if self.xflip else 1)
+    def _permuted(self, index: int, n: int) -> int:
+        """Where global image ``index`` falls in a data set of ``n`` items read in a new order every epoch."""
         epoch, k = divmod(index, n)
         if epoch != self._epoch:
             self._epoch, self._perm = epoch, np.random.default_rng([self.seed, epoch]).permutation(n)
-        j = int(self._perm[k])
+        return int(self._perm[k])
+
+    def _folder_image(self, index: int) -> np.ndarray:
+        files = self.folder.files
+        j = self._permuted(index, len(files) * (2 if self.xflip else 1))
         name = files[j % len(files)]
         try:
             img = fit_image(load_image(self.folder.root / name), self.resolution)
@@ -121,7 +129,14 @@ def batch_loader(dataset: StepBatches, start: int, stop: int, workers: int, pin:
     )
 
 
-def describe(scan: Optional[FolderScan]) -> str:
+def world_size(resolution: int) -> int:
+    """The size the world is rendered at for a run of ``resolution`` px (the world draws 32 px and up)."""
+    return max(resolution, 32)
+
+
+def describe(scan: Optional[FolderScan], world_cache: int = 0) -> str:
+    if scan is None and world_cache:
+        return f"world: the first {world_cache:,} procedural painted portraits of the run's seed, pre-rendered"
     if scan is None:
         return "world: procedural painted portraits, streamed (studio.engine.world)"
     skipped = f", {scan.skipped} unreadable files skipped" if scan.skipped else ""

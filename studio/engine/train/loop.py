@@ -34,22 +34,25 @@ from .checkpoint import (
     list_checkpoints, load_checkpoint, resolve_resume, rng_state, save_checkpoint, seed_everything, set_rng_state,
 )
 from .config import RUN_FIELDS, TrainConfig
-from .data import FolderScan, StepBatches, batch_loader, describe, scan_folder
+from .data import FolderScan, StepBatches, batch_loader, describe, scan_folder, world_size
+from .hardware import Plan, enable_tf32, plan
 from .losses import d_loss_fake, d_loss_real, g_nonsaturating, path_lengths, r1_penalty
 from .report import MetricsLog, plot_curves, sample_grid
+from .warm_start import warm_start
+from .world_cache import load_world_cache
 
 SAMPLE_COUNT = 16  # fixed latents in the sample grid, shown at each truncation
 
 
 class MixingGenerator(nn.Module):
-    """G as trained: mapping with style mixing, then synthesis with random noise on the fused modconv path.
+    """G as trained: mapping (fp32) with style mixing, then synthesis with random noise as the ``plan`` says.
 
     One module for the whole G computation, so DistributedDataParallel sees every G weight in one forward.
     """
 
-    def __init__(self, G: Generator, mixing_prob: float) -> None:
+    def __init__(self, G: Generator, mixing_prob: float, plan: Plan) -> None:
         super().__init__()
-        self.G, self.mixing_prob = G, mixing_prob
+        self.G, self.mixing_prob, self.plan = G, mixing_prob, plan
 
     def forward(self, z: torch.Tensor, update_w_avg: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
         G = self.G
@@ -57,7 +60,9 @@ class MixingGenerator(nn.Module):
         if self.mixing_prob > 0 and float(torch.rand(())) < self.mixing_prob:
             cutoff = int(torch.randint(1, G.num_ws, ()))
             ws = crossover(ws, G.mapping(torch.randn_like(z)), cutoff)
-        return G.synthesis(ws, noise_mode="random", fused=True), ws
+        with self.plan.autocast():
+            img = G.synthesis(ws, noise_mode="random", fused=self.plan.fused)
+        return img.float(), ws
 
 
 def _adam(params, lr: float, interval: Optional[int]) -> torch.optim.Adam:
@@ -93,19 +98,35 @@ class Trainer:
                     notes.append(f"kept the checkpoint's {f.name}={kept!r} (asked {asked!r})")
             config = replace(saved, **{name: getattr(config, name) for name in RUN_FIELDS})
             notes.insert(0, f"resuming {path} at step {ckpt['step']:,}")
+        init = None
+        if ckpt is None and config.init:
+            config, init, init_notes = warm_start(config)
+            notes += init_notes
         config.validate(self.ranks.world_size)
         self.config = cfg = config
         self.out = Path(cfg.out_dir)
         self.export_path = self.out / "model.safetensors"
         self.scan = self._find_data(ckpt)
-        self.summary = "; ".join([f"data: {describe(self.scan)}", *notes, f"hardware: {self.hardware}"])
+        dev = self.device
+        self.plan = plan(dev, cfg.precision, cfg.modconv)
+        if dev.type == "cuda":
+            enable_tf32()
+        self.summary = "; ".join([f"data: {self.data_description}", *notes, f"hardware: {self.hardware}"])
 
         torch.manual_seed(cfg.seed)  # the same initial weights on every rank
-        dev = self.device
-        self.G = Generator(cfg.resolution, cfg.channels, cfg.z_dim, cfg.w_dim, cfg.mapping_layers).to(dev)
-        self.D = Discriminator(cfg.resolution, cfg.channels).to(dev)
+        self.G = Generator(
+            cfg.resolution, cfg.channels, cfg.z_dim, cfg.w_dim, cfg.mapping_layers, conv_clamp=cfg.conv_clamp
+        ).to(dev)
+        self.D = Discriminator(cfg.resolution, cfg.channels, conv_clamp=cfg.conv_clamp).to(dev)
+        if init is not None:
+            self.G.load_state_dict(init.G.state_dict())
+            if init.D is not None:
+                self.D.load_state_dict(init.D.state_dict())
+        if self.plan.channels_last:
+            self.G.to(memory_format=torch.channels_last)
+            self.D.to(memory_format=torch.channels_last)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
-        self.mixing = MixingGenerator(self.G, cfg.mixing_prob)
+        self.mixing = MixingGenerator(self.G, cfg.mixing_prob, self.plan)
         self.opt_G = _adam(self.G.parameters(), cfg.lr, cfg.pl_interval if cfg.pl_weight > 0 else None)
         self.opt_D = _adam(self.D.parameters(), cfg.lr, cfg.r1_interval if cfg.gamma > 0 else None)
         self.augment = Augment(cfg.augment, cfg.batch, cfg.ada_target, cfg.ada_kimg)
@@ -125,6 +146,10 @@ class Trainer:
         self.dataset = StepBatches(
             cfg.resolution, cfg.batch, self.ranks.rank, self.ranks.world_size, cfg.seed, self.scan, cfg.xflip
         )
+
+    @property
+    def data_description(self) -> str:
+        return describe(self.scan, self.config.world_cache if self.config.data == "world" else 0)
 
     def _find_data(self, ckpt: Optional[dict]) -> Optional[FolderScan]:
         """None for the world; for a folder, the readable files (the checkpoint's list when resuming)."""
@@ -174,7 +199,7 @@ class Trainer:
             name = torch.cuda.get_device_name(self.device)
         else:
             name = f"CPU, {torch.get_num_threads()} torch threads"
-        return f"{self.ranks.world_size} x {name}"
+        return f"{self.ranks.world_size} x {name} ({self.plan.describe()})"
 
     # --- one step ----------------------------------------------------------------------------------------
 
@@ -184,17 +209,20 @@ class Trainer:
                 torch.nan_to_num(p.grad, nan=0, posinf=1e5, neginf=-1e5, out=p.grad)
         opt.step()
 
-    def _train_step(self, real_u8: torch.Tensor, cancel: bool) -> list[float]:
-        """One iteration of all phases; returns [loss_G, loss_D, E sign D(real), r1, pl, cancel] averaged over ranks."""
+    def _train_step(self, real_u8: torch.Tensor, cancel: bool, timeout: bool) -> list[float]:
+        """One iteration of all phases; returns [loss_G, loss_D, E sign D(real), r1, pl, cancel, timeout] averaged
+        over ranks (so every rank stops at the same step when any rank is cancelled or out of time)."""
         cfg, dev, step = self.config, self.device, self.step
         n, z_dim = real_u8.shape[0], cfg.z_dim
         real = real_u8.to(dev, non_blocking=True).to(torch.float32) / 127.5 - 1
+        if self.plan.channels_last:
+            real = real.contiguous(memory_format=torch.channels_last)
         r1 = pl = torch.full([], float("nan"), device=dev)
 
         self.D.requires_grad_(False)
         self.opt_G.zero_grad(set_to_none=True)
         img, _ = self.G_train(torch.randn(n, z_dim, device=dev), update_w_avg=True)
-        loss_G = g_nonsaturating(self.D(self.augment(img))).mean()
+        loss_G = g_nonsaturating(self._logits(self.D, img)).mean()
         loss_G.backward()
         self._apply(self.opt_G, self.G)
         distributed.mean_(self.G.mapping.w_avg, self.ranks)
@@ -214,9 +242,9 @@ class Trainer:
         self.opt_D.zero_grad(set_to_none=True)
         with torch.no_grad():
             fake, _ = self.mixing(torch.randn(n, z_dim, device=dev))
-        loss_fake = d_loss_fake(self.D_train(self.augment(fake))).mean()
+        loss_fake = d_loss_fake(self._logits(self.D_train, fake)).mean()
         loss_fake.backward()
-        real_logits = self.D_train(self.augment(real))
+        real_logits = self._logits(self.D_train, real)
         loss_real = d_loss_real(real_logits).mean()
         loss_real.backward()
         self._apply(self.opt_D, self.D)
@@ -233,9 +261,14 @@ class Trainer:
         self._update_ema()
         stats = torch.stack([
             loss_G.detach(), (loss_fake + loss_real).detach(), real_logits.detach().sign().mean(), r1, pl,
-            torch.tensor(float(cancel), device=dev),
+            torch.tensor(float(cancel), device=dev), torch.tensor(float(timeout), device=dev),
         ])
         return distributed.mean_(stats, self.ranks).tolist()
+
+    def _logits(self, D: nn.Module, img: torch.Tensor) -> torch.Tensor:
+        """D's logits for augmented ``img`` in the plan's precision, as fp32 for the losses (R1 calls D in fp32)."""
+        with self.plan.autocast():
+            return D(self.augment(img)).float()
 
     @torch.no_grad()
     def _update_ema(self) -> None:
@@ -260,8 +293,11 @@ class Trainer:
 
     def _run(self, report: ProgressFn, token: CancelToken) -> Path:
         cfg = self.config
+        started = perf_counter()
         log = MetricsLog(self.out / "metrics.jsonl", self.step) if self.ranks.main else None
         report(Progress(self.step, cfg.steps, self.summary))
+        if cfg.data == "world" and cfg.world_cache:
+            self.dataset.world_cache = self._world_cache(report, token)
         if self.step >= cfg.steps:  # resumed a finished run: nothing to train
             if self.ranks.main and not self.export_path.exists():
                 self._write_samples(log)
@@ -273,7 +309,8 @@ class Trainer:
         last = perf_counter()
         for real in batch_loader(self.dataset, self.step, cfg.steps, self.workers, self.device.type == "cuda"):
             paused = self._wait_while_paused(token)
-            loss_G, loss_D, real_sign, r1, pl, cancel = self._train_step(real, token.cancelled)
+            out_of_time = cfg.minutes is not None and perf_counter() - started > cfg.minutes * 60
+            loss_G, loss_D, real_sign, r1, pl, cancel, timeout = self._train_step(real, token.cancelled, out_of_time)
             self.augment.observe(self.step, real_sign)
             self.step += 1
             self.images_seen += real.shape[0] * self.ranks.world_size
@@ -289,7 +326,7 @@ class Trainer:
             }
             if log is not None:
                 log.append({"step": self.step, **metrics})
-            save = self.step == cfg.steps or cancel > 0 or self.step % cfg.checkpoint_every == 0
+            save = self.step == cfg.steps or cancel > 0 or timeout > 0 or self.step % cfg.checkpoint_every == 0
             preview = self._write_samples(log) if save or self.step % cfg.sample_every == 0 else None
             if save:
                 self._checkpoint()
@@ -297,8 +334,25 @@ class Trainer:
             report(Progress(self.step, cfg.steps, message, preview, metrics))
             if cancel > 0:
                 raise Cancelled()
+            if timeout > 0:
+                report(Progress(self.step, cfg.steps, f"stopped after {cfg.minutes:g} minutes at {message}"))
+                break
         distributed.barrier(self.ranks)
         return self.export_path
+
+    def _world_cache(self, report: ProgressFn, token: CancelToken) -> np.ndarray:
+        """The run's pre-rendered world images: rank 0 renders what is missing while the others wait, then all read."""
+        cfg = self.config
+        size = world_size(cfg.resolution)
+
+        def render_progress(p: Progress) -> None:
+            report(Progress(self.step, cfg.steps, f"{p.message}: {p.done}/{p.total} chunks"))
+
+        images = None
+        if self.ranks.main:
+            images = load_world_cache(size, cfg.seed, cfg.world_cache, progress=render_progress, token=token)
+        distributed.barrier(self.ranks)
+        return images if images is not None else load_world_cache(size, cfg.seed, cfg.world_cache)
 
     @staticmethod
     def _wait_while_paused(token: CancelToken) -> float:
@@ -346,11 +400,12 @@ class Trainer:
         cfg = self.config
         hours = self.seconds / 3600
         card = {
-            "description": f"StyleGAN2, {cfg.resolution} px, trained with GAN Studio on {describe(self.scan)}.",
+            "description": f"StyleGAN2, {cfg.resolution} px, trained with GAN Studio on {self.data_description}"
+                           + (f", warm-started from {cfg.init}." if cfg.init else "."),
             "training": f"{self.step:,} steps, {self.images_seen / 1000:.1f} kimg, {hours:.2f} h on {self.hardware}",
             "license": "CC0 / generated" if self.scan is None else "as the training images (see data)",
             "steps": self.step, "images_seen": self.images_seen, "training_seconds": round(self.seconds, 1),
-            "hardware": self.hardware, "data": describe(self.scan), "sample_grid": str(self._sample_path()),
+            "hardware": self.hardware, "data": self.data_description, "sample_grid": str(self._sample_path()),
             "train_config": cfg.to_dict(),
         }
         save_model(self.export_path, self.G_ema, self.D, card)
