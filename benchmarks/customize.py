@@ -26,15 +26,21 @@ import torch
 from PIL import Image, ImageFilter
 
 from studio.engine import load_model
-from studio.engine.checkpoints import DEFAULT_MODEL
-from studio.engine.customize import CustomizeConfig, customize
+from studio.engine.customize import sketches_from_arrays
+from studio.engine.customize.trainer import CustomizeConfig, customize
+from studio.engine.edit.latents import z_from_seeds
 from studio.engine.images import tensor_to_images
-from studio.engine.latents import z_from_seeds
-from studio.engine.probe import (
-    COMPOSITION_NAMES, HAIR_NAMES, PROBE_PATH, entropy_bits, load_probe, mean_pairwise_distance, read_images,
-)
-from studio.engine.sketch import sketches_from_arrays
+from studio.engine.model.checkpoints import DEFAULT_MODEL
 from studio.engine.world import BACKGROUNDS, render_sample, sample_attributes
+from studio.engine.world.probe import (
+    COMPOSITION_NAMES,
+    HAIR_NAMES,
+    PROBE_PATH,
+    entropy_bits,
+    load_probe,
+    mean_pairwise_distance,
+    read_images,
+)
 
 FIRST_SKETCH_SEED = 3_000_000
 

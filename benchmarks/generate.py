@@ -12,7 +12,7 @@ import time
 
 import torch
 
-from studio.engine.stylegan2 import Generator, default_channels
+from studio.engine.model.stylegan2 import Generator, default_channels
 
 
 def time_ms(fn, reps: int) -> float:

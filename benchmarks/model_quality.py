@@ -17,13 +17,21 @@ import numpy as np
 import torch
 
 from studio.engine import load_model
+from studio.engine.edit.latents import z_from_seeds
 from studio.engine.images import tensor_to_images
-from studio.engine.latents import z_from_seeds
-from studio.engine.probe import (
-    COMPOSITION_NAMES, HAIR_NAMES, HEAD_KEYS, PROBE_SIZE, frechet_distance, head_bins, histogram_overlap,
-    load_probe, mean_pairwise_distance, read_images,
-)
 from studio.engine.world import BACKGROUNDS, render_sample
+from studio.engine.world.probe import (
+    COMPOSITION_NAMES,
+    HAIR_NAMES,
+    HEAD_KEYS,
+    PROBE_SIZE,
+    frechet_distance,
+    head_bins,
+    histogram_overlap,
+    load_probe,
+    mean_pairwise_distance,
+    read_images,
+)
 
 
 def _world_image(seed: int) -> np.ndarray:

@@ -25,10 +25,10 @@ import torch
 from PIL import Image, ImageFilter, ImageOps
 
 from studio.engine import CheckpointError, load_model
-from studio.engine.projection import project
 from studio.engine.images import tensor_to_images
-from studio.engine.search import direction, search
-from studio.engine.search_fit import latent_stats, render
+from studio.engine.invert.projection import project
+from studio.engine.invert.pulse import direction, search
+from studio.engine.invert.pulse_fit import latent_stats, render
 from studio.engine.world import HAIR_COLORS, render_sample
 
 TARGETS = ("blue", "pink", "blond", "green")

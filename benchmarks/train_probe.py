@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from studio.engine.probe import PROBE_PATH, PROBE_SIZE, evaluate, save_probe, train_probe
 from studio.engine.world import render_sample
+from studio.engine.world.probe import PROBE_PATH, PROBE_SIZE, evaluate, save_probe, train_probe
 
 FIRST_SEED = 1_000_000
 

@@ -100,10 +100,11 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from .engine.generate import render_seeds, seed_recipe
-    from .engine.images import save_png
-    from .engine.latents import parse_seeds
     import json
+
+    from .engine.edit.generate import render_seeds, seed_recipe
+    from .engine.edit.latents import parse_seeds
+    from .engine.images import save_png
 
     m = _load(args.model, args.device)
     try:
@@ -135,9 +136,9 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 
 def cmd_mix(args: argparse.Namespace) -> int:
+    from .engine.edit.latents import parse_seeds
+    from .engine.edit.mixing import mixing_grid
     from .engine.images import save_png
-    from .engine.latents import parse_seeds
-    from .engine.mixing import mixing_grid
 
     seeds = {}
     for flag in ("rows", "cols"):
@@ -159,7 +160,7 @@ def cmd_mix(args: argparse.Namespace) -> int:
 def cmd_gallery_list(args: argparse.Namespace) -> int:
     from datetime import datetime
 
-    from .engine.gallery import list_pictures
+    from .engine.library.gallery import list_pictures
 
     folder = Path(args.gallery_dir)
     if not folder.is_dir():
@@ -173,7 +174,7 @@ def cmd_gallery_list(args: argparse.Namespace) -> int:
 
 
 def cmd_gallery_publish(args: argparse.Namespace) -> int:
-    from .engine.gallery import publish_site
+    from .engine.library.gallery import publish_site
 
     with TqdmProgress("publish", "pic") as bar:
         index = publish_site(args.gallery_dir, args.out_dir, args.title, progress=bar)
@@ -185,7 +186,7 @@ def cmd_gallery_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_export_onnx(args: argparse.Namespace) -> int:
-    from .engine.export_onnx import OPSET, ExportError, ExportInfo, cached_export, export_onnx
+    from .engine.preview.export_onnx import OPSET, ExportError, ExportInfo, cached_export, export_onnx
 
     m = _load(args.model)
     opset = args.opset or OPSET
@@ -251,7 +252,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_customize(args: argparse.Namespace) -> int:
-    from .engine.customize import CustomizeConfig, customize
+    from .engine.customize.trainer import CustomizeConfig, customize
 
     m = _load(args.model)
     cfg = CustomizeConfig(
@@ -272,8 +273,8 @@ def _write_with_recipe(out: Path, image, recipe: dict) -> None:
     import json
 
     from .engine.atomic import atomic_write_text
-    from .engine.gallery import RECIPE_KEY, RECIPE_SCHEMA
     from .engine.images import save_png
+    from .engine.library.gallery import RECIPE_KEY, RECIPE_SCHEMA
 
     text = json.dumps({**recipe, "schema": RECIPE_SCHEMA}, ensure_ascii=False)
     save_png(out, image, {RECIPE_KEY: text})
@@ -283,9 +284,9 @@ def _write_with_recipe(out: Path, image, recipe: dict) -> None:
 def cmd_recolor(args: argparse.Namespace) -> int:
     import torch
 
-    from .engine.gallery import encode_array
-    from .engine.latents import z_from_seed
-    from .engine.search import direction, load_mask, search
+    from .engine.arrays import encode_array
+    from .engine.edit.latents import z_from_seed
+    from .engine.invert.pulse import direction, load_mask, search
 
     m = _load(args.model, args.device)
     G = m.G
@@ -313,10 +314,10 @@ def cmd_recolor(args: argparse.Namespace) -> int:
 def cmd_project(args: argparse.Namespace) -> int:
     import numpy as np
 
+    from .engine.arrays import encode_array
     from .engine.atomic import atomic_save
-    from .engine.gallery import encode_array
     from .engine.images import load_image
-    from .engine.projection import project
+    from .engine.invert.projection import project
 
     m = _load(args.model, args.device)
     target = load_image(args.image)

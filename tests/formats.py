@@ -16,10 +16,16 @@ from pathlib import Path
 import torch
 
 from studio.engine import Discriminator, Generator
-from studio.engine.ops import EqualConv2d, EqualLinear, setup_filter
-from studio.engine.stylegan2 import (
-    DiscriminatorBlock, DiscriminatorEpilogue, MappingNetwork, MinibatchStdLayer, SynthesisBlock, SynthesisLayer,
-    SynthesisNetwork, ToRGBLayer,
+from studio.engine.model.ops import EqualConv2d, EqualLinear, setup_filter
+from studio.engine.model.stylegan2 import (
+    DiscriminatorBlock,
+    DiscriminatorEpilogue,
+    MappingNetwork,
+    MinibatchStdLayer,
+    SynthesisBlock,
+    SynthesisLayer,
+    SynthesisNetwork,
+    ToRGBLayer,
 )
 
 # --- rosinality/stylegan2-pytorch ------------------------------------------------------------------------

@@ -9,8 +9,8 @@ import torch
 
 from studio.cli import main
 from studio.engine import load_model
-from studio.engine.checkpoints import DEFAULT_MODEL, card_path
 from studio.engine.images import load_image, read_png_text
+from studio.engine.model.checkpoints import DEFAULT_MODEL, card_path
 
 
 def test_default_model_loads_with_its_card():

@@ -18,18 +18,33 @@ import torch
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QMessageBox,
-    QProgressBar, QPushButton, QSlider, QSpinBox, QSplitter, QToolButton, QVBoxLayout, QWidget,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
 
-from ..engine.checkpoints import DEFAULT_MODEL, LoadedModel, card_path
-from ..engine.customize import PREVIEW_SEEDS, TRAIN_MODES, CustomizeConfig, CustomizeError, customize
+from ..engine.customize import SketchError, load_extractor, sketches_from_arrays
+from ..engine.customize.trainer import PREVIEW_SEEDS, TRAIN_MODES, CustomizeConfig, CustomizeError, customize
+from ..engine.edit.latents import z_from_seeds
 from ..engine.images import ImageError, image_to_tensor, tensor_to_images
 from ..engine.jobs import CancelToken, Progress, ProgressFn
-from ..engine.latents import z_from_seeds
+from ..engine.model.checkpoints import DEFAULT_MODEL, LoadedModel, card_path
+from ..engine.model.stylegan2 import Generator
 from ..engine.paths import user_data_dir
-from ..engine.sketch import SketchError, load_extractor, sketches_from_arrays
-from ..engine.stylegan2 import Generator
 from .job_status import JobStatus
 from .loss_plot import LossPlot
 from .sketch_canvas import SketchCanvas, sketch_toolbar, working_size

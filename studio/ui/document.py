@@ -11,7 +11,7 @@ from typing import Optional
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from ..engine.portrait import Portrait
+from ..engine.edit.portrait import Portrait
 
 
 class _SetPortrait(QUndoCommand):

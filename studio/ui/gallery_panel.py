@@ -36,7 +36,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..engine.gallery import (
+from ..engine.images import ImageError, fit_image, load_image
+from ..engine.jobs import CancelToken, Progress, ProgressFn
+from ..engine.library.gallery import (
     GalleryError,
     GalleryItem,
     delete_picture,
@@ -45,8 +47,6 @@ from ..engine.gallery import (
     read_recipe,
     rename_picture,
 )
-from ..engine.images import ImageError, fit_image, load_image
-from ..engine.jobs import CancelToken, Progress, ProgressFn
 from .job_status import JobStatus
 from .theme import icon, to_qimage
 

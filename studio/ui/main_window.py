@@ -17,10 +17,10 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, Q
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QToolBar, QVBoxLayout, QWidget
 
 from ..engine import LoadedModel, load_model
-from ..engine.directions import Direction, pca_directions, saved_directions
+from ..engine.edit.directions import Direction, pca_directions, saved_directions
+from ..engine.edit.portrait import Latent, Portrait
+from ..engine.library.gallery import GalleryError, export_picture, read_recipe
 from ..engine.paths import user_data_dir
-from ..engine.gallery import GalleryError, export_picture, read_recipe
-from ..engine.portrait import Latent, Portrait
 from .autosave import Autosave
 from .canvas import Canvas
 from .document import PortraitDocument

@@ -25,12 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..engine.checkpoints import LoadedModel
+from ..engine.edit.latents import GROUPS, layer_groups, layer_resolution, parse_seeds
+from ..engine.edit.mixing import mixing_grid
 from ..engine.images import save_png
 from ..engine.jobs import CancelToken, ProgressFn
-from ..engine.latents import GROUPS, layer_groups, layer_resolution, parse_seeds
-from ..engine.mixing import mixing_grid
-from ..engine.stylegan2 import Generator
+from ..engine.model.checkpoints import LoadedModel
+from ..engine.model.stylegan2 import Generator
 from .job_status import JobStatus
 from .seed_browser import MAX_SEED
 from .theme import to_qimage

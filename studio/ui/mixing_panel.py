@@ -6,8 +6,8 @@ from typing import Optional
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QSpinBox, QVBoxLayout, QWidget
 
-from ..engine.latents import GROUPS
-from ..engine.portrait import Latent, Mixing, Portrait
+from ..engine.edit.latents import GROUPS
+from ..engine.edit.portrait import Latent, Mixing, Portrait
 from .document import PortraitDocument
 from .seed_browser import MAX_SEED
 from .sliders import ValueSlider

@@ -14,12 +14,12 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
-from ..engine.checkpoints import LoadedModel, load_model
-from ..engine.customize import blend_w, interpolate_models
+from ..engine.customize.trainer import blend_w, interpolate_models
+from ..engine.edit.latents import z_from_seed
 from ..engine.images import tensor_to_images
 from ..engine.jobs import CancelToken, ProgressFn
-from ..engine.latents import z_from_seed
-from ..engine.stylegan2 import Generator
+from ..engine.model.checkpoints import LoadedModel, load_model
+from ..engine.model.stylegan2 import Generator
 from .job_status import JobStatus
 from .theme import to_pixmap
 

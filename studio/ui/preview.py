@@ -10,10 +10,10 @@ from typing import Any, Optional
 
 from PySide6.QtCore import QObject, Signal
 
-from ..engine.checkpoints import LoadedModel
 from ..engine.jobs import CancelToken, ProgressFn
-from ..engine.renderer import Frame, LatestWinsRenderer
-from ..engine.runtime import ArrayLike, Backend, open_backend
+from ..engine.model.checkpoints import LoadedModel
+from ..engine.preview.renderer import Frame, LatestWinsRenderer
+from ..engine.preview.runtime import ArrayLike, Backend, open_backend
 
 __all__ = ["Frame", "Preview", "make_backend"]
 

@@ -27,12 +27,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..engine.checkpoints import LoadedModel
+from ..engine.edit.portrait import Portrait
 from ..engine.images import fit_image, load_image, tensor_to_images
+from ..engine.invert.projection import ProjectionResult, project, psnr
+from ..engine.invert.pulse_fit import render
 from ..engine.jobs import CancelToken, Progress, ProgressFn
-from ..engine.portrait import Portrait
-from ..engine.projection import ProjectionResult, project, psnr
-from ..engine.search_fit import render
+from ..engine.model.checkpoints import LoadedModel
 from .document import PortraitDocument
 from .job_status import JobStatus
 from .theme import icon, to_pixmap

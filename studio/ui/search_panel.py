@@ -27,11 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..engine.checkpoints import LoadedModel
-from ..engine.directions import Direction, save_direction
+from ..engine.edit.directions import Direction, save_direction
+from ..engine.edit.portrait import Portrait
+from ..engine.invert.pulse import SearchResult, direction, search
 from ..engine.jobs import Progress
-from ..engine.portrait import Portrait
-from ..engine.search import SearchResult, direction, search
+from ..engine.model.checkpoints import LoadedModel
 from .document import PortraitDocument
 from .job_status import JobStatus
 from .mask_painter import MaskPainter

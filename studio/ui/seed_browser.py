@@ -7,18 +7,9 @@ from typing import Optional
 
 import torch
 from PySide6.QtCore import QSize, Signal
-from PySide6.QtWidgets import (
-    QGridLayout,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QSpinBox,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSpinBox, QToolButton, QVBoxLayout, QWidget
 
-from ..engine.generate import render_seeds
+from ..engine.edit.generate import render_seeds
 from ..engine.images import fit_image
 from ..engine.jobs import CancelToken, Progress, ProgressFn
 from .theme import icon, to_pixmap

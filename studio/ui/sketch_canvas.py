@@ -15,7 +15,16 @@ from typing import Optional
 import numpy as np
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
-    QAction, QActionGroup, QColor, QImage, QKeySequence, QMouseEvent, QPainter, QPen, QPointingDevice, QTabletEvent,
+    QAction,
+    QActionGroup,
+    QColor,
+    QImage,
+    QKeySequence,
+    QMouseEvent,
+    QPainter,
+    QPen,
+    QPointingDevice,
+    QTabletEvent,
 )
 from PySide6.QtWidgets import QSpinBox, QToolBar, QWidget
 

@@ -14,13 +14,20 @@ import numpy as np
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFileDialog, QGridLayout, QListWidget, QListWidgetItem, QMessageBox, QToolButton, QVBoxLayout,
+    QAbstractItemView,
+    QFileDialog,
+    QGridLayout,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
+from ..engine.customize.sketches import MAX_SKETCHES, image_files
 from ..engine.images import ImageError, fit_image, load_image, save_png
 from ..engine.paths import user_data_dir
-from ..engine.sketch.files import MAX_SKETCHES, image_files
 from .sketch_canvas import PAPER, grey_qimage, to_grey
 from .theme import icon
 

@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..engine.directions import Direction
-from ..engine.latents import layer_indices
-from ..engine.portrait import Portrait
+from ..engine.edit.directions import Direction
+from ..engine.edit.latents import layer_indices
+from ..engine.edit.portrait import Portrait
 from .document import PortraitDocument
 
 LAYER_CHOICES = ("all", "coarse", "middle", "fine")

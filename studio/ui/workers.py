@@ -10,7 +10,7 @@ from typing import Any, Callable, Optional
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from ..engine.jobs import CancelToken, Cancelled, Progress
+from ..engine.jobs import Cancelled, CancelToken, Progress
 
 
 class JobWorker(QThread):

@@ -9,9 +9,8 @@ import torch
 
 from studio.cli import main
 from studio.engine import load_model, save_model
-from studio.engine.images import load_image, read_png_text
-from studio.engine.latents import z_from_seed
-from studio.engine.images import tensor_to_images
+from studio.engine.edit.latents import z_from_seed
+from studio.engine.images import load_image, read_png_text, tensor_to_images
 from tests.formats import write_nvidia
 
 

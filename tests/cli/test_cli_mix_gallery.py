@@ -2,8 +2,8 @@ import numpy as np
 
 from studio.cli import main
 from studio.engine import save_model
-from studio.engine.gallery import export_picture
 from studio.engine.images import load_image
+from studio.engine.library.gallery import export_picture
 from tests.conftest import make_tiny_pair
 
 

@@ -9,7 +9,7 @@ from PIL import Image
 
 from studio.cli import main
 from studio.engine import load_model, save_model
-from studio.engine.portrait import Portrait
+from studio.engine.edit.portrait import Portrait
 from tests.conftest import make_tiny_pair
 
 

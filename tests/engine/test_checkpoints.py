@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from studio.engine import CheckpointError, load_model, save_model
-from studio.engine.latents import z_from_seeds
+from studio.engine.edit.latents import z_from_seeds
 from tests.formats import write_nvidia, write_rosinality
 
 

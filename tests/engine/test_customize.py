@@ -10,8 +10,14 @@ import torch
 from PIL import Image
 
 from studio.engine import LoadedModel, load_model
-from studio.engine.customize import (
-    CustomGenerator, CustomizeConfig, CustomizeError, SketchError, blend_w, customize, interpolate_models,
+from studio.engine.customize.trainer import (
+    CustomGenerator,
+    CustomizeConfig,
+    CustomizeError,
+    SketchError,
+    blend_w,
+    customize,
+    interpolate_models,
 )
 from studio.engine.jobs import Cancelled, CancelToken
 from tests.conftest import make_tiny_pair

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from studio.engine import directions as D
-from studio.engine.jobs import CancelToken, Cancelled
+from studio.engine.edit import directions as D
+from studio.engine.jobs import Cancelled, CancelToken
 
 
 @pytest.fixture(autouse=True)

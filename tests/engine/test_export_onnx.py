@@ -12,8 +12,9 @@ import pytest
 import torch
 from onnx import numpy_helper
 
-from studio.engine.checkpoints import LoadedModel
-from studio.engine.export_onnx import (
+from studio.engine.jobs import Cancelled, CancelToken
+from studio.engine.model.checkpoints import LoadedModel
+from studio.engine.preview.export_onnx import (
     LEVELS,
     PARITY_TOLERANCE,
     ExportError,
@@ -25,7 +26,6 @@ from studio.engine.export_onnx import (
     relative_error,
     verify_export,
 )
-from studio.engine.jobs import Cancelled, CancelToken
 from tests.conftest import make_tiny_pair
 
 

@@ -14,21 +14,20 @@ import pytest
 import torch
 from PIL import Image
 
-from studio.engine import gallery
-from studio.engine.gallery import (
+from studio.engine.arrays import decode_array, encode_array
+from studio.engine.images import read_png_text
+from studio.engine.jobs import Cancelled, CancelToken
+from studio.engine.library import gallery
+from studio.engine.library.gallery import (
     GalleryError,
     RecipeError,
-    decode_array,
     delete_picture,
-    encode_array,
     export_picture,
     list_pictures,
     publish_site,
     read_recipe,
     rename_picture,
 )
-from studio.engine.images import read_png_text
-from studio.engine.jobs import CancelToken, Cancelled
 
 IMG = np.random.default_rng(0).integers(0, 256, (16, 16, 3), dtype=np.uint8)
 

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
+from studio.engine.edit.latents import z_from_seed
+from studio.engine.edit.mixing import mixing_grid
 from studio.engine.images import tensor_to_images
 from studio.engine.jobs import Cancelled, CancelToken
-from studio.engine.latents import z_from_seed
-from studio.engine.mixing import mixing_grid
 
 ROWS, COLS = [1, 2, 3], [10, 11]
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from studio.engine.directions import Direction
-from studio.engine.latents import truncate, z_from_seed
-from studio.engine.portrait import GroupMix, Latent, Mixing, Portrait
+from studio.engine.edit.directions import Direction
+from studio.engine.edit.latents import truncate, z_from_seed
+from studio.engine.edit.portrait import GroupMix, Latent, Mixing, Portrait
 
 
 class FakeModel:

@@ -5,11 +5,18 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from studio.engine.probe import (
-    COMPOSITION_NAMES, WorldProbe, entropy_bits, evaluate, frechet_distance, histogram_overlap,
-    mean_pairwise_distance, read_images, train_probe,
-)
 from studio.engine.world import render_sample
+from studio.engine.world.probe import (
+    COMPOSITION_NAMES,
+    WorldProbe,
+    entropy_bits,
+    evaluate,
+    frechet_distance,
+    histogram_overlap,
+    mean_pairwise_distance,
+    read_images,
+    train_probe,
+)
 
 
 def test_probe_learns_world_samples():

@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from studio.engine.images import tensor_to_images
+from studio.engine.invert.projection import noise_regularizer, project, psnr
+from studio.engine.invert.pulse_fit import render
 from studio.engine.jobs import CancelToken, Progress
-from studio.engine.projection import noise_regularizer, project, psnr
-from studio.engine.search_fit import render
 from tests.conftest import make_tiny_pair
 
 FIT = 20_000

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 import torch
 
-from studio.engine.checkpoints import LoadedModel
-from studio.engine.export_onnx import cached_export
 from studio.engine.images import tensor_to_images
-from studio.engine.renderer import Frame, LatestWinsRenderer
-from studio.engine.runtime import Backend, OrtBackend, TorchBackend, open_backend
+from studio.engine.model.checkpoints import LoadedModel
+from studio.engine.preview.export_onnx import cached_export
+from studio.engine.preview.renderer import Frame, LatestWinsRenderer
+from studio.engine.preview.runtime import Backend, OrtBackend, TorchBackend, open_backend
 from tests.engine.test_export_onnx import shared_cache, tiny_model
 
 

@@ -7,11 +7,9 @@ import pytest
 import torch
 from PIL import Image
 
+from studio.engine.edit.latents import z_from_seed
 from studio.engine.images import ImageError, tensor_to_images
-from studio.engine.jobs import CancelToken, Progress
-from studio.engine.latents import z_from_seed
-from studio.engine.resample import downscale
-from studio.engine.search import (
+from studio.engine.invert.pulse import (
     MaskError,
     SphericalOptimizer,
     colour_target,
@@ -21,7 +19,9 @@ from studio.engine.search import (
     load_mask,
     search,
 )
-from studio.engine.search_fit import from_w, latent_stats, render, to_w
+from studio.engine.invert.pulse_fit import from_w, latent_stats, render, to_w
+from studio.engine.jobs import CancelToken, Progress
+from studio.engine.resample import downscale
 from tests.conftest import make_tiny_pair
 
 FIT = 20_000  # fit samples: plenty for a 64-d tiny model, fast

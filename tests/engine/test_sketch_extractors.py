@@ -5,12 +5,17 @@ from __future__ import annotations
 import pytest
 import torch
 
-from studio.engine.sketch import (
-    ExtractorTrainConfig, SketchExtractorError, WORLD_EXTRACTOR, augment_sketches, load_extractor, parse_policy,
+from studio.engine.customize import (
+    WORLD_EXTRACTOR,
+    ExtractorTrainConfig,
+    SketchExtractorError,
+    augment_sketches,
+    load_extractor,
+    parse_policy,
     train_extractor,
 )
-from studio.engine.sketch.extractors import load_world_extractor
-from studio.engine.sketch.pix2pix import ResnetGenerator
+from studio.engine.customize.extractors import load_world_extractor
+from studio.engine.customize.pix2pix import ResnetGenerator
 
 
 def _check(F, size: int = 32) -> None:

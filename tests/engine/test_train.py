@@ -13,7 +13,7 @@ import torch
 from PIL import Image
 
 from studio.engine import load_model
-from studio.engine.jobs import CancelToken, Cancelled, Progress
+from studio.engine.jobs import Cancelled, CancelToken, Progress
 from studio.engine.train import TrainConfig, list_checkpoints, load_checkpoint, preset, train
 from studio.engine.train.augment import diff_augment
 from studio.engine.train.data import scan_folder

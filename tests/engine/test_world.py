@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from studio.engine.jobs import CancelToken, Cancelled
+from studio.engine.jobs import Cancelled, CancelToken
 from studio.engine.world import (
     BACKGROUNDS,
     COMPOSITIONS,

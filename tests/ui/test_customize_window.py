@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from studio.engine import load_model
-from studio.engine.checkpoints import card_path
 from studio.engine.images import save_png
+from studio.engine.model.checkpoints import card_path
 from studio.ui.customize_window import CustomizeWindow
 from studio.ui.sketch_set import SketchSetPanel
 
@@ -167,7 +167,8 @@ def test_selecting_a_sketch_loads_it_into_the_canvas(window):
 
 def test_main_window_opens_the_window_and_takes_the_model_it_offers(qtbot, tiny_model_path, tmp_path):
     from studio.ui.main_window import MainWindow
-    from tests.ui.helpers import TIMEOUT as WINDOW_TIMEOUT, open_and_wait
+    from tests.ui.helpers import TIMEOUT as WINDOW_TIMEOUT
+    from tests.ui.helpers import open_and_wait
 
     window = MainWindow()
     qtbot.addWidget(window)

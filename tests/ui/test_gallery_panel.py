@@ -10,9 +10,9 @@ import pytest
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import QFileDialog, QLineEdit, QMessageBox
 
-from studio.engine import gallery
-from studio.engine.gallery import export_picture
 from studio.engine.images import save_png
+from studio.engine.library import gallery
+from studio.engine.library.gallery import export_picture
 from studio.ui.gallery_panel import GalleryPanel
 
 WAIT_MS = 20_000

@@ -10,8 +10,8 @@ import torch
 
 import studio.ui.model_blend as model_blend
 from studio.engine import load_model, save_model
+from studio.engine.edit.latents import z_from_seed
 from studio.engine.images import tensor_to_images
-from studio.engine.latents import z_from_seed
 from studio.ui.model_blend import BlendPanel
 
 TIMEOUT = 30_000
@@ -90,8 +90,8 @@ def test_plain_model_and_missing_base_are_explained(qtbot, panel, custom_path, t
 
 
 def test_main_window_offers_the_blend_dock_for_customized_models(qtbot, custom_path, tiny_model_path):
-    from tests.ui.helpers import open_and_wait
     from studio.ui.main_window import MainWindow
+    from tests.ui.helpers import open_and_wait
 
     window = MainWindow()
     qtbot.addWidget(window)

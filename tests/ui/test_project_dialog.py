@@ -7,9 +7,9 @@ import pytest
 import torch
 from PIL import Image
 
-from studio.engine.checkpoints import LoadedModel
+from studio.engine.edit.portrait import Portrait
 from studio.engine.images import tensor_to_images
-from studio.engine.portrait import Portrait
+from studio.engine.model.checkpoints import LoadedModel
 from studio.ui.document import PortraitDocument
 from studio.ui.job_status import JobStatus
 from studio.ui.main_window import MainWindow

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from studio.engine.directions import saved_directions
+from studio.engine.edit.directions import saved_directions
 from studio.ui.main_window import MainWindow
 from tests.ui.helpers import TIMEOUT, opened_window, settle
 

@@ -7,8 +7,8 @@ import pytest
 import torch
 from PySide6.QtCore import QPoint, Qt
 
-from studio.engine.checkpoints import LoadedModel
-from studio.engine.portrait import Portrait
+from studio.engine.edit.portrait import Portrait
+from studio.engine.model.checkpoints import LoadedModel
 from studio.ui.canvas import Canvas
 from studio.ui.document import PortraitDocument
 from studio.ui.preview import Preview, make_backend

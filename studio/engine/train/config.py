@@ -12,7 +12,7 @@ import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Optional
 
-from ..stylegan2 import resolutions_up_to
+from ..model.stylegan2 import resolutions_up_to
 from .hardware import MODCONVS, PRECISIONS
 
 AUGMENTS = ("none", "diffaugment", "ada")

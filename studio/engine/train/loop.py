@@ -23,15 +23,21 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..checkpoints import save_model
+from ..edit.latents import crossover
 from ..images import save_png
-from ..jobs import CancelToken, Cancelled, Progress, ProgressFn, ensure_token, no_progress
-from ..latents import crossover
-from ..stylegan2 import Discriminator, Generator
+from ..jobs import Cancelled, CancelToken, Progress, ProgressFn, ensure_token, no_progress
+from ..model.checkpoints import save_model
+from ..model.stylegan2 import Discriminator, Generator
 from . import distributed
 from .augment import Augment
 from .checkpoint import (
-    list_checkpoints, load_checkpoint, resolve_resume, rng_state, save_checkpoint, seed_everything, set_rng_state,
+    list_checkpoints,
+    load_checkpoint,
+    resolve_resume,
+    rng_state,
+    save_checkpoint,
+    seed_everything,
+    set_rng_state,
 )
 from .config import RUN_FIELDS, TrainConfig
 from .data import FolderScan, StepBatches, batch_loader, describe, scan_folder, world_size

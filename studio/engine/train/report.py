@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw, ImageFont
 from ..atomic import atomic_save, atomic_write_text
 from ..grid import make_grid
 from ..images import tensor_to_images
-from ..stylegan2 import Generator
+from ..model.stylegan2 import Generator
 
 CURVES = (("loss_G", "loss_D"), ("r1", "pl"), ("augment_p",))
 COLOURS = ((214, 39, 40), (31, 119, 180))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..checkpoints import LoadedModel, load_model
+from ..model.checkpoints import LoadedModel, load_model
 from .config import TrainConfig
 
 ARCH_FIELDS = ("resolution", "channels", "z_dim", "w_dim", "mapping_layers", "conv_clamp")

@@ -17,9 +17,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .checkpoints import weights_hash
-from .ops import LRELU_GAIN
-from .stylegan2 import Generator, SynthesisLayer
+from ..model.checkpoints import weights_hash
+from ..model.ops import LRELU_GAIN
+from ..model.stylegan2 import Generator, SynthesisLayer
 
 # 50k z put every dimension's mean and std within ~1 % of a std of the official 10⁶-sample fit (measured on a
 # trained model: 2 % at 10k, 0.8 % at 100k), for 1/20 of the time: seconds on a CPU for a 512-d mapping.

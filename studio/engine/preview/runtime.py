@@ -30,11 +30,11 @@ import onnx
 import onnxruntime as ort
 import torch
 
-from .checkpoints import LoadedModel
+from ..images import tensor_to_images
+from ..jobs import CancelToken, ProgressFn
+from ..model.checkpoints import LoadedModel
+from ..model.stylegan2 import Generator
 from .export_onnx import ExportError, ExportInfo, cached_export, level_resolutions
-from .images import tensor_to_images
-from .jobs import CancelToken, ProgressFn
-from .stylegan2 import Generator
 
 ArrayLike = Union[np.ndarray, torch.Tensor]
 LOG = logging.getLogger(__name__)

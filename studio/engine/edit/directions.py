@@ -18,11 +18,11 @@ from typing import Iterable, Optional
 import numpy as np
 import torch
 
-from .atomic import atomic_save, atomic_write_text
-from .gallery import decode_array, encode_array
-from .jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
+from ..arrays import decode_array, encode_array
+from ..atomic import atomic_save, atomic_write_text
+from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
+from ..paths import user_cache_dir, user_data_dir
 from .latents import LayerSpec, layer_indices
-from .paths import user_cache_dir, user_data_dir
 
 PCA_SAMPLES = 10_000
 PCA_COMPONENTS = 20

@@ -13,9 +13,9 @@ from typing import Optional, Sequence, Union
 import numpy as np
 import torch
 
-from .grid import make_grid
-from .images import tensor_to_images
-from .jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
+from ..grid import make_grid
+from ..images import tensor_to_images
+from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
 from .latents import LayerSpec, layer_indices, mix_styles, to_wplus, z_from_seeds
 
 Sources = Union[Sequence[int], torch.Tensor]  # seeds, or W (N, w_dim) / W+ (N, num_ws, w_dim) latents

@@ -25,18 +25,18 @@ import numpy as np
 import torch
 from torch import nn
 
-from .atomic import atomic_save
-from .checkpoints import DEFAULT_MODEL, LoadedModel, estimate_w_avg, save_model
-from .grid import make_grid
-from .images import fit_image, image_to_tensor, images_to_tensor, load_image, tensor_to_images
-from .jobs import Cancelled, CancelToken, Progress, ProgressFn, ensure_token, no_progress
-from .latents import crossover, z_from_seeds
-from .sketch.augment import augment_sketches, parse_policy
-from .sketch.extractors import SketchExtractor, load_extractor
-from .sketch.files import SketchError, SketchSet, SketchSource, image_files, load_sketches
-from .stylegan2 import Discriminator, Generator
-from .train.losses import d_loss_fake, d_loss_real, g_nonsaturating, r1_penalty
-from .world import render_batch
+from ..atomic import atomic_save
+from ..edit.latents import crossover, z_from_seeds
+from ..grid import make_grid
+from ..images import fit_image, image_to_tensor, images_to_tensor, load_image, tensor_to_images
+from ..jobs import Cancelled, CancelToken, Progress, ProgressFn, ensure_token, no_progress
+from ..model.checkpoints import DEFAULT_MODEL, LoadedModel, estimate_w_avg, save_model
+from ..model.stylegan2 import Discriminator, Generator
+from ..train.losses import d_loss_fake, d_loss_real, g_nonsaturating, r1_penalty
+from ..world import render_batch
+from .augment import augment_sketches, parse_policy
+from .extractors import SketchExtractor, load_extractor
+from .sketches import SketchError, SketchSet, SketchSource, image_files, load_sketches
 
 TRAIN_MODES = ("mapping", "shift", "full")
 MAX_FOLDER_IMAGES = 5000

@@ -19,7 +19,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file
 from torch import nn
 
-from ..checkpoints import MODELS_DIR
+from ..model.checkpoints import MODELS_DIR
 from .edges import EdgeSketch
 from .pix2pix import ResnetGenerator, resnet_config_from_state_dict
 

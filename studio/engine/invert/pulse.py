@@ -21,12 +21,12 @@ from typing import Optional
 import numpy as np
 import torch
 
-from .atomic import PathLike
-from .images import fit_image, load_image, tensor_to_images
-from .jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
-from .resample import downscale
-from .search_fit import FIT_SAMPLES, PrivateSynthesis, from_w, latent_stats, noise_arrays, to_w
-from .stylegan2 import Generator
+from ..atomic import PathLike
+from ..images import fit_image, load_image, tensor_to_images
+from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
+from ..model.stylegan2 import Generator
+from ..resample import downscale
+from .pulse_fit import FIT_SAMPLES, PrivateSynthesis, from_w, latent_stats, noise_arrays, to_w
 
 LOSS_SIZE = 32
 RENDER_SIZE = 64

@@ -14,8 +14,8 @@ from typing import Mapping, Optional
 import numpy as np
 import torch
 
+from ..arrays import decode_array, encode_array
 from .directions import Direction
-from .gallery import decode_array, encode_array
 from .latents import GROUPS, layer_groups, mix_styles, truncate, z_from_seed
 
 DEFAULT_PSI = 0.7

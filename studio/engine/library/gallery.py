@@ -7,7 +7,6 @@ except for the ``schema`` version stamped on export and arrays, which ``encode_a
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import hashlib
 import json
@@ -26,6 +25,7 @@ import torch
 from PIL import Image
 from send2trash import send2trash
 
+from studio.engine.arrays import decode_array, encode_array
 from studio.engine.atomic import PathLike, atomic_save, atomic_write_text
 from studio.engine.images import ImageError, fit_image, load_image, read_png_text, save_png
 from studio.engine.jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
@@ -34,7 +34,6 @@ RECIPE_SCHEMA = 1
 RECIPE_KEY = "gan-studio-recipe"
 THUMB_SIZE = 256
 _SITE_MANIFEST = ".gan-studio-site.json"  # what the last publish wrote, so a re-publish can prune it
-_ARRAY_KINDS = "biuf"  # bool, int, uint, float: plain numbers only, never object arrays from a file
 _SUMMARISE_LISTS_OVER = 16
 # Path separators, plus what Windows refuses in names, so a gallery can move between machines.
 _FORBIDDEN_CHARS = '/\\:*?"<>|'
@@ -57,33 +56,6 @@ class GalleryItem:
     title: str
     mtime: float
     has_recipe: bool
-
-
-def encode_array(a: np.ndarray | torch.Tensor) -> dict:
-    """A JSON-ready dict holding ``a`` exactly: dtype, shape and little-endian bytes in base64.
-
-    Base64 float32 is a third of the size of printed floats and round-trips bit for bit.
-    """
-    if isinstance(a, torch.Tensor):
-        a = a.detach().cpu().numpy()
-    a = np.asarray(a)
-    if a.dtype.kind not in _ARRAY_KINDS:
-        raise ValueError(f"encode_array handles numeric arrays only, not {a.dtype}")
-    data = np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<")).tobytes()
-    return {"__ndarray__": base64.b64encode(data).decode("ascii"), "dtype": a.dtype.name, "shape": list(a.shape)}
-
-
-def decode_array(d: dict) -> np.ndarray:
-    """The array ``encode_array`` stored, bit for bit; ValueError if ``d`` is not such a dict."""
-    try:
-        dtype = np.dtype(d["dtype"])
-        shape = tuple(int(n) for n in d["shape"])
-        data = base64.b64decode(d["__ndarray__"], validate=True)
-        if dtype.kind not in _ARRAY_KINDS:
-            raise ValueError(f"unsupported dtype {dtype}")
-        return np.frombuffer(data, dtype.newbyteorder("<")).reshape(shape).astype(dtype)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"not an encoded array ({exc})") from exc
 
 
 def _is_encoded_array(value: Any) -> bool:

@@ -19,10 +19,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .images import fit_image, image_to_tensor, tensor_to_images
-from .jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
-from .search_fit import FIT_SAMPLES, PrivateSynthesis, latent_stats, noise_arrays
-from .stylegan2 import Discriminator, Generator
+from ..images import fit_image, image_to_tensor, tensor_to_images
+from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
+from ..model.stylegan2 import Discriminator, Generator
+from .pulse_fit import FIT_SAMPLES, PrivateSynthesis, latent_stats, noise_arrays
 
 MIN_SCALE = 16  # the pixel term compares the pictures down to this size
 NOISE_REG_MIN = 8  # NVIDIA's autocorrelation penalty stops at 8 px

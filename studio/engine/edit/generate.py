@@ -7,9 +7,9 @@ from typing import Iterator, Optional, Sequence
 import numpy as np
 import torch
 
-from .checkpoints import LoadedModel
-from .images import tensor_to_images
-from .jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
+from ..images import tensor_to_images
+from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
+from ..model.checkpoints import LoadedModel
 from .latents import z_from_seeds
 
 

@@ -42,10 +42,10 @@ import onnxruntime as ort
 import torch
 from torch import nn
 
-from .checkpoints import LoadedModel
-from .jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
-from .paths import user_cache_dir
-from .stylegan2 import Generator
+from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
+from ..model.checkpoints import LoadedModel
+from ..model.stylegan2 import Generator
+from ..paths import user_cache_dir
 
 PathLike = Union[str, os.PathLike]
 
