@@ -1,0 +1,109 @@
+"""Ship a trained model as the default when it beats the shipped one on the world probe.
+
+    python tools/ship_default.py RUN/model.safetensors [--n 500] [--dry-run]
+
+Measures the candidate and the shipped default with ``benchmarks/model_quality.py``'s figures (same world
+reference set, ψ = 1) and, if the candidate's probe Fréchet distance is lower, writes it as the default in
+float16 (half the size; loading upcasts) with a card that records its lineage (every warm start it descends
+from, with kimg and hours), its figures beside the previous default's and the world floor, and renders the
+README's sample grid (``docs/images/default_samples.png``, seeds 0-31 at ψ = 0.7). Prints the table either way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from model_quality import figures, model_images, world_images  # noqa: E402
+
+from studio.engine import load_model, save_model  # noqa: E402
+from studio.engine.edit.generate import render_seeds  # noqa: E402
+from studio.engine.grid import make_grid  # noqa: E402
+from studio.engine.images import save_png  # noqa: E402
+from studio.engine.model.checkpoints import DEFAULT_MODEL  # noqa: E402
+from studio.engine.world.probe import load_probe  # noqa: E402
+
+SAMPLES_PNG = ROOT / "docs" / "images" / "default_samples.png"
+
+
+def lineage(card: dict) -> list[dict]:
+    """The chain of runs a model descends from, oldest first: the init model's lineage, then this run."""
+    config = card.get("train_config", {})
+    earlier: list[dict] = []
+    if config.get("init"):
+        init_card = load_model(config["init"]).card
+        earlier = init_card.get("lineage") or [{
+            "name": init_card.get("name", Path(config["init"]).stem),
+            "kimg": round(init_card.get("images_seen", 0) / 1000, 1),
+            "hours": round(init_card.get("training_seconds", 0) / 3600, 2),
+            "hardware": init_card.get("hardware", "unknown"),
+            "what": init_card.get("description", ""),
+        }]
+    run = {"name": "this run", "kimg": round(card.get("images_seen", 0) / 1000, 1),
+           "hours": round(card.get("training_seconds", 0) / 3600, 2), "hardware": card.get("hardware", "unknown"),
+           "what": card.get("description", "")}
+    return [*earlier, run]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("candidate", help="the trained model (a run's model.safetensors)")
+    ap.add_argument("--n", type=int, default=500, help="samples per model for the probe figures")
+    ap.add_argument("--workers", type=int, default=2, help="processes rendering the world reference")
+    ap.add_argument("--dry-run", action="store_true", help="measure and print, ship nothing")
+    args = ap.parse_args()
+
+    probe = load_probe()
+    ref = world_images(2_000_000, args.n, args.workers)
+    rows = {
+        "world vs world": figures(probe, ref, world_images(3_000_000, args.n, args.workers)),
+        "shipped default": figures(probe, ref, model_images("default", args.n, 1.0)),
+        "candidate": figures(probe, ref, model_images(args.candidate, args.n, 1.0)),
+    }
+    keys = list(rows["candidate"])
+    print("| model | " + " | ".join(keys) + " |\n|---|" + "---|" * len(keys))
+    for name, row in rows.items():
+        print(f"| {name} | " + " | ".join(f"{row[k]:.3f}" for k in keys) + " |")
+    better = rows["candidate"]["frechet"] < rows["shipped default"]["frechet"]
+    print(f"\ncandidate {'beats' if better else 'does not beat'} the shipped default "
+          f"(probe Fréchet {rows['candidate']['frechet']:.1f} vs {rows['shipped default']['frechet']:.1f})")
+    if not better or args.dry_run:
+        return
+
+    model, shipped = load_model(args.candidate), load_model("default")
+    chain = lineage(model.card)
+    kimg, hours = sum(r["kimg"] for r in chain), sum(r["hours"] for r in chain)
+    card = {
+        **{k: v for k, v in model.card.items() if k not in ("architecture", "name", "sample_grid")},
+        "name": "default",
+        "description": (f"GAN Studio's default model: StyleGAN2 {model.G.resolution} px (cpu64 preset) trained with "
+                        f"`studio train` on the procedural painted-portrait world, {kimg:,.0f} kimg in all "
+                        f"({hours:.1f} h), warm start after warm start (see lineage)."),
+        "lineage": chain,
+        "total_kimg": round(kimg, 1), "total_hours": round(hours, 2),
+        "quality": {
+            "benchmark": f"benchmarks/model_quality.py --n {args.n} (tools/ship_default.py)", "samples": args.n,
+            "truncation": 1.0, "this_model": rows["candidate"], "previous_default": rows["shipped default"],
+            "world_vs_world": rows["world vs world"],
+            "first_placeholder": shipped.card.get("quality", {}).get("first_placeholder")
+            or shipped.card.get("quality", {}).get("this_model"),
+        },
+        "sample_grid": str(SAMPLES_PNG.relative_to(ROOT)),
+        "replace_with": "a run warm-started from this file: `studio train --preset cpu64 --init default ...` "
+                        "(CPU) or `make train-gpu OUT=DIR` (one GPU, ~8 minutes); then tools/ship_default.py",
+    }
+    save_model(DEFAULT_MODEL, model.G, model.D, card, half=True)
+    shipped_now = load_model("default")
+    grid = make_grid([img for _, img in render_seeds(shipped_now.G, range(32), truncation_psi=0.7)], cols=8)
+    save_png(SAMPLES_PNG, grid)
+    print(f"shipped {DEFAULT_MODEL} ({DEFAULT_MODEL.stat().st_size / 2**20:.1f} MiB) and {SAMPLES_PNG}")
+    print(json.dumps({"total_kimg": card["total_kimg"], "total_hours": card["total_hours"]}))
+
+
+if __name__ == "__main__":
+    main()
