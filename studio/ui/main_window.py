@@ -24,7 +24,6 @@ from ..engine.paths import user_data_dir
 from .autosave import Autosave
 from .canvas import Canvas
 from .document import PortraitDocument
-from .job_status import JobStatus
 from .mask_painter import MaskPainter, MaskTools
 from .mixing_panel import MixingPanel
 from .preview import Frame, Preview, make_backend
@@ -32,6 +31,7 @@ from .project_dialog import ProjectDialog, ask_image_path
 from .search_panel import SearchPanel
 from .seed_browser import MAX_SEED, SeedBrowser
 from .sliders import LatentSliders
+from .tasks import TaskBar, TaskRunner
 from .theme import icon
 
 CHECKPOINT_FILTER = "Checkpoints (*.safetensors *.pt *.pth *.ckpt *.pkl);;All files (*)"
@@ -78,9 +78,10 @@ class MainWindow(QMainWindow):
         self.doc = PortraitDocument(parent=self)
         self.autosave = Autosave(user_data_dir() / "autosave.json", parent=self)
 
+        self.tasks = TaskRunner(self)
         self.canvas = Canvas()
         self.setCentralWidget(self.canvas)
-        self.seeds = SeedBrowser()
+        self.seeds = SeedBrowser(tasks=self.tasks)
         self.sliders = LatentSliders(self.doc)
         self.mixing = MixingPanel(self.doc)
         self.seed_dock = self._dock("Seeds", self.seeds, Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -88,11 +89,10 @@ class MainWindow(QMainWindow):
         self.mixing_dock = self._dock("Style mixing", self.mixing, Qt.DockWidgetArea.RightDockWidgetArea)
         self.gallery = self._make_gallery_panel()
 
-        self.jobs = JobStatus()
         self.model_label, self.backend_label, self.fps_label = QLabel(), QLabel(), QLabel()
         for label in (self.model_label, self.backend_label, self.fps_label):
             self.statusBar().addPermanentWidget(label)
-        self.statusBar().addPermanentWidget(self.jobs)
+        self.statusBar().addPermanentWidget(TaskBar(self.tasks))
         self._make_paint_tool()
         self._build_actions()
 
@@ -117,7 +117,7 @@ class MainWindow(QMainWindow):
             from .gallery_panel import GalleryPanel
         except ImportError:
             return None
-        panel = GalleryPanel(self.gallery_folder)
+        panel = GalleryPanel(self.gallery_folder, tasks=self.tasks)
         panel.open_recipe_requested.connect(self.open_recipe)
         self.gallery_dock = self._dock("Gallery", panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         return panel
@@ -271,7 +271,7 @@ class MainWindow(QMainWindow):
         from .model_blend import BlendPanel
 
         if self._blend_dock is None:
-            panel = BlendPanel()
+            panel = BlendPanel(tasks=self.tasks)
             self._blend_dock = self._dock("Blend with base", panel, Qt.DockWidgetArea.RightDockWidgetArea)
             self._blend_dock.setFeatures(self._blend_dock.features() | QDockWidget.DockWidgetFeature.DockWidgetClosable)
             self.model_changed.connect(panel.set_model)
@@ -290,7 +290,7 @@ class MainWindow(QMainWindow):
         """The mask painter over the canvas; its tools and the colour search share one dock, toggled as a tool."""
         self.painter = MaskPainter(self.canvas, self.doc.undo_stack)  # strokes join the document's history
         self.mask_tools = MaskTools(self.painter)
-        self.search_panel = SearchPanel(self.doc, self.painter, self.jobs)
+        self.search_panel = SearchPanel(self.doc, self.painter, self.tasks)
         box = QWidget()
         lay = QVBoxLayout(box)
         lay.addWidget(self.mask_tools)
@@ -329,7 +329,7 @@ class MainWindow(QMainWindow):
         """Project ``path`` into the open model in a dialog; "Use as portrait" makes it the current portrait."""
         if self._project_dialog is not None:
             self._project_dialog.done(0)
-        self._project_dialog = ProjectDialog(self.model, self.doc, self.jobs, parent=self)
+        self._project_dialog = ProjectDialog(self.model, self.doc, parent=self)
         self._project_dialog.open()
         self._project_dialog.open_image(path)
         return self._project_dialog
@@ -364,8 +364,8 @@ class MainWindow(QMainWindow):
                 then()
 
         prefer = str(self.settings.value("preview/backend", "auto"))
-        self.jobs.start(f"Opening {Path(path).name}", load_for_studio, str(path), prefer, on_result=loaded,
-                        on_error=lambda msg: self._warn("Cannot open model", msg))
+        self.tasks.run(load_for_studio, str(path), prefer, title=f"Opening {Path(path).name}", owner="model",
+                       on_done=loaded, on_error=lambda msg: self._warn("Cannot open model", msg))
 
     def choose_checkpoint(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", self._last_dir(), CHECKPOINT_FILTER)
@@ -401,8 +401,6 @@ class MainWindow(QMainWindow):
         self.sliders.set_status("Finding principal directions…")
 
         def done(found: list[Direction]) -> None:
-            if self.model is not model:
-                return  # a newer model replaced this one meanwhile
             found = found + saved_directions(model.weights_hash)
             self.directions, self._directions_for = {d.name: d for d in found}, model.weights_hash
             self.sliders.set_directions(found, model.G.num_ws)
@@ -410,8 +408,8 @@ class MainWindow(QMainWindow):
             self._render(self.doc.portrait)
             self.directions_ready.emit()
 
-        self.jobs.start("Principal directions", pca_directions, model.G, model.weights_hash, on_result=done,
-                        on_error=lambda msg: self.sliders.set_status(f"No principal directions: {msg}"))
+        self.tasks.run(pca_directions, model.G, model.weights_hash, title="Principal directions", owner="directions",
+                       on_done=done, on_error=lambda msg: self.sliders.set_status(f"No principal directions: {msg}"))
 
     def _remember_recent(self, path: str) -> None:
         recent = [p for p in self.recent_models() if p != path]
@@ -485,12 +483,10 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Cannot show this portrait: {e}.", 8000)
             return
         level = _preview_level(G.resolution, dragging)
-        self.preview.submit(ws, level=level, tag=(self.preview, portrait, self.canvas.compare))
+        self.preview.submit(ws, level=level, tag=(portrait, self.canvas.compare))
 
     def _on_frame(self, frame: Frame) -> None:
-        preview, portrait, compare = frame.tag
-        if preview is not self.preview:
-            return  # a late frame from the model that was open before
+        portrait, compare = frame.tag
         self.canvas.set_image(frame.image[0], frame.image[1] if compare and len(frame.image) > 1 else None)
         self.fps_label.setText(f"preview {1 / max(frame.seconds, 1e-3):.1f} fps ({frame.level})")
         if frame.level == "full" and portrait == self.doc.portrait:
@@ -537,8 +533,8 @@ class MainWindow(QMainWindow):
                 self.gallery.set_folder(folder)
             self.exported.emit(path)
 
-        self.jobs.start("Exporting", write, on_result=done,
-                        on_error=lambda msg: self._warn("Cannot export", f"{folder}: {msg}"))
+        self.tasks.run(write, title="Exporting", on_done=done,
+                       on_error=lambda msg: self._warn("Cannot export", f"{folder}: {msg}"))
 
     def choose_recipe(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open recipe", str(self.gallery_folder), "Pictures (*.png *.json)")
@@ -625,12 +621,9 @@ class MainWindow(QMainWindow):
             self._project_dialog.done(0)
         if self._customize_window is not None:
             self._customize_window.close()
-        if self._blend_dock is not None:
-            self._blend_dock.widget().shutdown()
         if self.gallery is not None:
             self.gallery.shutdown()
-        self.jobs.shutdown()
-        self.seeds.shutdown()
+        self.tasks.shutdown()
         if self.preview is not None:
             self.preview.close()
             self.preview = None
