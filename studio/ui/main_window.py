@@ -24,7 +24,8 @@ from ..engine.paths import user_data_dir
 from .autosave import Autosave
 from .canvas import Canvas
 from .document import PortraitDocument
-from .mask_painter import MaskPainter, MaskTools
+from .mask_painter import MaskPainter
+from .mask_tools import MaskTools
 from .mixing_panel import MixingPanel
 from .preview import Frame, Preview, make_backend
 from .project_dialog import ProjectDialog, ask_image_path
@@ -491,6 +492,7 @@ class MainWindow(QMainWindow):
         self.fps_label.setText(f"preview {1 / max(frame.seconds, 1e-3):.1f} fps ({frame.level})")
         if frame.level == "full" and portrait == self.doc.portrait:
             self._last_full = (portrait, frame.image[0])
+            self.painter.set_portrait(frame.image[0])
             if self._export_waiting:
                 self.export_to_gallery()
         self.frame_shown.emit(frame)
