@@ -20,6 +20,7 @@ from ..engine import LoadedModel, load_model
 from ..engine.edit.directions import Direction, pca_directions, saved_directions
 from ..engine.edit.portrait import Latent, Portrait
 from ..engine.library.gallery import GalleryError, export_picture, read_recipe
+from ..engine.library.recipe import portrait_from_recipe, portrait_recipe
 from ..engine.paths import user_data_dir
 from .autosave import Autosave
 from .canvas import Canvas
@@ -465,7 +466,7 @@ class MainWindow(QMainWindow):
         self._render(portrait)
         if self.model is not None:
             model = self.model
-            self.autosave.schedule(lambda: {"recipe": portrait.to_recipe(model), "model_path": self.model_path})
+            self.autosave.schedule(lambda: {"recipe": portrait_recipe(model, portrait), "model_path": self.model_path})
 
     def _render(self, portrait: Portrait, dragging: bool = False) -> None:
         """Submit ``portrait`` to the preview (with its 'before' when comparing); frames arrive in ``_on_frame``."""
@@ -524,7 +525,7 @@ class MainWindow(QMainWindow):
             self._render(portrait)
             return
         self._export_waiting = False
-        image, recipe, folder = self._last_full[1], portrait.to_recipe(self.model), self.gallery_folder
+        image, recipe, folder = self._last_full[1], portrait_recipe(self.model, portrait), self.gallery_folder
 
         def write(progress, token) -> Path:
             return export_picture(folder, image, recipe)
@@ -555,7 +556,7 @@ class MainWindow(QMainWindow):
         """Make a recipe's portrait current (one undo step), loading the model it needs if we know where it is."""
         where = str(source) if source is not None else "The recipe"
         try:
-            portrait = Portrait.from_recipe(recipe)
+            portrait = portrait_from_recipe(recipe)
         except ValueError as e:
             self._warn("Cannot open recipe", f"{where}: {e}.")
             return

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QWidget
 
 from studio.engine.edit.portrait import Portrait
 from studio.engine.images import tensor_to_images
+from studio.engine.library.recipe import portrait_recipe
 from studio.engine.model.checkpoints import LoadedModel
 from studio.ui.document import PortraitDocument
 from studio.ui.main_window import MainWindow
@@ -65,7 +66,7 @@ def test_projects_with_frames_and_psnr_then_use_as_portrait_is_undoable(qtbot, d
     assert not dialog.isVisible() and doc.undo_stack.undoText() == "Open image painting.png"
     assert isinstance(doc.portrait, Portrait) and doc.portrait.psi == 1.0
     np.testing.assert_array_equal(doc.portrait.base.w_plus, rec.projection.ws[0].numpy())
-    assert doc.portrait.to_recipe(dialog.model)["w_plus"]  # the recipe carries the W+
+    assert portrait_recipe(dialog.model, doc.portrait)["w_plus"]  # the recipe carries the W+
     doc.undo_stack.undo()
     assert doc.portrait == old
 
