@@ -101,7 +101,7 @@ def test_window_file_menu_opens_image_and_portrait_shows_the_reconstruction(qtbo
     qtbot.addWidget(window)
     window.show()
     open_and_wait(qtbot, window, tiny_model_path)
-    monkeypatch.setattr("studio.ui.main_window.ask_image_path", lambda parent: painting)
+    monkeypatch.setattr("studio.ui.window_tools.ask_image_path", lambda parent: painting)
     window.open_image_action.trigger()
     dlg = window._project_dialog
     dlg.steps.setValue(10)
