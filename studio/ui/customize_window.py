@@ -349,9 +349,10 @@ class CustomizeWindow(QMainWindow):
         self.config, self.result, self._keep = cfg, None, False
         self.losses.clear()
         self.eta.setText("Preparing…")
-        self.controls.attach(self.tasks.run(customize, self.model, sketches, cfg, title="Customizing", owner="customize",
-                                            on_progress=self._progress, on_done=self._finished, on_error=self.show_error,
-                                            on_cancel=self._cancelled, on_end=lambda: self._set_running(False)))
+        self.controls.attach(self.tasks.run(
+            customize, self.model, sketches, cfg, title="Customizing", owner="customize", on_progress=self._progress,
+            on_done=self._finished, on_error=self.show_error, on_cancel=self._cancelled,
+            on_end=lambda: self._set_running(False)))
         self.progress.setRange(0, cfg.steps)
         self._set_running(True)
 

@@ -122,18 +122,20 @@ class Task(QObject):
         self._thread.wait()  # ``finished`` is sent just before the thread ends: let it end
         kind, value = self._thread.outcome
         self.runner._forget(self)
-        if kind == "done":
-            self.result = value
-            self._call("on_done", value)
-        elif kind == "error":
-            self._call("on_error", value)
-        else:
-            self._call("on_cancel")
-        self._call("on_end")
-        self._release()
-        self.runner._settle(self)
-        self._thread.deleteLater()
-        self.deleteLater()
+        try:
+            if kind == "done":
+                self.result = value
+                self._call("on_done", value)
+            elif kind == "error":
+                self._call("on_error", value)
+            else:
+                self._call("on_cancel")
+            self._call("on_end")
+        finally:  # a failing callback must not leave the runner busy for ever
+            self._release()
+            self.runner._settle(self)
+            self._thread.deleteLater()
+            self.deleteLater()
 
 
 class TaskRunner(QObject):
