@@ -100,11 +100,10 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    import json
-
-    from .engine.edit.generate import render_seeds, seed_recipe
+    from .engine.edit.generate import render_seeds
     from .engine.edit.latents import parse_seeds
-    from .engine.images import save_png
+    from .engine.edit.portrait import Portrait
+    from .engine.library.recipe import portrait_recipe, write_picture
 
     m = _load(args.model, args.device)
     try:
@@ -115,9 +114,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     with TqdmProgress("generate", "img") as bar:
         for seed, img in render_seeds(m.G, seeds, args.truncation, args.noise_mode, args.batch, progress=bar):
-            recipe = seed_recipe(m, seed, args.truncation, args.noise_mode)
-            save_png(out / f"seed{seed:04d}.png", img, {"gan-studio-recipe": json.dumps(recipe)})
-    print(f"wrote {len(seeds)} images to {out}")
+            recipe = portrait_recipe(m, Portrait.from_seed(seed, args.truncation), noise_mode=args.noise_mode)
+            write_picture(out / f"seed{seed:04d}.png", img, recipe)
+    print(f"wrote {len(seeds)} images with their recipes to {out}")
     return 0
 
 
@@ -268,43 +267,26 @@ def cmd_customize(args: argparse.Namespace) -> int:
 # --- recolor / project ------------------------------------------------------------------------------------
 
 
-def _write_with_recipe(out: Path, image, recipe: dict) -> None:
-    """OUT.png with the recipe in its text chunk and OUT.json beside it: the gallery's picture format."""
-    import json
-
-    from .engine.atomic import atomic_write_text
-    from .engine.images import save_png
-    from .engine.library.gallery import RECIPE_KEY, RECIPE_SCHEMA
-
-    text = json.dumps({**recipe, "schema": RECIPE_SCHEMA}, ensure_ascii=False)
-    save_png(out, image, {RECIPE_KEY: text})
-    atomic_write_text(out.with_suffix(".json"), text)
-
-
 def cmd_recolor(args: argparse.Namespace) -> int:
-    import torch
-
-    from .engine.arrays import encode_array
-    from .engine.edit.latents import z_from_seed
+    from .engine.edit.latents import seed_ws
+    from .engine.edit.portrait import Portrait
     from .engine.invert.pulse import direction, load_mask, search
+    from .engine.library.recipe import portrait_recipe, write_picture
 
     m = _load(args.model, args.device)
     G = m.G
     paint = load_mask(args.mask)
     keep = load_mask(args.keep) if args.keep else None
-    with torch.no_grad():  # the seed's portrait exactly as `studio generate` makes it
-        start = G.mapping(z_from_seed(args.seed, G.z_dim).to(args.device), truncation_psi=args.truncation)
+    start = seed_ws(G, [args.seed], args.truncation)  # the seed's portrait exactly as `studio generate` makes it
     with TqdmProgress("recolor", "step") as bar, cancel_on_interrupt() as token:
         r = search(G, paint, start_ws=start, keep=keep, steps=args.steps, progress=bar, token=token)
     out = Path(args.out)
-    _write_with_recipe(out, r.image, {
-        "kind": "portrait", "model": m.name, "model_hash": m.weights_hash,
-        "w_plus": encode_array(r.ws[0]), "truncation_psi": 1.0, "noise_mode": "const",
-        "direction": encode_array(direction(r.ws, start)),
-        "search": {"seed": args.seed, "truncation_psi": args.truncation, "mask": str(args.mask),
-                   "keep": str(args.keep) if args.keep else None, "steps": r.steps_done,
-                   "best_loss": r.best_loss, "l2": r.l2, "l2_in_mask": r.l2_in_mask, "eps": r.eps},
-    })
+    write_picture(out, r.image, portrait_recipe(
+        m, Portrait.from_w_plus(r.ws[0]), direction=direction(r.ws, start),
+        search={"seed": args.seed, "truncation_psi": args.truncation, "mask": str(args.mask),
+                "keep": str(args.keep) if args.keep else None, "steps": r.steps_done,
+                "best_loss": r.best_loss, "l2": r.l2, "l2_in_mask": r.l2_in_mask, "eps": r.eps},
+    ))
     verdict = "within" if r.reached else "not within"
     print(f"wrote {out} and {out.with_suffix('.json')}: best L2 {r.l2:.4f} ({verdict} eps {r.eps:g}), "
           f"{r.l2_in_mask:.4f} inside the mask")
@@ -314,22 +296,21 @@ def cmd_recolor(args: argparse.Namespace) -> int:
 def cmd_project(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from .engine.arrays import encode_array
     from .engine.atomic import atomic_save
+    from .engine.edit.portrait import Portrait
     from .engine.images import load_image
     from .engine.invert.projection import project
+    from .engine.library.recipe import portrait_recipe, write_picture
 
     m = _load(args.model, args.device)
     target = load_image(args.image)
     with TqdmProgress("project", "step") as bar, cancel_on_interrupt() as token:
         r = project(m.G, target, D=m.D, steps=args.steps, progress=bar, token=token)
     out = Path(args.out)
-    _write_with_recipe(out, r.image, {
-        "kind": "portrait", "model": m.name, "model_hash": m.weights_hash,
-        "w_plus": encode_array(r.ws[0]), "truncation_psi": 1.0, "noise_mode": "const",
-        "noise": {name: encode_array(a) for name, a in r.noise.items()},
-        "projection": {"image": str(args.image), "steps": r.steps_done, "psnr": r.psnr},
-    })
+    write_picture(out, r.image, portrait_recipe(
+        m, Portrait.from_w_plus(r.ws[0]), noise=r.noise,
+        projection={"image": str(args.image), "steps": r.steps_done, "psnr": r.psnr},
+    ))
     npz = out.with_suffix(".npz")
 
     def write_npz(tmp: Path) -> None:

@@ -3,7 +3,7 @@
 Left: the sketch set and, beside it, what the chosen extractor F makes of a few model samples, since the
 sketch critic compares the user's sketches with exactly those (a large gap in style means a hard run).
 Middle: the canvas. Right: the settings and the run: progress with ETA, loss curves and the live preview
-grid (base vs customised, same z). ``customize`` runs on a ``JobWorker``: pause and resume block it between
+grid (base vs customised, same z). ``customize`` runs as a task (ui/tasks.py): pause and resume block it between
 steps; "Stop and discard" cancels and deletes what it saved, "Stop and keep" keeps the model trained so far.
 """
 
@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
     QPushButton,
     QSlider,
     QSpinBox,
@@ -45,12 +44,11 @@ from ..engine.jobs import CancelToken, Progress, ProgressFn
 from ..engine.model.checkpoints import DEFAULT_MODEL, LoadedModel, card_path
 from ..engine.model.stylegan2 import Generator
 from ..engine.paths import user_data_dir
-from .job_status import JobStatus
 from .loss_plot import LossPlot
 from .sketch_canvas import SketchCanvas, sketch_toolbar, working_size
 from .sketch_set import IMAGE_FILTER, THUMB, SketchSetPanel
+from .tasks import RunControls, Task, TaskBar, TaskRunner
 from .theme import icon, to_pixmap
-from .workers import JobWorker
 
 DOMAIN_SAMPLES = 4
 EXTRACTORS = {"default": "Edges (default)", "world": "World contour net", "photosketch": "PhotoSketch file…"}
@@ -97,7 +95,6 @@ class CustomizeWindow(QMainWindow):
         self.model = model
         self.portrait = portrait
         self.portrait_sketch: Optional[np.ndarray] = None
-        self.worker: Optional[JobWorker] = None
         self.config: Optional[CustomizeConfig] = None  # the running (or last) run's settings
         self.result: Optional[Path] = None
         self._keep = False
@@ -105,8 +102,8 @@ class CustomizeWindow(QMainWindow):
         self._image_folder = ""
         self.setWindowTitle(f"Customize {model.name} with sketches")
         self.setWindowIcon(icon("fa6s.pen-nib"))
-        self.jobs = JobStatus()
-        self.statusBar().addPermanentWidget(self.jobs)
+        self.tasks = TaskRunner(self)
+        self.statusBar().addPermanentWidget(TaskBar(self.tasks))
 
         self.canvas = SketchCanvas(working_size(model.G.resolution))
         self.sketch_set = SketchSetPanel(self.canvas.size_px, sketch_folder)
@@ -206,24 +203,23 @@ class CustomizeWindow(QMainWindow):
         self.settings_box = QGroupBox("Settings")
         self.settings_box.setLayout(form)
 
-        self.start_button = QPushButton(icon("fa6s.play"), "Start")
+        self.controls = RunControls("Start", "fa6s.play", cancel_text="Stop and discard")
+        self.controls.start_requested.connect(self.start)
+        self.start_button = self.controls.button  # Start ⇄ Stop and discard (deletes what the run saved)
         self.start_button.setDefault(True)
-        self.start_button.clicked.connect(self.start)
+        self.progress = self.controls.progress
         self.pause_button = QPushButton(icon("fa6s.pause"), "Pause", checkable=True)
         self.pause_button.toggled.connect(self.set_paused)
-        self.cancel_button = QPushButton(icon("fa6s.xmark"), "Stop and discard")
-        self.cancel_button.setToolTip("Stop the run and delete what it saved")
-        self.cancel_button.clicked.connect(lambda: self.stop(keep=False))
         self.keep_button = QPushButton(icon("fa6s.floppy-disk"), "Stop and keep")
         self.keep_button.setToolTip("Stop the run and keep the model as trained so far")
         self.keep_button.clicked.connect(lambda: self.stop(keep=True))
         buttons = QHBoxLayout()
-        for b in (self.start_button, self.pause_button, self.cancel_button, self.keep_button):
-            buttons.addWidget(b)
+        buttons.addWidget(self.controls, 1)
+        buttons.addWidget(self.pause_button)
+        buttons.addWidget(self.keep_button)
 
         self.error = QLabel(wordWrap=True)
         self.error.setStyleSheet("color: #e06060")
-        self.progress = QProgressBar()
         self.eta = QLabel(" ")
         self.losses = LossPlot()
         self.preview = QLabel("The preview grid appears as training runs: base samples, customized samples "
@@ -235,7 +231,6 @@ class CustomizeWindow(QMainWindow):
         lay.addWidget(self.settings_box)
         lay.addLayout(buttons)
         lay.addWidget(self.error)
-        lay.addWidget(self.progress)
         lay.addWidget(self.eta)
         lay.addWidget(self.losses, 1)
         lay.addWidget(self.preview, 2)
@@ -309,21 +304,22 @@ class CustomizeWindow(QMainWindow):
 
     def refresh_extractor_views(self) -> None:
         """Sketch a few model samples (and the portrait, for the onion skin) with the chosen extractor."""
-        spec = self.extractor_spec()
 
         def done(result: tuple[np.ndarray, Optional[np.ndarray]]) -> None:
-            if spec != self.extractor_spec():
-                return  # the user picked another extractor meanwhile
             samples, self.portrait_sketch = result
             strip = np.concatenate([np.pad(s, 2, constant_values=40) for s in samples])
             self.domain_strip.setPixmap(to_pixmap(np.repeat(strip[..., None], 3, axis=2)).scaledToWidth(
                 THUMB + 24, Qt.TransformationMode.SmoothTransformation))
             self._show_onion()
 
-        self.jobs.start("Extractor preview", extractor_views, self.model.G, spec, self.portrait, on_result=done,
-                        on_error=self.show_error)
+        self.tasks.run(extractor_views, self.model.G, self.extractor_spec(), self.portrait, title="Extractor preview",
+                       owner="extractor views", on_done=done, on_error=self.show_error)
 
     # --- the run ---------------------------------------------------------------------------------------
+
+    @property
+    def worker(self) -> Optional[Task]:
+        return self.tasks.task("customize")
 
     @property
     def running(self) -> bool:
@@ -352,13 +348,12 @@ class CustomizeWindow(QMainWindow):
         self.sketch_set.save()
         self.config, self.result, self._keep = cfg, None, False
         self.losses.clear()
-        self.progress.setRange(0, cfg.steps)
-        self.progress.setValue(0)
         self.eta.setText("Preparing…")
-        self.worker = self.jobs.start("Customizing", customize, self.model, sketches, cfg, on_result=self._finished,
-                                      on_error=self.show_error, on_end=self._ended)
-        self.worker.progressed.connect(self._progress)
-        self.worker.cancelled.connect(self._cancelled)
+        self.controls.attach(self.tasks.run(
+            customize, self.model, sketches, cfg, title="Customizing", owner="customize", on_progress=self._progress,
+            on_done=self._finished, on_error=self.show_error, on_cancel=self._cancelled,
+            on_end=lambda: self._set_running(False)))
+        self.progress.setRange(0, cfg.steps)
         self._set_running(True)
 
     def set_paused(self, paused: bool) -> None:
@@ -381,8 +376,7 @@ class CustomizeWindow(QMainWindow):
 
     def _set_running(self, running: bool) -> None:
         self.settings_box.setEnabled(not running)
-        self.start_button.setEnabled(not running)
-        for b in (self.pause_button, self.cancel_button, self.keep_button):
+        for b in (self.pause_button, self.keep_button):
             b.setEnabled(running)
         if not running:
             self.pause_button.setChecked(False)
@@ -390,8 +384,6 @@ class CustomizeWindow(QMainWindow):
     def _progress(self, p: Progress) -> None:
         if not p.total:
             return
-        self.progress.setRange(0, p.total)
-        self.progress.setValue(p.done)
         sec = p.metrics.get("sec_per_step")
         if sec is not None and not self.pause_button.isChecked():
             self.eta.setText(f"Step {p.done} of {p.total} · {sec:.2f} s/step · "
@@ -408,8 +400,6 @@ class CustomizeWindow(QMainWindow):
         self._offer(Path(path))
 
     def _cancelled(self) -> None:
-        if self.jobs.closed:
-            return
         cfg = self.config
         cfg.checkpoint_path.unlink(missing_ok=True)  # the window never resumes; the model file is what counts
         out = Path(cfg.out)
@@ -429,15 +419,10 @@ class CustomizeWindow(QMainWindow):
         answer = QMessageBox.question(self, "Customized model ready", f"Open {path.name} in the studio now?")
         self.model_offered.emit(str(path), answer == QMessageBox.StandardButton.Yes)
 
-    def _ended(self) -> None:
-        self.worker = None
-        self._set_running(False)
-
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         """Closing stops a run (keeping what it trained, not offering it) and waits: no thread outlives the window."""
         self._keep = True
-        self.jobs.shutdown()
-        self.worker = None
+        self.tasks.shutdown()
         if self.config is not None:
             self.config.checkpoint_path.unlink(missing_ok=True)
         self.sketch_set.save()

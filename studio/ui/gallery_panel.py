@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Optional
 
-from PySide6.QtCore import QFileSystemWatcher, QModelIndex, QObject, QPoint, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QFileSystemWatcher, QModelIndex, QPoint, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -47,7 +47,7 @@ from ..engine.library.gallery import (
     read_recipe,
     rename_picture,
 )
-from .job_status import JobStatus
+from .tasks import TaskRunner
 from .theme import icon, to_qimage
 
 ICON_SIZE = 128
@@ -55,24 +55,18 @@ PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 _REFRESH_DELAY_MS = 250  # an export touches the folder several times (temp file, rename, sidecar): one refresh
 
 
-class _Thumbnails(QObject):
-    """Carries thumbnails from the worker: a signal emitted on the worker's thread is queued to the UI thread."""
+def _load_thumbnails(items: list[GalleryItem], progress: ProgressFn, token: CancelToken) -> int:
+    """The job: decode and shrink each picture (QImage is safe off the UI thread; QPixmap is not).
 
-    ready = Signal(object, float, object)  # path, mtime, QImage (None if the file cannot be read)
-
-
-def _load_thumbnails(
-    items: list[GalleryItem], sink: _Thumbnails, progress: ProgressFn, token: CancelToken
-) -> int:
-    """The job: decode and shrink each picture (QImage is safe off the UI thread; QPixmap is not)."""
+    Each thumbnail travels as a progress preview ``(path, mtime, QImage or None if unreadable)``.
+    """
     for i, item in enumerate(items):
         token.check()
         try:
             image: Optional[QImage] = to_qimage(fit_image(load_image(item.path), ICON_SIZE))
         except ImageError:
             image = None
-        sink.ready.emit(item.path, item.mtime, image)
-        progress(Progress(i + 1, len(items), item.path.name))
+        progress(Progress(i + 1, len(items), item.path.name, preview=(item.path, item.mtime, image)))
     return len(items)
 
 
@@ -98,14 +92,15 @@ class GalleryPanel(QWidget):
 
     open_recipe_requested = Signal(dict, Path)  # the recipe, the picture it came from
 
-    def __init__(self, folder: Optional[Path] = None, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, folder: Optional[Path] = None, parent: Optional[QWidget] = None,
+                 tasks: Optional[TaskRunner] = None) -> None:
         super().__init__(parent)
+        self.tasks = tasks if tasks is not None else TaskRunner(self)
         self.folder: Optional[Path] = None
         self._listing: list[GalleryItem] = []
         self._rows: dict[Path, QStandardItem] = {}
         self._icons: dict[Path, tuple[float, QIcon]] = {}  # path -> (mtime it was made from, thumbnail)
         self._placeholder = self._blank_icon()
-        self._publishing = False
 
         self.model = QStandardItemModel(self)
         self.view = QListView()
@@ -140,10 +135,6 @@ class GalleryPanel(QWidget):
         self.publish_button = QPushButton(icon("fa6s.globe"), "Publish gallery…")
         self.publish_button.setToolTip("Write the gallery as a static website you can open offline or upload")
         self.publish_button.clicked.connect(self.publish)
-        self.jobs = JobStatus()  # publishing and reading recipes
-        self.thumbnail_jobs = JobStatus()
-        self._thumbnails = _Thumbnails(self)
-        self._thumbnails.ready.connect(self._thumbnail_ready)
 
         self.watcher = QFileSystemWatcher(self)
         self._refresh_timer = QTimer(self, singleShot=True, interval=_REFRESH_DELAY_MS)
@@ -157,8 +148,6 @@ class GalleryPanel(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.hint)
         lay.addWidget(self.view, 1)
-        lay.addWidget(self.thumbnail_jobs)
-        lay.addWidget(self.jobs)
         lay.addWidget(self.status)
         lay.addLayout(buttons)
         self.set_folder(folder)
@@ -171,7 +160,7 @@ class GalleryPanel(QWidget):
             self.watcher.removePaths(self.watcher.directories())
         self.folder = Path(folder) if folder is not None else None
         self._icons.clear()
-        self.thumbnail_jobs.cancel_all()
+        self.tasks.cancel("gallery thumbnails")
         self.refresh()
 
     def refresh(self) -> None:
@@ -180,16 +169,23 @@ class GalleryPanel(QWidget):
         if folder is not None and folder.is_dir() and str(folder) not in self.watcher.directories():
             self.watcher.addPath(str(folder))  # also when the folder appeared after set_folder
         listing = list_pictures(folder) if folder is not None else []
-        self.publish_button.setEnabled(bool(listing) and not self._publishing)
+        self.publish_button.setEnabled(bool(listing) and not self.publishing)
         self._show_hint(listing)
         if listing != self._listing:
             self._listing = listing
             self._rebuild()
         missing = [it for it in listing if self._thumbnail(it) is None]
-        if missing:
-            self.thumbnail_jobs.cancel_all()  # this request covers whatever an older one had left to load
-            self.thumbnail_jobs.start("Loading thumbnails", _load_thumbnails, missing, self._thumbnails,
-                                      on_result=lambda count: None)
+        if missing:  # this request covers whatever an older one had left to load
+            self.tasks.run(_load_thumbnails, missing, title="Loading thumbnails", owner="gallery thumbnails",
+                           on_progress=lambda p: self._thumbnail_ready(*p.preview))
+
+    @property
+    def loading_thumbnails(self) -> bool:
+        return self.tasks.task("gallery thumbnails") is not None
+
+    @property
+    def publishing(self) -> bool:
+        return self.tasks.task("gallery publish") is not None
 
     def _show_hint(self, listing: list[GalleryItem]) -> None:
         if self.folder is None:
@@ -255,8 +251,8 @@ class GalleryPanel(QWidget):
 
     def open_picture(self, path: Path) -> None:
         """Read the picture's recipe on a worker, then emit ``open_recipe_requested``."""
-        self.jobs.start("Reading recipe", _read_recipe, Path(path), on_result=self._recipe_read,
-                        on_error=self._recipe_failed)
+        self.tasks.run(_read_recipe, Path(path), title="Reading recipe", owner="gallery recipe",
+                       on_done=self._recipe_read, on_error=self._recipe_failed)
 
     def _recipe_read(self, found: tuple[dict, Path]) -> None:
         self.open_recipe_requested.emit(*found)
@@ -301,7 +297,7 @@ class GalleryPanel(QWidget):
 
     def publish(self) -> None:
         """Ask for an output folder and write the static website there on a worker."""
-        if self.folder is None or self._publishing:
+        if self.folder is None or self.publishing:
             return
         chosen = QFileDialog.getExistingDirectory(self, "Publish the gallery into", str(self.folder.parent))
         if not chosen:
@@ -310,22 +306,17 @@ class GalleryPanel(QWidget):
         if out.resolve() == self.folder.resolve():
             self._warn("Publish gallery", f"{out} is the gallery itself; choose another folder for the website.")
             return
-        self._publishing = True
         self.publish_button.setEnabled(False)
         self.status.setText(f"Publishing to {out}…")
-        worker = self.jobs.start("Publishing", publish_site, self.folder, out, on_result=self._published,
-                                 on_error=self._publish_failed, on_end=self._publish_ended)
-        worker.cancelled.connect(self._publish_cancelled)
+        self.tasks.run(publish_site, self.folder, out, title="Publishing", owner="gallery publish",
+                       on_done=self._published, on_error=self._publish_failed, on_cancel=self._publish_cancelled,
+                       on_end=self.refresh)
 
     def _published(self, index: Path) -> None:
         self.status.setText(f"Published the gallery to {index.parent}.")
         answer = QMessageBox.question(self, "Gallery published", f"Wrote {index}. Open it in the browser?")
         if answer == QMessageBox.StandardButton.Yes:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(index)))
-
-    def _publish_ended(self) -> None:
-        self._publishing = False
-        self.refresh()
 
     def _publish_cancelled(self) -> None:
         self.status.setText("Publishing cancelled; the website may be incomplete.")
@@ -369,10 +360,9 @@ class GalleryPanel(QWidget):
         menu.exec(self.view.viewport().mapToGlobal(pos))
 
     def shutdown(self) -> None:
-        """Cancel and wait for every worker (call before the window closes: no thread may outlive it)."""
+        """Stop the panel's jobs and wait for them (call before the window closes: no thread may outlive it)."""
         self._refresh_timer.stop()
-        self.thumbnail_jobs.shutdown()
-        self.jobs.shutdown()
+        self.tasks.stop("gallery thumbnails", "gallery recipe", "gallery publish")
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt naming
         self.shutdown()

@@ -31,8 +31,8 @@ from ..engine.images import save_png
 from ..engine.jobs import CancelToken, ProgressFn
 from ..engine.model.checkpoints import LoadedModel
 from ..engine.model.stylegan2 import Generator
-from .job_status import JobStatus
 from .seed_browser import MAX_SEED
+from .tasks import RunControls, TaskRunner
 from .theme import to_qimage
 
 MAX_SOURCES = 8  # per side: a 1024 px model's 9 x 9 sheet is already ~250 MB
@@ -110,20 +110,20 @@ class MixingGridDialog(QDialog):
         self.error = QLabel(wordWrap=True)
         self.error.setStyleSheet("color: #e06060")
         self.status = QLabel(wordWrap=True)
-        self.jobs = JobStatus()
+        self.tasks = TaskRunner(self)
+        self.controls = RunControls("Render", "fa6s.border-all")
+        self.controls.start_requested.connect(self.render)
         self.picture = QLabel("Render to see the grid.", alignment=Qt.AlignmentFlag.AlignCenter)
         self.scroll = QScrollArea(widgetResizable=True)
         self.scroll.setWidget(self.picture)
         self.scroll.setMinimumSize(480, 480)
 
-        self.render_button = QPushButton("Render")
+        self.render_button = self.controls.button  # Render ⇄ Cancel
         self.render_button.setDefault(True)
-        self.render_button.clicked.connect(self.render)
         self.export_button = QPushButton("Export grid…")
         self.export_button.setEnabled(False)
         self.export_button.clicked.connect(self.export)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.addButton(self.render_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.export_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
 
@@ -132,7 +132,7 @@ class MixingGridDialog(QDialog):
         side.addWidget(self.error)
         side.addStretch(1)
         side.addWidget(self.status)
-        side.addWidget(self.jobs)
+        side.addWidget(self.controls)
         top = QHBoxLayout()
         top.addLayout(side)
         top.addWidget(self.scroll, 1)
@@ -178,7 +178,7 @@ class MixingGridDialog(QDialog):
 
     def render(self) -> None:
         """Check the inputs, then render the grid on a worker (the dialog stays responsive)."""
-        if self.jobs.busy:
+        if self.controls.running:
             return
         try:
             rows = self._parse(self.rows_edit, "Sources A")
@@ -194,7 +194,7 @@ class MixingGridDialog(QDialog):
 
     def export(self) -> None:
         """Save the full-resolution grid as one PNG (written atomically, on a worker)."""
-        if self.sheet is None or self.jobs.busy:
+        if self.sheet is None or self.controls.running:
             return
         name, _ = QFileDialog.getSaveFileName(self, "Export grid", "mixing-grid.png", "PNG images (*.png)")
         if not name:
@@ -204,9 +204,9 @@ class MixingGridDialog(QDialog):
 
     def _start(self, title: str, fn: Callable[..., Any], *args: Any, on_result: Callable[[Any], None]) -> None:
         self.status.setText(f"{title}…")
-        self._set_busy(True)
-        worker = self.jobs.start(title, fn, *args, on_result=on_result, on_error=self._failed, on_end=self._ended)
-        worker.cancelled.connect(self._cancelled)
+        self.export_button.setEnabled(False)
+        self.controls.attach(self.tasks.run(fn, *args, title=title, owner="mixing grid", on_done=on_result,
+                                            on_error=self._failed, on_cancel=self._cancelled, on_end=self._ended))
 
     def _saved(self, path: Path) -> None:
         self.status.setText(f"Saved {path}.")
@@ -219,11 +219,7 @@ class MixingGridDialog(QDialog):
         self.status.setText("Cancelled.")
 
     def _ended(self) -> None:
-        self._set_busy(False)
-
-    def _set_busy(self, busy: bool) -> None:
-        self.render_button.setEnabled(not busy)
-        self.export_button.setEnabled(not busy and self.sheet is not None)
+        self.export_button.setEnabled(self.sheet is not None)
 
     def _show(self, result: tuple[np.ndarray, QImage]) -> None:
         self.sheet, preview = result
@@ -249,5 +245,5 @@ class MixingGridDialog(QDialog):
 
     def done(self, result: int) -> None:
         """Closing cancels a running job and waits for it: no thread may outlive the dialog."""
-        self.jobs.shutdown()
+        self.tasks.shutdown()
         super().done(result)

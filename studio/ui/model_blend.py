@@ -2,8 +2,8 @@
 
 Two renderings side by side: weight-space interpolation (``interpolate_models``), and for comparison the
 W-space blend (``blend_w``), which only means something when the run trained just the mapping network
-(both models then share one synthesis network). Rendering runs on a worker, latest-wins: while one
-frame renders, newer slider positions replace each other and only the last is rendered next.
+(both models then share one synthesis network). Rendering is a ``latest_only`` task: while one frame
+renders, newer slider positions replace each other and only the last is rendered next.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from ..engine.images import tensor_to_images
 from ..engine.jobs import CancelToken, ProgressFn
 from ..engine.model.checkpoints import LoadedModel, load_model
 from ..engine.model.stylegan2 import Generator
-from .job_status import JobStatus
+from .tasks import TaskRunner
 from .theme import to_pixmap
 
 VIEW = 192
@@ -62,14 +62,13 @@ class BlendPanel(QWidget):
 
     rendered = Signal()  # a frame for the newest request is on screen
 
-    def __init__(self, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, parent: Optional[QWidget] = None, tasks: Optional[TaskRunner] = None) -> None:
         super().__init__(parent)
+        self.tasks = tasks if tasks is not None else TaskRunner(self)
         self.custom: Optional[LoadedModel] = None
         self.base: Optional[LoadedModel] = None
         self.seed, self.psi = 0, 0.7
-        self._pending = False
         self.frames: Optional[tuple[np.ndarray, Optional[np.ndarray]]] = None  # the frames on screen
-        self.jobs = JobStatus()
         self.slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100, value=100)
         self.slider.setToolTip("0 = the base model, 1 = the customized model")
         self.slider.valueChanged.connect(lambda *_: self.request())
@@ -94,7 +93,6 @@ class BlendPanel(QWidget):
         lay.addLayout(row)
         lay.addLayout(grid)
         lay.addWidget(self.status)
-        lay.addWidget(self.jobs)
         lay.addStretch(1)
         self._show_alpha()
 
@@ -111,22 +109,21 @@ class BlendPanel(QWidget):
     def set_model(self, model: Optional[LoadedModel]) -> None:
         """Follow the studio's model: a customised one loads its base (on a worker), any other clears the views."""
         self.custom, self.base = (model if is_customized(model) else None), None
+        self.tasks.drop("blend")  # frames of the model before must not land
         self.weights_view.clear()
         self.w_view.clear()
         if self.custom is None:
+            self.tasks.drop("blend base")
             self.status.setText("The open model is not a customized one; customize it first (Model menu).")
             return
         self.status.setText("Loading the base model…")
-        custom = self.custom
+        self.tasks.run(load_base, self.custom, title="Loading base model", owner="blend base", on_done=self._loaded,
+                       on_error=self.status.setText)
 
-        def loaded(base: LoadedModel) -> None:
-            if self.custom is custom:
-                self.base = base
-                self.status.setText(f"Base: {base.name}")
-                self.request()
-
-        self.jobs.start("Loading base model", load_base, custom, on_result=loaded, on_error=self.status.setText,
-                        on_end=self._next)
+    def _loaded(self, base: LoadedModel) -> None:
+        self.base = base
+        self.status.setText(f"Base: {base.name}")
+        self.request()
 
     def set_seed(self, seed: int, psi: float) -> None:
         if (seed, psi) != (self.seed, self.psi):
@@ -138,15 +135,11 @@ class BlendPanel(QWidget):
         self._show_alpha()
         if self.base is None or self.custom is None or not self.isVisible():
             return  # a hidden panel renders nothing; showing it renders the newest settings
-        if self.jobs.busy:
-            self._pending = True
-            return
-        self._pending = False
         w_space = self.w_space
         self.w_view.setText("" if w_space else "needs a\nmapping-trained\nmodel")
-        self.jobs.start("Blending", blend_frames, self.base.G, self.custom.G, self.seed, self.psi, self.alpha, w_space,
-                        on_result=lambda frames, c=self.custom: self._show(frames) if c is self.custom else None,
-                        on_error=self.status.setText, on_end=self._next)
+        self.tasks.run(blend_frames, self.base.G, self.custom.G, self.seed, self.psi, self.alpha, w_space,
+                       title="Blending", owner="blend", latest_only=True, on_done=self._show,
+                       on_error=self.status.setText)
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt naming
         super().showEvent(event)
@@ -160,15 +153,11 @@ class BlendPanel(QWidget):
         if w is not None:
             self.w_view.setPixmap(to_pixmap(w).scaled(VIEW, VIEW, Qt.AspectRatioMode.KeepAspectRatio,
                                                       Qt.TransformationMode.SmoothTransformation))
-        if not self._pending:
+        if not self.tasks.waiting("blend"):
             self.rendered.emit()
-
-    def _next(self) -> None:
-        if self._pending:
-            self.request()
 
     def _show_alpha(self) -> None:
         self.value_label.setText(f"{self.alpha:.2f}")
 
     def shutdown(self) -> None:
-        self.jobs.shutdown()
+        self.tasks.stop("blend", "blend base")

@@ -1,14 +1,15 @@
 """Live preview for Qt: the engine's latest-wins renderer, its frames re-emitted as a signal on the UI thread.
 
-The renderer calls back on its own thread; emitting a signal from there makes Qt queue the slot onto the
-UI thread, so widgets only ever see frames there.
+The renderer calls back on its own thread; a private signal queues each frame to this object on the UI
+thread, which re-emits it only while open (as Orange's TaskState does), so once ``close`` returns no frame
+of this preview reaches a widget, however late it was queued.
 """
 
 from __future__ import annotations
 
 from typing import Any, Optional
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 
 from ..engine.jobs import CancelToken, ProgressFn
 from ..engine.model.checkpoints import LoadedModel
@@ -30,14 +31,27 @@ class Preview(QObject):
 
     frame_ready = Signal(object)  # Frame
     failed = Signal(str)
+    _frame = Signal(object)  # from the renderer's thread
+    _failed = Signal(str)
 
     def __init__(self, backend: Backend, parent: Optional[QObject] = None) -> None:
         super().__init__(parent)
         self.backend = backend
-        self._renderer = LatestWinsRenderer(backend, on_frame=self.frame_ready.emit, on_error=self._error)
+        self.closed = False
+        self._frame.connect(self._deliver_frame, Qt.ConnectionType.QueuedConnection)
+        self._failed.connect(self._deliver_error, Qt.ConnectionType.QueuedConnection)
+        self._renderer = LatestWinsRenderer(backend, on_frame=self._frame.emit, on_error=self._error)
 
     def _error(self, _request_id: int, error: Exception) -> None:
-        self.failed.emit(str(error) or type(error).__name__)
+        self._failed.emit(str(error) or type(error).__name__)
+
+    def _deliver_frame(self, frame: Frame) -> None:
+        if not self.closed:
+            self.frame_ready.emit(frame)
+
+    def _deliver_error(self, message: str) -> None:
+        if not self.closed:
+            self.failed.emit(message)
 
     @property
     def backend_name(self) -> str:
@@ -55,4 +69,5 @@ class Preview(QObject):
         return self._renderer.wait_until_idle(timeout)
 
     def close(self) -> None:
+        self.closed = True
         self._renderer.close()

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMessageBox,
-    QProgressBar,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -34,9 +33,8 @@ from ..engine.invert.pulse_fit import render
 from ..engine.jobs import CancelToken, Progress, ProgressFn
 from ..engine.model.checkpoints import LoadedModel
 from .document import PortraitDocument
-from .job_status import JobStatus
+from .tasks import RunControls, Task, TaskRunner
 from .theme import icon, to_pixmap
-from .workers import JobWorker
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.tif *.tiff *.tga *.ppm *.pgm);;All files (*)"
 VIEW_SIZE = 256
@@ -71,16 +69,14 @@ def reconstruct(model: LoadedModel, target: np.ndarray, steps: int, progress: Pr
 class ProjectDialog(QDialog):
     """The original beside its reconstruction, steps, Project/Cancel, PSNR, and "Use as portrait"."""
 
-    def __init__(self, model: LoadedModel, doc: PortraitDocument, jobs: JobStatus, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, model: LoadedModel, doc: PortraitDocument, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Open image to edit")
-        self.model, self.doc, self.jobs = model, doc, jobs
+        self.model, self.doc = model, doc
+        self.tasks = TaskRunner(self)
         self.path: Optional[Path] = None
         self.target: Optional[np.ndarray] = None
         self.result: Optional[Reconstruction] = None
-        self.worker: Optional[JobWorker] = None
-        self._then = None  # what to do once the running job has ended (read, then project)
-        self._closed = False  # late results are dropped once the dialog is gone
 
         self.original, self.reconstruction = self._view("original"), self._view("reconstruction")
         views = QGridLayout()
@@ -92,11 +88,10 @@ class ProjectDialog(QDialog):
         self.choose_button.clicked.connect(self.choose)
         self.steps = QSpinBox(minimum=10, maximum=5000, value=300, singleStep=50, suffix=" steps")
         self.steps.setToolTip("More steps come closer to the picture (about 300 is a good start)")
-        self.project_button = QPushButton(icon("fa6s.wand-magic-sparkles"), "Project")
-        self.project_button.clicked.connect(self.toggle)
+        self.controls = RunControls("Project", "fa6s.wand-magic-sparkles")
+        self.controls.start_requested.connect(self.project)
+        self.project_button = self.controls.button  # Project ⇄ Cancel
         self.project_button.setEnabled(False)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
         self.message = QLabel("Choose a picture: it is centre-cropped to a square and searched for in the model.",
                               wordWrap=True, objectName="hint")
         self.use_button = QPushButton(icon("fa6s.user-check"), "Use as portrait")
@@ -105,9 +100,9 @@ class ProjectDialog(QDialog):
         close = QPushButton("Close")
         close.clicked.connect(self.reject)
         controls = QHBoxLayout()
-        for w in (self.choose_button, self.steps, self.project_button):
+        for w in (self.choose_button, self.steps):
             controls.addWidget(w)
-        controls.addWidget(self.progress, 1)
+        controls.addWidget(self.controls, 1)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.use_button)
@@ -137,6 +132,11 @@ class ProjectDialog(QDialog):
         if path is not None:
             self.open_image(path)
 
+    @property
+    def worker(self) -> Optional[Task]:
+        """The running job (reading or projecting), if any."""
+        return self.tasks.task("projection")
+
     def open_image(self, path: Path) -> None:
         """Read ``path`` on a worker, show it, then project it; a bad file is one warning sentence."""
         if self.worker is not None:
@@ -152,19 +152,14 @@ class ProjectDialog(QDialog):
             self.target = target
             self._show(self.original, target)
             self.project_button.setEnabled(True)
-            self._then = self.project
+            self.project()
 
         def failed(msg: str) -> None:
             self.message.setText("Choose another picture.")
             QMessageBox.warning(self, "Cannot open image", msg)
 
-        self._run("Reading image", read_target, self.path, self.model.G.resolution, on_result=read, on_error=failed)
-
-    def toggle(self) -> None:
-        if self.worker is not None:
-            self.worker.cancel()
-        else:
-            self.project()
+        self.tasks.run(read_target, self.path, self.model.G.resolution, title="Reading image", owner="projection",
+                       on_done=read, on_error=failed)
 
     def project(self) -> None:
         """Project the chosen picture; cancel keeps where it got to."""
@@ -172,20 +167,13 @@ class ProjectDialog(QDialog):
             return
         self.result = None
         self.use_button.setEnabled(False)
-        self.project_button.setText("Cancel")
-        self.project_button.setIcon(icon("fa6s.stop"))
         self.message.setText("Projecting…")
-        self._run("Projecting image", reconstruct, self.model, self.target, self.steps.value(),
-                  on_result=self._projected, on_error=lambda msg: self.message.setText(f"The projection failed: {msg}"))
-        self.worker.progressed.connect(self._progressed)
-
-    def _run(self, title: str, fn, *args, on_result, on_error) -> None:
-        self._then = None
-        self.worker = self.jobs.start(title, fn, *args, on_result=lambda r: self._closed or on_result(r),
-                                      on_error=lambda m: self._closed or on_error(m), on_end=self._ended)
+        self.controls.attach(self.tasks.run(
+            reconstruct, self.model, self.target, self.steps.value(), title="Projecting image", owner="projection",
+            on_progress=self._progressed, on_done=self._projected,
+            on_error=lambda msg: self.message.setText(f"The projection failed: {msg}")))
 
     def _progressed(self, p: Progress) -> None:
-        self.progress.setValue(int(1000 * p.fraction))
         if p.preview is not None:
             self._show(self.reconstruction, p.preview)
         if "psnr" in p.metrics:
@@ -200,14 +188,6 @@ class ProjectDialog(QDialog):
         self.message.setText(f"{stopped}: PSNR {rec.psnr:.1f} dB as a portrait "
                              f"({p.psnr:.1f} dB with the projection's own noise maps).")
 
-    def _ended(self) -> None:
-        self.worker = None
-        self.project_button.setText("Project")
-        self.project_button.setIcon(icon("fa6s.wand-magic-sparkles"))
-        then, self._then = self._then, None
-        if then is not None and not self._closed:
-            then()
-
     # --- result ----------------------------------------------------------------------------------------
 
     def use_as_portrait(self) -> None:
@@ -219,8 +199,5 @@ class ProjectDialog(QDialog):
         self.accept()
 
     def done(self, r: int) -> None:  # noqa: D102 - every way out (Close, Esc, accept) stops the job first
-        self._closed = True
-        if self.worker is not None:
-            self.worker.cancel()
-            self.worker.wait()
+        self.tasks.shutdown()
         super().done(r)

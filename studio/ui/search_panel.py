@@ -16,11 +16,9 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
-    QHBoxLayout,
     QInputDialog,
     QLabel,
     QMessageBox,
-    QProgressBar,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -33,10 +31,9 @@ from ..engine.invert.pulse import SearchResult, direction, search
 from ..engine.jobs import Progress
 from ..engine.model.checkpoints import LoadedModel
 from .document import PortraitDocument
-from .job_status import JobStatus
 from .mask_painter import MaskPainter
+from .tasks import RunControls, Task, TaskRunner
 from .theme import icon
-from .workers import JobWorker
 
 PREVIEWS = 25  # frames a search sends to the canvas, whatever its length
 
@@ -47,12 +44,12 @@ class SearchPanel(QWidget):
     frame_ready = Signal(object)  # uint8 (H, W, 3): a step of the running search, for the canvas
     direction_saved = Signal(object)  # the saved Direction, for the sliders
 
-    def __init__(self, doc: PortraitDocument, painter: MaskPainter, jobs: JobStatus, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, doc: PortraitDocument, painter: MaskPainter, tasks: TaskRunner,
+                 parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
-        self.doc, self.painter, self.jobs = doc, painter, jobs
+        self.doc, self.painter, self.tasks = doc, painter, tasks
         self.model: Optional[LoadedModel] = None
         self.directions: Mapping[str, Direction] = {}
-        self.worker: Optional[JobWorker] = None
         self._edit: Optional[tuple[torch.Tensor, torch.Tensor]] = None  # (before, after) W+ of the last identity search
 
         self.steps = QSpinBox(minimum=5, maximum=2000, value=100, singleStep=10, suffix=" steps")
@@ -65,11 +62,9 @@ class SearchPanel(QWidget):
         self.seed.setToolTip("Where a random start begins: the same seed with other paint gives the same person")
         self.mode.currentIndexChanged.connect(lambda _: self.seed.setEnabled(not self.identity))
         self.seed.setEnabled(False)
-        self.search_button = QPushButton(icon("fa6s.wand-magic-sparkles"), "Search")
-        self.search_button.clicked.connect(self.toggle)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setTextVisible(False)
+        self.controls = RunControls("Search", "fa6s.wand-magic-sparkles")
+        self.controls.start_requested.connect(self.start)
+        self.search_button = self.controls.button  # Search ⇄ Cancel
         self.report = QLabel("Paint the colours you want on the portrait, then search.", wordWrap=True, objectName="hint")
         self.save_button = QPushButton(icon("fa6s.bookmark"), "Save as direction…")
         self.save_button.setToolTip("Keep this search's change (after − before) as a slider for any portrait")
@@ -80,13 +75,10 @@ class SearchPanel(QWidget):
         form.addRow("Steps", self.steps)
         form.addRow("Start", self.mode)
         form.addRow("", self.seed)
-        row = QHBoxLayout()
-        row.addWidget(self.search_button)
-        row.addWidget(self.progress, 1)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(form)
-        lay.addLayout(row)
+        lay.addWidget(self.controls)
         lay.addWidget(self.report)
         lay.addWidget(self.save_button)
 
@@ -95,12 +87,16 @@ class SearchPanel(QWidget):
         return self.mode.currentData() == "identity"
 
     @property
+    def worker(self) -> Optional[Task]:
+        return self.tasks.task("colour search")
+
+    @property
     def running(self) -> bool:
         return self.worker is not None
 
     def set_model(self, model: Optional[LoadedModel]) -> None:
-        """A new model: a running search is cancelled (its result would not fit) and the last edit forgotten."""
-        self.cancel()
+        """A new model: a running search is dropped (its result would not fit) and the last edit forgotten."""
+        self.tasks.drop("colour search")
         self.model, self.directions, self._edit = model, {}, None
         self.save_button.setEnabled(False)
 
@@ -109,16 +105,9 @@ class SearchPanel(QWidget):
 
     # --- searching -------------------------------------------------------------------------------------
 
-    def toggle(self) -> None:
-        if self.running:
-            self.cancel()
-        else:
-            self.start()
-
     def cancel(self) -> None:
         """Stop the search; the best step so far still becomes the portrait."""
-        if self.worker is not None:
-            self.worker.cancel()
+        self.tasks.cancel("colour search")
 
     def start(self) -> None:
         if self.model is None or self.running:
@@ -136,30 +125,23 @@ class SearchPanel(QWidget):
         keep = self.painter.keep_mask()
         steps = self.steps.value()
         kwargs = dict(start_ws=before, keep=keep if keep.any() else None) if self.identity else dict(seed=self.seed.value())
-        model, identity = self.model, self.identity
-        self.worker = self.jobs.start(
-            "Colour search", search, G, paint, steps=steps, trainable_noise=0, preview_every=max(1, steps // PREVIEWS),
-            on_result=lambda r: self._found(r, model, before if identity else None),
-            on_error=lambda msg: self.report.setText(f"The search failed: {msg}"),
-            on_end=self._ended, **kwargs,
-        )
-        self.worker.progressed.connect(self._progressed)
-        self.search_button.setText("Cancel")
-        self.search_button.setIcon(icon("fa6s.stop"))
-        self.progress.setValue(0)
+        start = before if self.identity else None
+        self.controls.attach(self.tasks.run(
+            search, G, paint, steps=steps, trainable_noise=0, preview_every=max(1, steps // PREVIEWS),
+            title="Colour search", owner="colour search", on_progress=self._progressed,
+            on_done=lambda r: self._found(r, start), on_error=lambda msg: self.report.setText(f"The search failed: {msg}"),
+            **kwargs,
+        ))
         note = "" if self.identity or not keep.any() else " (a random start has nothing to keep: the keep mask is unused)"
         self.report.setText(f"Searching…{note}")
 
     def _progressed(self, p: Progress) -> None:
-        self.progress.setValue(int(1000 * p.fraction))
         if p.preview is not None:
             self.frame_ready.emit(p.preview)
         if "l2_mask" in p.metrics:
             self.report.setText(f"Step {p.done}/{p.total}: the paint is {_off(p.metrics['l2_mask'])} off.")
 
-    def _found(self, result: SearchResult, model: LoadedModel, before: Optional[torch.Tensor]) -> None:
-        if model is not self.model:
-            return  # another model opened meanwhile
+    def _found(self, result: SearchResult, before: Optional[torch.Tensor]) -> None:
         if result.steps_done == 0:
             self.report.setText("Cancelled before the first step: the portrait is unchanged.")
             self.doc.commit(self.doc.portrait, "")  # an unchanged commit redraws it over the search's frames
@@ -173,11 +155,6 @@ class SearchPanel(QWidget):
             f"the painted area is {_off(result.l2_in_mask)} off on average "
             f"(weighted L2 {result.l2:.4f}, {verdict} {result.eps:g}). Undo (Ctrl+Z) brings the old portrait back."
         )
-
-    def _ended(self) -> None:
-        self.worker = None
-        self.search_button.setText("Search")
-        self.search_button.setIcon(icon("fa6s.wand-magic-sparkles"))
 
     # --- directions ------------------------------------------------------------------------------------
 

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSp
 from ..engine.edit.generate import render_seeds
 from ..engine.images import fit_image
 from ..engine.jobs import CancelToken, Progress, ProgressFn
+from .tasks import TaskRunner
 from .theme import icon, to_pixmap
-from .workers import JobWorker
 
 MAX_SEED = 2**31 - 1
 THUMB_PX = 88
@@ -33,13 +33,14 @@ class SeedBrowser(QWidget):
     seed_chosen = Signal(int)
     page_rendered = Signal()
 
-    def __init__(self, cols: int = 3, rows: int = 4, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, cols: int = 3, rows: int = 4, parent: Optional[QWidget] = None,
+                 tasks: Optional[TaskRunner] = None) -> None:
         super().__init__(parent)
+        self.tasks = tasks if tasks is not None else TaskRunner(self)
         self.G: Optional[torch.nn.Module] = None
         self.psi = 0.7
         self.first = 0
         self.current: Optional[int] = None
-        self._workers: list[JobWorker] = []
         self.buttons: list[QPushButton] = []
         grid = QGridLayout()
         grid.setSpacing(4)
@@ -108,24 +109,15 @@ class SeedBrowser(QWidget):
             b.setIcon(icon("fa6s.image"))
             b.setToolTip(f"Seed {s}")
         self.set_current(self.current)
-        self.cancel()
         if self.G is None:
+            self.tasks.stop("seed page")
             return
-        worker = JobWorker(render_thumbnails, self.G, self.seeds, self.psi, THUMB_PX)
-        worker.progressed.connect(self._thumb_ready)
-        worker.finished_ok.connect(lambda _: self.page_rendered.emit())
-        worker.finished.connect(lambda: self._forget(worker))
-        self._workers.append(worker)
-        worker.start()
+        self.tasks.run(render_thumbnails, self.G, self.seeds, self.psi, THUMB_PX, title="Seed thumbnails",
+                       owner="seed page", on_progress=self._thumb_ready, on_done=lambda _: self.page_rendered.emit())
 
     def _thumb_ready(self, p: Progress) -> None:
         seed, img = p.preview
-        if seed in self.seeds:
-            self.buttons[seed - self.first].setIcon(to_pixmap(img))
-
-    def _forget(self, worker: JobWorker) -> None:
-        self._workers.remove(worker)
-        worker.deleteLater()
+        self.buttons[seed - self.first].setIcon(to_pixmap(img))
 
     def _clicked(self, i: int) -> None:
         seed = self.first + i
@@ -149,13 +141,7 @@ class SeedBrowser(QWidget):
 
     @property
     def busy(self) -> bool:
-        return any(w.isRunning() for w in self._workers)
-
-    def cancel(self) -> None:
-        for w in self._workers:
-            w.cancel()
+        return self.tasks.task("seed page") is not None
 
     def shutdown(self) -> None:
-        self.cancel()
-        for w in list(self._workers):
-            w.wait()
+        self.tasks.stop("seed page")

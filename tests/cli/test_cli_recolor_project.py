@@ -9,7 +9,7 @@ from PIL import Image
 
 from studio.cli import main
 from studio.engine import load_model, save_model
-from studio.engine.edit.portrait import Portrait
+from studio.engine.library.recipe import portrait_from_recipe
 from tests.conftest import make_tiny_pair
 
 
@@ -28,7 +28,7 @@ def test_recolor_writes_picture_recipe_and_direction(tmp_path):
     assert main(args) == 0
     recipe = json.loads(out.with_suffix(".json").read_text())
     assert recipe["search"]["seed"] == 3 and "direction" in recipe
-    portrait = Portrait.from_recipe(recipe)
+    portrait = portrait_from_recipe(recipe)
     assert portrait.ws(load_model(model).G).shape == (1, 8, 64)
 
 

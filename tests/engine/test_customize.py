@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import shutil
 
 import numpy as np
 import pytest
@@ -20,6 +21,7 @@ from studio.engine.customize.trainer import (
     interpolate_models,
 )
 from studio.engine.jobs import Cancelled, CancelToken
+from studio.engine.train.checkpoint import list_checkpoints, save_checkpoint
 from tests.conftest import make_tiny_pair
 
 
@@ -135,6 +137,17 @@ def test_resume_refuses_a_checkpoint_from_other_settings(tmp_path):
         customize(_base(), sketches, _cfg(tmp_path), token=token)
     with pytest.raises(CustomizeError, match="custom.customize.pt.*settings"):
         customize(_base(), sketches, _cfg(tmp_path, train="full", resume=True))
+
+
+def test_damaged_or_foreign_checkpoints_are_one_sentence(tmp_path):
+    sketches, cfg = _sketch_folder(tmp_path), _cfg(tmp_path, resume=True)
+    cfg.checkpoint_path.write_bytes(b"PK\x03\x04 torn")
+    with pytest.raises(CustomizeError, match=r"custom\.customize\.pt: not a readable customization checkpoint"):
+        customize(_base(), sketches, cfg)
+    save_checkpoint(tmp_path / "run", 1, {"step": 1}, keep=2)  # a training checkpoint is not a customization one
+    shutil.copy(list_checkpoints(tmp_path / "run")[0], cfg.checkpoint_path)
+    with pytest.raises(CustomizeError, match=r"not a GAN Studio customization checkpoint\b"):
+        customize(_base(), sketches, cfg)
 
 
 def test_blank_sketch_is_refused_naming_the_file(tmp_path):

@@ -17,7 +17,7 @@ def shown(window: MainWindow) -> np.ndarray:
 def settle(qtbot, window: MainWindow) -> np.ndarray:
     """Wait until the canvas shows the current portrait at full quality; return its pixels."""
     qtbot.waitUntil(lambda: window._last_full is not None and window._last_full[0] == window.doc.portrait, timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: not window.jobs.busy, timeout=TIMEOUT)
+    assert window.tasks.wait_idle(TIMEOUT)
     return shown(window)
 
 

@@ -33,7 +33,7 @@ def window(qtbot, model, tmp_path):
     w = CustomizeWindow(model, portrait=np.full((32, 32, 3), 128, np.uint8), sketch_folder=tmp_path / "sketches")
     qtbot.addWidget(w)
     w.show()
-    qtbot.waitUntil(lambda: not w.jobs.busy, timeout=TIMEOUT)  # the extractor's view of the samples
+    assert w.tasks.wait_idle(TIMEOUT)  # the extractor's view of the samples
     yield w
     w.close()
 
@@ -60,7 +60,8 @@ def test_opens_with_a_page_and_shows_the_extractor_view(window):
     assert len(window.sketch_set.sketches()) == 1
     assert window.domain_strip.pixmap() is not None and not window.domain_strip.pixmap().isNull()
     assert window.portrait_sketch is not None and window.portrait_sketch.shape == (32, 32)
-    assert not window.cancel_button.isEnabled() and window.start_button.isEnabled()
+    assert window.start_button.text() == "Start" and window.start_button.isEnabled()
+    assert not window.keep_button.isEnabled() and not window.pause_button.isEnabled()
 
 
 def test_run_progress_pause_resume_and_loadable_result(qtbot, window, tmp_path, dialogs, model):
@@ -69,7 +70,7 @@ def test_run_progress_pause_resume_and_loadable_result(qtbot, window, tmp_path, 
     window.model_offered.connect(lambda path, open_now: offered.append((path, open_now)))
     reports = []
     window.start_button.click()
-    assert window.running and not window.settings_box.isEnabled()
+    assert window.running and not window.settings_box.isEnabled() and window.start_button.text() == "Stop and discard"
     window.worker.progressed.connect(reports.append)
     window.pause_button.setChecked(True)  # before the first step: the worker blocks at its first check
     assert window.worker.token.paused and window.pause_button.text() == "Resume"
@@ -92,11 +93,11 @@ def test_cancel_leaves_no_output(qtbot, window, tmp_path):
     out = setup_run(window, tmp_path, steps=10_000)
     window.start_button.click()
     qtbot.waitUntil(lambda: window.progress.value() >= 1, timeout=TIMEOUT)
-    window.cancel_button.click()
+    window.start_button.click()  # now "Stop and discard"
     wait_done(qtbot, window)
     assert not out.exists() and not card_path(out).exists() and not out.with_suffix(".customize.pt").exists()
     assert "nothing was saved" in window.eta.text()
-    assert window.start_button.isEnabled()
+    assert window.start_button.text() == "Start"
 
 
 def test_stop_and_keep_leaves_a_loadable_model(qtbot, window, tmp_path):
@@ -178,7 +179,7 @@ def test_main_window_opens_the_window_and_takes_the_model_it_offers(qtbot, tiny_
     window.customize_action.trigger()
     custom = window._customize_window
     assert custom.isVisible() and custom.model is window.model and custom.portrait is not None
-    qtbot.waitUntil(lambda: not custom.jobs.busy, timeout=TIMEOUT)
+    assert custom.tasks.wait_idle(TIMEOUT)
     made = tmp_path / "made.safetensors"
     made.write_bytes(tiny_model_path.read_bytes())
     with qtbot.waitSignal(window.model_changed, timeout=WINDOW_TIMEOUT):

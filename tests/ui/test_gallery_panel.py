@@ -14,6 +14,7 @@ from studio.engine.images import save_png
 from studio.engine.library import gallery
 from studio.engine.library.gallery import export_picture
 from studio.ui.gallery_panel import GalleryPanel
+from studio.ui.tasks import TaskBar
 
 WAIT_MS = 20_000
 
@@ -35,7 +36,7 @@ def panel(qtbot, folder):
     p = GalleryPanel(folder)
     qtbot.addWidget(p)
     p.show()
-    qtbot.waitUntil(lambda: not p.thumbnail_jobs.busy, timeout=WAIT_MS)
+    assert p.tasks.wait_idle(WAIT_MS)
     yield p
     p.shutdown()  # no worker thread outlives a test
 
@@ -90,7 +91,7 @@ def test_empty_and_missing_folders_say_so(qtbot, tmp_path):
 def test_new_exports_appear_by_themselves(qtbot, panel, folder):
     export_picture(folder, _img(99), {"seed": 3}, name="third")
     qtbot.waitUntil(lambda: "third" in _names(panel), timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: not panel.thumbnail_jobs.busy, timeout=WAIT_MS)
+    assert panel.tasks.wait_idle(WAIT_MS)
 
 
 def test_double_click_emits_the_recipe(qtbot, panel, folder):
@@ -123,7 +124,7 @@ def test_inline_rename(qtbot, panel, folder):
     qtbot.waitUntil(lambda: "renamed" in _names(panel), timeout=WAIT_MS)
     assert sorted(p.name for p in folder.iterdir()) == ["renamed.json", "renamed.png", "second.json", "second.png"]
     assert panel.current_path() == folder / "renamed.png"
-    assert not panel.thumbnail_jobs.busy  # the thumbnail followed the file: nothing to reload
+    assert not panel.loading_thumbnails  # the thumbnail followed the file: nothing to reload
 
 
 def test_rename_refuses_to_overwrite(panel, folder, messages):
@@ -157,7 +158,7 @@ def test_publish_writes_the_site_and_offers_to_open_it(qtbot, panel, tmp_path, m
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(site))
     qtbot.mouseClick(panel.publish_button, Qt.MouseButton.LeftButton)
     assert not panel.publish_button.isEnabled()
-    qtbot.waitUntil(lambda: not panel.jobs.busy, timeout=WAIT_MS)
+    assert panel.tasks.wait_idle(WAIT_MS)
     assert (site / "index.html").is_file() and len(list((site / "pages").iterdir())) == 2
     assert messages["question"] == [f"Wrote {site / 'index.html'}. Open it in the browser?"]
     assert [u.toLocalFile() for u in opened_urls] == [str(site / "index.html")]
@@ -168,7 +169,7 @@ def test_publish_into_the_gallery_itself_is_refused(panel, folder, messages, mon
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(folder))
     panel.publish()
     assert messages["warning"] == [f"{folder} is the gallery itself; choose another folder for the website."]
-    assert not panel.jobs.busy
+    assert not panel.tasks.busy
 
 
 def test_publish_can_be_cancelled(qtbot, panel, folder, tmp_path, monkeypatch):
@@ -176,8 +177,10 @@ def test_publish_can_be_cancelled(qtbot, panel, folder, tmp_path, monkeypatch):
         export_picture(folder, _img(i), {"seed": i}, name=f"extra{i}")
     panel.refresh()
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path / "site"))
+    bar = TaskBar(panel.tasks)  # the status bar the panel's runner shows in
+    qtbot.addWidget(bar)
     panel.publish()
-    panel.jobs.cancel_button.click()
-    qtbot.waitUntil(lambda: not panel.jobs.busy, timeout=WAIT_MS)
+    bar.row("Publishing").cancel_button.click()
+    assert panel.tasks.wait_idle(WAIT_MS)
     assert panel.status.text() == "Publishing cancelled; the website may be incomplete."
     assert not (tmp_path / "site" / "index.html").exists() and panel.publish_button.isEnabled()

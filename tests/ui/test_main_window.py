@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from studio.engine.images import load_image
+from studio.engine.library.recipe import portrait_recipe
 from studio.ui.main_window import MainWindow
 from studio.ui.theme import qimage_to_array
 from tests.ui.helpers import TIMEOUT, open_and_wait, opened_window, settle, shown
@@ -124,7 +125,7 @@ def test_export_and_reopen_recipe_gives_same_pixels(qtbot, window, tmp_path):
 
 
 def test_recipe_for_an_unknown_model_says_so(qtbot, window, dialogs):
-    recipe = window.doc.portrait.to_recipe(window.model)
+    recipe = portrait_recipe(window.model, window.doc.portrait)
     recipe["model_hash"], recipe["model"] = "0" * 64, "elsewhere"
     window.open_recipe(recipe, Path("/tmp/x.png"))
     assert "elsewhere" in dialogs.texts()[0] and "/tmp/x.png" in dialogs.texts()[0]

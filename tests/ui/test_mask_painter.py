@@ -1,4 +1,4 @@
-"""The mask painter: strokes paint colour + weight, keep mode, exact per-stroke undo, fill, PNG round trip."""
+"""The mask painter on the canvas: mouse strokes, keep mode, exact per-stroke undo, fill, PNG round trip, tools."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from PySide6.QtCore import QPoint, Qt
 
 from studio.engine.images import save_png
 from studio.ui.canvas import Canvas
-from studio.ui.mask_painter import MaskPainter, MaskTools, flood_region
+from studio.ui.mask_painter import MaskPainter
+from studio.ui.mask_tools import MaskTools
 
 RES = 64
 
@@ -90,7 +91,7 @@ def test_escape_drops_the_stroke_in_progress(painter):
 def test_fill_floods_the_portraits_colour_region_and_the_mask(painter):
     picture = np.zeros((RES, RES, 3), np.uint8)
     picture[:, 32:] = (200, 180, 90)  # right half a different colour
-    painter.canvas.set_image(picture)
+    painter.set_portrait(picture)  # what the window hands it: the portrait's full-quality render
     painter.brush.tool, painter.brush.colour = "fill", (10, 200, 30)
     painter.begin_stroke(50, 5)
     paint = painter.paint_mask()
@@ -103,14 +104,6 @@ def test_fill_floods_the_portraits_colour_region_and_the_mask(painter):
     assert (paint[:, :32, 2] == 255).all() and tuple(paint[3, 40, :3]) == (10, 200, 30)
     painter.undo_stack.undo()
     assert not painter.paint_mask()[:, :32].any()
-
-
-def test_flood_region_follows_a_winding_path_only():
-    allowed = np.zeros((9, 9), bool)
-    allowed[1, 1:8] = allowed[1:8, 7] = allowed[7, 1:8] = allowed[3:8, 1] = allowed[3, 1:6] = True
-    allowed[0, 0] = True  # only diagonally connected: stays out
-    region = flood_region(allowed, 3, 5)
-    assert region.sum() == allowed.sum() - 1 and not region[0, 0]
 
 
 def test_export_import_round_trip_and_bad_file(tmp_path, painter):

@@ -26,7 +26,7 @@ def dialog(qtbot, model):
     qtbot.addWidget(dlg)
     dlg.show()
     yield dlg
-    dlg.jobs.shutdown()  # no worker thread outlives a test
+    dlg.tasks.shutdown()  # no worker thread outlives a test
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def warnings(monkeypatch) -> list[str]:
 
 def _render(qtbot, dlg) -> None:
     qtbot.mouseClick(dlg.render_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not dlg.jobs.busy, timeout=30_000)
+    assert dlg.tasks.wait_idle(30_000)
 
 
 def test_seeds_text_round_trips():
@@ -82,18 +82,18 @@ def test_bad_input_is_reported_without_rendering(qtbot, dialog, rows, cols, grou
         box.setChecked(name in groups)
     qtbot.mouseClick(dialog.render_button, Qt.MouseButton.LeftButton)
     assert message in dialog.error.text()
-    assert not dialog.jobs.busy and dialog.sheet is None
+    assert not dialog.tasks.busy and dialog.sheet is None
 
 
 def test_cancel_leaves_a_clear_state(qtbot, dialog):
     dialog.rows_edit.setText("0-7")
     dialog.cols_edit.setText("10-17")  # 80 images in batches of 4: plenty of time to cancel
     dialog.render()
-    assert dialog.jobs.busy and not dialog.render_button.isEnabled()
-    qtbot.mouseClick(dialog.jobs.cancel_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not dialog.jobs.busy, timeout=30_000)
+    assert dialog.tasks.busy and dialog.render_button.text() == "Cancel"  # no second render meanwhile
+    qtbot.mouseClick(dialog.render_button, Qt.MouseButton.LeftButton)
+    assert dialog.tasks.wait_idle(30_000)
     assert dialog.status.text() == "Cancelled."
-    assert dialog.sheet is None and dialog.render_button.isEnabled() and not dialog.export_button.isEnabled()
+    assert dialog.sheet is None and dialog.render_button.text() == "Render" and not dialog.export_button.isEnabled()
 
 
 def test_export_writes_one_png(qtbot, dialog, tmp_path, monkeypatch):
@@ -101,7 +101,7 @@ def test_export_writes_one_png(qtbot, dialog, tmp_path, monkeypatch):
     target = tmp_path / "out" / "my grid"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "PNG images (*.png)"))
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not dialog.jobs.busy, timeout=30_000)
+    assert dialog.tasks.wait_idle(30_000)
     saved = tmp_path / "out" / "my grid.png"
     np.testing.assert_array_equal(load_image(saved), dialog.sheet)
     assert dialog.status.text() == f"Saved {saved}."
@@ -114,7 +114,7 @@ def test_export_failure_names_the_file(qtbot, dialog, tmp_path, monkeypatch, war
     target = tmp_path / "not a folder" / "grid.png"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     dialog.export()
-    qtbot.waitUntil(lambda: not dialog.jobs.busy, timeout=30_000)
+    assert dialog.tasks.wait_idle(30_000)
     assert len(warnings) == 1 and str(target) in warnings[0]
     assert dialog.status.text().startswith("Failed:")
 
@@ -123,6 +123,6 @@ def test_closing_while_rendering_stops_the_worker(qtbot, dialog):
     dialog.rows_edit.setText("0-7")
     dialog.cols_edit.setText("10-17")
     dialog.render()
-    workers = list(dialog.jobs.workers)
+    task = dialog.tasks.task("mixing grid")
     dialog.reject()
-    assert workers and not any(w.isRunning() for w in workers)
+    assert task is not None and not task.running

@@ -74,7 +74,7 @@ def test_latest_wins_drops_stale_requests(qtbot, panel, custom_path, monkeypatch
     with qtbot.waitSignal(panel.rendered, timeout=TIMEOUT):
         for v in range(10, 60, 5):
             panel.slider.setValue(v)
-    qtbot.waitUntil(lambda: not panel.jobs.busy, timeout=TIMEOUT)
+    assert panel.tasks.wait_idle(TIMEOUT)
     assert rendered[-1] == 0.55 and len(rendered) <= 3  # the first, at most one in flight, then the newest
 
 
@@ -85,7 +85,7 @@ def test_plain_model_and_missing_base_are_explained(qtbot, panel, custom_path, t
     custom = load_model(custom_path)
     custom.card["customized"]["base_model"]["path"] = str(moved)
     panel.set_model(custom)
-    qtbot.waitUntil(lambda: not panel.jobs.busy, timeout=TIMEOUT)
+    assert panel.tasks.wait_idle(TIMEOUT)
     assert "elsewhere.safetensors" in panel.status.text() and panel.frames is None
 
 

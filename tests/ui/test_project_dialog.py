@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from PySide6.QtWidgets import QWidget
 
 from studio.engine.edit.portrait import Portrait
 from studio.engine.images import tensor_to_images
+from studio.engine.library.recipe import portrait_recipe
 from studio.engine.model.checkpoints import LoadedModel
 from studio.ui.document import PortraitDocument
-from studio.ui.job_status import JobStatus
 from studio.ui.main_window import MainWindow
 from studio.ui.project_dialog import ProjectDialog
 from tests.conftest import make_tiny_pair
@@ -21,15 +22,15 @@ from tests.ui.helpers import TIMEOUT, open_and_wait, settle
 @pytest.fixture
 def dialog(qtbot) -> ProjectDialog:
     G, D = make_tiny_pair()
-    jobs = JobStatus()
-    qtbot.addWidget(jobs)
-    doc = PortraitDocument(parent=jobs)  # Qt-owned: never left for the garbage collector on a worker thread
-    dlg = ProjectDialog(LoadedModel(G, D, None, "test", {"name": "tiny"}), doc, jobs)
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    doc = PortraitDocument(parent=holder)  # Qt-owned: never left for the garbage collector on a worker thread
+    dlg = ProjectDialog(LoadedModel(G, D, None, "test", {"name": "tiny"}), doc)
     qtbot.addWidget(dlg)
     dlg.steps.setValue(20)
     dlg.show()
     yield dlg
-    jobs.shutdown()
+    dlg.tasks.shutdown()
 
 
 @pytest.fixture
@@ -65,7 +66,7 @@ def test_projects_with_frames_and_psnr_then_use_as_portrait_is_undoable(qtbot, d
     assert not dialog.isVisible() and doc.undo_stack.undoText() == "Open image painting.png"
     assert isinstance(doc.portrait, Portrait) and doc.portrait.psi == 1.0
     np.testing.assert_array_equal(doc.portrait.base.w_plus, rec.projection.ws[0].numpy())
-    assert doc.portrait.to_recipe(dialog.model)["w_plus"]  # the recipe carries the W+
+    assert portrait_recipe(dialog.model, doc.portrait)["w_plus"]  # the recipe carries the W+
     doc.undo_stack.undo()
     assert doc.portrait == old
 
@@ -89,8 +90,10 @@ def test_cancel_keeps_where_it_got_to_and_closing_stops_the_job(qtbot, dialog, p
     assert dialog.result.projection.cancelled and "Stopped after" in dialog.message.text()
     dialog.project_button.click()  # project again, then close while it runs
     qtbot.waitUntil(lambda: dialog.worker is not None, timeout=TIMEOUT)
+    task = dialog.worker
     dialog.reject()
-    assert dialog.worker is None or not dialog.worker.isRunning()
+    assert not task.running
+    assert dialog.worker is None and not dialog.tasks.busy
 
 
 def test_window_file_menu_opens_image_and_portrait_shows_the_reconstruction(qtbot, tiny_model_path, painting, monkeypatch):
@@ -98,7 +101,7 @@ def test_window_file_menu_opens_image_and_portrait_shows_the_reconstruction(qtbo
     qtbot.addWidget(window)
     window.show()
     open_and_wait(qtbot, window, tiny_model_path)
-    monkeypatch.setattr("studio.ui.main_window.ask_image_path", lambda parent: painting)
+    monkeypatch.setattr("studio.ui.window_tools.ask_image_path", lambda parent: painting)
     window.open_image_action.trigger()
     dlg = window._project_dialog
     dlg.steps.setValue(10)

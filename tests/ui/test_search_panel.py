@@ -32,12 +32,13 @@ def run_search(qtbot, window: MainWindow, steps: int, cancel_after_frames: int =
     panel.steps.setValue(steps)
     panel.search_button.click()
     assert panel.running and panel.search_button.text() == "Cancel"
-    panel.worker.finished_ok.connect(results.append)
+    task = panel.worker
+    task.ended.connect(lambda: results.append(task.result))
     if cancel_after_frames:
         qtbot.waitUntil(lambda: len(frames) >= cancel_after_frames, timeout=TIMEOUT)
         panel.search_button.click()
     qtbot.waitUntil(lambda: not panel.running, timeout=TIMEOUT)
-    assert len(results) == 1
+    assert len(results) == 1 and results[0] is not None
     return frames, results[0]
 
 

@@ -25,13 +25,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..atomic import atomic_save
 from ..edit.latents import crossover, z_from_seeds
 from ..grid import make_grid
 from ..images import fit_image, image_to_tensor, images_to_tensor, load_image, tensor_to_images
 from ..jobs import Cancelled, CancelToken, Progress, ProgressFn, ensure_token, no_progress
 from ..model.checkpoints import DEFAULT_MODEL, LoadedModel, estimate_w_avg, save_model
 from ..model.stylegan2 import Discriminator, Generator
+from ..train.checkpoint import load_state, save_state
 from ..train.losses import d_loss_fake, d_loss_real, g_nonsaturating, r1_penalty
 from ..world import render_batch
 from .augment import augment_sketches, parse_policy
@@ -41,6 +41,7 @@ from .sketches import SketchError, SketchSet, SketchSource, image_files, load_sk
 TRAIN_MODES = ("mapping", "shift", "full")
 MAX_FOLDER_IMAGES = 5000
 PREVIEW_SEEDS = range(8)
+CHECKPOINT_KIND, CHECKPOINT_VERSION = "gan-studio-customize", 1
 # Settings that may change on resume: they do not change the numbers a step computes.
 _RUN_FIELDS = frozenset({"out", "steps", "checkpoint_every", "preview_every", "resume"})
 
@@ -394,16 +395,12 @@ def _save_checkpoint(path: Path, s: _State, fingerprint: str) -> None:
         "opt_G": s.opt_G.state_dict(), "opt_D": s.opt_D.state_dict(),
         "rng": s.gen.get_state(), "torch_rng": torch.get_rng_state(),
     }
-    atomic_save(path, lambda tmp: torch.save(ckpt, tmp))
+    save_state(path, ckpt, CHECKPOINT_KIND, CHECKPOINT_VERSION)  # one file, replaced atomically: the newest only
 
 
 def _load_checkpoint(path: Path, s: _State, fingerprint: str) -> None:
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-        same = ckpt["fingerprint"] == fingerprint
-    except Exception as e:  # a torn or foreign file: say so rather than resume from garbage
-        raise CustomizeError(f"{path}: cannot be read as a customization checkpoint ({type(e).__name__}).") from None
-    if not same:
+    ckpt = load_state(path, CHECKPOINT_KIND, CHECKPOINT_VERSION, "customization checkpoint", CustomizeError)
+    if ckpt.get("fingerprint") != fingerprint:
         raise CustomizeError(f"{path}: was made with another base model, sketch set or settings; "
                              "delete it or run without resume.")
     with torch.no_grad():

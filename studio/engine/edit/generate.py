@@ -1,4 +1,7 @@
-"""Render portraits from seeds in batches, as a job: the CLI's `generate` and the UI's seed grid share it."""
+"""Render portraits from seeds in batches, as a job: the CLI's `generate` and the UI's seed grid share it.
+
+A seed's recipe is ``library.recipe.portrait_recipe`` of ``Portrait.from_seed(seed, psi)``: the same W+.
+"""
 
 from __future__ import annotations
 
@@ -9,19 +12,7 @@ import torch
 
 from ..images import tensor_to_images
 from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
-from ..model.checkpoints import LoadedModel
-from .latents import z_from_seeds
-
-
-def seed_recipe(model: LoadedModel, seed: int, truncation_psi: float, noise_mode: str) -> dict:
-    """What it takes to make a seed's picture again."""
-    return {
-        "model": model.name,
-        "model_hash": model.weights_hash,
-        "seed": seed,
-        "truncation_psi": truncation_psi,
-        "noise_mode": noise_mode,
-    }
+from .latents import seed_ws
 
 
 @torch.no_grad()
@@ -36,12 +27,10 @@ def render_seeds(
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Yield (seed, HxWx3 uint8 image) for every seed, a batch at a time, checking cancel between batches."""
     token = ensure_token(token)
-    device = next(G.parameters()).device
     for start in range(0, len(seeds), batch_size):
         token.check()
         batch = list(seeds[start : start + batch_size])
-        z = z_from_seeds(batch, G.z_dim).to(device)
-        images = tensor_to_images(G(z, truncation_psi=truncation_psi, noise_mode=noise_mode))
+        images = tensor_to_images(G.synthesis(seed_ws(G, batch, truncation_psi), noise_mode=noise_mode))
         yield from zip(batch, images)
         done = start + len(batch)
         progress(Progress(done, len(seeds), f"seed {batch[-1]}"))

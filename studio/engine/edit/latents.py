@@ -25,6 +25,16 @@ def z_from_seeds(seeds: Iterable[int], z_dim: int = 512) -> torch.Tensor:
     return torch.cat([z_from_seed(s, z_dim) for s in seeds])
 
 
+@torch.no_grad()
+def seed_ws(G: torch.nn.Module, seeds: Sequence[int], truncation_psi: float = 1.0) -> torch.Tensor:
+    """The W+ of ``seeds``, shape (N, num_ws, w_dim): z from each seed, the mapping, then truncation.
+
+    The one way from a seed to its latents: portraits, ``render_seeds`` (``studio generate``, the seed grid),
+    the mixing grid and ``studio recolor`` all start here, so a seed is the same picture everywhere.
+    """
+    return G.mapping(z_from_seeds(seeds, G.z_dim).to(G.w_avg.device), truncation_psi=truncation_psi)
+
+
 def parse_seeds(text: str) -> list[int]:
     """'0-3,7,10-11' -> [0, 1, 2, 3, 7, 10, 11]."""
     seeds: list[int] = []

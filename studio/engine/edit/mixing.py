@@ -16,7 +16,7 @@ import torch
 from ..grid import make_grid
 from ..images import tensor_to_images
 from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
-from .latents import LayerSpec, layer_indices, mix_styles, to_wplus, z_from_seeds
+from .latents import LayerSpec, layer_indices, mix_styles, seed_ws, to_wplus
 
 Sources = Union[Sequence[int], torch.Tensor]  # seeds, or W (N, w_dim) / W+ (N, num_ws, w_dim) latents
 
@@ -49,7 +49,7 @@ def _wplus(G: torch.nn.Module, sources: Sources, psi: float, name: str, device: 
     seeds = [int(s) for s in sources]
     if not seeds:
         raise ValueError(f"the style-mixing grid needs at least one {name} seed.")
-    return G.mapping(z_from_seeds(seeds, G.z_dim).to(device), truncation_psi=psi)
+    return seed_ws(G, seeds, psi)
 
 
 @torch.no_grad()

@@ -1,7 +1,7 @@
 """The current picture as data: where its latents come from and every edit on them, frozen.
 
 A ``Portrait`` is immutable; each edit returns a new one (``dataclasses.replace``), so undo keeps old
-values and a recipe is just the fields written out. Its W+ is built in one fixed order:
+values and a recipe is just the fields written out (``library.recipe``). Its W+ is built in one fixed order:
 base latents -> truncation -> style mixing with portrait B -> slider edits (as GANSpace edits after
 truncation). A base is a seed (z -> w through the mapping) or an explicit W+ (projected/searched pictures).
 """
@@ -14,9 +14,8 @@ from typing import Mapping, Optional
 import numpy as np
 import torch
 
-from ..arrays import decode_array, encode_array
 from .directions import Direction
-from .latents import GROUPS, layer_groups, mix_styles, truncate, z_from_seed
+from .latents import GROUPS, layer_groups, mix_styles, seed_ws, truncate
 
 DEFAULT_PSI = 0.7
 
@@ -52,22 +51,11 @@ class Latent:
 
     def ws(self, G: torch.nn.Module) -> torch.Tensor:
         """Untruncated W+, shape (1, num_ws, w_dim)."""
-        device = G.w_avg.device
         if self.seed is not None:
-            with torch.no_grad():
-                return G.mapping(z_from_seed(self.seed, G.z_dim).to(device))
+            return seed_ws(G, [self.seed])
         if self.w_plus.shape != (G.num_ws, G.w_dim):
             raise ValueError(f"W+ of shape {self.w_plus.shape} does not fit this model ({G.num_ws}, {G.w_dim})")
-        return torch.from_numpy(self.w_plus.copy()).unsqueeze(0).to(device)
-
-    def to_recipe(self) -> dict:
-        return {"seed": self.seed} if self.seed is not None else {"w_plus": encode_array(self.w_plus)}
-
-    @classmethod
-    def from_recipe(cls, d: Mapping) -> "Latent":
-        if d.get("seed") is not None:
-            return cls(seed=int(d["seed"]))
-        return cls(w_plus=decode_array(d["w_plus"]))
+        return torch.from_numpy(self.w_plus.copy()).unsqueeze(0).to(G.w_avg.device)
 
 
 @dataclass(frozen=True)
@@ -180,45 +168,3 @@ class Portrait:
                 raise KeyError(f"the direction {edit.direction!r} is not available for this model")
             ws = ws + directions[edit.direction].offset(edit.value, G.num_ws, edit.layers).to(ws)
         return ws
-
-    # --- recipes -------------------------------------------------------------------------------------
-
-    def to_recipe(self, model) -> dict:
-        """Everything needed to make this picture again with ``model`` (a LoadedModel)."""
-        return {
-            "kind": "portrait",
-            "model": model.name,
-            "model_hash": model.weights_hash,
-            **self.base.to_recipe(),
-            "truncation_psi": self.psi,
-            "noise_mode": "const",
-            "sliders": [{"direction": s.direction, "value": s.value, "layers": s.layers} for s in self.sliders],
-            "mixing": {
-                **({"other": self.mixing.other.to_recipe()} if self.mixing.other is not None else {}),
-                "groups": {n: {"enabled": g.enabled, "strength": g.strength} for n, g in zip(GROUPS, self.mixing.groups)},
-            },
-        }
-
-    @classmethod
-    def from_recipe(cls, recipe: Mapping) -> "Portrait":
-        """The portrait a recipe describes; ValueError naming the problem if it is not one."""
-        try:
-            mix = recipe.get("mixing") or {}
-            groups = mix.get("groups") or {}
-            return cls(
-                base=Latent.from_recipe(recipe),
-                psi=float(recipe.get("truncation_psi", 1.0)),
-                sliders=tuple(
-                    SliderEdit(str(s["direction"]), float(s["value"]), str(s.get("layers", "all")))
-                    for s in recipe.get("sliders", [])
-                ),
-                mixing=Mixing(
-                    Latent.from_recipe(mix["other"]) if mix.get("other") else None,
-                    tuple(
-                        GroupMix(bool(groups.get(n, {}).get("enabled", False)), float(groups.get(n, {}).get("strength", 1.0)))
-                        for n in GROUPS
-                    ),
-                ),
-            )
-        except (KeyError, TypeError, ValueError, AttributeError) as e:
-            raise ValueError(f"not a portrait recipe ({e})") from None

@@ -1,8 +1,8 @@
 """The gallery: exported pictures that carry their full recipe, and a static website made from them.
 
 Each picture is ``<stem>.png`` with the recipe JSON in an iTXt chunk (so it travels with the file)
-plus a ``<stem>.json`` sidecar (so it survives tools that strip PNG chunks). The recipe is opaque here,
-except for the ``schema`` version stamped on export and arrays, which ``encode_array`` stores exactly.
+plus a ``<stem>.json`` sidecar (so it survives tools that strip PNG chunks), both written by
+``recipe.write_picture``. The recipe is opaque here, except for its ``schema`` version.
 """
 
 from __future__ import annotations
@@ -21,17 +21,15 @@ from typing import Any
 from urllib.parse import quote
 
 import numpy as np
-import torch
 from PIL import Image
 from send2trash import send2trash
 
-from studio.engine.arrays import decode_array, encode_array
-from studio.engine.atomic import PathLike, atomic_save, atomic_write_text
-from studio.engine.images import ImageError, fit_image, load_image, read_png_text, save_png
-from studio.engine.jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
+from ..arrays import decode_array
+from ..atomic import PathLike, atomic_save, atomic_write_text
+from ..images import ImageError, fit_image, load_image, read_png_text
+from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
+from .recipe import RECIPE_KEY, RECIPE_SCHEMA, recipe_text, write_picture
 
-RECIPE_SCHEMA = 1
-RECIPE_KEY = "gan-studio-recipe"
 THUMB_SIZE = 256
 _SITE_MANIFEST = ".gan-studio-site.json"  # what the last publish wrote, so a re-publish can prune it
 _SUMMARISE_LISTS_OVER = 16
@@ -62,15 +60,6 @@ def _is_encoded_array(value: Any) -> bool:
     return isinstance(value, dict) and "__ndarray__" in value
 
 
-def _json_default(value: Any) -> Any:
-    """Let recipes hold tensors, arrays and numpy scalars directly."""
-    if isinstance(value, (np.ndarray, torch.Tensor)):
-        return encode_array(value)
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"a recipe cannot hold {type(value).__name__} values")
-
-
 def _sidecar(png: Path) -> Path:
     return png.with_suffix(".json")
 
@@ -94,7 +83,7 @@ def export_picture(gallery_dir: PathLike, image: np.ndarray, recipe: dict, name:
     Without ``name`` the stem is a timestamp plus a short content hash; a taken stem gets ``-2``, ``-3``...
     """
     folder = Path(gallery_dir)
-    text = json.dumps({**recipe, "schema": RECIPE_SCHEMA}, ensure_ascii=False, default=_json_default)
+    text = recipe_text(recipe)
     if name is None:
         digest = hashlib.sha1(np.ascontiguousarray(image).tobytes() + text.encode()).hexdigest()[:6]
         name = f"{datetime.now():%Y%m%d-%H%M%S}-{digest}"
@@ -105,11 +94,7 @@ def export_picture(gallery_dir: PathLike, image: np.ndarray, recipe: dict, name:
         while _is_taken(folder, stem):
             n += 1
             stem = f"{base}-{n}"
-        png = folder / f"{stem}.png"
-        # The PNG first: if we die before the sidecar, the picture still carries its recipe.
-        save_png(png, image, {RECIPE_KEY: text})
-        atomic_write_text(_sidecar(png), text)
-    return png
+        return write_picture(folder / f"{stem}.png", image, recipe)
 
 
 def _parse_recipe(text: str | None, source: Path) -> dict | None:

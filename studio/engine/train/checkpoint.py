@@ -1,7 +1,9 @@
-"""Training checkpoints: one ``torch.save`` file of tensors and plain Python values, so it loads with
-``weights_only=True`` (nothing in it can run code), written atomically; only the newest ``keep`` survive.
+"""Checkpoints of long runs: one ``torch.save`` file of tensors and plain Python values, so it loads with
+``weights_only=True`` (nothing in it can run code), stamped with its kind and version, written atomically.
 
-Files are ``<out>/checkpoints/ckpt-<step>.pt``; ``resume="auto"`` picks the newest.
+``save_state``/``load_state`` are the one implementation, shared with the sketch customization
+(customize/trainer.py). Training keeps ``<out>/checkpoints/ckpt-<step>.pt``, only the newest ``keep`` of them;
+``resume="auto"`` picks the newest.
 """
 
 from __future__ import annotations
@@ -51,10 +53,29 @@ def resolve_resume(resume: Optional[str | Path], out_dir: str | Path) -> Optiona
     return path
 
 
+def save_state(path: Path, state: dict, kind: str = FORMAT, version: int = VERSION) -> Path:
+    """Write ``state`` atomically as a checkpoint of ``kind`` (a torn write never replaces a good file)."""
+    atomic_save(path, lambda tmp: torch.save({"format": kind, "version": version, **state}, tmp))
+    return path
+
+
+def load_state(path: Path, kind: str = FORMAT, version: int = VERSION, what: str = "training checkpoint",
+               error: type[ValueError] = ValueError) -> dict:
+    """Read a checkpoint of ``kind`` (weights only, on the CPU); any problem is one ``error`` sentence."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, EOFError, zipfile.BadZipFile, RuntimeError, OSError) as e:
+        raise error(f"{path}: not a readable {what} ({str(e).splitlines()[0][:160]}).") from None
+    if not isinstance(state, dict) or state.get("format") != kind:
+        raise error(f"{path}: not a GAN Studio {what} (model files cannot be resumed).")
+    if state.get("version") != version:
+        raise error(f"{path}: {what} version {state.get('version')} is not supported.")
+    return state
+
+
 def save_checkpoint(out_dir: str | Path, step: int, state: dict, keep: int) -> Path:
-    """Write ``state`` atomically as the checkpoint of ``step``, then delete all but the newest ``keep``."""
-    path = checkpoint_path(out_dir, step)
-    atomic_save(path, lambda tmp: torch.save({"format": FORMAT, "version": VERSION, **state}, tmp))
+    """Write ``state`` as the checkpoint of ``step``, then delete all but the newest ``keep``."""
+    path = save_state(checkpoint_path(out_dir, step), state)
     for old in list_checkpoints(out_dir)[:-keep]:
         old.unlink(missing_ok=True)
     return path
@@ -62,15 +83,7 @@ def save_checkpoint(out_dir: str | Path, step: int, state: dict, keep: int) -> P
 
 def load_checkpoint(path: Path) -> dict:
     """Read a training checkpoint (weights only, on the CPU); any problem is one ValueError sentence."""
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, EOFError, zipfile.BadZipFile, RuntimeError, OSError) as e:
-        raise ValueError(f"{path}: not a readable training checkpoint ({str(e).splitlines()[0][:160]}).") from None
-    if not isinstance(state, dict) or state.get("format") != FORMAT:
-        raise ValueError(f"{path}: not a GAN Studio training checkpoint (export files cannot be resumed).")
-    if state.get("version") != VERSION:
-        raise ValueError(f"{path}: training checkpoint version {state.get('version')} is not supported.")
-    return state
+    return load_state(path)
 
 
 def rng_state(device: torch.device) -> dict[str, Any]:
