@@ -231,6 +231,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         xflip=args.xflip or None, seed=args.seed, checkpoint_every=args.checkpoint_every,
         sample_every=args.sample_every, keep=args.keep, device=args.device, workers=args.workers, init=args.init,
         world_cache=args.world_cache, precision=args.precision, modconv=args.modconv, minutes=args.minutes,
+        cond=args.cond or None,
     )
     config = preset(args.preset, **{k: v for k, v in chosen.items() if v is not None})
     if args.kimg is not None:
@@ -412,6 +413,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="architecture and recipe: " + "; ".join(f"{k}: {v.resolution} px" for k, v in PRESETS.items()))
     s.add_argument("--init", metavar="MODEL", help="warm start: begin G and D from this model file ('default' too)")
     s.add_argument("--data", default="world", help="a folder of images (searched recursively) or 'world'")
+    s.add_argument("--cond", action="store_true",
+                   help="class-conditional: the sub-folders of --data are the classes (first level, sorted by name)")
     s.add_argument("--out", required=True, help="run folder: checkpoints, samples, metrics, model.safetensors")
     length = s.add_mutually_exclusive_group()
     length.add_argument("--kimg", type=float, help="train until this many thousand images have been shown")
