@@ -161,3 +161,16 @@ def test_estimated_w_avg_covers_the_classes_evenly(tiny_cond_pair):
     per_class = torch.stack([G.mapping(z, _onehot([k] * 3000))[:, 0].mean(0) for k in range(3)])
     spread = G.mapping(z, balanced_labels(G, 3000))[:, 0].std(0).norm()
     assert (estimate_w_avg(G) - per_class.mean(0)).norm() < 0.1 * spread
+
+
+def test_mixing_grid_mixes_across_classes(tiny_cond_pair):
+    from studio.engine.edit.mixing import mixing_grid
+    from studio.engine.images import tensor_to_images
+
+    G, _ = tiny_cond_pair
+    grid = mixing_grid(G, [1, 2], [3], "coarse", rows_c=class_labels(G, 0), cols_c=class_labels(G, 2))
+    with torch.no_grad():
+        portraits = tensor_to_images(G(z_from_seeds([1, 2], 64), class_labels(G, 0, 2)))
+        landscape = tensor_to_images(G(z_from_seeds([3], 64), class_labels(G, 2)))
+    assert (grid.rows == portraits).all() and (grid.cols == landscape).all()
+    assert grid.cells.shape == (2, 1, 32, 32, 3) and not (grid.cells[:, 0] == portraits).all()

@@ -10,17 +10,21 @@ import torch
 from ..images import tensor_to_images
 from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
 from ..model.checkpoints import LoadedModel
+from ..model.labels import batch_labels, class_fields
 from .latents import z_from_seeds
 
 
-def seed_recipe(model: LoadedModel, seed: int, truncation_psi: float, noise_mode: str) -> dict:
-    """What it takes to make a seed's picture again."""
+def seed_recipe(
+    model: LoadedModel, seed: int, truncation_psi: float, noise_mode: str, class_index: Optional[int] = None
+) -> dict:
+    """What it takes to make a seed's picture again (with its class, for a conditional model)."""
     return {
         "model": model.name,
         "model_hash": model.weights_hash,
         "seed": seed,
         "truncation_psi": truncation_psi,
         "noise_mode": noise_mode,
+        **class_fields(model, class_index),
     }
 
 
@@ -33,15 +37,20 @@ def render_seeds(
     batch_size: int = 8,
     progress: ProgressFn = no_progress,
     token: Optional[CancelToken] = None,
+    c: Optional[torch.Tensor] = None,
 ) -> Iterator[tuple[int, np.ndarray]]:
-    """Yield (seed, HxWx3 uint8 image) for every seed, a batch at a time, checking cancel between batches."""
+    """Yield (seed, HxWx3 uint8 image) for every seed, a batch at a time, checking cancel between batches.
+
+    ``c``: the class label row (1, c_dim) of a conditional model (``labels.class_labels``), used for every seed.
+    """
     token = ensure_token(token)
     device = next(G.parameters()).device
     for start in range(0, len(seeds), batch_size):
         token.check()
         batch = list(seeds[start : start + batch_size])
         z = z_from_seeds(batch, G.z_dim).to(device)
-        images = tensor_to_images(G(z, truncation_psi=truncation_psi, noise_mode=noise_mode))
+        labels = batch_labels(c, len(batch))
+        images = tensor_to_images(G(z, labels, truncation_psi=truncation_psi, noise_mode=noise_mode))
         yield from zip(batch, images)
         done = start + len(batch)
         progress(Progress(done, len(seeds), f"seed {batch[-1]}"))

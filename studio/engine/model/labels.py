@@ -37,6 +37,11 @@ def resolve_class(model: "LoadedModel", spec: Union[str, int]) -> int:
     return spec
 
 
+def class_fields(model: "LoadedModel", index: Optional[int]) -> dict:
+    """What a recipe records of the class a picture was made with: its name and index (nothing if None)."""
+    return {} if index is None else {"class": model.classes[index], "class_index": index}
+
+
 def class_labels(G: "Generator", index: Optional[int], n: int = 1) -> Optional[torch.Tensor]:
     """``c`` for ``n`` samples of class ``index``: one-hot (n, c_dim) on G's device; None for an unconditional G."""
     if G.c_dim == 0:
