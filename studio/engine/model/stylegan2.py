@@ -285,7 +285,7 @@ class MappingNetwork(nn.Module):
         n = parts[0].shape[0] if parts else (c.shape[0] if isinstance(c, torch.Tensor) else 0)
         check_labels(c, self.c_dim, n, "generator" if self.z_dim else "label mapping")
         if self.c_dim:
-            parts.append(normalize_2nd_moment(self.embed(c.to(parts[0].dtype if parts else torch.float32))))
+            parts.append(normalize_2nd_moment(self.embed(c.to(torch.float32))))
         x = torch.cat(parts, dim=1) if len(parts) > 1 else parts[0]
         for i in range(self.num_layers):
             x = getattr(self, f"fc{i}")(x)
