@@ -68,6 +68,35 @@ def _load(path: str, device: str = "cpu"):
     return load_model(path, device=device)
 
 
+CLASS_HELP = "class of a class-conditional model: a name from its card or an index (default: class 0)"
+
+
+def _class_index(m, args: argparse.Namespace) -> Optional[int]:
+    """``--class`` as an index into the model's classes; None for an unconditional model.
+
+    A conditional model without ``--class`` renders class 0, said once on stderr: an error would break every
+    command and script that works today the moment a conditional model becomes the default.
+    """
+    from .engine.model.labels import resolve_class
+
+    if not m.classes:
+        if args.class_name is not None:
+            raise UserError(f"--class: {m.name} is not class-conditional; leave --class out.")
+        return None
+    if args.class_name is None:
+        print(f"studio {args.command}: {m.name} is class-conditional; using class 0 ({m.classes[0]}); "
+              f"choose with --class ({', '.join(m.classes)})", file=sys.stderr)
+        return 0
+    try:
+        return resolve_class(m, args.class_name)
+    except ValueError as e:
+        raise UserError(f"--class: {e}") from None
+
+
+def _add_class_option(s: argparse.ArgumentParser) -> None:
+    s.add_argument("--class", dest="class_name", metavar="NAME|INDEX", help=CLASS_HELP)
+
+
 # --- info / generate / convert ----------------------------------------------------------------------------
 
 
@@ -87,6 +116,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         ("z_dim / w_dim", f"{G.z_dim} / {G.w_dim}"),
         ("mapping layers", str(G.mapping.num_layers)),
         ("channels", channels),
+        *([("classes", f"{len(m.classes)}: {', '.join(m.classes)}")] if m.classes else []),
         ("parameters", f"G {n_g:,}" + (f", D {n_d:,}" if m.D is not None else ", no D")),
         ("weights hash", m.weights_hash[:16]),
     ]
@@ -104,17 +134,21 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from .engine.edit.latents import parse_seeds
     from .engine.edit.portrait import Portrait
     from .engine.library.recipe import portrait_recipe, write_picture
+    from .engine.model.labels import class_fields, class_labels
 
     m = _load(args.model, args.device)
     try:
         seeds = parse_seeds(args.seeds)
     except ValueError as e:
         raise UserError(f"--seeds: {e}") from None
+    k = _class_index(m, args)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     with TqdmProgress("generate", "img") as bar:
-        for seed, img in render_seeds(m.G, seeds, args.truncation, args.noise_mode, args.batch, progress=bar):
-            recipe = portrait_recipe(m, Portrait.from_seed(seed, args.truncation), noise_mode=args.noise_mode)
+        for seed, img in render_seeds(m.G, seeds, args.truncation, args.noise_mode, args.batch, progress=bar,
+                                      c=class_labels(m.G, k)):
+            recipe = portrait_recipe(m, Portrait.from_seed(seed, args.truncation), noise_mode=args.noise_mode,
+                                     **class_fields(m, k))
             write_picture(out / f"seed{seed:04d}.png", img, recipe)
     print(f"wrote {len(seeds)} images with their recipes to {out}")
     return 0
@@ -138,6 +172,7 @@ def cmd_mix(args: argparse.Namespace) -> int:
     from .engine.edit.latents import parse_seeds
     from .engine.edit.mixing import mixing_grid
     from .engine.images import save_png
+    from .engine.model.labels import class_labels
 
     seeds = {}
     for flag in ("rows", "cols"):
@@ -146,10 +181,11 @@ def cmd_mix(args: argparse.Namespace) -> int:
         except ValueError as e:
             raise UserError(f"--{flag}: {e}") from None
     m = _load(args.model, args.device)
+    c = class_labels(m.G, _class_index(m, args))
     with TqdmProgress("mix", "img") as bar:
         grid = mixing_grid(
             m.G, seeds["rows"], seeds["cols"], args.layers, args.strength, args.truncation, args.noise_mode,
-            args.batch, progress=bar,
+            args.batch, progress=bar, rows_c=c, cols_c=c,
         )
     save_png(args.out, grid.to_image())
     print(f"wrote {args.out}: {len(seeds['rows'])} x {len(seeds['cols'])} mixes ({args.layers}, strength {args.strength})")
@@ -230,6 +266,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         xflip=args.xflip or None, seed=args.seed, checkpoint_every=args.checkpoint_every,
         sample_every=args.sample_every, keep=args.keep, device=args.device, workers=args.workers, init=args.init,
         world_cache=args.world_cache, precision=args.precision, modconv=args.modconv, minutes=args.minutes,
+        cond=args.cond or None,
     )
     config = preset(args.preset, **{k: v for k, v in chosen.items() if v is not None})
     if args.kimg is not None:
@@ -257,6 +294,7 @@ def cmd_customize(args: argparse.Namespace) -> int:
     cfg = CustomizeConfig(
         out=args.out, steps=args.steps, batch=args.batch, train=args.train, extractor=args.extractor,
         images="world" if args.world else args.images, seed=args.seed, resume=args.resume,
+        class_index=_class_index(m, args),
     )
     with TqdmProgress("customize", "step") as bar, cancel_on_interrupt() as token:
         out = customize(m, args.sketches, cfg, progress=bar, token=token)
@@ -272,20 +310,24 @@ def cmd_recolor(args: argparse.Namespace) -> int:
     from .engine.edit.portrait import Portrait
     from .engine.invert.pulse import direction, load_mask, search
     from .engine.library.recipe import portrait_recipe, write_picture
+    from .engine.model.labels import class_fields, class_labels
 
     m = _load(args.model, args.device)
     G = m.G
+    k = _class_index(m, args)
+    c = class_labels(G, k)
     paint = load_mask(args.mask)
     keep = load_mask(args.keep) if args.keep else None
-    start = seed_ws(G, [args.seed], args.truncation)  # the seed's portrait exactly as `studio generate` makes it
+    start = seed_ws(G, [args.seed], args.truncation, c)  # the seed's portrait exactly as `studio generate` makes it
     with TqdmProgress("recolor", "step") as bar, cancel_on_interrupt() as token:
-        r = search(G, paint, start_ws=start, keep=keep, steps=args.steps, progress=bar, token=token)
+        r = search(G, paint, start_ws=start, keep=keep, steps=args.steps, progress=bar, token=token, c=c)
     out = Path(args.out)
     write_picture(out, r.image, portrait_recipe(
         m, Portrait.from_w_plus(r.ws[0]), direction=direction(r.ws, start),
         search={"seed": args.seed, "truncation_psi": args.truncation, "mask": str(args.mask),
                 "keep": str(args.keep) if args.keep else None, "steps": r.steps_done,
                 "best_loss": r.best_loss, "l2": r.l2, "l2_in_mask": r.l2_in_mask, "eps": r.eps},
+        **class_fields(m, k),
     ))
     verdict = "within" if r.reached else "not within"
     print(f"wrote {out} and {out.with_suffix('.json')}: best L2 {r.l2:.4f} ({verdict} eps {r.eps:g}), "
@@ -301,15 +343,17 @@ def cmd_project(args: argparse.Namespace) -> int:
     from .engine.images import load_image
     from .engine.invert.projection import project
     from .engine.library.recipe import portrait_recipe, write_picture
+    from .engine.model.labels import class_fields, class_labels
 
     m = _load(args.model, args.device)
+    k = _class_index(m, args)
     target = load_image(args.image)
     with TqdmProgress("project", "step") as bar, cancel_on_interrupt() as token:
-        r = project(m.G, target, D=m.D, steps=args.steps, progress=bar, token=token)
+        r = project(m.G, target, D=m.D, steps=args.steps, progress=bar, token=token, c=class_labels(m.G, k))
     out = Path(args.out)
     write_picture(out, r.image, portrait_recipe(
         m, Portrait.from_w_plus(r.ws[0]), noise=r.noise,
-        projection={"image": str(args.image), "steps": r.steps_done, "psnr": r.psnr},
+        projection={"image": str(args.image), "steps": r.steps_done, "psnr": r.psnr}, **class_fields(m, k),
     ))
     npz = out.with_suffix(".npz")
 
@@ -340,6 +384,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seeds", default="0-7", help="e.g. 0-7 or 1,5,9-12")
     s.add_argument("--truncation", type=float, default=1.0, help="truncation psi (1 = none)")
     s.add_argument("--noise-mode", choices=["const", "random", "none"], default="const")
+    _add_class_option(s)
     s.add_argument("--batch", type=int, default=8)
     s.add_argument("--device", default="cpu")
     s.add_argument("--out", required=True, help="output folder")
@@ -359,6 +404,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--strength", type=float, default=1.0, help="0 keeps A, 1 copies B's styles")
     s.add_argument("--truncation", type=float, default=1.0, help="truncation psi (1 = none)")
     s.add_argument("--noise-mode", choices=["const", "random", "none"], default="const")
+    _add_class_option(s)
     s.add_argument("--batch", type=int, default=8)
     s.add_argument("--device", default="cpu")
     s.add_argument("--out", required=True, help="output PNG")
@@ -393,6 +439,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="architecture and recipe: " + "; ".join(f"{k}: {v.resolution} px" for k, v in PRESETS.items()))
     s.add_argument("--init", metavar="MODEL", help="warm start: begin G and D from this model file ('default' too)")
     s.add_argument("--data", default="world", help="a folder of images (searched recursively) or 'world'")
+    s.add_argument("--cond", action="store_true",
+                   help="class-conditional: the sub-folders of --data are the classes (first level, sorted by name)")
     s.add_argument("--out", required=True, help="run folder: checkpoints, samples, metrics, model.safetensors")
     length = s.add_mutually_exclusive_group()
     length.add_argument("--kimg", type=float, help="train until this many thousand images have been shown")
@@ -424,6 +472,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--model", default="default", help="checkpoint path or 'default'")
     s.add_argument("--seed", type=int, required=True, help="the portrait, as `studio generate` makes it")
     s.add_argument("--truncation", type=float, default=1.0, help="truncation psi (1 = none), as in generate")
+    _add_class_option(s)
     s.add_argument("--mask", required=True, help="RGBA PNG: colour = target colour, alpha = weight")
     s.add_argument("--keep", help="PNG whose alpha marks what must stay (default: everything unpainted)")
     s.add_argument("--steps", type=int, default=100)
@@ -434,6 +483,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("project", help="find the latents of a picture (Image2StyleGAN) to edit it")
     s.add_argument("--model", default="default", help="checkpoint path or 'default'")
     s.add_argument("--image", required=True, help="the picture (centre-cropped to a square)")
+    _add_class_option(s)
     s.add_argument("--steps", type=int, default=300)
     s.add_argument("--device", default="cpu")
     s.add_argument("--out", required=True, help="OUT.png (with OUT.json and OUT.npz: W+ and noise maps)")
@@ -442,6 +492,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("customize", help="fine-tune a model to follow your sketches (Sketch Your Own GAN)")
     s.add_argument("--model", default="default", help="checkpoint path or 'default' (it must include D)")
     s.add_argument("--sketches", required=True, help="folder with 1-30 sketches: dark lines on light paper")
+    _add_class_option(s)
     s.add_argument("--steps", type=int, default=1000)
     s.add_argument("--out", required=True, help="OUT.safetensors")
     real = s.add_mutually_exclusive_group()

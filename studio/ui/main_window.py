@@ -44,6 +44,9 @@ CHECKPOINT_FILTER = "Checkpoints (*.safetensors *.pt *.pth *.ckpt *.pkl);;All fi
 def load_for_studio(path: str, prefer: str, progress, token) -> tuple[LoadedModel, object]:
     """The job behind every model switch: read the checkpoint, then open its preview backend."""
     model = load_model(path)
+    if model.classes:  # until the window has a class picker, the command line's --class is the way in
+        raise ValueError(f"{model.path}: a class-conditional model ({len(model.classes)} classes); the window "
+                         "cannot choose a class yet, the command line can (studio generate --class NAME).")
     token.check()
     return model, make_backend(model, prefer, progress, token)
 

@@ -26,13 +26,16 @@ def z_from_seeds(seeds: Iterable[int], z_dim: int = 512) -> torch.Tensor:
 
 
 @torch.no_grad()
-def seed_ws(G: torch.nn.Module, seeds: Sequence[int], truncation_psi: float = 1.0) -> torch.Tensor:
+def seed_ws(
+    G: torch.nn.Module, seeds: Sequence[int], truncation_psi: float = 1.0, c: Optional[torch.Tensor] = None
+) -> torch.Tensor:
     """The W+ of ``seeds``, shape (N, num_ws, w_dim): z from each seed, the mapping, then truncation.
 
     The one way from a seed to its latents: portraits, ``render_seeds`` (``studio generate``, the seed grid),
-    the mixing grid and ``studio recolor`` all start here, so a seed is the same picture everywhere.
+    the mixing grid and ``studio recolor`` all start here, so a seed is the same picture everywhere. ``c``: the
+    class labels (N, c_dim) of a conditional model, None for an unconditional one.
     """
-    return G.mapping(z_from_seeds(seeds, G.z_dim).to(G.w_avg.device), truncation_psi=truncation_psi)
+    return G.mapping(z_from_seeds(seeds, G.z_dim).to(G.w_avg.device), c, truncation_psi=truncation_psi)
 
 
 def parse_seeds(text: str) -> list[int]:

@@ -8,7 +8,8 @@ size), bake the constant noise in, and have a dynamic batch dimension.
 What is written (one folder per model):
 
 - ``mapping.onnx``: ``z`` (N, z_dim) and ``psi`` (a scalar: truncation towards ``w_avg``, 1 = none) -> ``ws``
-  (N, num_ws, w_dim), the same as ``G.mapping(z, psi)``.
+  (N, num_ws, w_dim), the same as ``G.mapping(z, psi)``. A class-conditional model's graph also takes ``c``
+  (N, c_dim), the one-hot class labels: ``G.mapping(z, c, psi)``.
 - ``synthesis.onnx``: ``ws`` (N, num_ws, w_dim) -> ``img`` (N, C, H, W), float, roughly in [-1, 1].
 - ``synthesis_half.onnx`` / ``synthesis_quarter.onnx``: the same ``ws`` -> the RGB skip output at 1/2 and 1/4 of the
   resolution (``G.synthesis(ws, max_resolution=...)``), which stops early and costs a fraction of a full frame:
@@ -44,6 +45,7 @@ from torch import nn
 
 from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
 from ..model.checkpoints import LoadedModel
+from ..model.labels import balanced_labels
 from ..model.stylegan2 import Generator
 from ..paths import user_cache_dir
 
@@ -81,6 +83,7 @@ class ExportInfo:
     num_ws: int
     w_dim: int
     z_dim: int
+    c_dim: int  # label inputs of the mapping graph (0: unconditional, no ``c`` input)
     opset: int
     levels: dict[str, int]  # level name -> output resolution, for the levels that were exported
     parity: dict[str, float]  # graph ("mapping" or a level) -> worst relative error measured at export
@@ -98,7 +101,8 @@ class ExportInfo:
                 raise ExportError(f"{path / INFO_FILE}: written by another version of GAN Studio; export again.")
             return cls(
                 path=path, weights_hash=d["source"]["weights_hash"], generator=d["source"]["generator"],
-                resolution=d["resolution"], num_ws=d["num_ws"], w_dim=d["w_dim"], z_dim=d["z_dim"], opset=d["opset"],
+                resolution=d["resolution"], num_ws=d["num_ws"], w_dim=d["w_dim"], z_dim=d["z_dim"],
+                c_dim=d.get("c_dim", 0), opset=d["opset"],
                 levels={k: v["resolution"] for k, v in d["graphs"].items() if k in LEVELS},
                 parity=d["parity"]["relative_error"],
             )
@@ -125,14 +129,19 @@ def relative_error(actual: np.ndarray, expected: np.ndarray) -> float:
 
 
 class _MappingGraph(nn.Module):
-    """z, psi -> ws: the mapping network with truncation as an input rather than a baked-in constant."""
+    """z, psi (, c) -> ws: the mapping network with truncation as an input rather than a baked-in constant."""
 
     def __init__(self, G: Generator) -> None:
         super().__init__()
         self.mapping = G.mapping
 
-    def forward(self, z: torch.Tensor, psi: torch.Tensor) -> torch.Tensor:
-        return self.mapping.w_avg.lerp(self.mapping(z), psi)
+    def forward(self, z: torch.Tensor, psi: torch.Tensor, c: Optional[torch.Tensor] = None) -> torch.Tensor:
+        return self.mapping.w_avg.lerp(self.mapping(z, c), psi)
+
+
+def mapping_inputs(G: Generator) -> list[str]:
+    """The mapping graph's inputs: ``z``, ``psi``, and ``c`` for a class-conditional model."""
+    return ["z", "psi", "c"] if G.c_dim else ["z", "psi"]
 
 
 class _SynthesisLevels(nn.Module):
@@ -223,8 +232,10 @@ def export_onnx(
     try:
         token.check()
         z = torch.randn(2, G.z_dim)
+        c = balanced_labels(G, 2)
+        args = (z, torch.tensor(0.7)) + ((c,) if c is not None else ())
         try:
-            mapping = _to_onnx(_MappingGraph(G), (z, torch.tensor(0.7)), ["z", "psi"], ["ws"], {"z"}, opset)
+            mapping = _to_onnx(_MappingGraph(G), args, mapping_inputs(G), ["ws"], {"z", "c"}, opset)
         except Exception as e:
             raise ExportError(
                 f"{model.name}: torch could not export the mapping network to ONNX ({_short(e)})."
@@ -234,7 +245,7 @@ def export_onnx(
         parity = {"mapping": _check_mapping(tmp / MAPPING_FILE, G)}
         step(steps[1])
 
-        ws = G.mapping(z).detach()
+        ws = G.mapping(z, c).detach()
         outputs = [f"img_{name}" for name in levels]
         try:
             synthesis = _to_onnx(
@@ -268,13 +279,14 @@ def _short(e: BaseException) -> str:
 
 
 def _describe(model: LoadedModel, G: Generator, levels: dict[str, int], opset: int, parity: dict) -> dict:
-    graphs = {"mapping": {"file": MAPPING_FILE, "inputs": ["z", "psi"], "outputs": ["ws"]}}
+    graphs = {"mapping": {"file": MAPPING_FILE, "inputs": mapping_inputs(G), "outputs": ["ws"]}}
     for name, res in levels.items():
         graphs[name] = {"file": LEVELS[name][1], "resolution": res, "inputs": ["ws"], "outputs": ["img"]}
     return {
         "format": FORMAT, "format_version": FORMAT_VERSION,
         "source": {"name": model.name, "weights_hash": model.weights_hash, "generator": G.config},
         "resolution": G.resolution, "num_ws": G.num_ws, "w_dim": G.w_dim, "z_dim": G.z_dim,
+        **({"c_dim": G.c_dim} if G.c_dim else {}),
         "img_channels": G.img_channels, "noise_mode": "const", "opset": opset, "graphs": graphs,
         "files": [g["file"] for g in graphs.values()],
         "parity": {
@@ -326,7 +338,7 @@ def _require(path: Path, err: float) -> float:
 def _parity_ws(G: Generator, n: int, seed: int) -> torch.Tensor:
     """Realistic W+ inputs: mapped latents, a different one for every layer so every affine is exercised."""
     z = torch.randn(n * G.num_ws, G.z_dim, generator=torch.Generator().manual_seed(seed))
-    return G.mapping(z)[:, 0].reshape(n, G.num_ws, G.w_dim)
+    return G.mapping(z, balanced_labels(G, n * G.num_ws))[:, 0].reshape(n, G.num_ws, G.w_dim)
 
 
 @torch.no_grad()
@@ -335,9 +347,13 @@ def _check_mapping(path: Path, G: Generator) -> float:
     worst = 0.0
     for n in PARITY_BATCHES:
         z = torch.randn(n, G.z_dim, generator=torch.Generator().manual_seed(n))
+        c = balanced_labels(G, n)
         for psi in (1.0, 0.7):
-            got = session.run(None, {"z": z.numpy(), "psi": np.array(psi, np.float32)})[0]
-            worst = max(worst, relative_error(got, G.mapping(z, truncation_psi=psi).numpy()))
+            feed = {"z": z.numpy(), "psi": np.array(psi, np.float32)}
+            if c is not None:
+                feed["c"] = c.numpy()
+            got = session.run(None, feed)[0]
+            worst = max(worst, relative_error(got, G.mapping(z, c, truncation_psi=psi).numpy()))
     return _require(path, worst)
 
 

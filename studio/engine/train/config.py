@@ -30,6 +30,9 @@ class TrainConfig:
     """Everything a run needs; ``data`` is a folder of images or ``"world"`` (the procedural portraits)."""
 
     data: str = "world"
+    # class-conditional: the data folder's first-level sub-folders are the classes (names sorted); every image
+    # must lie in one of them (at any depth), and there must be at least two
+    cond: bool = False
     out_dir: str = "runs/train"
     resolution: int = 128
     channels: dict[int, int] = field(default_factory=lambda: {4: 256, 8: 256, 16: 256, 32: 256, 64: 128, 128: 64})
@@ -82,6 +85,9 @@ class TrainConfig:
         for name, allowed in (("augment", AUGMENTS), ("precision", PRECISIONS), ("modconv", MODCONVS)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}.")
+        if self.cond and self.data == "world":
+            raise ValueError("class-conditional training (cond) needs a folder whose sub-folders are the classes; "
+                             "the world has no classes in this version.")
         if self.world_cache < 0:
             raise ValueError(f"world_cache must be 0 (stream) or a number of images, not {self.world_cache}.")
         if self.minutes is not None and not self.minutes > 0:

@@ -5,11 +5,14 @@ any number of DataLoader worker processes ahead of the GPU.
 Global image index ``i = s * batch + r * per_rank + k``. A folder, and a world cache of N pre-rendered
 portraits, are read in a fresh permutation per epoch (seeded by ``(seed, epoch)``; with ``xflip`` a folder
 doubles into originals and mirrors); the streamed world renders ``world_seed(seed, i)``.
+
+Class labels (conditional runs) come from the folder: its first-level sub-folders are the classes, in sorted
+order of their names, and an image's class is the sub-folder it lies in, however deep.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -25,11 +28,17 @@ IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".
 
 @dataclass
 class FolderScan:
-    """The readable images of a folder (relative paths, sorted) and how many image files were not."""
+    """The readable images of a folder (relative paths, sorted), how many image files were not, and the class
+    names (its first-level sub-folders, sorted) when it was scanned for conditional training."""
 
     root: Path
     files: list[str]
     skipped: int
+    classes: list[str] = field(default_factory=list)
+
+    def label(self, name: str) -> int:
+        """The class index of file ``name`` (a relative path): the position of its first folder in ``classes``."""
+        return self.classes.index(name.split("/", 1)[0])
 
 
 class _ReadCheck(Dataset):
@@ -47,10 +56,12 @@ class _ReadCheck(Dataset):
             return False
 
 
-def scan_folder(root: str | Path, workers: int = 0) -> FolderScan:
+def scan_folder(root: str | Path, workers: int = 0, classes: bool = False) -> FolderScan:
     """Find image files under ``root`` recursively and decode each once, so unreadable ones are skipped up front.
 
-    Raises ValueError when the folder is missing or holds no readable image.
+    With ``classes`` the first-level sub-folders holding readable images are the classes. Raises ValueError when
+    the folder is missing or holds no readable image, or (``classes``) holds images outside the class
+    sub-folders or fewer than two classes.
     """
     root = Path(root)
     if not root.is_dir():
@@ -61,11 +72,24 @@ def scan_folder(root: str | Path, workers: int = 0) -> FolderScan:
     if not ok:
         unreadable = f" ({len(paths)} image files could not be read)" if paths else ""
         raise ValueError(f"{root}: the folder has no readable images{unreadable}.")
-    return FolderScan(root, [p.relative_to(root).as_posix() for p in ok], len(paths) - len(ok))
+    files = [p.relative_to(root).as_posix() for p in ok]
+    if not classes:
+        return FolderScan(root, files, len(paths) - len(ok))
+    outside = [f for f in files if "/" not in f]
+    if outside:
+        many = f"{len(outside)} images lie" if len(outside) > 1 else "an image lies"
+        raise ValueError(f"{root}: {many} outside the class sub-folders (e.g. {outside[0]}); for class-conditional "
+                         "training every image must be inside a sub-folder named after its class.")
+    names = sorted({f.split("/", 1)[0] for f in files})
+    if len(names) < 2:
+        raise ValueError(f"{root}: class-conditional training needs at least two class sub-folders with images; "
+                         f"this folder has one ({names[0]}).")
+    return FolderScan(root, files, len(paths) - len(ok), names)
 
 
 class StepBatches(Dataset):
-    """Map-style dataset whose item ``step`` is this rank's uint8 batch (n, 3, R, R) of that step.
+    """Map-style dataset whose item ``step`` is this rank's uint8 batch (n, 3, R, R) of that step, with its class
+    indices (n,) int64 when the folder has classes, else None.
 
     The data is ``folder``, else ``world_cache`` (pre-rendered world images, N x S x S x 3), else the world streamed.
     """
@@ -83,11 +107,15 @@ class StepBatches(Dataset):
     def __len__(self) -> int:  # steps are unbounded; the sampler says which ones to load
         return 2**62
 
-    def __getitem__(self, step: int) -> torch.Tensor:
+    def __getitem__(self, step: int) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
         start = step * self.batch + self.offset
         indices = range(start, start + self.per_rank)
+        labels = None
         if self.folder is not None:
-            imgs = [self._folder_image(i) for i in indices]
+            picks = [self._folder_pick(i) for i in indices]
+            imgs = [self._folder_image(name, flip) for name, flip in picks]
+            if self.folder.classes:
+                labels = torch.tensor([self.folder.label(name) for name, _ in picks], dtype=torch.int64)
         else:
             if self.world_cache is not None:
                 rendered = self.world_cache[[self._permuted(i, len(self.world_cache)) for i in indices]]
@@ -96,7 +124,7 @@ class StepBatches(Dataset):
 
                 rendered = render_batch([world_seed(self.seed, i) for i in indices], world_size(self.resolution))
             imgs = [im if im.shape[0] == self.resolution else fit_image(im, self.resolution) for im in rendered]
-        return torch.from_numpy(np.stack(imgs)).permute(0, 3, 1, 2).contiguous()
+        return torch.from_numpy(np.stack(imgs)).permute(0, 3, 1, 2).contiguous(), labels
 
     def _permuted(self, index: int, n: int) -> int:
         """Where global image ``index`` falls in a data set of ``n`` items read in a new order every epoch."""
@@ -105,15 +133,18 @@ class StepBatches(Dataset):
             self._epoch, self._perm = epoch, np.random.default_rng([self.seed, epoch]).permutation(n)
         return int(self._perm[k])
 
-    def _folder_image(self, index: int) -> np.ndarray:
+    def _folder_pick(self, index: int) -> tuple[str, bool]:
+        """The file global image ``index`` reads, and whether it is mirrored."""
         files = self.folder.files
         j = self._permuted(index, len(files) * (2 if self.xflip else 1))
-        name = files[j % len(files)]
+        return files[j % len(files)], j >= len(files)
+
+    def _folder_image(self, name: str, flip: bool) -> np.ndarray:
         try:
             img = fit_image(load_image(self.folder.root / name), self.resolution)
         except ImageError as e:  # readable at the scan, changed since: say so rather than train on a gap
             raise ValueError(f"{e} (it was readable when training started)") from None
-        return img[:, ::-1] if j >= len(files) else img
+        return img[:, ::-1] if flip else img
 
 
 def _worker_init(_: int) -> None:
@@ -140,4 +171,5 @@ def describe(scan: Optional[FolderScan], world_cache: int = 0) -> str:
     if scan is None:
         return "world: procedural painted portraits, streamed (studio.engine.world)"
     skipped = f", {scan.skipped} unreadable files skipped" if scan.skipped else ""
-    return f"folder {scan.root}: {len(scan.files)} images{skipped}"
+    classes = f" in {len(scan.classes)} classes ({', '.join(scan.classes)})" if scan.classes else ""
+    return f"folder {scan.root}: {len(scan.files)} images{classes}{skipped}"
