@@ -47,7 +47,8 @@ from PySide6.QtWidgets import (
 )
 from superqt import QLabeledSlider
 
-from ..engine.images import ImageError, fit_image, load_image, save_png
+from ..engine.images import ImageError, load_fitted, save_png
+from ..engine.outputs import dialog_output
 from .canvas import Canvas
 from .theme import icon, qimage_to_array
 
@@ -350,7 +351,7 @@ class MaskPainter(QWidget):
         A keep mask without transparency reads its brightness as the weight (white = keep), so masks
         drawn in other programs work too.
         """
-        rgba = fit_image(load_image(path, mode="RGBA"), self.resolution)
+        rgba = load_fitted(path, self.resolution, mode="RGBA")
         if not keep:
             self._replace(False, np.array(rgba), "Import colour mask")
             return
@@ -589,6 +590,6 @@ class MaskTools(QWidget):
                                               f"{'keep' if keep else 'colour'}-mask.png", "PNG images (*.png)")
         if path:
             try:
-                self.painter.export_mask(path, keep)
-            except ImageError as e:
+                self.painter.export_mask(dialog_output(path, ".png", "PNG"), keep)
+            except ValueError as e:  # the output policy's OutputError, or ImageError
                 QMessageBox.warning(self, "Cannot export mask", str(e))
