@@ -25,13 +25,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..atomic import atomic_save
+from ..atomic import atomic_stream
 from ..edit.latents import crossover, z_from_seeds
 from ..grid import make_grid
-from ..images import fit_image, image_to_tensor, images_to_tensor, load_image, tensor_to_images
+from ..images import image_to_tensor, images_to_tensor, load_fitted, tensor_to_images
 from ..jobs import Cancelled, CancelToken, Progress, ProgressFn, ensure_token, no_progress
-from ..model.checkpoints import DEFAULT_MODEL, LoadedModel, estimate_w_avg, save_model
+from ..model.checkpoints import DEFAULT_MODEL, LoadedModel, card_path, estimate_w_avg, model_files, save_model
 from ..model.stylegan2 import Discriminator, Generator
+from ..outputs import check_output_file
 from ..train.losses import d_loss_fake, d_loss_real, g_nonsaturating, r1_penalty
 from ..world import render_batch
 from .augment import augment_sketches, parse_policy
@@ -115,7 +116,7 @@ def folder_images(folder: Path, size: int, token: CancelToken) -> ImageSource:
     pool = []
     for p in paths:
         token.check()
-        pool.append(image_to_tensor(fit_image(load_image(p), size)))
+        pool.append(image_to_tensor(load_fitted(p, size)))
     data = torch.cat(pool)
 
     def draw(n: int, gen: torch.Generator) -> torch.Tensor:
@@ -227,6 +228,8 @@ def customize(
     """
     cfg = config
     cfg.validate()
+    check_output_file(cfg.out, ".safetensors", "a GAN Studio model", companions=[card_path(cfg.out)],
+                      inputs=model_files(base.path) if base.path else ())
     report, token = progress or no_progress, ensure_token(token)
     if base.D is None:
         raise CustomizeError(f"{base.path or base.name}: has no discriminator; both critics start from it, "
@@ -394,7 +397,7 @@ def _save_checkpoint(path: Path, s: _State, fingerprint: str) -> None:
         "opt_G": s.opt_G.state_dict(), "opt_D": s.opt_D.state_dict(),
         "rng": s.gen.get_state(), "torch_rng": torch.get_rng_state(),
     }
-    atomic_save(path, lambda tmp: torch.save(ckpt, tmp))
+    atomic_stream(path, lambda f: torch.save(ckpt, f))
 
 
 def _load_checkpoint(path: Path, s: _State, fingerprint: str) -> None:

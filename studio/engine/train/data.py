@@ -9,7 +9,7 @@ doubles into originals and mirrors); the streamed world renders ``world_seed(see
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -17,38 +17,44 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from ..images import ImageError, fit_image, load_image
+from ..images import ImageError, fit_image, load_fitted, load_image
 from .world_cache import world_seed
 
+SKIPPED_NAMED = 5  # unreadable files the run's description names; the rest are counted
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"})
 
 
 @dataclass
 class FolderScan:
-    """The readable images of a folder (relative paths, sorted) and how many image files were not."""
+    """The readable images of a folder (relative paths, sorted) and how many image files were not: ``unreadable``
+    says which and why (from this scan; a resumed run knows only the count)."""
 
     root: Path
     files: list[str]
     skipped: int
+    unreadable: list[str] = field(default_factory=list)
 
 
 class _ReadCheck(Dataset):
-    def __init__(self, paths: Sequence[Path]) -> None:
-        self.paths = paths
+    """Decodes each file (reduced: only readability matters) and returns why it cannot be read, or None."""
+
+    def __init__(self, paths: Sequence[Path], resolution: int) -> None:
+        self.paths, self.resolution = paths, resolution
 
     def __len__(self) -> int:
         return len(self.paths)
 
-    def __getitem__(self, i: int) -> bool:
+    def __getitem__(self, i: int) -> Optional[str]:
         try:
-            load_image(self.paths[i])
-            return True
-        except ImageError:
-            return False
+            load_image(self.paths[i], reduce_to=self.resolution)
+            return None
+        except ImageError as e:
+            return str(e)
 
 
-def scan_folder(root: str | Path, workers: int = 0) -> FolderScan:
-    """Find image files under ``root`` recursively and decode each once, so unreadable ones are skipped up front.
+def scan_folder(root: str | Path, workers: int = 0, resolution: int = 256) -> FolderScan:
+    """Find image files under ``root`` recursively and decode each once, so unreadable ones are skipped up front
+    (and named: see ``describe``).
 
     Raises ValueError when the folder is missing or holds no readable image.
     """
@@ -56,12 +62,15 @@ def scan_folder(root: str | Path, workers: int = 0) -> FolderScan:
     if not root.is_dir():
         raise ValueError(f"{root}: no such folder of training images.")
     paths = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
-    loader = DataLoader(_ReadCheck(paths), batch_size=None, num_workers=workers, generator=torch.Generator())
-    ok = [p for p, good in zip(paths, loader) if good]
+    loader = DataLoader(_ReadCheck(paths, resolution), batch_size=None, num_workers=workers,
+                        generator=torch.Generator())
+    problems = list(loader)
+    ok = [p for p, problem in zip(paths, problems) if problem is None]
+    unreadable = [problem for problem in problems if problem is not None]
     if not ok:
-        unreadable = f" ({len(paths)} image files could not be read)" if paths else ""
-        raise ValueError(f"{root}: the folder has no readable images{unreadable}.")
-    return FolderScan(root, [p.relative_to(root).as_posix() for p in ok], len(paths) - len(ok))
+        detail = f" ({len(paths)} image files could not be read; the first: {unreadable[0]})" if paths else ""
+        raise ValueError(f"{root}: the folder has no readable images{detail}.")
+    return FolderScan(root, [p.relative_to(root).as_posix() for p in ok], len(unreadable), unreadable)
 
 
 class StepBatches(Dataset):
@@ -110,7 +119,7 @@ class StepBatches(Dataset):
         j = self._permuted(index, len(files) * (2 if self.xflip else 1))
         name = files[j % len(files)]
         try:
-            img = fit_image(load_image(self.folder.root / name), self.resolution)
+            img = load_fitted(self.folder.root / name, self.resolution)
         except ImageError as e:  # readable at the scan, changed since: say so rather than train on a gap
             raise ValueError(f"{e} (it was readable when training started)") from None
         return img[:, ::-1] if j >= len(files) else img
@@ -140,4 +149,8 @@ def describe(scan: Optional[FolderScan], world_cache: int = 0) -> str:
     if scan is None:
         return "world: procedural painted portraits, streamed (studio.engine.world)"
     skipped = f", {scan.skipped} unreadable files skipped" if scan.skipped else ""
+    if scan.unreadable:
+        named = "; ".join(scan.unreadable[:SKIPPED_NAMED])
+        more = f"; and {len(scan.unreadable) - SKIPPED_NAMED} more" if len(scan.unreadable) > SKIPPED_NAMED else ""
+        skipped = f", {scan.skipped} unreadable files skipped ({named}{more})"
     return f"folder {scan.root}: {len(scan.files)} images{skipped}"
