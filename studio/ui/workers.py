@@ -10,6 +10,7 @@ from typing import Any, Callable, Optional
 
 from PySide6.QtCore import QObject, QThread, Signal
 
+from ..engine.atomic import describe_os_error
 from ..engine.jobs import Cancelled, CancelToken, Progress
 
 
@@ -31,6 +32,8 @@ class JobWorker(QThread):
             result = self.fn(*self.args, progress=self._emit_progress, token=self.token, **self.kwargs)
         except Cancelled:
             self.cancelled.emit()
+        except OSError as e:  # disk full, permission, I/O: one sentence naming the file
+            self.failed.emit(describe_os_error(e))
         except Exception as e:  # noqa: BLE001 - every failure must reach the user as a message
             self.failed.emit(str(e) or type(e).__name__)
         else:
