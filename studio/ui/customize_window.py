@@ -43,6 +43,7 @@ from ..engine.images import ImageError, image_to_tensor, tensor_to_images
 from ..engine.jobs import CancelToken, Progress, ProgressFn
 from ..engine.model.checkpoints import DEFAULT_MODEL, LoadedModel, card_path
 from ..engine.model.stylegan2 import Generator
+from ..engine.outputs import dialog_output
 from ..engine.paths import user_data_dir
 from .loss_plot import LossPlot
 from .sketch_canvas import SketchCanvas, sketch_toolbar, working_size
@@ -250,7 +251,7 @@ class CustomizeWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "Export page", str(Path.home() / "sketch.png"), "PNG (*.png)")
         if path:
             try:
-                self.canvas.export_png(Path(path))
+                self.canvas.export_png(dialog_output(path, ".png", "PNG"))
             except (ImageError, ValueError) as e:
                 self.show_error(str(e))
 

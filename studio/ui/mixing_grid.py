@@ -31,6 +31,7 @@ from ..engine.images import save_png
 from ..engine.jobs import CancelToken, ProgressFn
 from ..engine.model.checkpoints import LoadedModel
 from ..engine.model.stylegan2 import Generator
+from ..engine.outputs import dialog_output
 from .seed_browser import MAX_SEED
 from .tasks import RunControls, TaskRunner
 from .theme import to_qimage
@@ -165,11 +166,11 @@ class MixingGridDialog(QDialog):
             seeds = parse_seeds(edit.text())
         except ValueError as e:
             raise ValueError(f"{which}: {e}.") from None
+        if len(seeds) > MAX_SOURCES:  # first: a huge range is only counted, never listed
+            raise ValueError(f"{which}: {len(seeds):,} seeds is too many; use at most {MAX_SOURCES}.")
         if not all(0 <= seed <= MAX_SEED for seed in seeds):
             raise ValueError(f"{which}: seeds must be whole numbers from 0 to {MAX_SEED}.")
-        if len(seeds) > MAX_SOURCES:
-            raise ValueError(f"{which}: {len(seeds)} seeds is too many; use at most {MAX_SOURCES}.")
-        return seeds
+        return list(seeds)
 
     @property
     def layers(self) -> str:
@@ -199,7 +200,11 @@ class MixingGridDialog(QDialog):
         name, _ = QFileDialog.getSaveFileName(self, "Export grid", "mixing-grid.png", "PNG images (*.png)")
         if not name:
             return
-        path = Path(name) if name.lower().endswith(".png") else Path(name + ".png")
+        try:
+            path = dialog_output(name, ".png", "PNG")  # the output policy, before the job starts
+        except ValueError as e:
+            self._failed(str(e))
+            return
         self._start("Exporting", _export, path, self.sheet, on_result=self._saved)
 
     def _start(self, title: str, fn: Callable[..., Any], *args: Any, on_result: Callable[[Any], None]) -> None:

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..engine.edit.portrait import Portrait
-from ..engine.images import fit_image, load_image, tensor_to_images
+from ..engine.images import load_fitted, tensor_to_images
 from ..engine.invert.projection import ProjectionResult, project, psnr
 from ..engine.invert.pulse_fit import render
 from ..engine.jobs import CancelToken, Progress, ProgressFn
@@ -56,7 +56,7 @@ class Reconstruction:
 
 def read_target(path: Path, resolution: int, progress: ProgressFn, token: CancelToken) -> np.ndarray:
     """The picture as the projection sees it: RGB (transparency over white), centre-cropped to the model's size."""
-    return fit_image(load_image(path, mode="RGB"), resolution)
+    return load_fitted(path, resolution)
 
 
 def reconstruct(model: LoadedModel, target: np.ndarray, steps: int, progress: ProgressFn, token: CancelToken) -> Reconstruction:

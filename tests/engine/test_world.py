@@ -129,7 +129,7 @@ def test_compositions_are_visible_in_the_masks():
 
 def test_write_dataset(tmp_path):
     seen = []
-    out = write_dataset(tmp_path / "world", count=3, size=32, start_seed=10, progress=seen.append)
+    out = write_dataset(tmp_path / "world", count=3, size=32, start_seed=10, progress=seen.append).path
     for sub in ("images", "sketches", "masks"):
         assert sorted(p.name for p in (out / sub).iterdir()) == ["000010.png", "000011.png", "000012.png"]
     assert Image.open(out / "images" / "000011.png").size == (32, 32)
@@ -153,4 +153,5 @@ def test_write_dataset_cancels(tmp_path):
     with pytest.raises(Cancelled):
         write_dataset(tmp_path, count=10, size=32, progress=cancel_after_two, token=token)
     assert len(list((tmp_path / "images").iterdir())) == 2
-    assert not (tmp_path / "attributes.jsonl").exists()
+    # the finished samples keep their records, so adding to the data set later continues after them
+    assert [json.loads(line)["seed"] for line in (tmp_path / "attributes.jsonl").read_text().splitlines()] == [0, 1]

@@ -31,11 +31,12 @@ from torch import nn
 
 from ..edit.latents import crossover, z_from_seeds
 from ..grid import make_grid
-from ..images import fit_image, image_to_tensor, images_to_tensor, load_image, tensor_to_images
+from ..images import image_to_tensor, images_to_tensor, load_fitted, tensor_to_images
 from ..jobs import Cancelled, CancelToken, Progress, ProgressFn, ensure_token, no_progress
-from ..model.checkpoints import DEFAULT_MODEL, LoadedModel, estimate_w_avg, save_model
+from ..model.checkpoints import DEFAULT_MODEL, LoadedModel, card_path, estimate_w_avg, model_files, save_model
 from ..model.labels import batch_labels, class_fields, class_labels
 from ..model.stylegan2 import Discriminator, Generator
+from ..outputs import check_output_file
 from ..train.checkpoint import load_state, save_state
 from ..train.losses import d_loss_fake, d_loss_real, g_nonsaturating, r1_penalty
 from ..world import render_batch
@@ -122,7 +123,7 @@ def folder_images(folder: Path, size: int, token: CancelToken) -> ImageSource:
     pool = []
     for p in paths:
         token.check()
-        pool.append(image_to_tensor(fit_image(load_image(p), size)))
+        pool.append(image_to_tensor(load_fitted(p, size)))
     data = torch.cat(pool)
 
     def draw(n: int, gen: torch.Generator) -> torch.Tensor:
@@ -239,6 +240,8 @@ def customize(
     """
     cfg = config
     cfg.validate()
+    check_output_file(cfg.out, ".safetensors", "a GAN Studio model", companions=[card_path(cfg.out)],
+                      inputs=model_files(base.path) if base.path else ())
     report, token = progress or no_progress, ensure_token(token)
     if base.D is None:
         raise CustomizeError(f"{base.path or base.name}: has no discriminator; both critics start from it, "

@@ -121,8 +121,13 @@ def _to_loss_size(img: np.ndarray, size: int) -> torch.Tensor:
 
 
 def load_mask(path: PathLike) -> np.ndarray:
-    """Read a paint or keep mask file as uint8 RGBA; a file with nothing painted (alpha 0) is refused."""
+    """Read a paint or keep mask file as uint8 RGBA; a file with nothing painted (alpha 0) is refused, and so is
+    a non-square one: it would have to be cropped to the portrait's square, losing paint without a word."""
     rgba = load_image(path, mode="RGBA")
+    h, w = rgba.shape[:2]
+    if h != w:
+        raise MaskError(f"{path} is {w}x{h} pixels, but a mask covers the square portrait; "
+                        "paint it on a square canvas (any size).")
     if not rgba[..., 3].any():
         raise MaskError(f"{path} has no painted pixels: its alpha channel is 0 everywhere.")
     return rgba

@@ -24,9 +24,10 @@ from typing import Any, Optional, Union
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
+from safetensors.torch import save as safetensors_bytes
 
-from ..atomic import atomic_path, atomic_write_text
+from ..atomic import atomic_write_bytes, atomic_write_text
 from .labels import balanced_labels
 from .ops import setup_filter
 from .safe_pickle import PersistentRecord, UnsafePickleError, restricted_load
@@ -358,6 +359,13 @@ def card_path(path: PathLike) -> Path:
     return Path(path).with_suffix(".json")
 
 
+def model_files(path: Union[PathLike, str]) -> list[Path]:
+    """The files a model is read from (``"default"`` too): the checkpoint, and a GAN Studio model's card beside
+    it; an output must never replace them."""
+    path = DEFAULT_MODEL if str(path) == "default" else Path(path)
+    return [path, card_path(path)] if path.suffix.lower() == ".safetensors" else [path]
+
+
 def _read_studio(path: Path) -> LoadedModel:
     from safetensors import safe_open
 
@@ -415,8 +423,9 @@ def save_model(
             "card": json.dumps(card)}
     if D is not None:
         meta["discriminator"] = json.dumps(D.config)
-    with atomic_path(path) as tmp:
-        save_file(tensors, str(tmp), metadata=meta)
+    # Serialised in memory and written by Python, so a full disk is an OSError naming the file rather than
+    # safetensors' own "I/O error" text.
+    atomic_write_bytes(path, safetensors_bytes(tensors, metadata=meta))
     atomic_write_text(card_path(path), json.dumps(card, indent=2, sort_keys=True) + "\n")
     return path
 

@@ -20,21 +20,24 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from ..images import ImageError, fit_image, load_image
+from ..images import ImageError, fit_image, load_fitted, load_image
 from .world_cache import world_seed
 
+SKIPPED_NAMED = 5  # unreadable files the run's description names; the rest are counted
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"})
 
 
 @dataclass
 class FolderScan:
-    """The readable images of a folder (relative paths, sorted), how many image files were not, and the class
-    names (its first-level sub-folders, sorted) when it was scanned for conditional training."""
+    """The readable images of a folder (relative paths, sorted), how many image files were not (``unreadable``
+    says which and why: from this scan, as a resumed run knows only the count), and the class names (its
+    first-level sub-folders, sorted) when it was scanned for conditional training."""
 
     root: Path
     files: list[str]
     skipped: int
     classes: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
 
     def label(self, name: str) -> int:
         """The class index of file ``name`` (a relative path): the position of its first folder in ``classes``."""
@@ -42,22 +45,25 @@ class FolderScan:
 
 
 class _ReadCheck(Dataset):
-    def __init__(self, paths: Sequence[Path]) -> None:
-        self.paths = paths
+    """Decodes each file (reduced: only readability matters) and returns why it cannot be read, or None."""
+
+    def __init__(self, paths: Sequence[Path], resolution: int) -> None:
+        self.paths, self.resolution = paths, resolution
 
     def __len__(self) -> int:
         return len(self.paths)
 
-    def __getitem__(self, i: int) -> bool:
+    def __getitem__(self, i: int) -> Optional[str]:
         try:
-            load_image(self.paths[i])
-            return True
-        except ImageError:
-            return False
+            load_image(self.paths[i], reduce_to=self.resolution)
+            return None
+        except ImageError as e:
+            return str(e)
 
 
-def scan_folder(root: str | Path, workers: int = 0, classes: bool = False) -> FolderScan:
-    """Find image files under ``root`` recursively and decode each once, so unreadable ones are skipped up front.
+def scan_folder(root: str | Path, workers: int = 0, classes: bool = False, resolution: int = 256) -> FolderScan:
+    """Find image files under ``root`` recursively and decode each once (reduced to ``resolution``), so unreadable
+    ones are skipped up front (and named: see ``describe``).
 
     With ``classes`` the first-level sub-folders holding readable images are the classes. Raises ValueError when
     the folder is missing or holds no readable image, or (``classes``) holds images outside the class
@@ -67,14 +73,17 @@ def scan_folder(root: str | Path, workers: int = 0, classes: bool = False) -> Fo
     if not root.is_dir():
         raise ValueError(f"{root}: no such folder of training images.")
     paths = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
-    loader = DataLoader(_ReadCheck(paths), batch_size=None, num_workers=workers, generator=torch.Generator())
-    ok = [p for p, good in zip(paths, loader) if good]
+    loader = DataLoader(_ReadCheck(paths, resolution), batch_size=None, num_workers=workers,
+                        generator=torch.Generator())
+    problems = list(loader)
+    ok = [p for p, problem in zip(paths, problems) if problem is None]
+    unreadable = [problem for problem in problems if problem is not None]
     if not ok:
-        unreadable = f" ({len(paths)} image files could not be read)" if paths else ""
-        raise ValueError(f"{root}: the folder has no readable images{unreadable}.")
+        detail = f" ({len(paths)} image files could not be read; the first: {unreadable[0]})" if paths else ""
+        raise ValueError(f"{root}: the folder has no readable images{detail}.")
     files = [p.relative_to(root).as_posix() for p in ok]
     if not classes:
-        return FolderScan(root, files, len(paths) - len(ok))
+        return FolderScan(root, files, len(unreadable), unreadable=unreadable)
     outside = [f for f in files if "/" not in f]
     if outside:
         many = f"{len(outside)} images lie" if len(outside) > 1 else "an image lies"
@@ -84,7 +93,7 @@ def scan_folder(root: str | Path, workers: int = 0, classes: bool = False) -> Fo
     if len(names) < 2:
         raise ValueError(f"{root}: class-conditional training needs at least two class sub-folders with images; "
                          f"this folder has one ({names[0]}).")
-    return FolderScan(root, files, len(paths) - len(ok), names)
+    return FolderScan(root, files, len(unreadable), names, unreadable)
 
 
 class StepBatches(Dataset):
@@ -141,7 +150,7 @@ class StepBatches(Dataset):
 
     def _folder_image(self, name: str, flip: bool) -> np.ndarray:
         try:
-            img = fit_image(load_image(self.folder.root / name), self.resolution)
+            img = load_fitted(self.folder.root / name, self.resolution)
         except ImageError as e:  # readable at the scan, changed since: say so rather than train on a gap
             raise ValueError(f"{e} (it was readable when training started)") from None
         return img[:, ::-1] if flip else img
@@ -171,5 +180,9 @@ def describe(scan: Optional[FolderScan], world_cache: int = 0) -> str:
     if scan is None:
         return "world: procedural painted portraits, streamed (studio.engine.world)"
     skipped = f", {scan.skipped} unreadable files skipped" if scan.skipped else ""
+    if scan.unreadable:
+        named = "; ".join(scan.unreadable[:SKIPPED_NAMED])
+        more = f"; and {len(scan.unreadable) - SKIPPED_NAMED} more" if len(scan.unreadable) > SKIPPED_NAMED else ""
+        skipped = f", {scan.skipped} unreadable files skipped ({named}{more})"
     classes = f" in {len(scan.classes)} classes ({', '.join(scan.classes)})" if scan.classes else ""
     return f"folder {scan.root}: {len(scan.files)} images{classes}{skipped}"

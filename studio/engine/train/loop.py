@@ -29,17 +29,19 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..atomic import sweep_stale
 from ..edit.latents import crossover
 from ..images import save_png
 from ..jobs import Cancelled, CancelToken, Progress, ProgressFn, ensure_token, no_progress
 from ..model.checkpoints import save_model
 from ..model.labels import balanced_labels
 from ..model.stylegan2 import Discriminator, Generator
+from ..outputs import check_output_folder, folder_holds_only
 from . import distributed
 from .augment import Augment
 from .checkpoint import (
+    checkpoint_dir,
     list_checkpoints,
-    load_checkpoint,
     resolve_resume,
     rng_state,
     save_checkpoint,
@@ -55,6 +57,8 @@ from .warm_start import start_from, warm_start
 from .world_cache import load_world_cache
 
 SAMPLE_COUNT = 16  # fixed latents in the sample grid, shown at each truncation
+# What a run folder holds, so a run never writes into a folder of someone else's files.
+RUN_FILES = ("checkpoints", "samples", "metrics.jsonl", "loss_curves.png", "model.safetensors", "model.json")
 
 
 class MixingGenerator(nn.Module):
@@ -100,19 +104,20 @@ class Trainer:
     # --- setup -------------------------------------------------------------------------------------------
 
     def _build(self, config: TrainConfig, resume: Optional[str | Path]) -> None:
-        path = resolve_resume(resume, config.out_dir)
+        check_output_folder(config.out_dir, "a training run", lambda folder: folder_holds_only(folder, RUN_FILES))
+        for folder in (checkpoint_dir(config.out_dir), Path(config.out_dir) / "samples"):
+            sweep_stale(folder)  # a checkpoint half-written when the last run was killed: up to hundreds of MB
+        path, ckpt, notes = resolve_resume(resume, config.out_dir)
         if path is None and list_checkpoints(config.out_dir):
             raise ValueError(f"{config.out_dir} holds another run's checkpoints; resume it or choose a new folder.")
-        ckpt = load_checkpoint(path) if path else None
-        notes = []
         if ckpt is not None:
             saved = TrainConfig.from_dict(ckpt["config"])
+            notes.append(f"resuming {path} at step {ckpt['step']:,}")
             for f in fields(TrainConfig):
                 asked, kept = getattr(config, f.name), getattr(saved, f.name)
                 if f.name not in RUN_FIELDS and asked != kept:
                     notes.append(f"kept the checkpoint's {f.name}={kept!r} (asked {asked!r})")
             config = replace(saved, **{name: getattr(config, name) for name in RUN_FIELDS})
-            notes.insert(0, f"resuming {path} at step {ckpt['step']:,}")
         init = None
         if ckpt is None and config.init:
             config, init, init_notes = warm_start(config)
@@ -179,7 +184,7 @@ class Trainer:
         found, error = None, None
         if self.ranks.main:  # one rank reads the folder; the others get its list
             try:
-                found = scan_folder(cfg.data, self.workers, classes=cfg.cond)
+                found = scan_folder(cfg.data, self.workers, classes=cfg.cond, resolution=cfg.resolution)
             except ValueError as e:
                 error = str(e)
         found, error = distributed.from_main((found, error), self.ranks)

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageFont
 
-from ..atomic import atomic_save, atomic_write_text
+from ..atomic import atomic_save, atomic_write_text, writing
 from ..grid import make_grid
 from ..images import tensor_to_images
 from ..model.labels import batch_labels
@@ -38,7 +38,7 @@ class MetricsLog:
 
     def append(self, row: dict) -> None:
         self.rows.append(row)
-        with open(self.path, "a", encoding="utf-8") as f:
+        with writing(self.path), open(self.path, "a", encoding="utf-8") as f:
             f.write(json.dumps(row) + "\n")
 
 

@@ -16,7 +16,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..atomic import atomic_save
+from ..atomic import atomic_save, sweep_stale
 from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
 from ..paths import user_cache_dir
 
@@ -58,6 +58,7 @@ def load_world_cache(
         raise ValueError(f"world_cache must be at least 1 image, not {count}.")
     report, token = progress or no_progress, ensure_token(token)
     folder = cache_folder(size, run_seed, root)
+    sweep_stale(folder)  # chunks half-written by a killed render
     chunks = range((count + CHUNK - 1) // CHUNK)
     missing = [c for c in chunks if not _chunk_path(folder, c).is_file()]
     total, done = len(chunks), len(chunks) - len(missing)
