@@ -27,12 +27,13 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from ..atomic import atomic_path, atomic_write_text
+from ..paths import shipped
 from .ops import setup_filter
 from .safe_pickle import PersistentRecord, UnsafePickleError, restricted_load
 from .stylegan2 import Discriminator, Generator
 
 PathLike = Union[str, os.PathLike]
-MODELS_DIR = Path(__file__).resolve().parents[3] / "models"
+MODELS_DIR = shipped("models")
 DEFAULT_MODEL = MODELS_DIR / "default.safetensors"
 FORMAT_NAME = "gan-studio"
 FORMAT_VERSION = "1"
