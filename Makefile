@@ -9,14 +9,19 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: run test lint bench clean train-gpu
 
+# Debian's python3 makes no venv without python3-venv: as root with apt-get, install it and try again.
 $(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	test -x $(VENV)/bin/pip || $(PYTHON) -m venv $(VENV) || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && rm -rf $(VENV) && apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install -q "$(TORCH)"
 	$(PY) -m pip install -q -e ".[dev]"
 	touch $(STAMP)
 
+# Qt's platform plugin needs system libraries the PySide6 wheel lacks: as root on Debian/Ubuntu they are
+# installed here, elsewhere the check names them with the command that installs them.
 run: $(STAMP)
+	$(PY) -m studio.ui.platform_check --install
 	$(PY) main.py
 
 test: $(STAMP)

@@ -38,6 +38,7 @@ def test_wheel_installs_and_paints_with_the_default_model_from_another_folder(tm
     assert {"studio/models/default.safetensors", "studio/models/default.json", "studio/resources/studio.qss",
             "studio/models/world_probe.safetensors", "studio/models/sketch_extractor_world.safetensors"} <= set(names)
     assert any(n.startswith("studio/resources/sketches/") and n.endswith(".png") for n in names)
+    assert {"studio/resources/desktop/gan-studio.desktop", "studio/resources/desktop/gan-studio.svg"} <= set(names)
     assert not [n for n in names if n.split("/")[0] in ("tests", "benchmarks", "docs", "tools", "packaging")]
     assert wheel.stat().st_size < MAX_WHEEL_MB * 2**20
 
