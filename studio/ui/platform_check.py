@@ -92,7 +92,10 @@ def missing_libraries(plugin: Path) -> list[str]:
     ldd = shutil.which("ldd")
     if ldd is None:
         return []
-    run = subprocess.run([ldd, str(plugin)], capture_output=True, text=True, check=False)
+    env = dict(os.environ)
+    if getattr(sys, "frozen", False):  # a bundle keeps the libraries it carries beside its executable
+        env["LD_LIBRARY_PATH"] = os.pathsep.join(filter(None, [sys._MEIPASS, env.get("LD_LIBRARY_PATH")]))
+    run = subprocess.run([ldd, str(plugin)], capture_output=True, text=True, check=False, env=env)
     return parse_ldd(run.stdout)
 
 
