@@ -85,16 +85,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if problem is not None:
         print(problem, file=sys.stderr)
         return 1
+    app = create_app([argv[0], *qt_args])
+    window = open_window(args.path)  # noqa: F841 (kept alive while the application runs)
+    return app.exec()
+
+
+def open_window(path: Optional[Path] = None) -> MainWindow:
+    """The studio window, shown, opening the default model or what ``path`` names."""
     from .main_window import MainWindow
 
-    app = create_app([argv[0], *qt_args])
     window = MainWindow()
     window.show()
-    if args.path is None:
+    if path is None:
         window.start()
     else:
-        open_path(window, args.path.resolve())
-    return app.exec()
+        open_path(window, path.resolve())
+    return window
 
 
 if __name__ == "__main__":

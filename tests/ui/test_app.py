@@ -16,7 +16,7 @@ from studio.engine.edit.portrait import Portrait
 from studio.engine.library.gallery import export_picture
 from studio.engine.model.checkpoints import DEFAULT_MODEL, load_model
 from studio.ui import desktop
-from studio.ui.app import APP_NAME, ORG_NAME, main, open_path
+from studio.ui.app import main, open_path, open_window, parse_args
 from studio.ui.main_window import MainWindow
 from studio.ui.project_dialog import ProjectDialog
 from tests.ui.helpers import TIMEOUT, settle
@@ -30,12 +30,14 @@ def window(qtbot) -> MainWindow:
     return w
 
 
-def test_a_gallery_picture_opens_with_its_recipe(qtbot, window, tmp_path):
+def test_a_gallery_picture_opens_with_its_recipe(qtbot, tmp_path):
+    """What the desktop entry runs for a picture: ``gan-studio PICTURE`` opens a window with its recipe."""
     portrait = Portrait.from_seed(4321).with_psi(0.6)
     recipe = portrait.to_recipe(load_model("default"))
     png = export_picture(tmp_path / "elsewhere", np.zeros((8, 8, 3), np.uint8), recipe)
     png.with_suffix(".json").unlink()  # the PNG's own chunk is enough
-    open_path(window, png)
+    window = open_window(png)
+    qtbot.addWidget(window)
     qtbot.waitUntil(lambda: window.doc.portrait == Portrait.from_recipe(recipe), timeout=TIMEOUT)
     assert window.model.path == DEFAULT_MODEL
     settle(qtbot, window)
@@ -104,31 +106,8 @@ def test_the_mime_type_tells_our_models_from_other_safetensors(tmp_path):
     assert ours == desktop.MODEL_MIME_TYPE and theirs != desktop.MODEL_MIME_TYPE
 
 
-def test_gan_studio_path_opens_a_gallery_picture_with_its_recipe(qtbot, tmp_path):
-    """The desktop entry's command line, end to end: ``gan-studio PICTURE`` until the recipe is on the canvas."""
-    from PySide6.QtCore import QSettings, QTimer
-    from PySide6.QtWidgets import QApplication
 
-    # main() names the application as the studio does; its settings still live under tmp (isolated_home).
-    settings = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORG_NAME, APP_NAME)
-    settings.setValue("preview/backend", "torch")
-    settings.setValue("gallery_folder", str(tmp_path / "gallery"))
-    settings.sync()
-    recipe = Portrait.from_seed(99).to_recipe(load_model("default"))
-    png = export_picture(tmp_path, np.zeros((8, 8, 3), np.uint8), recipe)
-    wanted, seen, tries = Portrait.from_recipe(recipe), [], iter(range(600))
-
-    def check() -> None:
-        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
-        if windows and windows[0].doc.portrait == wanted and not windows[0].jobs.busy:
-            seen.append(windows[0].model.path)
-        if seen or next(tries, None) is None:
-            for w in windows:
-                w.close()
-            QApplication.quit()
-        else:
-            QTimer.singleShot(100, check)
-
-    QTimer.singleShot(100, check)
-    assert main(["gan-studio", str(png)]) == 0
-    assert seen == [DEFAULT_MODEL]
+def test_the_command_line_names_a_path_and_leaves_qt_its_options():
+    args, qt_args = parse_args(["picture.png", "-style", "fusion"])
+    assert args.path == Path("picture.png") and qt_args == ["-style", "fusion"]
+    assert not args.install_desktop and parse_args(["--install-desktop"])[0].install_desktop
