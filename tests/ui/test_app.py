@@ -12,14 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from studio.engine.edit.portrait import Portrait
-from studio.engine.library.gallery import export_picture
-from studio.engine.model.checkpoints import DEFAULT_MODEL, load_model
+from studio.engine.model.checkpoints import DEFAULT_MODEL
 from studio.ui import desktop
 from studio.ui.app import main, open_path, open_window, parse_args
 from studio.ui.main_window import MainWindow
 from studio.ui.project_dialog import ProjectDialog
-from tests.ui.helpers import TIMEOUT, settle
+from tests.ui.helpers import TIMEOUT, opened_window, settle
 
 
 @pytest.fixture
@@ -32,13 +30,18 @@ def window(qtbot) -> MainWindow:
 
 def test_a_gallery_picture_opens_with_its_recipe(qtbot, tmp_path):
     """What the desktop entry runs for a picture: ``gan-studio PICTURE`` opens a window with its recipe."""
-    portrait = Portrait.from_seed(4321).with_psi(0.6)
-    recipe = portrait.to_recipe(load_model("default"))
-    png = export_picture(tmp_path / "elsewhere", np.zeros((8, 8, 3), np.uint8), recipe)
+    painter = opened_window(qtbot, "default")
+    painter.choose_seed(4321)
+    settle(qtbot, painter)
+    with qtbot.waitSignal(painter.exported, timeout=TIMEOUT) as exported:
+        painter.export_action.trigger()
+    png, made = exported.args[0], painter.doc.portrait
     png.with_suffix(".json").unlink()  # the PNG's own chunk is enough
+    painter.close()
+
     window = open_window(png)
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.doc.portrait == Portrait.from_recipe(recipe), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: window.doc.portrait == made, timeout=TIMEOUT)
     assert window.model.path == DEFAULT_MODEL
     settle(qtbot, window)
 
