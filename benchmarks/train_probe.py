@@ -1,8 +1,8 @@
-"""Train the world probe (our measuring instrument) on world samples and ship it in models/.
+"""Train the world probe (our measuring instrument) on world samples and ship it in studio/models/.
 
 Renders --count world samples at 64 px (seeds from 1,000,000 up, apart from the seeds models train on),
 holds out the last --val of them, trains, prints the held-out figures and writes
-models/world_probe.safetensors + .json (the card carries the figures).
+studio/models/world_probe.safetensors + .json (the card carries the figures).
 """
 
 from __future__ import annotations

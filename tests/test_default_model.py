@@ -1,4 +1,4 @@
-"""End-to-end checks on the model that ships in models/: it loads, it is what its card says, it paints."""
+"""End-to-end checks on the model that ships in studio/models/: it loads, it is what its card says, it paints."""
 
 from __future__ import annotations
 

@@ -132,7 +132,7 @@ def read_recipe(path: PathLike) -> dict:
     return recipe
 
 
-def _has_recipe(png: Path) -> bool:
+def has_recipe(png: Path) -> bool:
     """Cheap check for listing: a sidecar, or the chunk among the PNG's header chunks (no pixel decode)."""
     if _sidecar(png).is_file():
         return True
@@ -154,7 +154,7 @@ def list_pictures(gallery_dir: PathLike) -> list[GalleryItem]:
         with contextlib.suppress(FileNotFoundError):  # deleted while we looked
             found.append((p.stat().st_mtime_ns, p.name, p))
     found.sort(reverse=True)
-    return [GalleryItem(p, p.stem, ns / 1e9, _has_recipe(p)) for ns, _, p in found]
+    return [GalleryItem(p, p.stem, ns / 1e9, has_recipe(p)) for ns, _, p in found]
 
 
 def rename_picture(path: PathLike, new_name: str) -> Path:

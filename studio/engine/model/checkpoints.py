@@ -28,13 +28,14 @@ from safetensors.torch import load_file
 from safetensors.torch import save as safetensors_bytes
 
 from ..atomic import atomic_write_bytes, atomic_write_text
+from ..paths import shipped
 from .labels import balanced_labels
 from .ops import setup_filter
 from .safe_pickle import PersistentRecord, UnsafePickleError, restricted_load
 from .stylegan2 import Discriminator, Generator
 
 PathLike = Union[str, os.PathLike]
-MODELS_DIR = Path(__file__).resolve().parents[3] / "models"
+MODELS_DIR = shipped("models")
 DEFAULT_MODEL = MODELS_DIR / "default.safetensors"
 FORMAT_NAME = "gan-studio"
 FORMAT_VERSION = "1"

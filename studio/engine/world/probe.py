@@ -22,10 +22,11 @@ from torch import nn
 from ..atomic import atomic_path, atomic_write_text
 from ..images import images_to_tensor
 from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
+from ..paths import shipped
 from . import BACKGROUNDS, COMPOSITIONS, HAIR_COLORS
 
 PROBE_SIZE = 64
-PROBE_PATH = Path(__file__).resolve().parents[3] / "models" / "world_probe.safetensors"
+PROBE_PATH = shipped("models", "world_probe.safetensors")
 HAIR_NAMES = tuple(HAIR_COLORS)
 COMPOSITION_NAMES = tuple(c.name for c in COMPOSITIONS)
 HEAD_KEYS = ("x", "y", "scale", "tilt_deg", "turn")
