@@ -210,8 +210,9 @@ def cmd_world(args: argparse.Namespace) -> int:
     from .engine.world import write_dataset
 
     with TqdmProgress("world", "img") as bar, cancel_on_interrupt() as token:
-        out = write_dataset(args.out, args.count, args.size, args.start_seed, progress=bar, token=token)
-    print(f"wrote {args.count} portraits with sketches, masks and attributes.jsonl to {out}")
+        out = write_dataset(args.out, args.count, args.size, args.start_seed, progress=bar, token=token, genre=args.genre)
+    what = "paintings of all four genres in turn" if args.genre == "all" else f"{args.genre.replace('_', ' ')} paintings"
+    print(f"wrote {args.count} {what} with sketches, masks and attributes.jsonl to {out}")
     return 0
 
 
@@ -400,11 +401,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--opset", type=int, default=None, help="ONNX opset, 17 or newer (default 18)")
     s.set_defaults(func=cmd_export_onnx)
 
-    s = sub.add_parser("world", help="write a data set of procedural painted portraits (images, sketches, masks)")
-    s.add_argument("--count", type=int, required=True)
-    s.add_argument("--out", required=True)
-    s.add_argument("--size", type=int, default=128)
-    s.add_argument("--start-seed", type=int, default=0)
+    from .engine.world import GENRES as WORLD_GENRES
+
+    s = sub.add_parser("world", help="write a data set of procedural paintings (images, sketches, masks, attributes)")
+    s.add_argument("--count", type=int, required=True, help="how many paintings to render")
+    s.add_argument("--out", required=True, help="output folder (images/, sketches/, masks/, attributes.jsonl)")
+    s.add_argument("--size", type=int, default=128, help="image size in pixels (default 128)")
+    s.add_argument("--start-seed", type=int, default=0, help="seed of the first painting; the rest follow (default 0)")
+    s.add_argument("--genre", default="portrait", choices=[*WORLD_GENRES, "all"],
+                   help="portrait (default), still_life, landscape, cityscape, or all: the four in turn, a balanced mix")
     s.set_defaults(func=cmd_world)
 
     s = sub.add_parser("train", help="train StyleGAN2 (several GPUs: torchrun --nproc_per_node K -m studio.cli train)")

@@ -10,6 +10,7 @@ from PIL import Image
 
 from ..atomic import PathLike, atomic_save, atomic_write_text
 from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
+from .genres import GenreArg, genre_list
 from .sample import render_sample
 
 
@@ -24,8 +25,11 @@ def write_dataset(
     start_seed: int = 0,
     progress: Optional[ProgressFn] = None,
     token: Optional[CancelToken] = None,
+    genre: GenreArg = "portrait",
 ) -> Path:
-    """Render seeds ``start_seed ..`` into ``out_dir`` (images/, sketches/, masks/, attributes.jsonl).
+    """Render seeds ``start_seed ..`` of ``genre`` (a name, "all" for the genres in turn, or one name per
+    sample) into ``out_dir`` (images/, sketches/, masks/, attributes.jsonl with each record's genre).
+    A mask PNG numbers the regions of its sample's genre as in ``GENRE_MASKS``.
 
     Every file is written atomically, so a cancelled or killed job leaves only whole files behind;
     the JSONL is written once at the end and so only exists for a finished dataset.
@@ -34,11 +38,12 @@ def write_dataset(
     report, token = progress or no_progress, ensure_token(token)
     for sub in ("images", "sketches", "masks"):
         (out / sub).mkdir(parents=True, exist_ok=True)
+    genres = genre_list(genre, count)
     lines = []
     for i in range(count):
         token.check()
         seed = start_seed + i
-        s = render_sample(seed, size)
+        s = render_sample(seed, size, genres[i])
         name = f"{seed:06d}.png"
         _save_png(out / "images" / name, s.image)
         _save_png(out / "sketches" / name, s.sketch)

@@ -12,9 +12,9 @@ from typing import Any, Callable, Sequence, Union
 
 import numpy as np
 
-from . import render, scene
+from . import cityscape, landscape, render, scene, still_life
 from .attributes import portrait_attributes
-from .sketch import draw_sketch
+from .sketch import draw_layout_sketch, draw_sketch
 
 GENRES = ("portrait", "still_life", "landscape", "cityscape")
 # Region masks of a portrait, numbered as in its label map (kept from before the other genres).
@@ -49,7 +49,18 @@ _PORTRAIT = Genre(
     region_of_part=np.array([MASK_LABELS[scene.REGION_OF_PART[p]] for p in scene.PARTS], np.uint8),
     attributes=portrait_attributes, build=scene.build_scene, paint=render.paint, sketch=draw_sketch,
 )
-_SPECS: dict[str, Genre] = {g.name: g for g in (_PORTRAIT,)}
+
+
+def _layout_genre(name: str, module) -> Genre:
+    """A genre painted from a ``Layout``: its module names its parts, regions, record, layout and painter."""
+    regions = np.array([module.MASKS.index(module.REGION_OF_PART[p]) for p in module.PARTS], np.uint8)
+    return Genre(name=name, masks=module.MASKS, region_of_part=regions, attributes=module.attributes,
+                 build=module.build, paint=module.paint, sketch=draw_layout_sketch)
+
+
+_SPECS: dict[str, Genre] = {g.name: g for g in (_PORTRAIT, _layout_genre("still_life", still_life),
+                                                 _layout_genre("landscape", landscape),
+                                                 _layout_genre("cityscape", cityscape))}
 # Region masks per genre: mask names in label-map order (a label map's value v means masks[v]).
 GENRE_MASKS: dict[str, tuple[str, ...]] = {name: spec.masks for name, spec in _SPECS.items()}
 
