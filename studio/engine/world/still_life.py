@@ -119,7 +119,7 @@ def build(a: dict, n: int, rng: np.random.Generator) -> Layout:
     side = 1 if d["side"] == "left" else -1
     bunch = 0.03 * np.exp(-(((x - d["edge"] + side * 0.12) / 0.1) ** 2))  # the cloth heaps up a little
     hem = d["edge"] + 0.035 * np.sin(y * d["folds"] * 0.7 + 1.3) + 0.02 * np.sin(y * 41)
-    drape = np.maximum(side * (x - hem), t["y"] - bunch - y) * n + edge if d["present"] else np.full((n, n), 1e3)
+    drape = np.maximum(side * (x - hem), t["y"] - bunch - y) * n + edge if d["present"] else np.full((n, n), 1e3, np.float32)
     vase, radius = _vase(x, y, v)
     mouth = (v["x"], v["base_y"] - v["height"] + 0.01)
     f, lv = a["flowers"], a["leaves"]
@@ -150,11 +150,12 @@ def build(a: dict, n: int, rng: np.random.Generator) -> Layout:
         crease = np.abs(np.sin(folds)) / d["folds"] * n
         lines = np.minimum(lines, np.where((labels == PARTS.index("drapery")) & (y > t["front_y"]), crease, 1e3))
     lines = np.minimum(lines, overlaps)
+    bloom = np.asarray(f["blooms"], np.float32)[owner]  # (n, n, 3): centre and radius of the front bloom
     if f["kind"] == "daisy":  # the yellow hearts
-        hearts = [np.hypot(x - bx, y - by) - 0.3 * r for bx, by, r in f["blooms"]]
-        lines = np.minimum(lines, np.where(labels == PARTS.index("flowers"), np.abs(shapes.union(*hearts)) * n, 1e3))
+        heart = (np.hypot(x - bloom[..., 0], y - bloom[..., 1]) - 0.3 * bloom[..., 2]) * n
+        lines = np.minimum(lines, np.where(labels == PARTS.index("flowers"), np.abs(heart), 1e3))
     return Layout(n=n, parts=PARTS, alpha=alpha, labels=labels, lines=lines,
-                  geo={"x": x, "y": y, "radius": radius, "owner": owner, "folds": folds})
+                  geo={"x": x, "y": y, "radius": radius, "bloom": bloom, "folds": folds})
 
 
 def paint(lay: Layout, a: dict, rng: np.random.Generator) -> np.ndarray:
@@ -191,9 +192,7 @@ def paint(lay: Layout, a: dict, rng: np.random.Generator) -> np.ndarray:
     foliage = tone(leaf, np.clip(0.3 + 0.5 * L[2] + 0.3 * smooth_noise(rng, n, 14), 0, 1))
     img = paint_over(img, foliage, lay.alpha["foliage"])
     # Blooms: small spheres lit from the light, with the kind's petal pattern.
-    blooms = np.asarray(f["blooms"], np.float32)
-    own = g["owner"]
-    bx, by, br = blooms[own, 0], blooms[own, 1], blooms[own, 2]
+    bx, by, br = g["bloom"][..., 0], g["bloom"][..., 1], g["bloom"][..., 2]
     nx, ny = np.clip((x - bx) / br, -1, 1), np.clip((y - by) / br, -1, 1)
     rho, theta = np.hypot(x - bx, y - by) / br, np.arctan2(ny, nx)
     pattern = {"rose": 0.18 * np.sin(theta * 2 + rho * 9), "daisy": 0.12 * np.cos(theta * 11),
