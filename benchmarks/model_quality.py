@@ -72,7 +72,8 @@ def figures(probe, ref, imgs) -> dict[str, float]:
     return row
 
 
-def genre_quality(images: np.ndarray, genres, n_ref: int = 500, workers: int = 2, probe=None) -> dict[str, dict[str, float]]:
+def genre_quality(images: np.ndarray, genres, n_ref: int = 500, workers: int = 2, probe=None
+                  ) -> dict[str, dict[str, float]]:
     """Per-genre figures of ``images`` drawn for ``genres`` (one name, or one per image), against ``n_ref`` world
     paintings of each genre (seeds 2,000,000 up) with the floor from other world paintings (3,000,000 up)."""
     probe = probe or load_probe()
@@ -87,7 +88,8 @@ def print_genre_table(rows: dict[str, dict[str, float]]) -> None:
     print("|---|---|---|---|---|---|")
     for name, r in rows.items():
         if name != "all":
-            print(f"| {name} | {r['samples']} | {r['genre_share']:.1%} | {r['frechet']:.1f} | {r['floor']:.1f} | {r['diversity']:.2f} |")
+            print(f"| {name} | {r['samples']} | {r['genre_share']:.1%} | {r['frechet']:.1f} | {r['floor']:.1f} "
+                  f"| {r['diversity']:.2f} |")
     print(f"| all | {rows['all']['samples']} | {rows['all']['genre_share']:.1%} | | | |")
 
 

@@ -3,8 +3,9 @@
 Renders --count portraits and --genre-count paintings of each other genre at 64 px (seeds from 1,000,000 up,
 apart from the seeds models train on), holds out the last --val portraits and --genre-val of each other genre,
 trains (from scratch, or warm-started from a probe file with --init: its heads are kept, missing ones start
-fresh, and --keep holds the portrait features where that probe had them), prints the held-out figures beside those of the probe shipped before (--compare, on the same held-out
-paintings) and writes models/world_probe.safetensors + .json (the card carries the figures).
+fresh, and --keep holds what that probe read in portraits), prints the held-out figures beside those of the
+probe shipped before (--compare, on the same held-out paintings) and writes models/world_probe.safetensors +
+.json (the card carries the figures).
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ def main() -> None:
     ap.add_argument("--init", type=Path, help="warm start from this probe file")
     ap.add_argument("--keep", type=float, default=0.0,
                     help="with --init: weight of holding portrait features where the init probe had them")
-    ap.add_argument("--compare", type=Path, default=PROBE_PATH, help="the probe to compare with (default: the shipped one)")
+    ap.add_argument("--compare", type=Path, default=PROBE_PATH,
+                    help="the probe to compare with (default: the shipped one)")
     ap.add_argument("--out", type=Path, default=PROBE_PATH)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--cache", type=Path, help="keep the rendered samples in this .npz and reuse them")
@@ -87,7 +89,8 @@ def main() -> None:
     minutes = (time.time() - t1) / 60
     val = np.flatnonzero(held)
     figures = evaluate(probe, images[val], [records[i] for i in val])
-    print(f"trained {args.steps} steps in {minutes:.1f} min; held-out: {args.val} portraits, {args.genre_val} of each other genre\n")
+    print(f"trained {args.steps} steps in {minutes:.1f} min; "
+          f"held-out: {args.val} portraits, {args.genre_val} of each other genre\n")
     old = evaluate(before[0], images[val], [records[i] for i in val]) if before else {}
     print("| head | before | after |\n|---|---|---|")
     for k, v in figures.items():

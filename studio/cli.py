@@ -210,8 +210,9 @@ def cmd_world(args: argparse.Namespace) -> int:
     from .engine.world import write_dataset
 
     with TqdmProgress("world", "img") as bar, cancel_on_interrupt() as token:
-        out = write_dataset(args.out, args.count, args.size, args.start_seed, progress=bar, token=token, genre=args.genre)
-    what = "paintings of all four genres in turn" if args.genre == "all" else f"{args.genre.replace('_', ' ')} paintings"
+        out = write_dataset(args.out, args.count, args.size, args.start_seed, progress=bar, token=token,
+                            genre=args.genre)
+    what = "paintings of the four genres in turn" if args.genre == "all" else args.genre.replace("_", " ") + "s"
     print(f"wrote {args.count} {what} with sketches, masks and attributes.jsonl to {out}")
     return 0
 
@@ -409,7 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--size", type=int, default=128, help="image size in pixels (default 128)")
     s.add_argument("--start-seed", type=int, default=0, help="seed of the first painting; the rest follow (default 0)")
     s.add_argument("--genre", default="portrait", choices=[*WORLD_GENRES, "all"],
-                   help="portrait (default), still_life, landscape, cityscape, or all: the four in turn, a balanced mix")
+                   help="portrait (default), still_life, landscape, cityscape, or all (the four in turn)")
     s.set_defaults(func=cmd_world)
 
     s = sub.add_parser("train", help="train StyleGAN2 (several GPUs: torchrun --nproc_per_node K -m studio.cli train)")

@@ -184,7 +184,8 @@ def _digest(data) -> str:
 def test_portraits_are_bit_identical_to_the_pinned_ones(seed, size):
     s = render_sample(seed, size)
     record = {k: v for k, v in s.attributes.items() if k != "genre"}
-    got = (_digest(s.image), _digest(s.sketch), _digest(s.label_map), _digest(json.dumps(record, sort_keys=True).encode()))
+    got = (_digest(s.image), _digest(s.sketch), _digest(s.label_map),
+           _digest(json.dumps(record, sort_keys=True).encode()))
     assert got == _PINNED_PORTRAITS[seed, size]
 
 
@@ -247,15 +248,16 @@ def test_genre_ground_truth_is_well_formed(genre, genre_samples):
         assert set(MODULES[genre].ATTRIBUTE_KEYS) <= set(s.attributes)
         ink = (s.sketch < 128).mean()
         assert 0.01 < ink < 0.25 and (s.sketch == 255).mean() > 0.5
-    diffs = [np.abs(a.image.astype(int) - b.image.astype(int)).mean() for a, b in zip(genre_samples[genre], genre_samples[genre][1:])]
+    runs = genre_samples[genre]
+    diffs = [np.abs(a.image.astype(int) - b.image.astype(int)).mean() for a, b in zip(runs, runs[1:])]
     assert min(diffs) > 5
 
 
 @pytest.mark.parametrize("genre", OTHERS)
 def test_every_region_shows_up(genre, genre_samples):
     seen = {name for s in genre_samples[genre] for name, m in s.masks.items() if m.any()}
-    always = {"still_life": {"background", "table", "vase", "flowers", "foliage"}, "landscape": {"sky", "hills", "ground"},
-              "cityscape": {"sky", "buildings", "windows", "street"}}[genre]
+    always = {"still_life": {"background", "table", "vase", "flowers", "foliage"},
+              "landscape": {"sky", "hills", "ground"}, "cityscape": {"sky", "buildings", "windows", "street"}}[genre]
     for s in genre_samples[genre]:
         assert all(s.masks[name].mean() > 0.003 for name in always), s.attributes
     if genre != "landscape":  # water comes in half the landscapes, so it is checked by the next test
@@ -277,7 +279,8 @@ def test_main_attributes_are_reachable_and_visible():
     # The vase stands where the record says; water shows exactly when there is some; night is dark.
     def vase_x(position: str) -> float:
         seeds = [i for i, r in enumerate(lives) if r["vase"]["position"] == position][:3]
-        return float(np.mean([np.nonzero(render_sample(s, SMALL, "still_life").masks["vase"])[1].mean() for s in seeds]))
+        columns = [np.nonzero(render_sample(s, SMALL, "still_life").masks["vase"])[1].mean() for s in seeds]
+        return float(np.mean(columns))
 
     assert vase_x("left") < vase_x("center") - 5 < vase_x("right") - 10
     for seed in range(12):

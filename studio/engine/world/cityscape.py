@@ -131,7 +131,7 @@ def build(a: dict, n: int, rng: np.random.Generator) -> Layout:
         road = shapes.segment(x, y, (vx + (end - vx) * (curb - vy) / (1.05 - vy), curb), (end, 1.05)) * n
         lines = np.minimum(lines, np.where(on_street & (y > curb), road, 1e3))
     lit = rng.random(sum(b["cols"] * b["rows"] for b in a["buildings"])) < a["windows_lit"]
-    return Layout(n=n, parts=PARTS, alpha=alpha, labels=labels, lines=lines,
+    return Layout(n=n, alpha=alpha, labels=labels, lines=lines,
                   geo={"x": x, "y": y, "near": near, "lit": lit, "edge": edge})
 
 
@@ -165,7 +165,8 @@ def paint(lay: Layout, a: dict, rng: np.random.Generator) -> np.ndarray:
     img = mix(img, cloud, 0.7 * clouds * (y < sy))
     if night:  # the moon, where the light comes from
         mx, my = 0.5 + 0.4 * L[0], 0.1 + 0.4 * (1 - L[2])
-        img = paint_over(img, np.array([0.93, 0.92, 0.84], np.float32), shapes.coverage((np.hypot(x - mx, y - my) - 0.04) * n))
+        moon = shapes.coverage((np.hypot(x - mx, y - my) - 0.04) * n)
+        img = paint_over(img, np.array([0.93, 0.92, 0.84], np.float32), moon)
     daylight = {"day": 1.0, "dusk": 0.6, "night": 0.22}[time]
     tint = {"day": np.ones(3, np.float32), "dusk": np.array([1.08, 0.9, 0.85], np.float32),
             "night": np.array([0.7, 0.8, 1.15], np.float32)}[time]

@@ -67,13 +67,13 @@ def attributes(rng: np.random.Generator) -> dict:
                       "kind": TREE_KINDS[int(rng.random() < conifer_p)]})
     trees.sort(key=lambda t: t["y"])  # back to front
     zenith, low, cloud = _SKIES[sky]
+    cover = {"clear": 0.12, "cloudy": 0.45, "sunset": 0.3, "overcast": 0.85}[sky]
     meadow, fields, foliage, trunk = _SEASONS[season]
     sunset = sky == "sunset"
     return {
         "horizon": rounded(horizon),
         "sky": {"kind": sky, "zenith_rgb": jitter(rng, zenith, 10), "horizon_rgb": jitter(rng, low, 10),
-                "cloud_rgb": jitter(rng, cloud, 8), "cover": rounded({"clear": 0.12, "cloudy": 0.45, "sunset": 0.3,
-                                                                      "overcast": 0.85}[sky] + rng.uniform(-0.05, 0.05))},
+                "cloud_rgb": jitter(rng, cloud, 8), "cover": rounded(cover + rng.uniform(-0.05, 0.05))},
         "season": {"name": season, "meadow_rgb": jitter(rng, meadow, 10), "fields_rgb": jitter(rng, fields, 10),
                    "foliage_rgb": jitter(rng, foliage, 12), "trunk_rgb": jitter(rng, trunk, 6)},
         "water": water,
@@ -146,7 +146,7 @@ def build(a: dict, n: int, rng: np.random.Generator) -> Layout:
     for k in range(1, len(tops)):
         behind = np.minimum.reduce(tops[:k])
         lines = np.minimum(lines, np.where(hill & (y > behind + 1.5 / n), np.abs(y - tops[k]) * n, 1e3))
-    return Layout(n=n, parts=PARTS, alpha=alpha, labels=labels, lines=lines,
+    return Layout(n=n, alpha=alpha, labels=labels, lines=lines,
                   geo={"x": x, "y": y, "tops": tops, "edge": edge, "crowns": crowns, "leaf": leaf, "trunks": trunks})
 
 
@@ -193,7 +193,8 @@ def paint(lay: Layout, a: dict, rng: np.random.Generator) -> np.ndarray:
         img = paint_over(img, col, cover)
     # The meadow: far fields near the horizon, richer and darker towards the viewer, strips of field.
     near = np.clip((y - h) / (1 - h), 0, 1)
-    ground = mix(np.broadcast_to(mix(fields, haze, np.float32(0.3)), (n, n, 3)), meadow, np.broadcast_to(near ** 0.6, (n, n)))
+    far_fields = np.broadcast_to(mix(fields, haze, np.float32(0.3)), (n, n, 3))
+    ground = mix(far_fields, meadow, np.broadcast_to(near ** 0.6, (n, n)))
     ground_light = 0.55 + 0.35 * L[2] - 0.15 * near + 0.12 * strokes(rng, n, 8.0, 0.6, 0.05)
     img = paint_over(img, tone(ground, np.clip(ground_light, 0, 1)), lay.alpha["ground"])
     # Water mirrors the sky upside down, darkened, with ripples along the horizon and glints under the sun.
@@ -212,7 +213,8 @@ def paint(lay: Layout, a: dict, rng: np.random.Generator) -> np.ndarray:
     soft = max(1.0, n / 160)
     for t, crown, stem in zip(a["trees"], g["crowns"], g["trunks"]):
         s = t["size"]
-        shade = 0.3 * np.exp(-(((x - t["x"] + L[0] * 0.3 * s) / (0.4 * s)) ** 2 + ((y - t["y"]) / (0.05 * s + 0.004)) ** 2))
+        sx, sy = (x - t["x"] + L[0] * 0.3 * s) / (0.4 * s), (y - t["y"]) / (0.05 * s + 0.004)  # its shadow
+        shade = 0.3 * np.exp(-(sx ** 2 + sy ** 2))
         img = paint_over(img, img * 0.6, shade * lay.alpha["ground"])
         img = paint_over(img, tone(trunk, np.full((n, n), 0.4, np.float32)), shapes.coverage(stem * n, soft))
         cy = t["y"] - (0.55 if t["kind"] == "conifer" else 0.62) * s

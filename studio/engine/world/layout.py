@@ -9,7 +9,7 @@ picture at every size.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -22,11 +22,10 @@ class Layout:
     """One picture laid out at ``n`` x ``n``."""
 
     n: int
-    parts: tuple[str, ...]  # back to front; the first covers the whole picture
     alpha: dict[str, np.ndarray]  # part -> coverage in [0, 1] (broadcastable to (n, n))
-    labels: np.ndarray  # (n, n) uint8 index into ``parts`` of the top part at each pixel
+    labels: np.ndarray  # (n, n) uint8 index into the genre's PARTS (back to front) of the top part at each pixel
     lines: np.ndarray  # (n, n) distance in px to the drawn lines inside regions (creases, edges), for the sketch
-    geo: dict = field(default_factory=dict)  # what the painter needs besides coverage (per-object fields)
+    geo: dict  # what the painter needs besides coverage (grids, per-object fields)
 
 
 def grid(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -36,15 +35,14 @@ def grid(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def wobble(rng: np.random.Generator, n: int, cells: int, amount: float) -> np.ndarray:
-    """(n, n) edge roughness in pixels, ``amount`` x n at most about; drawn from a grid of ``cells``."""
+    """(n, n) edge roughness in pixels, of about ``amount`` x n, drawn from a grid of ``cells`` (any size alike)."""
     return smooth_noise(rng, n, cells) * (amount * n)
 
 
-def stack(dist_px: dict[str, np.ndarray], parts: tuple[str, ...], n: int, soft: float | None = None
-          ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Coverages (an anti-aliasing ramp ``soft`` px wide on each edge) and the label map of the parts in
-    ``dist_px`` (all but the first of ``parts``), each part over the ones before it."""
-    soft = soft or max(1.0, n / 160)
+def stack(dist_px: dict[str, np.ndarray], parts: tuple[str, ...], n: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Coverages (an anti-aliasing ramp on each edge, as wide as the portraits') and the label map of the parts
+    in ``dist_px`` (all but the first of ``parts``, which is the backdrop), each over the ones before it."""
+    soft = max(1.0, n / 160)
     alpha = {parts[0]: np.ones((n, n), np.float32)}
     labels = np.zeros((n, n), np.uint8)
     for i, part in enumerate(parts[1:], start=1):

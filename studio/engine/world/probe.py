@@ -154,7 +154,8 @@ def evaluate(probe: WorldProbe, images: np.ndarray, records: Sequence[dict]) -> 
     return result
 
 
-def _kept(out: dict[str, torch.Tensor], held: dict[str, torch.Tensor], rows: torch.Tensor, heads: list[str]) -> torch.Tensor:
+def _kept(out: dict[str, torch.Tensor], held: dict[str, torch.Tensor], rows: torch.Tensor, heads: list[str]
+          ) -> torch.Tensor:
     """How far the probe has moved from ``held`` (a frozen probe's output) on the portraits ``rows``: relative
     feature error, plus the divergence of each kept portrait head (KL for classes, squared error for placement)."""
     loss = F.mse_loss(out["features"][rows], held["features"]) / held["features"].square().mean().clamp_min(1e-8)
@@ -163,7 +164,8 @@ def _kept(out: dict[str, torch.Tensor], held: dict[str, torch.Tensor], rows: tor
         if k == "head":
             loss = loss + F.mse_loss(mine, held[k])
         else:
-            loss = loss + F.kl_div(F.log_softmax(mine, 1), F.log_softmax(held[k], 1), log_target=True, reduction="batchmean")
+            loss = loss + F.kl_div(F.log_softmax(mine, 1), F.log_softmax(held[k], 1), log_target=True,
+                                   reduction="batchmean")
     return loss
 
 
@@ -196,7 +198,8 @@ def train_probe(
             teacher = WorldProbe()
             teacher.load_state_dict(init, strict=False)
             teacher.eval().requires_grad_(False)
-            kept = [k for k in ("head", *CLASS_HEADS) if f"{k}.weight" in init and CLASS_HEADS.get(k, ("portrait",))[0] == "portrait"]
+            kept = [k for k in ("head", *CLASS_HEADS)
+                    if f"{k}.weight" in init and CLASS_HEADS.get(k, ("portrait",))[0] == "portrait"]
     x_all, t_all = images_to_tensor(images), targets_from_attributes(records)
     opt = torch.optim.AdamW(probe.parameters(), lr=lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps)

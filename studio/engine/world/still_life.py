@@ -69,7 +69,8 @@ def attributes(rng: np.random.Generator) -> dict:
     reach = spread * rng.uniform(0.45, 1.0, count)
     blooms = [[rounded(vase["x"] + np.sin(a) * d), rounded(top - 0.03 - np.cos(a) * d * 0.9),
                rounded(rng.uniform(0.04, 0.062) * (1.15 if kind == "rose" else 1.0))] for a, d in zip(angles, reach)]
-    leaves = [[rounded(a), rounded(spread * rng.uniform(0.45, 0.8))] for a in rng.uniform(-1.5, 1.5, int(rng.integers(3, 7)))]
+    sprays = rng.uniform(-1.5, 1.5, int(rng.integers(3, 7)))  # leaf directions from the vertical
+    leaves = [[rounded(a), rounded(spread * rng.uniform(0.45, 0.8))] for a in sprays]
     drape = rng.random() < 0.75
     side = -1 if position == "right" else 1 if position == "left" else int(rng.choice([-1, 1]))
     drape_color = pick(rng, tuple(CLOTHES_COLORS))
@@ -140,7 +141,9 @@ def build(a: dict, n: int, rng: np.random.Generator) -> Layout:
     side = 1 if d["side"] == "left" else -1
     bunch = 0.03 * np.exp(-(((x - d["edge"] + side * 0.12) / 0.1) ** 2))  # the cloth heaps up a little
     hem = d["edge"] + 0.035 * np.sin(y * d["folds"] * 0.7 + 1.3) + 0.02 * np.sin(y * 41)
-    drape = np.maximum(side * (x - hem), t["y"] - bunch - y) * n + edge if d["present"] else np.full((n, n), 1e3, np.float32)
+    drape = np.full((n, n), 1e3, np.float32)
+    if d["present"]:
+        drape = np.maximum(side * (x - hem), t["y"] - bunch - y) * n + edge
     vase, radius = _vase(x, y, v)
     mouth = (v["x"], v["base_y"] - v["height"] + 0.01)
     f, lv = a["flowers"], a["leaves"]
@@ -182,7 +185,7 @@ def build(a: dict, n: int, rng: np.random.Generator) -> Layout:
     if f["kind"] == "daisy":  # the yellow hearts
         heart = (np.hypot(x - bloom[..., 0], y - bloom[..., 1]) - 0.3 * bloom[..., 2]) * n
         lines = np.minimum(lines, np.where(labels == PARTS.index("flowers"), np.abs(heart), 1e3))
-    return Layout(n=n, parts=PARTS, alpha=alpha, labels=labels, lines=lines,
+    return Layout(n=n, alpha=alpha, labels=labels, lines=lines,
                   geo={"x": x, "y": y, "radius": radius, "bloom": bloom, "folds": folds})
 
 
@@ -194,7 +197,8 @@ def paint(lay: Layout, a: dict, rng: np.random.Generator) -> np.ndarray:
     c0, c1 = (rgb(c) for c in a["wall"]["colors"])
     lit_side = np.clip(0.5 - 0.5 * L[0] * (x - 0.5) * 2, 0, 1)  # the wall is brighter towards the light
     glow = np.exp(-((x - v["x"]) ** 2 + (y - v["base_y"] + v["height"]) ** 2) / 0.2)
-    img = mix(np.broadcast_to(c0 * 0.65, (n, n, 3)), np.minimum(c0 * 1.3, 1.0), np.clip(0.6 * glow + 0.4 * lit_side, 0, 1))
+    lit = np.clip(0.6 * glow + 0.4 * lit_side, 0, 1)
+    img = mix(np.broadcast_to(c0 * 0.65, (n, n, 3)), np.minimum(c0 * 1.3, 1.0), lit)
     img = mix(img, c1 * 0.8, 0.25 * np.clip(smooth_noise(rng, n, 3) + 0.3, 0, 1))
     # The table top recedes (darker at the back), its front face is in shadow, the vase casts a shadow.
     wood = rgb(t["rgb"])
