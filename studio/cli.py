@@ -352,10 +352,12 @@ def cmd_world(args: argparse.Namespace) -> int:
     _confirm(args, f"--count {args.count}", args.count, "portraits", CONFIRM_WORLD)
     check_dataset_folder(args.out, args.size)
     with TqdmProgress("world", "img") as bar, cancel_on_interrupt() as token:
-        made = write_dataset(args.out, args.count, args.size, args.start_seed, progress=bar, token=token)
+        made = write_dataset(args.out, args.count, args.size, args.start_seed, progress=bar, token=token,
+                             genre=args.genre)
+    what = "paintings of the four genres in turn" if args.genre == "all" else args.genre.replace("_", " ") + "s"
     kept = args.count - len(made.added)
     already = f" ({kept} of the seeds asked for were there already)" if kept else ""
-    print(f"added {len(made.added)} portraits with sketches, masks and attributes to {made.path}{already}; "
+    print(f"added {len(made.added)} {what} with sketches, masks and attributes to {made.path}{already}; "
           f"it holds {made.total}")
     return 0
 
@@ -565,15 +567,19 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--opset", type=opset, default=None, help=f"ONNX opset, {MIN_OPSET} or newer (default {OPSET})")
     s.set_defaults(func=cmd_export_onnx)
 
-    s = sub.add_parser("world", help="write a data set of procedural painted portraits (images, sketches, masks)")
+    from .engine.world import GENRES as WORLD_GENRES
+
+    s = sub.add_parser("world", help="write a data set of procedural paintings (images, sketches, masks, attributes)")
     s.add_argument("--count", type=whole(1), required=True,
-                   help=f"how many portraits to add (over {CONFIRM_WORLD:,} needs --yes)")
+                   help=f"how many paintings to add (over {CONFIRM_WORLD:,} needs --yes)")
     s.add_argument("--out", required=True,
                    help="the data set's folder: new, empty, or a data set of the same --size to add to")
     s.add_argument("--size", type=whole(32, 1024), default=128, help="image size in px, 32 to 1024 (default 128)")
     s.add_argument("--start-seed", type=whole(0), default=None,
-                   help="the first portrait's seed (default: after the data set's last one, 0 for a new one)")
+                   help="the first painting's seed (default: after the data set's last one, 0 for a new one)")
     s.add_argument("--yes", action="store_true", help=yes_help)
+    s.add_argument("--genre", default="portrait", choices=[*WORLD_GENRES, "all"],
+                   help="portrait (default), still_life, landscape, cityscape, or all (the four in turn)")
     s.set_defaults(func=cmd_world)
 
     defaults = TrainConfig()

@@ -16,6 +16,7 @@ from PIL import Image
 from ..atomic import PathLike, atomic_save, atomic_write_text
 from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
 from ..outputs import OutputError, check_output_folder, folder_holds_only
+from .genres import GenreArg, genre_list
 from .sample import render_sample
 
 FOLDERS = ("images", "sketches", "masks")
@@ -81,8 +82,11 @@ def write_dataset(
     start_seed: Optional[int] = None,
     progress: Optional[ProgressFn] = None,
     token: Optional[CancelToken] = None,
+    genre: GenreArg = "portrait",
 ) -> WorldDataset:
-    """Render seeds ``start_seed ..`` into ``out_dir`` (images/, sketches/, masks/, attributes.jsonl).
+    """Render seeds ``start_seed ..`` of ``genre`` (a name, "all" for the genres in turn, or one name per
+    sample) into ``out_dir`` (images/, sketches/, masks/, attributes.jsonl with each record's genre).
+    A mask PNG numbers the regions of its sample's genre as in ``GENRE_MASKS``.
 
     ``start_seed`` None continues after the data set's last seed. Seeds the folder already holds are kept as
     they are. Every file is written atomically, so a cancelled or killed job leaves only whole files behind;
@@ -97,10 +101,11 @@ def write_dataset(
     todo = [seed for seed in range(first, first + count) if seed not in records]
     for sub in FOLDERS:
         (out / sub).mkdir(parents=True, exist_ok=True)
+    genres = genre_list(genre, count)  # by position in the requested range, so a seed's genre never shifts
     try:
         for i, seed in enumerate(todo):
             token.check()
-            s = render_sample(seed, size)
+            s = render_sample(seed, size, genres[seed - first])
             name = f"{seed:06d}.png"
             _save_png(out / "images" / name, s.image)
             _save_png(out / "sketches" / name, s.sketch)
