@@ -373,7 +373,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .engine.train import Trainer, preset
 
     if args.world_cache is not None:
-        _confirm(args, f"--world-cache {args.world_cache}", args.world_cache, "portraits rendered and kept in memory",
+        _confirm(args, f"--world-cache {args.world_cache}", args.world_cache, "paintings rendered and kept in memory",
                  CONFIRM_WORLD_CACHE)
     chosen = dict(
         data=args.data, out_dir=args.out, batch=args.batch, lr=args.lr, r1_gamma=args.gamma,
@@ -592,7 +592,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--init", metavar="MODEL", help="warm start: begin G and D from this model file ('default' too)")
     s.add_argument("--data", default="world", help="a folder of images (searched recursively) or 'world'")
     s.add_argument("--cond", action="store_true",
-                   help="class-conditional: the sub-folders of --data are the classes (first level, sorted by name)")
+                   help="class-conditional: the sub-folders of --data are the classes (first level, sorted by name); "
+                        "with --data world the classes are its four genres, painted in turn (class 0 portrait)")
     s.add_argument("--out", required=True, help="run folder: checkpoints, samples, metrics, model.safetensors")
     length = s.add_mutually_exclusive_group()
     length.add_argument("--kimg", type=number(0, above=True),
@@ -615,7 +616,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--device", help="auto (default), cpu, cuda or cuda:N")
     s.add_argument("--workers", type=whole(0), help="data-loading processes per GPU (0 loads in the trainer)")
     s.add_argument("--world-cache", type=whole(0), metavar="N",
-                   help="world data: train on N portraits rendered once into the user cache (0 = render every batch; "
+                   help="world data: train on N paintings rendered once into the user cache (0 = render every batch; "
                         f"over {CONFIRM_WORLD_CACHE:,} needs --yes)")
     s.add_argument("--precision", choices=PRECISIONS,
                    help="auto (default): bf16 where the device computes it natively, else fp32")
