@@ -199,9 +199,9 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
         base = old.base if keep_base else Latent(seed=0)
         k = old.class_index if old.class_index is not None and old.class_index < len(model.classes) else 0
         base = base.with_class(k if model.classes else None)  # a conditional model keeps the class it can
-        self.doc.replace(Portrait(base, old.psi))
-        self.seeds.set_model(model.G, self.doc.portrait.psi, model.classes, base.class_index)
+        self.seeds.set_model(model.G, old.psi, model.classes, base.class_index)
         self.mixing.set_classes(model.classes, base.class_index)
+        self.doc.replace(Portrait(base, old.psi))
         self._load_directions(model)
         self.model_changed.emit(model)
         self.statusBar().showMessage(f"Opened {model.name}", 4000)
