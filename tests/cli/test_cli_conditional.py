@@ -103,10 +103,11 @@ def test_customize_takes_the_class(cond_model, tmp_path):
     Image.fromarray(img).save(sketches / "s.png")
     out = tmp_path / "custom.safetensors"
     assert main(["customize", "--model", str(cond_model), "--sketches", str(sketches), "--class", "still_life",
-                 "--steps", "1", "--out", str(out)]) == 0
+                 "--images", "world", "--steps", "1", "--out", str(out)]) == 0
     m = load_model(out)
     assert m.classes == CLASSES and m.card["customized"]["class"] == "still_life"
     assert "(class still_life)" in m.card["description"]
+    assert m.card["customized"]["real_images"] == "world (still_life)"  # the world's paintings of that genre
 
 
 def test_train_cond_on_the_world_learns_the_genres(tmp_path, capsys):
