@@ -499,7 +499,8 @@ def build_parser() -> argparse.ArgumentParser:
     from .engine.train.hardware import MODCONVS, PRECISIONS
 
     psi = number(*TRUNCATION_RANGE)
-    model_help = "checkpoint path (.safetensors, .pt or .pkl) or 'default', the shipped model"
+    model_help = ("checkpoint path (.safetensors, .pt or .pkl), or a shipped model: 'default' (portraits) or "
+                  "'genres' (four genres, class-conditional)")
     device_help = "where to compute: cpu (default), cuda or cuda:N"
     noise_help = "per-pixel noise: const (the model's fixed noise, reproducible), random or none"
     seeds_help = f"seeds such as 0-7 or 1,5,9-12 (0 to 4294967295; over {CONFIRM_PICTURES:,} pictures needs --yes)"
