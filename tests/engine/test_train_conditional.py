@@ -105,6 +105,10 @@ def test_warm_start_from_an_unconditional_model_starts_every_class_there(tmp_pat
             torch.testing.assert_close(Gc(z, class_labels(Gc, k, 4)), G(z), atol=1e-4, rtol=1e-4)
     ours, theirs = trainer.D.state_dict(), D.state_dict()
     assert all(torch.equal(ours[k], v) for k, v in theirs.items() if not k.startswith("b4.out."))
+    img = G(z)
+    with torch.no_grad():
+        for k in range(3):  # D's projection head gives the file's logit whatever the label
+            torch.testing.assert_close(trainer.D(img, class_labels(Gc, k, 4)), D(img), atol=1e-4, rtol=1e-4)
     model = load_model(trainer.run())
     assert model.G.c_dim == 3 and model.classes == ["blue", "green", "red"]
 
