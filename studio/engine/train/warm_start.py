@@ -4,11 +4,12 @@ Model files hold G_ema and (usually) D but neither G nor the optimizers: G start
 and the architecture is the file's, whatever the preset said. A file without D trains a new D from the seed.
 
 An unconditional file can start a class-conditional run, and at step 0 both networks are the file's for
-every class. G: the mapping's new label inputs (fc0's columns for the embedded label) start at zero and its z
-columns are rescaled for fc0's wider input. D: the label mapping starts fresh and the projection head is set
-so that it returns the file's logit for every class (``_with_label_head``). A fresh projection head instead
-(a random logit) made D useless for the first few kimg while G followed its gradients: on the four-genre
-world run warm-started from the portrait default, the portraits had dissolved into blobs by 8 kimg.
+class 0 (the world's portraits). G: class 0 maps as the file's model, every other class starts at a random
+offset in the mapping, as in a fresh model (``_with_label_inputs``). D: the label mapping starts fresh and the
+projection head returns the file's logit for every class (``_with_label_head``). Tried first on the four-genre
+world run from the portrait default: zero label columns in G (every class the file's model) with a fresh
+random D head, and then with this D head; in both, every class drew the same mixture of genres at 8 kimg,
+the portraits dissolved, since zero columns leave G unable to tell the classes apart (see below).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import replace
 import torch
 
 from ..model.checkpoints import LoadedModel, load_model
-from ..model.stylegan2 import Discriminator, Generator
+from ..model.stylegan2 import Discriminator, Generator, normalize_2nd_moment
 from .config import TrainConfig
 
 ARCH_FIELDS = ("resolution", "channels", "z_dim", "w_dim", "mapping_layers", "conv_clamp")
@@ -69,21 +70,33 @@ def start_from(model: LoadedModel, G: Generator, D: Discriminator, classes: list
     G.load_state_dict(_with_label_inputs(model.G.state_dict(), G))
     if model.D is not None:
         D.load_state_dict(_with_label_head(model.D.state_dict(), D))
-    return [f"an unconditional model into {c_run} classes: the mapping's label inputs start at zero and D's "
-            "class projection returns the file's logit for every label, so every class starts as the file's model"]
+    return [f"an unconditional model into {c_run} classes: class 0 ({classes[0]}) starts as the file's model, the "
+            "others at random offsets in the mapping; D's class projection returns the file's logit for every label"]
 
 
 @torch.no_grad()
 def _with_label_inputs(sd: dict[str, torch.Tensor], G: Generator) -> dict[str, torch.Tensor]:
-    """An unconditional G's state dict for conditional ``G``: fc0 grows zero label columns, its z columns are
-    scaled by √(new fan-in / old fan-in) so the runtime weight gain 1/√fan-in leaves them as they were."""
+    """An unconditional G's state dict for conditional ``G`` (freshly built) in which class 0 maps as the file's.
+
+    fc0 reads [z, embedded label]: its z columns are the file's, scaled by √(new fan-in / old fan-in) so the
+    runtime weight gain 1/√fan-in leaves them as they were; its label columns keep their fresh random values
+    minus their component along class 0's embedded label, so class 0 adds nothing and every other class a
+    random offset, as in a model built fresh. Zero label columns would keep every class at the file's model,
+    but they would stay near zero: the mapping learns at 0.01× the learning rate, so the classes could not
+    move apart in a CPU run, and zero columns pass no gradient back to the label embedding (1×), which
+    is how the classes move apart here.
+    """
     own = G.state_dict()
-    out = dict(sd)
+    out = {**sd, "mapping.embed.weight": own["mapping.embed.weight"], "mapping.embed.bias": own["mapping.embed.bias"]}
     w = sd["mapping.fc0.weight"]
-    grown = torch.zeros_like(own["mapping.fc0.weight"])
+    grown = own["mapping.fc0.weight"].clone()
     grown[:, : w.shape[1]] = w * math.sqrt(grown.shape[1] / w.shape[1])
+    first = torch.zeros(1, G.c_dim, device=grown.device)
+    first[0, 0] = 1
+    e0 = normalize_2nd_moment(G.mapping.embed(first))[0]  # what fc0's label columns read for class 0
+    label = grown[:, w.shape[1]:]
+    grown[:, w.shape[1]:] = label - torch.outer(label @ e0, e0) / e0.dot(e0)
     out["mapping.fc0.weight"] = grown
-    out["mapping.embed.weight"], out["mapping.embed.bias"] = own["mapping.embed.weight"], own["mapping.embed.bias"]
     return out
 
 
