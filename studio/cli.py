@@ -223,21 +223,29 @@ def cmd_train(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from .engine.train import Trainer, preset
+    from .engine.train.checkpoint import resolve_resume
+    from .engine.train.few_shot import apply_few_shot, folder_pictures
 
     chosen = dict(
         data=args.data, out_dir=args.out, batch=args.batch, lr=args.lr, r1_gamma=args.gamma,
         pl_weight=args.pl_weight, mixing_prob=args.mixing, ema_kimg=args.ema_kimg, augment=args.augment,
-        xflip=args.xflip or None, seed=args.seed, checkpoint_every=args.checkpoint_every,
+        xflip=args.xflip, seed=args.seed, checkpoint_every=args.checkpoint_every,
         sample_every=args.sample_every, keep=args.keep, device=args.device, workers=args.workers, init=args.init,
         world_cache=args.world_cache, precision=args.precision, modconv=args.modconv, minutes=args.minutes,
     )
-    config = preset(args.preset, **{k: v for k, v in chosen.items() if v is not None})
+    given = {k: v for k, v in chosen.items() if v is not None}
+    config = preset(args.preset, **given)
     if args.kimg is not None:
         config = config.with_kimg(args.kimg)
     elif args.steps is not None:
         config = replace(config, steps=args.steps)
-    trainer = Trainer(config, resume=args.resume)
     main_rank = int(os.environ.get("RANK", "0")) == 0  # under torchrun only rank 0 talks
+    if config.data != "world" and resolve_resume(args.resume, args.out) is None:  # a new run on a folder
+        resolution = None if config.init else config.resolution  # a warm start takes the file's
+        config, lines = apply_few_shot(config, folder_pictures(config.data), keep=given, resolution=resolution)
+        if main_rank:
+            print("\n".join(lines))
+    trainer = Trainer(config, resume=args.resume)
     if main_rank:
         print(trainer.summary)
     with TqdmProgress("train", "step") if main_rank else nullcontext() as bar, cancel_on_interrupt() as token:
@@ -327,6 +335,7 @@ def cmd_project(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from .engine.train.config import PRESETS
+    from .engine.train.few_shot import SMALL_FOLDER
 
     p = argparse.ArgumentParser(prog="studio", description="GAN Studio on the command line.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -388,7 +397,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--start-seed", type=int, default=0)
     s.set_defaults(func=cmd_world)
 
-    s = sub.add_parser("train", help="train StyleGAN2 (several GPUs: torchrun --nproc_per_node K -m studio.cli train)")
+    s = sub.add_parser(
+        "train", help="train StyleGAN2 (several GPUs: torchrun --nproc_per_node K -m studio.cli train)",
+        description=f"A new run on a folder of under {SMALL_FOLDER:,} pictures gets few-shot settings (DiffAugment "
+                    "or ADA, x-flips, stylegan2-ada's learning rate, R1 and EMA rules), printed one line each; an "
+                    "option you give is kept.")
     s.add_argument("--preset", default="default128", choices=list(PRESETS),
                    help="architecture and recipe: " + "; ".join(f"{k}: {v.resolution} px" for k, v in PRESETS.items()))
     s.add_argument("--init", metavar="MODEL", help="warm start: begin G and D from this model file ('default' too)")
@@ -405,7 +418,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--mixing", type=float, help="style-mixing probability (default 0.9)")
     s.add_argument("--ema-kimg", type=float, help="G EMA half-life in thousands of images (default 10)")
     s.add_argument("--augment", choices=["none", "diffaugment", "ada"], help="augmentation for small data sets")
-    s.add_argument("--xflip", action="store_true", help="also train on mirrored images (folders)")
+    s.add_argument("--xflip", action=argparse.BooleanOptionalAction,
+                   help=f"also train on mirrored images (folders; on by default under {SMALL_FOLDER:,} pictures)")
     s.add_argument("--seed", type=int)
     s.add_argument("--checkpoint-every", type=int, help="steps between checkpoints (and model exports)")
     s.add_argument("--sample-every", type=int, help="steps between sample grids")

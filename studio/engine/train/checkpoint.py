@@ -40,6 +40,11 @@ def list_checkpoints(out_dir: str | Path) -> list[Path]:
     return [p for _, p in sorted(found)]
 
 
+def checkpoint_step(path: Path) -> int:
+    """The step a checkpoint was saved at, read from its name."""
+    return int(_NAME.fullmatch(path.name).group(1))
+
+
 def resolve_resume(resume: Optional[str | Path], out_dir: str | Path) -> Optional[Path]:
     """``None`` -> start fresh; ``"auto"`` -> the newest checkpoint in ``out_dir`` if any; else that file."""
     if resume is None:
