@@ -1,0 +1,216 @@
+"""Train on your pictures: warm-start a model on small folders and read the outcome with the world probe.
+
+A. A folder of world portraits of one look the default model rarely draws (by default 50 with pink hair on an
+   interior background): the share of samples the probe reads as that look (hair colour AND background) before
+   and after, the diversity kept (mean pairwise distance of probe features), and the training minutes until
+   ≥ 80 % of samples have the look (checked every ``--check-kimg``; sampling time not counted).
+B. A folder of 30 painterly pictures (world portraits of other seeds through benchmarks/recolor.py's painterly
+   filter): probe Fréchet distance of the model's samples to the folder before and after.
+
+Both runs use exactly what the window and ``studio train --init MODEL --data DIR`` use: the cpu64 recipe with
+the few-shot settings for the folder's size (studio/engine/train/few_shot.py). Training time is wall time of
+the training steps on this machine with ``--threads`` torch threads; say what else ran beside.
+
+    python benchmarks/finetune.py --model default
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from studio.engine import load_model
+from studio.engine.images import save_png, tensor_to_images
+from studio.engine.jobs import Cancelled, CancelToken, Progress
+from studio.engine.model.stylegan2 import Generator
+from studio.engine.train import Trainer, preset
+from studio.engine.train.few_shot import apply_few_shot
+from studio.engine.world import render_sample
+from studio.engine.world.attributes import BACKGROUNDS, sample_attributes
+from studio.engine.world.probe import (
+    HAIR_NAMES,
+    ProbeReadout,
+    frechet_distance,
+    load_probe,
+    mean_pairwise_distance,
+    read_images,
+)
+
+sys.path.insert(0, str(Path(__file__).parent))
+from recolor import painterly  # noqa: E402 - the painterly filter lives with the recolour benchmark
+
+TARGET = 0.8
+FOLDER_SEEDS = 2_000_000  # world seeds of the folders: far from the seeds any model was trained on first
+PAINTING_SEEDS = 3_000_000
+
+
+@torch.no_grad()
+def samples(G: Generator, n: int, seed: int, batch: int = 100) -> np.ndarray:
+    """``n`` samples at psi 1 from seeded z (fp32, the CPU's non-fused path)."""
+    gen = torch.Generator().manual_seed(seed)
+    out = []
+    for i in range(0, n, batch):
+        z = torch.randn(min(batch, n - i), G.z_dim, generator=gen)
+        out.append(tensor_to_images(G.synthesis(G.mapping(z), noise_mode="const", fused=False)))
+    return np.concatenate(out)
+
+
+def look_folder(hair: str, background: str, n: int, size: int) -> np.ndarray:
+    seeds, s = [], FOLDER_SEEDS
+    while len(seeds) < n:
+        a = sample_attributes(s)
+        if a["hair"]["color"] == hair and a["background"]["kind"] == background:
+            seeds.append(s)
+        s += 1
+    return np.stack([render_sample(s, size).image for s in seeds])
+
+
+def painterly_folder(n: int, size: int, start: int) -> np.ndarray:
+    return np.stack([painterly(render_sample(s, size).image, s) for s in range(start, start + n)])
+
+
+def write(images: np.ndarray, folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    for i, im in enumerate(images):
+        save_png(folder / f"{i:03d}.png", im)
+    return folder
+
+
+def share(r: ProbeReadout, hair: str, background: str) -> float:
+    return float(((r.hair == HAIR_NAMES.index(hair)) & (r.background == BACKGROUNDS.index(background))).mean())
+
+
+def finetune(model: str, folder: Path, pictures: int, minutes: float, check_kimg: float, threads: int, check,
+             out: Path) -> tuple[Trainer, list[tuple[float, float, float]], list[str]]:
+    """Train until ``check(G_ema)`` says stop or ``minutes`` of training pass; returns the trainer, the checks
+    as (training minutes, kimg, value) and the few-shot lines."""
+    cfg = preset("cpu64", init=model, data=str(folder), out_dir=str(out), steps=10**7, checkpoint_every=10**7,
+                 sample_every=10**7, workers=0)
+    cfg, lines = apply_few_shot(cfg, pictures, resolution=load_model(model).G.resolution)
+    torch.set_num_threads(threads)
+    trainer = Trainer(cfg)
+    every = max(1, round(check_kimg * 1000 / cfg.batch))
+    token, checks = CancelToken(), []
+    clock = {"train": 0.0, "mark": time.perf_counter()}
+
+    def progress(p: Progress) -> None:
+        if p.done == 0 or p.done % every:
+            return
+        clock["train"] += time.perf_counter() - clock["mark"]
+        value, stop = check(trainer.G_ema)
+        checks.append((clock["train"] / 60, trainer.images_seen / 1000, value))
+        print(f"  {clock['train'] / 60:5.2f} min  {trainer.images_seen / 1000:6.1f} kimg  {value:.3f}", flush=True)
+        if stop or clock["train"] >= minutes * 60:
+            token.cancel()
+        clock["mark"] = time.perf_counter()
+
+    clock["mark"] = time.perf_counter()
+    try:
+        trainer.run(progress, token)
+    except Cancelled:
+        pass
+    return trainer, checks, lines
+
+
+def table(header: list[str], rows: list[list[str]]) -> None:
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for r in rows:
+        print("| " + " | ".join(r) + " |")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", default="default")
+    ap.add_argument("--hair", default="pink", choices=HAIR_NAMES)
+    ap.add_argument("--background", default="interior", choices=BACKGROUNDS)
+    ap.add_argument("--pictures", type=int, default=50)
+    ap.add_argument("--painterly", type=int, default=30)
+    ap.add_argument("--minutes", type=float, default=8.0, help="training budget for A")
+    ap.add_argument("--painterly-minutes", type=float, default=3.0, help="training budget for B")
+    ap.add_argument("--check-kimg", type=float, default=0.5)
+    ap.add_argument("--samples", type=int, default=500, help="samples for the before/after figures")
+    ap.add_argument("--check-samples", type=int, default=200, help="samples per check during training")
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    probe = load_probe()
+    start = load_model(args.model)
+    size = start.G.resolution
+    print(f"model {start.name} ({size} px); {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"{args.threads} torch threads; load average at start {os.getloadavg()[0]:.1f}")
+    tmp = Path(tempfile.mkdtemp(prefix="finetune-"))
+
+    # --- A: one look ---------------------------------------------------------------------------------------
+    look = look_folder(args.hair, args.background, args.pictures, size)
+    folder_read = read_images(probe, look)
+    before = read_images(probe, samples(start.G, args.samples, seed=1))
+    print(f"\nA. {args.pictures} pictures with {args.hair} hair on a(n) {args.background} background "
+          f"(the probe reads {share(folder_read, args.hair, args.background):.0%} of the folder so)")
+
+    def look_check(G: Generator) -> tuple[float, bool]:
+        s = share(read_images(probe, samples(G, args.check_samples, seed=2)), args.hair, args.background)
+        return s, s >= TARGET
+
+    trainer, checks, lines = finetune(args.model, write(look, tmp / "look"), args.pictures, args.minutes,
+                                      args.check_kimg, args.threads, look_check, tmp / "run-look")
+    print("  " + "\n  ".join(lines))
+    after = read_images(probe, samples(trainer.G_ema, args.samples, seed=1))
+    reached = next(((m, k) for m, k, v in checks if v >= TARGET), None)
+    train_min, kimg = checks[-1][:2] if checks else (0.0, 0.0)
+    d_before, d_after = mean_pairwise_distance(before.features), mean_pairwise_distance(after.features)
+    world = read_images(probe, np.stack([render_sample(s, size).image for s in range(PAINTING_SEEDS + 10_000,
+                                                                                    PAINTING_SEEDS + 10_500)]))
+    print()
+    table(["", "start model", f"after {kimg:.1f} kimg ({train_min:.1f} min)", "the folder", "the world"], [
+        [f"samples with {args.hair} hair and {args.background} background",
+         f"{share(before, args.hair, args.background):.1%}", f"{share(after, args.hair, args.background):.1%}",
+         f"{share(folder_read, args.hair, args.background):.0%}", f"{share(world, args.hair, args.background):.1%}"],
+        ["diversity (mean pairwise probe distance)", f"{d_before:.2f}", f"{d_after:.2f} ({d_after / d_before:.2f}×)",
+         f"{mean_pairwise_distance(folder_read.features):.2f}", f"{mean_pairwise_distance(world.features):.2f}"],
+        [f"training minutes to ≥ {TARGET:.0%}", "", f"{reached[0]:.1f} ({reached[1]:.1f} kimg)" if reached
+         else f"not reached in {train_min:.1f} min (best {max((v for *_, v in checks), default=0):.0%})", "", ""],
+    ])
+
+    # --- B: painterly pictures ------------------------------------------------------------------------------
+    images = painterly_folder(args.painterly, size, PAINTING_SEEDS)
+    paintings = read_images(probe, images)
+    others = read_images(probe, painterly_folder(args.samples, size, PAINTING_SEEDS + 1_000))
+    f_start = frechet_distance(before.features, paintings.features)
+
+    def frechet_check(G: Generator) -> tuple[float, bool]:
+        return frechet_distance(read_images(probe, samples(G, args.check_samples, seed=2)).features,
+                                paintings.features), False
+
+    f_start_check = frechet_check(start.G)[0]  # the checks' baseline: as many samples as each check
+    print(f"\nB. {args.painterly} painterly pictures (probe Fréchet to the folder: start model {f_start:.1f} on "
+          f"{args.samples} samples, {f_start_check:.1f} on {args.check_samples})")
+    trainer, checks, lines = finetune(args.model, write(images, tmp / "painterly"), args.painterly,
+                                      args.painterly_minutes, args.check_kimg, args.threads, frechet_check,
+                                      tmp / "run-painterly")
+    print("  " + "\n  ".join(lines))
+    after = read_images(probe, samples(trainer.G_ema, args.samples, seed=1))
+    f_after = frechet_distance(after.features, paintings.features)
+    below = next(((m, k) for m, k, v in checks if v < f_start_check), None)
+    train_min, kimg = checks[-1][:2] if checks else (0.0, 0.0)
+    print()
+    table(["", "start model", f"after {kimg:.1f} kimg ({train_min:.1f} min)",
+           f"{args.samples} other painterly pictures"], [
+        ["probe Fréchet to the folder", f"{f_start:.1f}", f"{f_after:.1f} ({f_after / f_start:.2f}×)",
+         f"{frechet_distance(others.features, paintings.features):.1f}"],
+        [f"training minutes to below the start model's (checks of {args.check_samples} samples)", "",
+         f"{below[0]:.1f} ({below[1]:.1f} kimg)" if below else "not reached", ""],
+    ])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
