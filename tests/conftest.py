@@ -35,3 +35,17 @@ def make_tiny_pair(seed: int = 0, resolution: int = 32, z_dim: int = 64) -> tupl
 @pytest.fixture
 def tiny_pair() -> tuple[Generator, Discriminator]:
     return make_tiny_pair()
+
+
+def write_pictures(folder, count: int = 6) -> None:
+    """``count`` world portraits (32 px PNGs, one 48x40 JPEG in a subfolder) and one damaged file."""
+    from PIL import Image
+
+    from studio.engine.world import render_sample
+
+    (folder / "more").mkdir(parents=True)
+    for i in range(count - 1):
+        Image.fromarray(render_sample(100 + i, 32).image).save(folder / f"p{i}.png")
+    Image.fromarray(render_sample(99, 48).image[:40]).save(folder / "more" / "wide.jpg")
+    (folder / "broken.png").write_bytes(b"not a png")
+    (folder / "notes.txt").write_text("not a picture")

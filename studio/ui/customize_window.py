@@ -193,8 +193,9 @@ class CustomizeWindow(QMainWindow):
         self.settings_box = QGroupBox("Settings")
         self.settings_box.setLayout(form)
 
-        self.run = RunPanel("The preview grid appears as training runs: base samples, customized samples and "
-                            "their sketches, same z in each column.")
+        self.run = RunPanel("The preview grid appears here as training runs.",
+                            caption="Rows: base samples, customized samples and their sketches; the same z in each "
+                                    "column.")
         self.run.start_requested.connect(self.start)
         # the run's parts, as the tests and the rest of this window name them
         self.start_button, self.progress, self.eta = self.run.start_button, self.run.progress, self.run.eta

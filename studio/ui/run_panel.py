@@ -35,7 +35,7 @@ class RunPanel(QWidget):
 
     start_requested = Signal()
 
-    def __init__(self, preview_hint: str, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, preview_hint: str, caption: str = "", parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
         self.keep = False  # the last stop asked to keep what was trained
         self._clock: deque[tuple[float, int]] = deque(maxlen=RATE_WINDOW)
@@ -57,6 +57,8 @@ class RunPanel(QWidget):
         self.error.setStyleSheet("color: #e06060")
         self.eta = QLabel(" ", wordWrap=True)
         self.losses = LossPlot()
+        self.caption = QLabel(caption, wordWrap=True, objectName="hint")  # what the preview shows, always in view
+        self.caption.setVisible(bool(caption))
         self.preview = QLabel(preview_hint, wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
         self.preview.setMinimumSize(360, 150)
         lay = QVBoxLayout(self)
@@ -65,6 +67,7 @@ class RunPanel(QWidget):
         lay.addWidget(self.error)
         lay.addWidget(self.eta)
         lay.addWidget(self.losses, 1)
+        lay.addWidget(self.caption)
         lay.addWidget(self.preview, 2)
         self._set_running(False)
 

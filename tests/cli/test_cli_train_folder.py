@@ -7,7 +7,7 @@ import torch
 from studio.cli import main
 from studio.engine import load_model, save_model
 from studio.engine.train import list_checkpoints, load_checkpoint
-from tests.engine.test_train_on_pictures import write_pictures
+from tests.conftest import write_pictures
 
 
 def test_small_folder_gets_few_shot_defaults_except_what_was_given(tmp_path, tiny_pair, capsys):

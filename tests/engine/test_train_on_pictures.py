@@ -15,20 +15,7 @@ from studio.engine.train.few_shot import DIFFAUGMENT_BELOW, SMALL_FOLDER, apply_
 from studio.engine.train.folder_summary import summarize_folder
 from studio.engine.train.report import sample_grid, sample_latents
 from studio.engine.train.runs import Run, list_runs, new_run, publish_run, start_grid, train_run
-from studio.engine.world import render_sample
-from tests.conftest import make_tiny_pair
-
-
-def write_pictures(folder, count: int = 6) -> None:
-    """``count`` world portraits (32 px PNGs, one 48x40 JPEG in a subfolder) and one damaged file."""
-    from PIL import Image
-
-    (folder / "more").mkdir(parents=True)
-    for i in range(count - 1):
-        Image.fromarray(render_sample(100 + i, 32).image).save(folder / f"p{i}.png")
-    Image.fromarray(render_sample(99, 48).image[:40]).save(folder / "more" / "wide.jpg")
-    (folder / "broken.png").write_bytes(b"not a png")
-    (folder / "notes.txt").write_text("not a picture")
+from tests.conftest import make_tiny_pair, write_pictures
 
 
 @pytest.fixture
