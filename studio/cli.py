@@ -223,8 +223,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from .engine.train import Trainer, preset
-    from .engine.train.checkpoint import resolve_resume
-    from .engine.train.few_shot import apply_few_shot, folder_pictures
+    from .engine.train.few_shot import apply_to_new_run
 
     chosen = dict(
         data=args.data, out_dir=args.out, batch=args.batch, lr=args.lr, r1_gamma=args.gamma,
@@ -240,11 +239,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     elif args.steps is not None:
         config = replace(config, steps=args.steps)
     main_rank = int(os.environ.get("RANK", "0")) == 0  # under torchrun only rank 0 talks
-    if config.data != "world" and resolve_resume(args.resume, args.out) is None:  # a new run on a folder
-        resolution = None if config.init else config.resolution  # a warm start takes the file's
-        config, lines = apply_few_shot(config, folder_pictures(config.data), keep=given, resolution=resolution)
-        if main_rank:
-            print("\n".join(lines))
+    config, few_shot = apply_to_new_run(config, keep=given, resume=args.resume)
+    if main_rank and few_shot:
+        print("\n".join(few_shot))
     trainer = Trainer(config, resume=args.resume)
     if main_rank:
         print(trainer.summary)

@@ -284,7 +284,7 @@ class TrainWindow(QMainWindow):
             discard_run(run)
             self._new_settings()
             self.run_panel.eta.setText("Stopped; the run was discarded.")
-        elif not (run.folder / "model.safetensors").exists():
+        elif not run.exported.exists():
             self.run_panel.eta.setText("Stopped before the first step; there is nothing to keep yet.")
         else:
             self.run_panel.eta.setText("Stopped; saving the model…")
@@ -312,6 +312,6 @@ class TrainWindow(QMainWindow):
                 event.ignore()
                 return
         self.tasks.shutdown()  # a training task checkpoints as it stops
-        if running and (run.folder / "model.safetensors").exists():
+        if running and run.exported.exists():
             self.model_offered.emit(str(publish_run(run, finished=False)), False)
         super().closeEvent(event)

@@ -54,9 +54,9 @@ def test_summary_counts_sizes_skips_and_sheet(pictures):
 
 def test_summary_of_an_empty_folder_is_one_sentence(tmp_path):
     (tmp_path / "bad.png").write_bytes(b"")
-    with pytest.raises(ValueError, match=r"no readable images \(1 image files could not be read\)"):
+    with pytest.raises(ValueError, match=r"no pictures to train on \(none of its 1 image files can be read\)\.$"):
         summarize_folder(tmp_path)
-    with pytest.raises(ValueError, match="no such folder"):
+    with pytest.raises(ValueError, match="missing: no such folder of pictures"):
         summarize_folder(tmp_path / "missing")
 
 
@@ -106,6 +106,7 @@ def test_run_trains_publishes_a_blendable_model_with_its_card(pictures, tiny_mod
     assert blend["base_model"]["path"] == str(tiny_model.path) and blend["settings"]["train"] == "full"
     again = Run.load(run.folder)
     assert again.status == "finished" and again.model == str(out) and not again.resumable
+    assert sorted(p.name for p in run.folder.iterdir()) == ["run.json", "train"]  # the trainer's folder is its own
 
 
 def test_killed_run_resumes_from_its_checkpoint(pictures, tiny_model, data_home):
@@ -119,7 +120,7 @@ def test_killed_run_resumes_from_its_checkpoint(pictures, tiny_model, data_home)
     with pytest.raises(RuntimeError):
         train_run(run, progress=crash)
     found = list_runs()[0]
-    assert found.status == "interrupted" and found.step == 2 and found.resumable
+    assert found.status == "interrupted" and found.step == 2 and found.resumable and found.exported.is_file()
     assert "0.0 of 0.0 kimg, interrupted" in found.describe()
     reports: list[Progress] = []
     out = train_run(found, progress=reports.append)

@@ -40,11 +40,6 @@ def list_checkpoints(out_dir: str | Path) -> list[Path]:
     return [p for _, p in sorted(found)]
 
 
-def checkpoint_step(path: Path) -> int:
-    """The step a checkpoint was saved at, read from its name."""
-    return int(_NAME.fullmatch(path.name).group(1))
-
-
 def resolve_resume(resume: Optional[str | Path], out_dir: str | Path) -> Optional[Path]:
     """``None`` -> start fresh; ``"auto"`` -> the newest checkpoint in ``out_dir`` if any; else that file."""
     if resume is None:
@@ -119,3 +114,8 @@ def seed_everything(seed: int, rank: int) -> None:
     torch.manual_seed(s)
     np.random.seed(s)
     random.seed(s)
+
+
+def checkpoint_step(path: Path) -> int:
+    """The step a checkpoint was saved at, read from its name."""
+    return int(_NAME.fullmatch(path.name).group(1))

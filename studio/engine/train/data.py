@@ -47,29 +47,20 @@ class _ReadCheck(Dataset):
             return False
 
 
-def image_files(root: Path) -> list[Path]:
-    """The files under ``root`` (recursively, sorted) whose suffix names an image format; ValueError if no folder."""
-    if not root.is_dir():
-        raise ValueError(f"{root}: no such folder of training images.")
-    return sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
-
-
-def no_readable_images(root: Path, found: int) -> ValueError:
-    unreadable = f" ({found} image files could not be read)" if found else ""
-    return ValueError(f"{root}: the folder has no readable images{unreadable}.")
-
-
 def scan_folder(root: str | Path, workers: int = 0) -> FolderScan:
     """Find image files under ``root`` recursively and decode each once, so unreadable ones are skipped up front.
 
     Raises ValueError when the folder is missing or holds no readable image.
     """
     root = Path(root)
-    paths = image_files(root)
+    if not root.is_dir():
+        raise ValueError(f"{root}: no such folder of training images.")
+    paths = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
     loader = DataLoader(_ReadCheck(paths), batch_size=None, num_workers=workers, generator=torch.Generator())
     ok = [p for p, good in zip(paths, loader) if good]
     if not ok:
-        raise no_readable_images(root, len(paths))
+        unreadable = f" ({len(paths)} image files could not be read)" if paths else ""
+        raise ValueError(f"{root}: the folder has no readable images{unreadable}.")
     return FolderScan(root, [p.relative_to(root).as_posix() for p in ok], len(paths) - len(ok))
 
 

@@ -13,8 +13,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
+from .checkpoint import list_checkpoints
 from .config import TrainConfig
-from .data import image_files, scan_folder
+from .data import scan_folder
+from .folder_summary import picture_files
 
 # stylegan2-ada's small data sets (MetFaces 1,336, BreCaHAD 1,944, AFHQ about 5,000 per class) all needed
 # augmentation; at 5,000 pictures and more the standard recipe is kept.
@@ -91,6 +93,18 @@ def apply_few_shot(
     return replace(config, **changes), lines
 
 
+def apply_to_new_run(
+    config: TrainConfig, keep: Iterable[str] = (), resume: Optional[str | Path] = None,
+) -> tuple[TrainConfig, list[str]]:
+    """``apply_few_shot`` for a run about to start on a folder (``studio train``); a world run, or one that
+    resumes a checkpoint (whose settings it keeps), is left as it is, with no lines."""
+    resuming = resume is not None and (str(resume) != "auto" or list_checkpoints(config.out_dir))
+    if config.data == "world" or resuming:
+        return config, []
+    resolution = None if config.init else config.resolution  # a warm start takes the model file's
+    return apply_few_shot(config, folder_pictures(config.data), keep, resolution)
+
+
 def _describe(values: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in values.items())
 
@@ -101,5 +115,5 @@ def folder_pictures(root: str | Path) -> int:
     At ``SMALL_FOLDER`` image files or more the recipe is the standard one whatever a few unreadable ones
     would subtract, so the files are only counted; below, each is decoded as the trainer does.
     """
-    found = len(image_files(Path(root)))
+    found = len(picture_files(Path(root)))
     return found if found >= SMALL_FOLDER else len(scan_folder(root).files)

@@ -1,8 +1,8 @@
 """What a folder of pictures offers a run, before it starts: usable pictures, skipped files and why, a size
 histogram, and a contact sheet of a few.
 
-It reads the folder as the trainer does (``image_files``, each file decoded once, unreadable ones skipped), so
-the count it shows is the count the run trains on.
+It reads the folder as the trainer's ``scan_folder`` does (the same files, each decoded once, unreadable ones
+skipped), so the count it shows is the count the run trains on.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 from ..grid import make_grid
 from ..images import ImageError, fit_image, load_image
 from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
-from .data import FolderScan, image_files, no_readable_images
+from .data import IMAGE_SUFFIXES
 
 # Histogram bins of a picture's shorter side: where it stands against the model sizes (32 to 1024 px).
 SIZE_BINS = (0, 64, 128, 256, 512, 1024)
@@ -36,10 +36,6 @@ class FolderSummary:
     @property
     def pictures(self) -> int:
         return len(self.files)
-
-    def scan(self) -> FolderScan:
-        """The folder as the trainer sees it."""
-        return FolderScan(self.root, list(self.files), len(self.skipped))
 
     def histogram(self) -> list[tuple[str, int]]:
         """(label, count) of the pictures' shorter sides per ``SIZE_BINS`` bin."""
@@ -68,13 +64,20 @@ class FolderSummary:
         return out
 
 
+def picture_files(root: Path) -> list[Path]:
+    """The files under ``root`` (recursively, sorted) that the trainer would try to read; ValueError if no folder."""
+    if not root.is_dir():
+        raise ValueError(f"{root}: no such folder of pictures.")
+    return sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+
+
 def summarize_folder(
     root: str | Path, progress: Optional[ProgressFn] = None, token: Optional[CancelToken] = None,
 ) -> FolderSummary:
     """Read every picture under ``root`` once; ValueError (one sentence) if there is no folder or no usable picture."""
     report, token = progress or no_progress, ensure_token(token)
     root = Path(root)
-    paths = image_files(root)
+    paths = picture_files(root)
     every = max(1, len(paths) // 100)
     files, sizes, skipped, thumbs = [], [], [], []
     picks = iter(np.unique(np.linspace(0, max(len(paths) - 1, 0), SHEET_PICTURES).round().astype(int)).tolist())
@@ -95,6 +98,7 @@ def summarize_folder(
             pick = next((k for k in picks if k > i), None)
     report(Progress(len(paths), len(paths), "reading pictures"))
     if not files:
-        raise no_readable_images(root, len(paths))
+        unreadable = f" (none of its {len(paths)} image files can be read)" if paths else ""
+        raise ValueError(f"{root}: the folder has no pictures to train on{unreadable}.")
     sheet = make_grid(thumbs, min(SHEET_COLUMNS, len(thumbs)))
     return FolderSummary(root, files, sizes, skipped, sheet)

@@ -1,8 +1,9 @@
 """Runs the studio starts ("Train on my pictures"): one folder each under ``<user data>/runs``.
 
-A run folder is an ordinary training run (checkpoints, samples, metrics, ``model.safetensors``) plus
-``run.json``: its name, data folder, picture count, start model, few-shot lines and how it ended. A run killed
-mid-way has checkpoints but no ending, so it is listed as interrupted and resumes from its newest checkpoint.
+A run folder holds ``run.json`` (its name, data folder, picture count, start model, few-shot lines and how it
+ended) and ``train/``, an ordinary training run folder (checkpoints, samples, metrics, ``model.safetensors``)
+that holds nothing else. A run killed mid-way has checkpoints but no ending, so it is listed as interrupted and
+resumes from its newest checkpoint.
 When a run finishes or is stopped-and-kept, its model is published to ``<user data>/models`` with a card saying
 what it was trained on; a warm-started one also carries the ``customized`` block that lets it be blended with
 its start model, as a sketch-customized model is.
@@ -31,6 +32,7 @@ from .loop import SAMPLE_COUNT, Trainer
 from .report import sample_grid, sample_latents
 
 RUN_FILE = "run.json"
+TRAIN_DIR = "train"
 KEEP_CHECKPOINTS = 2
 
 
@@ -69,7 +71,7 @@ class Run:
         """The run in ``folder``; ValueError (one sentence) if its run.json is missing or damaged."""
         try:
             d = json.loads((folder / RUN_FILE).read_text(encoding="utf-8"))
-            d["config"] = TrainConfig.from_dict(d["config"])
+            d["config"] = replace(TrainConfig.from_dict(d["config"]), out_dir=str(folder / TRAIN_DIR))
             d["folder"] = folder
             return cls(**d)
         except (OSError, ValueError, KeyError, TypeError) as e:
@@ -78,9 +80,14 @@ class Run:
     # --- where it stands -------------------------------------------------------------------------------
 
     @property
+    def exported(self) -> Path:
+        """The model the trainer exports at each checkpoint."""
+        return Path(self.config.out_dir) / "model.safetensors"
+
+    @property
     def step(self) -> int:
         """The step of the newest checkpoint (0 before the first)."""
-        found = list_checkpoints(self.folder)
+        found = list_checkpoints(self.config.out_dir)
         return checkpoint_step(found[-1]) if found else 0
 
     @property
@@ -120,7 +127,7 @@ def new_run(
         if start.path is None:
             raise ValueError(f"{start.name}: the start model has no file to warm-start from; save it first.")
         info = {"name": start.name, "path": str(start.path), "weights_hash": start.weights_hash}
-    cfg = replace(config, out_dir=str(folder), init=info["path"] if info else None, keep=KEEP_CHECKPOINTS)
+    cfg = replace(config, out_dir=str(folder / TRAIN_DIR), init=info["path"] if info else None, keep=KEEP_CHECKPOINTS)
     run = Run(folder, name, str(config.data), pictures, preset, cfg, info, list(few_shot or []), time.time())
     run.save()
     return run
@@ -172,7 +179,7 @@ def train_run(run: Run, progress: Optional[ProgressFn] = None, token: Optional[C
 
 def publish_run(run: Run, finished: bool) -> Path:
     """Save the run's newest model to the models folder with its card; returns the file."""
-    exported = load_model(run.folder / "model.safetensors")
+    exported = load_model(run.exported)
     card = {k: v for k, v in exported.card.items() if k != "architecture"}
     kimg, minutes = card["images_seen"] / 1000, card["training_seconds"] / 60
     start = run.start["name"] if run.start else f"scratch ({run.preset} preset)"
