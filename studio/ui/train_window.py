@@ -314,4 +314,6 @@ class TrainWindow(QMainWindow):
         self.tasks.shutdown()  # a training task checkpoints as it stops
         if running and run.exported.exists():
             self.model_offered.emit(str(publish_run(run, finished=False)), False)
+        elif running and not run.step:
+            discard_run(run)  # stopped before its first step: nothing to keep or continue
         super().closeEvent(event)

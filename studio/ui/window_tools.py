@@ -134,7 +134,7 @@ class WindowTools:
 
     def open_run(self, run: Run) -> None:
         """A run from Model → Recent runs: a finished one opens its model, any other continues in the train window."""
-        if run.ended == "finished" and run.model and Path(run.model).is_file():
+        if not run.resumable and run.model and Path(run.model).is_file():
             self.open_model(run.model)
         else:
             self.open_train_window(run)

@@ -214,3 +214,23 @@ def test_killed_run_resumes_from_recent_runs(qtbot, tiny_model_path, model, pict
         w.runs_menu.actions()[0].trigger()  # a finished run opens its model
     assert w.model_path == Run.load(run.folder).model and w.blend_action.isEnabled()
     w.close()
+
+
+def test_the_studio_stays_open_while_the_user_keeps_training(qtbot, tiny_model_path, pictures, dialogs):
+    from tests.ui.helpers import opened_window
+
+    w = opened_window(qtbot, tiny_model_path)
+    train = w.open_train_window()
+    assert train.model is w.model and train.from_model.isChecked()
+    train.set_folder(pictures)
+    assert train.tasks.wait_idle(TIMEOUT)
+    train.batch.setValue(4)
+    start(train, 1000.0)
+    qtbot.waitUntil(lambda: train.run_panel.progress.value() >= 1, timeout=TIMEOUT)
+    assert w.open_train_window() is train  # Model → Train on my pictures… shows the running window
+    dialogs.answer = dialogs.answer.No
+    w.close()
+    assert w.isVisible() and train.running
+    dialogs.answer = dialogs.answer.Yes
+    w.close()
+    assert not w.isVisible() and not train.running and list_runs()[0].status == "stopped"

@@ -116,17 +116,17 @@ def new_run(
     few_shot: Optional[list[str]] = None,
 ) -> Run:
     """Make the folder of a new run training ``config`` (its data folder) from ``start`` (warm) or from scratch."""
+    info = None
+    if start is not None:
+        if start.path is None:
+            raise ValueError(f"{start.name}: the start model has no file to warm-start from; save it first.")
+        info = {"name": start.name, "path": str(start.path), "weights_hash": start.weights_hash}
     stamp = time.strftime("%Y%m%d-%H%M%S")
     folder = runs_dir() / f"{_slug(name)}-{stamp}"
     k = 2
     while folder.exists():
         folder, k = runs_dir() / f"{_slug(name)}-{stamp}-{k}", k + 1
     folder.mkdir(parents=True)
-    info = None
-    if start is not None:
-        if start.path is None:
-            raise ValueError(f"{start.name}: the start model has no file to warm-start from; save it first.")
-        info = {"name": start.name, "path": str(start.path), "weights_hash": start.weights_hash}
     cfg = replace(config, out_dir=str(folder / TRAIN_DIR), init=info["path"] if info else None, keep=KEEP_CHECKPOINTS)
     run = Run(folder, name, str(config.data), pictures, preset, cfg, info, list(few_shot or []), time.time())
     run.save()
