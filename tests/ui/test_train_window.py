@@ -118,8 +118,8 @@ def test_a_short_run_finishes_and_blends_with_its_start_model(qtbot, window, mod
         panel.set_model(load_model(path))
     with qtbot.waitSignal(panel.rendered, timeout=TIMEOUT):
         panel.slider.setValue(0)
-    z = z_from_seed(3, model.G.z_dim)
-    np.testing.assert_array_equal(panel.frames[0], tensor_to_images(model.G(z, truncation_psi=0.7, noise_mode="const"))[0])
+    start_image = tensor_to_images(model.G(z_from_seed(3, model.G.z_dim), truncation_psi=0.7, noise_mode="const"))[0]
+    np.testing.assert_array_equal(panel.frames[0], start_image)
     assert panel.frames[1] is None and "mapping-trained" in panel.w_view.text()  # every weight was trained
     panel.shutdown()
 
