@@ -3,12 +3,12 @@
 Sketches: world contour drawings of one composition (seeds from 3,000,000 up, away from training seeds),
 plus a few "hand-drawn-like" ones (the same kind of drawing with thicker, wobbly strokes and a small random
 rotation, scale and shift). G and G′ render the same --samples seeds (no truncation); the world probe
-(models/world_probe.safetensors) reads each sample's composition, hair colour and background.
+(studio/models/world_probe.safetensors) reads each sample's composition, hair colour and background.
 
 Reported: the share of samples in the sketched composition before/after (target ≥ 80 %), attribute
 diversity as Shannon entropy of hair colour and background and as mean pairwise probe-feature distance,
 each as a ratio after/before (target ≥ 0.8), and seconds per customization step on this CPU (the target is a
-useful result within 10 minutes on 2 cores). Without models/default.safetensors or the probe it says so
+useful result within 10 minutes on 2 cores). Without studio/models/default.safetensors or the probe it says so
 and exits. Usage: python benchmarks/customize.py [--steps 100] [--g-lr-mult 25] [--composition left-three-quarter]
 """
 

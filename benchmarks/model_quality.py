@@ -1,9 +1,13 @@
 """How close a model's samples are to the world it was trained on, read by the world probe.
 
-For each model: the Fréchet distance between probe features of its samples and of world samples, the
-histogram overlap per attribute (composition, hair colour, background, head x/y/scale/tilt/turn), and
+For each (portrait) model: the Fréchet distance between probe features of its samples and of world portraits,
+the histogram overlap per attribute (composition, hair colour, background, head x/y/scale/tilt/turn), and
 diversity (mean pairwise probe-feature distance, as a ratio of the world's). A row for the world against
 itself (other seeds) is the floor. Usage: python benchmarks/model_quality.py --model default [--model old.safetensors]
+
+For paintings drawn per genre (a class-conditional model's samples), ``genre_quality(images, genres)`` gives
+per genre the share the probe reads as the intended genre, the Fréchet distance to world paintings of that
+genre beside the world-vs-world floor, and diversity; ``--genre-floor`` prints that table for world paintings.
 """
 
 from __future__ import annotations
@@ -19,13 +23,14 @@ import torch
 from studio.engine import load_model
 from studio.engine.edit.latents import z_from_seeds
 from studio.engine.images import tensor_to_images
-from studio.engine.world import BACKGROUNDS, render_sample
+from studio.engine.world import BACKGROUNDS, GENRES, genre_list, render_sample
 from studio.engine.world.probe import (
     COMPOSITION_NAMES,
     HAIR_NAMES,
     HEAD_KEYS,
     PROBE_SIZE,
     frechet_distance,
+    genre_figures,
     head_bins,
     histogram_overlap,
     load_probe,
@@ -34,13 +39,13 @@ from studio.engine.world.probe import (
 )
 
 
-def _world_image(seed: int) -> np.ndarray:
-    return render_sample(seed, PROBE_SIZE).image
+def _world_image(job: tuple[int, str]) -> np.ndarray:
+    return render_sample(job[0], PROBE_SIZE, job[1]).image
 
 
-def world_images(first_seed: int, n: int, workers: int) -> np.ndarray:
+def world_images(first_seed: int, n: int, workers: int, genre: str = "portrait") -> np.ndarray:
     with Pool(workers) as pool:
-        return np.stack(pool.map(_world_image, range(first_seed, first_seed + n), chunksize=32))
+        return np.stack(pool.map(_world_image, [(s, genre) for s in range(first_seed, first_seed + n)], chunksize=32))
 
 
 @torch.no_grad()
@@ -67,6 +72,27 @@ def figures(probe, ref, imgs) -> dict[str, float]:
     return row
 
 
+def genre_quality(images: np.ndarray, genres, n_ref: int = 500, workers: int = 2, probe=None
+                  ) -> dict[str, dict[str, float]]:
+    """Per-genre figures of ``images`` drawn for ``genres`` (one name, or one per image), against ``n_ref`` world
+    paintings of each genre (seeds 2,000,000 up) with the floor from other world paintings (3,000,000 up)."""
+    probe = probe or load_probe()
+    present = sorted(set(genre_list(genres, len(images))), key=GENRES.index)
+    ref = {g: world_images(2_000_000, n_ref, workers, g) for g in present}
+    floor = {g: world_images(3_000_000, n_ref, workers, g) for g in present}
+    return genre_figures(probe, images, genres, ref, floor)
+
+
+def print_genre_table(rows: dict[str, dict[str, float]]) -> None:
+    print("| genre | samples | read as the genre | Fréchet | world-vs-world floor | diversity |")
+    print("|---|---|---|---|---|---|")
+    for name, r in rows.items():
+        if name != "all":
+            print(f"| {name} | {r['samples']} | {r['genre_share']:.1%} | {r['frechet']:.1f} | {r['floor']:.1f} "
+                  f"| {r['diversity']:.2f} |")
+    print(f"| all | {rows['all']['samples']} | {rows['all']['genre_share']:.1%} | | | |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", action="append", default=[], help="checkpoint path or 'default' (repeatable)")
@@ -74,8 +100,18 @@ def main() -> None:
     ap.add_argument("--truncation", type=float, default=1.0)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--json", help="also write the figures to this JSON file")
+    ap.add_argument("--genre-floor", action="store_true",
+                    help="instead: the per-genre table for world paintings of every genre (seeds 4,000,000 up)")
     args = ap.parse_args()
     probe = load_probe()
+    if args.genre_floor:
+        images = np.concatenate([world_images(4_000_000, args.n, args.workers, g) for g in GENRES])
+        rows = genre_quality(images, [g for g in GENRES for _ in range(args.n)], args.n, args.workers, probe)
+        print(f"{args.n} world paintings per genre against {args.n} others\n")
+        print_genre_table(rows)
+        if args.json:
+            Path(args.json).write_text(json.dumps({"samples_per_genre": args.n, **rows}, indent=2))
+        return
     ref = world_images(2_000_000, args.n, args.workers)
     rows = {"world (other seeds)": figures(probe, ref, world_images(3_000_000, args.n, args.workers))}
     for path in args.model or ["default"]:

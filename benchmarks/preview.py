@@ -1,6 +1,6 @@
 """Live-preview frame times: torch eager vs onnxruntime (CPU, and CUDA/TensorRT where they start), batch 1.
 
-Models: the shipped default model if ``models/default.safetensors`` exists (else the 128 px model we plan to
+Models: the shipped default model if ``studio/models/default.safetensors`` exists (else the 128 px model we plan to
 ship, channels {4..32: 256, 64: 128, 128: 64}, random weights), and the standard 256/512/1024 px tables with
 random weights. Every level (full, half, quarter) of every model, each backend measured in the same run so the
 ratios are fair: warm-up frames first, then the median of ``--runs`` frames. Frame time is what the UI gets:

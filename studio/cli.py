@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
+import re
 import signal
 import sys
 from pathlib import Path
-from typing import Callable, Iterator, Optional, Sequence
+from typing import Callable, Iterator, NoReturn, Optional, Sequence
 
 from tqdm import tqdm
 
@@ -68,6 +70,124 @@ def _load(path: str, device: str = "cpu"):
     return load_model(path, device=device)
 
 
+CLASS_HELP = "class of a class-conditional model: a name from its card or an index (default: class 0)"
+
+
+def _class_index(m, args: argparse.Namespace) -> Optional[int]:
+    """``--class`` as an index into the model's classes; None for an unconditional model.
+
+    A conditional model without ``--class`` renders class 0, said once on stderr: an error would break every
+    command and script that works today the moment a conditional model becomes the default.
+    """
+    from .engine.model.labels import resolve_class
+
+    if not m.classes:
+        if args.class_name is not None:
+            raise UserError(f"--class: {m.name} is not class-conditional; leave --class out.")
+        return None
+    if args.class_name is None:
+        print(f"studio {args.command}: {m.name} is class-conditional; using class 0 ({m.classes[0]}); "
+              f"choose with --class ({', '.join(m.classes)})", file=sys.stderr)
+        return 0
+    try:
+        return resolve_class(m, args.class_name)
+    except ValueError as e:
+        raise UserError(f"--class: {e}") from None
+
+
+def _add_class_option(s: argparse.ArgumentParser) -> None:
+    s.add_argument("--class", dest="class_name", metavar="NAME|INDEX", help=CLASS_HELP)
+# --- option values: checked while parsing, so a bad value is one line naming the option ------------------
+
+# Requests beyond these sizes state their size and need --yes: they run for hours, or fill a disk.
+CONFIRM_PICTURES = 1_000
+CONFIRM_MIX_CELLS = 256
+CONFIRM_WORLD = 10_000
+CONFIRM_WORLD_CACHE = 200_000
+TRUNCATION_RANGE = (-1.0, 2.0)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with the CLI's convention: a usage error is one line on stderr and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message.rstrip('.')} (see {self.prog} --help)\n")
+
+
+def _num(x: float) -> str:
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
+def _span(lo: float, hi: Optional[float]) -> str:
+    return f"from {_num(lo)} to {_num(hi)}" if hi is not None else f"of at least {_num(lo)}"
+
+
+def whole(lo: int, hi: Optional[int] = None) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``lo`` (to ``hi``)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < lo or (hi is not None and value > hi):
+            raise argparse.ArgumentTypeError(f"must be a whole number {_span(lo, hi)}, not {value}")
+        return value
+
+    return parse
+
+
+def number(lo: float, hi: Optional[float] = None, above: bool = False) -> Callable[[str], float]:
+    """An argparse type: a finite number from ``lo`` (or ``above`` it) to ``hi``."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"must be a finite number, not {text}")
+        if (value <= lo if above else value < lo) or (hi is not None and value > hi):
+            rule = (f"above {lo:g}" + (f" and at most {hi:g}" if hi is not None else "")) if above else _span(lo, hi)
+            raise argparse.ArgumentTypeError(f"must be a number {rule}, not {value:g}")
+        return value
+
+    return parse
+
+
+def seeds(text: str):
+    """An argparse type: seeds such as 0-7 or 1,5,9-12 (``Seeds``: a huge range costs nothing until used)."""
+    from .engine.edit.latents import parse_seeds
+
+    try:
+        return parse_seeds(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def seeds_one(text: str) -> int:
+    """An argparse type: one seed."""
+    from .engine.edit.latents import MAX_SEED
+
+    return whole(0, MAX_SEED)(text)
+
+
+def opset(text: str) -> int:
+    """An argparse type: an ONNX opset the exporter really writes."""
+    from .engine.preview.export_onnx import check_opset
+
+    try:
+        return check_opset(whole(1)(text))
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _confirm(args: argparse.Namespace, request: str, count: int, what: str, limit: int) -> None:
+    """Refuse a request of ``count`` things over ``limit`` unless --yes was given, saying how big it is."""
+    if count > limit and not args.yes:
+        raise UserError(f"{request} asks for {count:,} {what}, more than {limit:,} at once; add --yes to go ahead.")
+
+
 # --- info / generate / convert ----------------------------------------------------------------------------
 
 
@@ -87,6 +207,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         ("z_dim / w_dim", f"{G.z_dim} / {G.w_dim}"),
         ("mapping layers", str(G.mapping.num_layers)),
         ("channels", channels),
+        *([("classes", f"{len(m.classes)}: {', '.join(m.classes)}")] if m.classes else []),
         ("parameters", f"G {n_g:,}" + (f", D {n_d:,}" if m.D is not None else ", no D")),
         ("weights hash", m.weights_hash[:16]),
     ]
@@ -101,28 +222,39 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 def cmd_generate(args: argparse.Namespace) -> int:
     from .engine.edit.generate import render_seeds
-    from .engine.edit.latents import parse_seeds
     from .engine.edit.portrait import Portrait
     from .engine.library.recipe import portrait_recipe, write_picture
+    from .engine.model.labels import class_labels
+    from .engine.outputs import check_files_in
 
+    seeds = args.seeds
+    _confirm(args, f"--seeds {seeds}", len(seeds), "pictures", CONFIRM_PICTURES)
+    out = check_files_in(args.out, "the pictures", lambda name: _seed_of(name) in seeds)
     m = _load(args.model, args.device)
-    try:
-        seeds = parse_seeds(args.seeds)
-    except ValueError as e:
-        raise UserError(f"--seeds: {e}") from None
-    out = Path(args.out)
+    k = _class_index(m, args)
     out.mkdir(parents=True, exist_ok=True)
     with TqdmProgress("generate", "img") as bar:
-        for seed, img in render_seeds(m.G, seeds, args.truncation, args.noise_mode, args.batch, progress=bar):
-            recipe = portrait_recipe(m, Portrait.from_seed(seed, args.truncation), noise_mode=args.noise_mode)
+        for seed, img in render_seeds(m.G, seeds, args.truncation, args.noise_mode, args.batch, progress=bar,
+                                      c=class_labels(m.G, k)):
+            recipe = portrait_recipe(m, Portrait.from_seed(seed, args.truncation, k), noise_mode=args.noise_mode)
             write_picture(out / f"seed{seed:04d}.png", img, recipe)
     print(f"wrote {len(seeds)} images with their recipes to {out}")
     return 0
 
 
+def _seed_of(name: str) -> Optional[int]:
+    """The seed of a picture ``studio generate`` names ``seed<N>.png`` (and its ``seed<N>.json``), else None."""
+    found = re.fullmatch(r"seed(\d+)\.(png|json)", name)
+    return int(found[1]) if found else None
+
+
 def cmd_convert(args: argparse.Namespace) -> int:
     from .engine import save_model
+    from .engine.model.checkpoints import card_path, model_files
+    from .engine.outputs import check_output_file
 
+    check_output_file(args.dst, ".safetensors", "a GAN Studio model", inputs=model_files(args.src),
+                      companions=[card_path(args.dst)])
     m = _load(args.src)
     card = dict(m.card)
     card.update(converted_from=str(m.path), source_format=m.format)
@@ -135,21 +267,22 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 
 def cmd_mix(args: argparse.Namespace) -> int:
-    from .engine.edit.latents import parse_seeds
     from .engine.edit.mixing import mixing_grid
     from .engine.images import save_png
+    from .engine.model.labels import class_labels
+    from .engine.model.checkpoints import model_files
+    from .engine.outputs import check_output_file
 
-    seeds = {}
-    for flag in ("rows", "cols"):
-        try:
-            seeds[flag] = parse_seeds(getattr(args, flag))
-        except ValueError as e:
-            raise UserError(f"--{flag}: {e}") from None
+    seeds = {"rows": args.rows, "cols": args.cols}
+    _confirm(args, f"--rows {args.rows} --cols {args.cols}", len(args.rows) * len(args.cols), "mixes",
+             CONFIRM_MIX_CELLS)
+    check_output_file(args.out, ".png", "PNG", inputs=model_files(args.model))
     m = _load(args.model, args.device)
+    c = class_labels(m.G, _class_index(m, args))
     with TqdmProgress("mix", "img") as bar:
         grid = mixing_grid(
-            m.G, seeds["rows"], seeds["cols"], args.layers, args.strength, args.truncation, args.noise_mode,
-            args.batch, progress=bar,
+            m.G, list(seeds["rows"]), list(seeds["cols"]), args.layers, args.strength, args.truncation,
+            args.noise_mode, args.batch, progress=bar, rows_c=c, cols_c=c,
         )
     save_png(args.out, grid.to_image())
     print(f"wrote {args.out}: {len(seeds['rows'])} x {len(seeds['cols'])} mixes ({args.layers}, strength {args.strength})")
@@ -176,8 +309,11 @@ def cmd_gallery_publish(args: argparse.Namespace) -> int:
     from .engine.library.gallery import publish_site
 
     with TqdmProgress("publish", "pic") as bar:
-        index = publish_site(args.gallery_dir, args.out_dir, args.title, progress=bar)
-    print(f"wrote {index}")
+        site = publish_site(args.gallery_dir, args.out_dir, args.title, progress=bar)
+    for why in site.skipped.values():  # each names its picture
+        print(f"studio gallery publish: skipped a picture: {why}", file=sys.stderr)
+    skipped = f"; skipped {len(site.skipped)} unreadable" if site.skipped else ""
+    print(f"wrote {site.index} ({site.published} picture{'' if site.published == 1 else 's'}{skipped})")
     return 0
 
 
@@ -185,8 +321,12 @@ def cmd_gallery_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_export_onnx(args: argparse.Namespace) -> int:
-    from .engine.preview.export_onnx import OPSET, ExportError, ExportInfo, cached_export, export_onnx
+    from .engine.preview.export_onnx import (
+        OPSET, ExportError, ExportInfo, cached_export, check_export_folder, export_onnx,
+    )
 
+    if args.out:
+        check_export_folder(args.out)
     m = _load(args.model)
     opset = args.opset or OPSET
     try:
@@ -206,11 +346,18 @@ def cmd_export_onnx(args: argparse.Namespace) -> int:
 
 
 def cmd_world(args: argparse.Namespace) -> int:
-    from .engine.world import write_dataset
+    from .engine.world.dataset import check_dataset_folder, write_dataset
 
+    _confirm(args, f"--count {args.count}", args.count, "portraits", CONFIRM_WORLD)
+    check_dataset_folder(args.out, args.size)
     with TqdmProgress("world", "img") as bar, cancel_on_interrupt() as token:
-        out = write_dataset(args.out, args.count, args.size, args.start_seed, progress=bar, token=token)
-    print(f"wrote {args.count} portraits with sketches, masks and attributes.jsonl to {out}")
+        made = write_dataset(args.out, args.count, args.size, args.start_seed, progress=bar, token=token,
+                             genre=args.genre)
+    what = "paintings of the four genres in turn" if args.genre == "all" else args.genre.replace("_", " ") + "s"
+    kept = args.count - len(made.added)
+    already = f" ({kept} of the seeds asked for were there already)" if kept else ""
+    print(f"added {len(made.added)} {what} with sketches, masks and attributes to {made.path}{already}; "
+          f"it holds {made.total}")
     return 0
 
 
@@ -225,12 +372,16 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .engine.train import Trainer, preset
     from .engine.train.few_shot import apply_to_new_run
 
+    if args.world_cache is not None:
+        _confirm(args, f"--world-cache {args.world_cache}", args.world_cache, "paintings rendered and kept in memory",
+                 CONFIRM_WORLD_CACHE)
     chosen = dict(
         data=args.data, out_dir=args.out, batch=args.batch, lr=args.lr, r1_gamma=args.gamma,
         pl_weight=args.pl_weight, mixing_prob=args.mixing, ema_kimg=args.ema_kimg, augment=args.augment,
         xflip=args.xflip, seed=args.seed, checkpoint_every=args.checkpoint_every,
         sample_every=args.sample_every, keep=args.keep, device=args.device, workers=args.workers, init=args.init,
         world_cache=args.world_cache, precision=args.precision, modconv=args.modconv, minutes=args.minutes,
+        cond=args.cond or None,
     )
     given = {k: v for k, v in chosen.items() if v is not None}
     config = preset(args.preset, **given)
@@ -262,6 +413,7 @@ def cmd_customize(args: argparse.Namespace) -> int:
     cfg = CustomizeConfig(
         out=args.out, steps=args.steps, batch=args.batch, train=args.train, extractor=args.extractor,
         images="world" if args.world else args.images, seed=args.seed, resume=args.resume,
+        class_index=_class_index(m, args),
     )
     with TqdmProgress("customize", "step") as bar, cancel_on_interrupt() as token:
         out = customize(m, args.sketches, cfg, progress=bar, token=token)
@@ -272,22 +424,35 @@ def cmd_customize(args: argparse.Namespace) -> int:
 # --- recolor / project ------------------------------------------------------------------------------------
 
 
+def _check_picture_out(out: str, inputs: list, companions: Sequence[str]) -> Path:
+    """The output policy for OUT.png and the files written beside it, checked before the work starts."""
+    from .engine.outputs import check_output_file
+
+    path = Path(out)
+    return check_output_file(path, ".png", "PNG", inputs=inputs,
+                             companions=[path.with_suffix(suffix) for suffix in companions])
+
+
 def cmd_recolor(args: argparse.Namespace) -> int:
     from .engine.edit.latents import seed_ws
     from .engine.edit.portrait import Portrait
     from .engine.invert.pulse import direction, load_mask, search
     from .engine.library.recipe import portrait_recipe, write_picture
+    from .engine.model.labels import class_labels
+    from .engine.model.checkpoints import model_files
 
+    out = _check_picture_out(args.out, [args.mask, args.keep, *model_files(args.model)], (".json",))
     m = _load(args.model, args.device)
     G = m.G
+    k = _class_index(m, args)
+    c = class_labels(G, k)
     paint = load_mask(args.mask)
     keep = load_mask(args.keep) if args.keep else None
-    start = seed_ws(G, [args.seed], args.truncation)  # the seed's portrait exactly as `studio generate` makes it
+    start = seed_ws(G, [args.seed], args.truncation, c)  # the seed's portrait exactly as `studio generate` makes it
     with TqdmProgress("recolor", "step") as bar, cancel_on_interrupt() as token:
-        r = search(G, paint, start_ws=start, keep=keep, steps=args.steps, progress=bar, token=token)
-    out = Path(args.out)
+        r = search(G, paint, start_ws=start, keep=keep, steps=args.steps, progress=bar, token=token, c=c)
     write_picture(out, r.image, portrait_recipe(
-        m, Portrait.from_w_plus(r.ws[0]), direction=direction(r.ws, start),
+        m, Portrait.from_w_plus(r.ws[0], class_index=k), direction=direction(r.ws, start),
         search={"seed": args.seed, "truncation_psi": args.truncation, "mask": str(args.mask),
                 "keep": str(args.keep) if args.keep else None, "steps": r.steps_done,
                 "best_loss": r.best_loss, "l2": r.l2, "l2_in_mask": r.l2_in_mask, "eps": r.eps},
@@ -301,28 +466,27 @@ def cmd_recolor(args: argparse.Namespace) -> int:
 def cmd_project(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from .engine.atomic import atomic_save
+    from .engine.atomic import atomic_stream
     from .engine.edit.portrait import Portrait
-    from .engine.images import load_image
+    from .engine.images import load_fitted
     from .engine.invert.projection import project
     from .engine.library.recipe import portrait_recipe, write_picture
+    from .engine.model.checkpoints import model_files
+    from .engine.model.labels import class_labels
 
+    out = _check_picture_out(args.out, [args.image, *model_files(args.model)], (".json", ".npz"))
     m = _load(args.model, args.device)
-    target = load_image(args.image)
+    k = _class_index(m, args)
+    target = load_fitted(args.image, m.G.resolution)
     with TqdmProgress("project", "step") as bar, cancel_on_interrupt() as token:
-        r = project(m.G, target, D=m.D, steps=args.steps, progress=bar, token=token)
-    out = Path(args.out)
+        r = project(m.G, target, D=m.D, steps=args.steps, progress=bar, token=token, c=class_labels(m.G, k))
     write_picture(out, r.image, portrait_recipe(
-        m, Portrait.from_w_plus(r.ws[0]), noise=r.noise,
+        m, Portrait.from_w_plus(r.ws[0], class_index=k), noise=r.noise,
         projection={"image": str(args.image), "steps": r.steps_done, "psnr": r.psnr},
     ))
     npz = out.with_suffix(".npz")
-
-    def write_npz(tmp: Path) -> None:
-        with open(tmp, "wb") as f:  # a file object, so numpy does not append ".npz" to the temp name
-            np.savez(f, w_plus=r.ws[0].cpu().numpy(), **{f"noise/{k}": v for k, v in r.noise.items()})
-
-    atomic_save(npz, write_npz)
+    noise = {f"noise/{k}": v for k, v in r.noise.items()}
+    atomic_stream(npz, lambda f: np.savez(f, w_plus=r.ws[0].cpu().numpy(), **noise))  # a file: no ".npz" appended
     print(f"wrote {out} and {npz}: PSNR {r.psnr:.2f} dB after {r.steps_done} steps")
     return 0
 
@@ -331,10 +495,23 @@ def cmd_project(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .engine.train.config import PRESETS
+    from .engine.customize.extractors import EXTRACTOR_NAMES
+    from .engine.customize.trainer import TRAIN_MODES
+    from .engine.edit.latents import GROUPS
+    from .engine.model.stylegan2 import NOISE_MODES
+    from .engine.preview.export_onnx import MIN_OPSET, OPSET
+    from .engine.train.config import AUGMENTS, PRESETS, TrainConfig
     from .engine.train.few_shot import SMALL_FOLDER
+    from .engine.train.hardware import MODCONVS, PRECISIONS
 
-    p = argparse.ArgumentParser(prog="studio", description="GAN Studio on the command line.")
+    psi = number(*TRUNCATION_RANGE)
+    model_help = "checkpoint path (.safetensors, .pt or .pkl) or 'default', the shipped model"
+    device_help = "where to compute: cpu (default), cuda or cuda:N"
+    noise_help = "per-pixel noise: const (the model's fixed noise, reproducible), random or none"
+    seeds_help = f"seeds such as 0-7 or 1,5,9-12 (0 to 4294967295; over {CONFIRM_PICTURES:,} pictures needs --yes)"
+    yes_help = "go ahead with a request over the size limit the command states"
+
+    p = _Parser(prog="studio", description="GAN Studio on the command line.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("info", help="describe a checkpoint")
@@ -342,127 +519,157 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_info)
 
     s = sub.add_parser("generate", help="render seeds to PNGs with their recipe")
-    s.add_argument("--model", default="default", help="checkpoint path or 'default'")
-    s.add_argument("--seeds", default="0-7", help="e.g. 0-7 or 1,5,9-12")
-    s.add_argument("--truncation", type=float, default=1.0, help="truncation psi (1 = none)")
-    s.add_argument("--noise-mode", choices=["const", "random", "none"], default="const")
-    s.add_argument("--batch", type=int, default=8)
-    s.add_argument("--device", default="cpu")
-    s.add_argument("--out", required=True, help="output folder")
+    s.add_argument("--model", default="default", help=model_help)
+    s.add_argument("--seeds", type=seeds, default=seeds("0-7"), help=seeds_help)
+    s.add_argument("--truncation", type=psi, default=1.0,
+                   help="truncation psi, %g to %g: 1 = none, lower = more typical portraits" % TRUNCATION_RANGE)
+    s.add_argument("--noise-mode", choices=NOISE_MODES, default="const", help=noise_help)
+    _add_class_option(s)
+    s.add_argument("--batch", type=whole(1, 1024), default=8, help="pictures rendered at once (1 to 1024)")
+    s.add_argument("--device", default="cpu", help=device_help)
+    s.add_argument("--out", required=True, help="output folder; seed<N>.png files are added to it")
+    s.add_argument("--yes", action="store_true", help=yes_help)
     s.set_defaults(func=cmd_generate)
 
     s = sub.add_parser("convert", help="convert a checkpoint to GAN Studio .safetensors + model card")
-    s.add_argument("src")
-    s.add_argument("dst", help="OUT.safetensors")
+    s.add_argument("src", help="the checkpoint to convert: NVIDIA .pkl, rosinality .pt or GAN Studio .safetensors")
+    s.add_argument("dst", help="OUT.safetensors (OUT.json beside it holds the model card)")
     s.add_argument("--half", action="store_true", help="store float16 tensors (half the size; loads as float32)")
     s.set_defaults(func=cmd_convert)
 
     s = sub.add_parser("mix", help="render a style-mixing grid (the StyleGAN paper's figure) to one PNG")
-    s.add_argument("--model", default="default", help="checkpoint path or 'default'")
-    s.add_argument("--rows", default="1-4", help="sources A, down the side: e.g. 1,2,3 or 1-4")
-    s.add_argument("--cols", default="10-13", help="sources B, across the top")
-    s.add_argument("--layers", default="coarse", help="what B gives: coarse, middle, fine, coarse+middle, all, a-b")
-    s.add_argument("--strength", type=float, default=1.0, help="0 keeps A, 1 copies B's styles")
-    s.add_argument("--truncation", type=float, default=1.0, help="truncation psi (1 = none)")
-    s.add_argument("--noise-mode", choices=["const", "random", "none"], default="const")
-    s.add_argument("--batch", type=int, default=8)
-    s.add_argument("--device", default="cpu")
+    s.add_argument("--model", default="default", help=model_help)
+    s.add_argument("--rows", type=seeds, default=seeds("1-4"), help="sources A, down the side: e.g. 1,2,3 or 1-4")
+    s.add_argument("--cols", type=seeds, default=seeds("10-13"), help="sources B, across the top")
+    s.add_argument("--layers", default="coarse",
+                   help=f"what B gives: {', '.join(GROUPS)}, a sum such as coarse+middle, all, or W+ indices a-b")
+    s.add_argument("--strength", type=number(0.0, 1.0), default=1.0, help="0 to 1: 0 keeps A, 1 copies B's styles")
+    s.add_argument("--truncation", type=psi, default=1.0,
+                   help="truncation psi, %g to %g (1 = none)" % TRUNCATION_RANGE)
+    s.add_argument("--noise-mode", choices=NOISE_MODES, default="const", help=noise_help)
+    _add_class_option(s)
+    s.add_argument("--batch", type=whole(1, 1024), default=8, help="pictures rendered at once (1 to 1024)")
+    s.add_argument("--device", default="cpu", help=device_help)
     s.add_argument("--out", required=True, help="output PNG")
+    s.add_argument("--yes", action="store_true", help=f"{yes_help} (over {CONFIRM_MIX_CELLS} mixes)")
     s.set_defaults(func=cmd_mix)
 
     s = sub.add_parser("gallery", help="list a gallery folder, or publish it as a static website")
     actions = s.add_subparsers(dest="gallery_command", required=True, metavar="ACTION")
     g = actions.add_parser("list", help="list the pictures, newest first, and whether each carries its recipe")
-    g.add_argument("gallery_dir")
+    g.add_argument("gallery_dir", help="the gallery folder")
     g.set_defaults(func=cmd_gallery_list)
     g = actions.add_parser("publish", help="write the gallery as an offline website (re-publishing updates it)")
-    g.add_argument("gallery_dir")
-    g.add_argument("out_dir")
+    g.add_argument("gallery_dir", help="the gallery folder")
+    g.add_argument("out_dir", help="the website's folder: new, empty, or an earlier publish to update")
     g.add_argument("--title", default="GAN Studio gallery", help="the website's title")
     g.set_defaults(func=cmd_gallery_publish)
 
     s = sub.add_parser("export-onnx", help="export the live-preview ONNX graphs, checked against torch")
-    s.add_argument("--model", default="default", help="checkpoint path or 'default'")
-    s.add_argument("--out", help="output folder (default: the preview cache the GUI reads)")
-    s.add_argument("--opset", type=int, default=None, help="ONNX opset, 17 or newer (default 18)")
+    s.add_argument("--model", default="default", help=model_help)
+    s.add_argument("--out", help="output folder: new, empty or an earlier export (default: the preview cache)")
+    s.add_argument("--opset", type=opset, default=None, help=f"ONNX opset, {MIN_OPSET} or newer (default {OPSET})")
     s.set_defaults(func=cmd_export_onnx)
 
-    s = sub.add_parser("world", help="write a data set of procedural painted portraits (images, sketches, masks)")
-    s.add_argument("--count", type=int, required=True)
-    s.add_argument("--out", required=True)
-    s.add_argument("--size", type=int, default=128)
-    s.add_argument("--start-seed", type=int, default=0)
+    from .engine.world import GENRES as WORLD_GENRES
+
+    s = sub.add_parser("world", help="write a data set of procedural paintings (images, sketches, masks, attributes)")
+    s.add_argument("--count", type=whole(1), required=True,
+                   help=f"how many paintings to add (over {CONFIRM_WORLD:,} needs --yes)")
+    s.add_argument("--out", required=True,
+                   help="the data set's folder: new, empty, or a data set of the same --size to add to")
+    s.add_argument("--size", type=whole(32, 1024), default=128, help="image size in px, 32 to 1024 (default 128)")
+    s.add_argument("--start-seed", type=whole(0), default=None,
+                   help="the first painting's seed (default: after the data set's last one, 0 for a new one)")
+    s.add_argument("--yes", action="store_true", help=yes_help)
+    s.add_argument("--genre", default="portrait", choices=[*WORLD_GENRES, "all"],
+                   help="portrait (default), still_life, landscape, cityscape, or all (the four in turn)")
     s.set_defaults(func=cmd_world)
 
+    defaults = TrainConfig()
     s = sub.add_parser(
         "train", help="train StyleGAN2 (several GPUs: torchrun --nproc_per_node K -m studio.cli train)",
         description=f"A new run on a folder of under {SMALL_FOLDER:,} pictures gets few-shot settings (DiffAugment "
                     "or ADA, x-flips, stylegan2-ada's learning rate, R1 and EMA rules), printed one line each; an "
                     "option you give is kept.")
     s.add_argument("--preset", default="default128", choices=list(PRESETS),
-                   help="architecture and recipe: " + "; ".join(f"{k}: {v.resolution} px" for k, v in PRESETS.items()))
+                   help="architecture and recipe: " + "; ".join(
+                       f"{k}: {v.resolution} px, batch {v.batch}" + (f", {v.world_cache:,} cached world portraits"
+                                                                    if v.world_cache else "")
+                       for k, v in PRESETS.items()))
     s.add_argument("--init", metavar="MODEL", help="warm start: begin G and D from this model file ('default' too)")
     s.add_argument("--data", default="world", help="a folder of images (searched recursively) or 'world'")
+    s.add_argument("--cond", action="store_true",
+                   help="class-conditional: the sub-folders of --data are the classes (first level, sorted by name); "
+                        "with --data world the classes are its four genres, painted in turn (class 0 portrait)")
     s.add_argument("--out", required=True, help="run folder: checkpoints, samples, metrics, model.safetensors")
     length = s.add_mutually_exclusive_group()
-    length.add_argument("--kimg", type=float, help="train until this many thousand images have been shown")
-    length.add_argument("--steps", type=int, help="train until this many steps")
-    s.add_argument("--resume", help="a training checkpoint, or 'auto' for the newest in --out (if any)")
-    s.add_argument("--batch", type=int, help="global batch, split over torchrun processes")
-    s.add_argument("--lr", type=float, help="Adam learning rate (default 0.002)")
-    s.add_argument("--gamma", type=float, help="R1 weight (default 0.0002 * resolution^2 / batch)")
-    s.add_argument("--pl-weight", type=float, help="path-length regularisation weight (0 turns it off)")
-    s.add_argument("--mixing", type=float, help="style-mixing probability (default 0.9)")
-    s.add_argument("--ema-kimg", type=float, help="G EMA half-life in thousands of images (default 10)")
-    s.add_argument("--augment", choices=["none", "diffaugment", "ada"], help="augmentation for small data sets")
+    length.add_argument("--kimg", type=number(0, above=True),
+                        help="train until this many thousand images have been shown")
+    length.add_argument("--steps", type=whole(1), help=f"train until this many steps (default {defaults.steps:,})")
+    s.add_argument("--resume", help="a training checkpoint, or 'auto' for the newest readable one in --out (if any)")
+    s.add_argument("--batch", type=whole(1), help="global batch, split over torchrun processes")
+    s.add_argument("--lr", type=number(0, 1, above=True), help=f"Adam learning rate (default {defaults.lr:g})")
+    s.add_argument("--gamma", type=number(0), help="R1 weight (default 0.0002 * resolution^2 / batch)")
+    s.add_argument("--pl-weight", type=number(0), help="path-length regularisation weight (0 turns it off)")
+    s.add_argument("--mixing", type=number(0, 1), help=f"style-mixing probability (default {defaults.mixing_prob:g})")
+    s.add_argument("--ema-kimg", type=number(0),
+                   help=f"G EMA half-life in thousands of images (default {defaults.ema_kimg:g})")
+    s.add_argument("--augment", choices=AUGMENTS, help="augmentation for small data sets")
     s.add_argument("--xflip", action=argparse.BooleanOptionalAction,
                    help=f"also train on mirrored images (folders; on by default under {SMALL_FOLDER:,} pictures)")
-    s.add_argument("--seed", type=int)
-    s.add_argument("--checkpoint-every", type=int, help="steps between checkpoints (and model exports)")
-    s.add_argument("--sample-every", type=int, help="steps between sample grids")
-    s.add_argument("--keep", type=int, help="how many checkpoints to keep")
-    s.add_argument("--device", help="auto, cpu, cuda or cuda:N")
-    s.add_argument("--workers", type=int, help="data-loading processes per GPU")
-    s.add_argument("--world-cache", type=int, metavar="N",
-                   help="world data: train on N portraits rendered once into the user cache (0 = render every batch)")
-    s.add_argument("--precision", choices=["auto", "fp32", "bf16"],
+    s.add_argument("--seed", type=whole(0), help="the run's random seed: the same seed repeats a run exactly")
+    s.add_argument("--checkpoint-every", type=whole(1), help="steps between checkpoints (and model exports)")
+    s.add_argument("--sample-every", type=whole(1), help="steps between sample grids")
+    s.add_argument("--keep", type=whole(1), help=f"how many checkpoints to keep (default {defaults.keep})")
+    s.add_argument("--device", help="auto (default), cpu, cuda or cuda:N")
+    s.add_argument("--workers", type=whole(0), help="data-loading processes per GPU (0 loads in the trainer)")
+    s.add_argument("--world-cache", type=whole(0), metavar="N",
+                   help="world data: train on N paintings rendered once into the user cache (0 = render every batch; "
+                        f"over {CONFIRM_WORLD_CACHE:,} needs --yes)")
+    s.add_argument("--precision", choices=PRECISIONS,
                    help="auto (default): bf16 where the device computes it natively, else fp32")
-    s.add_argument("--modconv", choices=["auto", "fused", "nonfused"],
+    s.add_argument("--modconv", choices=MODCONVS,
                    help="modulated conv path; auto (default): fused on CUDA, non-fused on CPU")
-    s.add_argument("--minutes", type=float, help="stop after this many minutes, saving a checkpoint and the model")
+    s.add_argument("--minutes", type=number(0, above=True),
+                   help="stop after this many minutes, saving a checkpoint and the model")
+    s.add_argument("--yes", action="store_true", help=yes_help)
     s.set_defaults(func=cmd_train)
     s = sub.add_parser("recolor", help="paint colours on a seed's portrait and search latents that match")
-    s.add_argument("--model", default="default", help="checkpoint path or 'default'")
-    s.add_argument("--seed", type=int, required=True, help="the portrait, as `studio generate` makes it")
-    s.add_argument("--truncation", type=float, default=1.0, help="truncation psi (1 = none), as in generate")
-    s.add_argument("--mask", required=True, help="RGBA PNG: colour = target colour, alpha = weight")
-    s.add_argument("--keep", help="PNG whose alpha marks what must stay (default: everything unpainted)")
-    s.add_argument("--steps", type=int, default=100)
-    s.add_argument("--device", default="cpu")
+    s.add_argument("--model", default="default", help=model_help)
+    s.add_argument("--seed", type=seeds_one, required=True, help="the portrait, as `studio generate` makes it")
+    s.add_argument("--truncation", type=psi, default=1.0, help="truncation psi (1 = none), as in generate")
+    _add_class_option(s)
+    s.add_argument("--mask", required=True, help="square RGBA PNG: colour = target colour, alpha = weight")
+    s.add_argument("--keep", help="square PNG whose alpha marks what must stay (default: everything unpainted)")
+    s.add_argument("--steps", type=whole(1), default=100, help="search steps (default 100)")
+    s.add_argument("--device", default="cpu", help=device_help)
     s.add_argument("--out", required=True, help="OUT.png (OUT.json beside it holds W+ and the direction)")
     s.set_defaults(func=cmd_recolor)
 
     s = sub.add_parser("project", help="find the latents of a picture (Image2StyleGAN) to edit it")
-    s.add_argument("--model", default="default", help="checkpoint path or 'default'")
+    s.add_argument("--model", default="default", help=model_help)
     s.add_argument("--image", required=True, help="the picture (centre-cropped to a square)")
-    s.add_argument("--steps", type=int, default=300)
-    s.add_argument("--device", default="cpu")
+    _add_class_option(s)
+    s.add_argument("--steps", type=whole(1), default=300, help="optimisation steps (default 300)")
+    s.add_argument("--device", default="cpu", help=device_help)
     s.add_argument("--out", required=True, help="OUT.png (with OUT.json and OUT.npz: W+ and noise maps)")
     s.set_defaults(func=cmd_project)
 
     s = sub.add_parser("customize", help="fine-tune a model to follow your sketches (Sketch Your Own GAN)")
-    s.add_argument("--model", default="default", help="checkpoint path or 'default' (it must include D)")
+    s.add_argument("--model", default="default", help=model_help + " (it must include D)")
     s.add_argument("--sketches", required=True, help="folder with 1-30 sketches: dark lines on light paper")
-    s.add_argument("--steps", type=int, default=1000)
-    s.add_argument("--out", required=True, help="OUT.safetensors")
+    _add_class_option(s)
+    s.add_argument("--steps", type=whole(1), default=1000, help="training steps (default 1000)")
+    s.add_argument("--out", required=True, help="OUT.safetensors (OUT.json beside it holds the model card)")
     real = s.add_mutually_exclusive_group()
     real.add_argument("--images", metavar="DIR", help="real images for the image critic")
     real.add_argument("--world", action="store_true", help="real images from the procedural world")
-    s.add_argument("--train", choices=["mapping", "shift", "full"], default="mapping",
+    s.add_argument("--train", choices=TRAIN_MODES, default="mapping",
                    help="what changes: the mapping network (default), one W shift, or all of G")
-    s.add_argument("--extractor", default="default", help="sketch extractor: default, world or photosketch:PATH")
-    s.add_argument("--batch", type=int, default=4)
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--extractor", default="default", help=f"sketch extractor: {', '.join(EXTRACTOR_NAMES)}")
+    s.add_argument("--batch", type=whole(1, 256), default=4, help="sketches and images per step (default 4)")
+    s.add_argument("--seed", type=whole(0), default=0, help="random seed: the same seed repeats a run exactly")
     s.add_argument("--resume", action="store_true", help="continue from OUT's .customize.pt checkpoint")
     s.set_defaults(func=cmd_customize)
     return p
@@ -470,11 +677,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     from .engine import CheckpointError
+    from .engine.atomic import describe_os_error
 
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as e:  # a usage error (one line, status 2) or --help (status 0)
+        return e.code if isinstance(e.code, int) else 0
     try:
         return args.func(args)
-    except (UserError, CheckpointError, ValueError, OSError) as e:
+    except OSError as e:  # disk full, permission, I/O: one sentence naming the file
+        print(f"studio {args.command}: {describe_os_error(e)}", file=sys.stderr)
+        return 2
+    except (UserError, CheckpointError, ValueError) as e:
         print(f"studio {args.command}: {e}", file=sys.stderr)
         return 2
     except Cancelled:

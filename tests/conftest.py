@@ -18,12 +18,16 @@ from studio.engine import Discriminator, Generator
 TINY_CHANNELS = {4: 32, 8: 32, 16: 16, 32: 16}
 
 
-def make_tiny_pair(seed: int = 0, resolution: int = 32, z_dim: int = 64) -> tuple[Generator, Discriminator]:
-    """A random tiny G/D with non-zero biases and noise strengths, so no tensor is trivially unused."""
+def make_tiny_pair(
+    seed: int = 0, resolution: int = 32, z_dim: int = 64, c_dim: int = 0
+) -> tuple[Generator, Discriminator]:
+    """A random tiny G/D with non-zero biases and noise strengths, so no tensor is trivially unused.
+
+    ``c_dim`` > 0 makes both class-conditional (D's label mapping two layers deep, like G's)."""
     torch.manual_seed(seed)
     channels = {r: c for r, c in TINY_CHANNELS.items() if r <= resolution}
-    G = Generator(resolution, channels, z_dim=z_dim, w_dim=z_dim, mapping_layers=2)
-    D = Discriminator(resolution, channels)
+    G = Generator(resolution, channels, z_dim=z_dim, w_dim=z_dim, mapping_layers=2, c_dim=c_dim)
+    D = Discriminator(resolution, channels, c_dim=c_dim, mapping_layers=2)
     with torch.no_grad():
         for name, p in list(G.named_parameters()) + list(D.named_parameters()):
             if name.endswith("bias") or name.endswith("noise_strength"):
@@ -35,6 +39,12 @@ def make_tiny_pair(seed: int = 0, resolution: int = 32, z_dim: int = 64) -> tupl
 @pytest.fixture
 def tiny_pair() -> tuple[Generator, Discriminator]:
     return make_tiny_pair()
+
+
+@pytest.fixture
+def tiny_cond_pair() -> tuple[Generator, Discriminator]:
+    """A tiny class-conditional G/D with three classes."""
+    return make_tiny_pair(c_dim=3)
 
 
 def write_pictures(folder, count: int = 6) -> None:

@@ -32,6 +32,8 @@ from studio.engine.model.stylegan2 import (
 
 
 def rosinality_g(G: Generator) -> dict:
+    if G.c_dim:
+        raise ValueError("rosinality/stylegan2-pytorch has no class-conditional generator to write")
     sd = G.state_dict()
     blur = setup_filter() * 4
     out = OrderedDict()
@@ -136,12 +138,14 @@ def _as_persistent(module: torch.nn.Module, extra: dict) -> _Persistent:
 
 
 _ATTRS = {
-    Generator: lambda m: dict(z_dim=m.z_dim, c_dim=0, w_dim=m.w_dim, img_resolution=m.resolution, img_channels=3),
-    MappingNetwork: lambda m: dict(num_layers=m.num_layers, z_dim=m.z_dim, w_dim=m.w_dim, num_ws=m.num_ws),
+    Generator: lambda m: dict(z_dim=m.z_dim, c_dim=m.c_dim, w_dim=m.w_dim, img_resolution=m.resolution, img_channels=3),
+    MappingNetwork: lambda m: dict(num_layers=m.num_layers, z_dim=m.z_dim, c_dim=m.c_dim, w_dim=m.w_dim,
+                                   num_ws=m.num_ws, w_avg_beta=m.w_avg_beta),
     EqualLinear: lambda m: dict(bias_gain=m.bias_gain, weight_gain=m.weight_gain, activation=m.activation),
     SynthesisBlock: lambda m: dict(architecture="skip", resolution=m.resolution),
     SynthesisLayer: lambda m: dict(conv_clamp=m.conv_clamp, resolution=m.resolution, up=m.up),
-    Discriminator: lambda m: dict(c_dim=0, img_resolution=m.resolution, img_channels=3),
+    Discriminator: lambda m: dict(c_dim=m.c_dim, img_resolution=m.resolution, img_channels=3),
+    DiscriminatorEpilogue: lambda m: dict(cmap_dim=m.cmap_dim, resolution=4),
     DiscriminatorBlock: lambda m: dict(architecture="resnet"),
     EqualConv2d: lambda m: dict(conv_clamp=m.conv_clamp),
     MinibatchStdLayer: lambda m: dict(group_size=m.group_size, num_channels=m.num_channels),
@@ -177,6 +181,8 @@ def _with_nvidia_filters(p: _Persistent) -> _Persistent:
 
 
 def write_nvidia(path: Path, G: Generator, D: Discriminator | None = None, include_g: bool = True) -> Path:
+    """A snapshot as NVIDIA's training loop pickles it; conditional G/D (c_dim > 0) come out conditional, with
+    D's label mapping at ``D.mapping`` and the projection head in ``b4.out``, as in their code."""
     with _fake_torch_utils():
         g = _with_nvidia_filters(_as_persistent(G, _ATTRS))
         data = {"G": g if include_g else None, "D": _with_nvidia_filters(_as_persistent(D, _ATTRS)) if D else None,

@@ -31,11 +31,17 @@ from studio.engine.world.probe import load_probe  # noqa: E402
 SAMPLES_PNG = ROOT / "docs" / "images" / "default_samples.png"
 
 
-def lineage(card: dict) -> list[dict]:
-    """The chain of runs a model descends from, oldest first: the init model's lineage, then this run."""
+def lineage(card: dict, shipped: dict) -> list[dict]:
+    """The chain of runs a model descends from, oldest first: the init model's lineage, then this run.
+
+    A run that continues the one the shipped default came from (same init) keeps the shipped lineage's
+    earlier entries, which may have been written out by hand where a card did not record its own history.
+    """
     config = card.get("train_config", {})
     earlier: list[dict] = []
-    if config.get("init"):
+    if shipped.get("lineage") and shipped.get("train_config", {}).get("init") == config.get("init"):
+        earlier = shipped["lineage"][:-1]
+    elif config.get("init"):
         init_card = load_model(config["init"]).card
         earlier = init_card.get("lineage") or [{
             "name": init_card.get("name", Path(config["init"]).stem),
@@ -76,7 +82,7 @@ def main() -> None:
         return
 
     model, shipped = load_model(args.candidate), load_model("default")
-    chain = lineage(model.card)
+    chain = lineage(model.card, shipped.card)
     kimg, hours = sum(r["kimg"] for r in chain), sum(r["hours"] for r in chain)
     card = {
         **{k: v for k, v in model.card.items() if k not in ("architecture", "name", "sample_grid")},
@@ -84,6 +90,8 @@ def main() -> None:
         "description": (f"GAN Studio's default model: StyleGAN2 {model.G.resolution} px (cpu64 preset) trained with "
                         f"`studio train` on the procedural painted-portrait world, {kimg:,.0f} kimg in all "
                         f"({hours:.1f} h), warm start after warm start (see lineage)."),
+        "status": (f"trained on CPUs for {kimg:,.0f} kimg ({hours:.1f} h) in all; it improves whenever a run continues "
+                   "it (see replace_with)"),
         "lineage": chain,
         "total_kimg": round(kimg, 1), "total_hours": round(hours, 2),
         "quality": {

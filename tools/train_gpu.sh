@@ -3,7 +3,7 @@
 #
 #   tools/train_gpu.sh OUT_DIR [MINUTES]        (or: make train-gpu OUT=OUT_DIR)
 #
-# Warm-starts from the shipped default (models/default.safetensors), renders the world cache on every CPU
+# Warm-starts from the shipped default (studio/models/default.safetensors), renders the world cache on every CPU
 # core, trains on the GPU (fused modconv, bf16 autocast, TF32; the trainer's "auto" plan for CUDA) for
 # MINUTES (default 7.5) and writes to OUT_DIR, each file well under 16 MiB:
 #   default.safetensors + default.json   the model in float16 with its card (ship it if it beats the default)

@@ -16,11 +16,18 @@ import torch
 from PIL import Image, ImageOps
 from PIL.PngImagePlugin import PngInfo
 
-from studio.engine.atomic import PathLike, atomic_save
+from studio.engine.atomic import PathLike, atomic_save, describe_os_error
 
 # 100 megapixels: far beyond any StyleGAN resolution, yet small enough to decode without exhausting RAM.
 # Pillow's own bomb check (about 179 MP) still applies above this.
 DEFAULT_MAX_PIXELS = 100_000_000
+
+# A reduced decode keeps at least this many times the size asked for, so the final Lanczos resize looks the same
+# as one from the full image (Pillow's own "reducing_gap" reasoning).
+REDUCING_GAP = 3
+
+# The PNG "Software" text every picture we write carries: how the output policy knows a file is ours.
+SOFTWARE = "GAN Studio"
 
 # iTXt values longer than this are zlib-compressed; short ones stay readable in any PNG inspector.
 _ZIP_TEXT_OVER = 1024
@@ -61,11 +68,18 @@ def _opened(path: PathLike) -> Iterator[Image.Image]:
             raise ImageError(f"{path} is damaged or in an unsupported format ({exc}).") from exc
 
 
-def load_image(path: PathLike, mode: str = "RGB", max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+def load_image(
+    path: PathLike, mode: str = "RGB", max_pixels: int = DEFAULT_MAX_PIXELS, reduce_to: int | None = None
+) -> np.ndarray:
     """Read an image file as uint8 HxWx3 ("RGB", alpha composited over white) or HxWx4 ("RGBA").
 
     Applies EXIF orientation and converts CMYK, palette, greyscale, 16-bit and float images, so callers
     never see Pillow's many modes. Images over ``max_pixels`` are refused before decoding.
+
+    ``reduce_to``: the caller needs only a square of this many px (``fit_image``), so a much larger image is
+    decoded reduced: JPEG in the decoder at 1/2 to 1/8 scale (``draft``), other formats box-reduced right after
+    decoding (``reduce``), to no less than ``REDUCING_GAP`` times that size. Memory then stays near the decoded
+    file's, not the several full-size copies the conversions would make.
     """
     if mode not in ("RGB", "RGBA"):
         raise ValueError(f"mode must be 'RGB' or 'RGBA', not {mode!r}")
@@ -74,9 +88,38 @@ def load_image(path: PathLike, mode: str = "RGB", max_pixels: int = DEFAULT_MAX_
             raise ImageError(
                 f"{path} is too large ({im.width}x{im.height} pixels; the limit is {max_pixels:,} pixels)."
             )
+        if reduce_to:
+            im = _reduced(im, REDUCING_GAP * reduce_to)
         im.load()
         rgba = _to_rgba8(ImageOps.exif_transpose(im))
     return rgba if mode == "RGBA" else _over_white(rgba)
+
+
+def load_fitted(path: PathLike, size: int, mode: str = "RGB") -> np.ndarray:
+    """``fit_image(load_image(path, mode), size)``, decoding a large file reduced (see ``load_image``)."""
+    return fit_image(load_image(path, mode, reduce_to=size), size)
+
+
+# Modes Pillow's reduce() handles; others are converted first (a palette to RGBA, 16-bit to 32-bit integers).
+_REDUCIBLE = {"L", "LA", "RGB", "RGBA", "I", "F", "CMYK", "RGBX"}
+
+
+def _reduced(im: Image.Image, least: int) -> Image.Image:
+    """``im`` decoded at the smallest size whose shorter side is still at least ``least`` px."""
+    side = min(im.size)
+    if side < 2 * least:  # nothing to gain
+        return im
+    scale = least / side
+    im.draft(None, (max(1, round(im.width * scale)), max(1, round(im.height * scale))))  # JPEG only; else a no-op
+    factor = min(im.size) // least
+    if factor < 2:
+        return im
+    info = dict(im.info)  # keeps the EXIF orientation for exif_transpose
+    if im.mode not in _REDUCIBLE:
+        im = im.convert("I" if im.mode.startswith("I;16") else "RGBA" if im.mode in ("P", "PA") else "L")
+    small = im.reduce(factor)
+    small.info.update(info)
+    return small
 
 
 def _to_rgba8(im: Image.Image) -> np.ndarray:
@@ -155,10 +198,14 @@ def tensor_to_images(t: torch.Tensor) -> np.ndarray:
 
 
 def save_png(path: PathLike, img: np.ndarray, text: dict[str, str] | None = None) -> None:
-    """Write ``img`` (uint8 HxW, HxWx3 or HxWx4) as a PNG atomically, with optional Unicode iTXt chunks."""
+    """Write ``img`` (uint8 HxW, HxWx3 or HxWx4) as a PNG atomically, with optional Unicode iTXt chunks.
+
+    Every PNG says ``Software: GAN Studio``, so a later run knows it may replace the file.
+    """
     if img.dtype != np.uint8 or not (img.ndim == 2 or (img.ndim == 3 and img.shape[2] in (3, 4))):
         raise ValueError(f"save_png needs a uint8 HxW, HxWx3 or HxWx4 image, got {img.dtype} {img.shape}")
     info = PngInfo()
+    info.add_text("Software", SOFTWARE)
     for key, value in (text or {}).items():
         if not 1 <= len(key) <= 79 or not key.isascii() or not key.isprintable():
             raise ValueError(f"PNG text keys must be 1-79 printable ASCII characters, not {key!r}")
@@ -167,7 +214,7 @@ def save_png(path: PathLike, img: np.ndarray, text: dict[str, str] | None = None
     try:
         atomic_save(path, lambda tmp: pil.save(tmp, format="PNG", pnginfo=info))
     except OSError as exc:
-        raise ImageError(f"{path} could not be written ({exc.strerror or exc}).") from exc
+        raise ImageError(describe_os_error(exc)) from exc
 
 
 def read_png_text(path: PathLike, header_only: bool = False) -> dict[str, str]:

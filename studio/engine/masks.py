@@ -17,7 +17,7 @@ from typing import Optional
 
 import numpy as np
 
-from .images import fit_image, load_image, save_png
+from .images import load_fitted, save_png
 
 BBox = tuple[slice, slice]
 
@@ -260,7 +260,7 @@ class Masks:
         A keep mask without transparency reads its brightness as the weight (white = keep), so masks
         drawn in other programs work too.
         """
-        rgba = fit_image(load_image(path, mode="RGBA"), self.resolution)
+        rgba = load_fitted(path, self.resolution, mode="RGBA")
         if not keep:
             return self.replace(False, np.array(rgba), "Import colour mask")
         alpha = rgba[..., 3]

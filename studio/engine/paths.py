@@ -1,4 +1,4 @@
-"""Where GAN Studio keeps things on the user's machine: one place, so caches and user data never scatter.
+"""Where GAN Studio keeps things: what it ships (inside the package) and the user's caches and data.
 
 ``GAN_STUDIO_CACHE`` and ``GAN_STUDIO_DATA`` override the platform defaults (tests point them at tmp).
 """
@@ -7,9 +7,19 @@ from __future__ import annotations
 
 import os
 import sys
+from importlib import resources
 from pathlib import Path
 
 APP_DIR = "gan-studio"
+
+
+def shipped(*parts: str) -> Path:
+    """A file the package ships (``"models", "default.safetensors"``), found the way the package was imported.
+
+    A checkout, a wheel in site-packages and a frozen bundle all unpack the package into folders, so
+    ``importlib.resources`` hands back a real path, which safetensors and Qt need.
+    """
+    return Path(resources.files(__package__.partition(".")[0]).joinpath(*parts))
 
 
 def user_cache_dir() -> Path:

@@ -1,4 +1,8 @@
-"""The big picture: zoom (wheel, +/-), fit, 1:1, pan by dragging, and a before/after split to compare."""
+"""The big picture: zoom (wheel, +/-), fit, 1:1, pan by dragging, and a before/after split to compare.
+
+A picture is scaled smoothly, as a painter expects of a fitted 64 px portrait; "Show pixels" (the context menu)
+draws enlarged pixels as sharp blocks instead, to inspect them.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,8 @@ from typing import Optional
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen, QWheelEvent
-from PySide6.QtWidgets import QWidget
+from PySide6.QtGui import QAction, QColor, QContextMenuEvent, QImage, QMouseEvent, QPainter, QPen, QWheelEvent
+from PySide6.QtWidgets import QMenu, QWidget
 
 from .theme import ACCENT, to_qimage
 
@@ -33,6 +37,8 @@ class Canvas(QWidget):
         self._pan = QPointF(0, 0)
         self._drag: Optional[str] = None
         self._last = QPointF()
+        self.pixels_action = QAction("Show pixels (no smoothing)", self, checkable=True)
+        self.pixels_action.toggled.connect(self.update)
         self.setMinimumSize(256, 256)
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -46,6 +52,14 @@ class Canvas(QWidget):
         if before is not None:
             self.before = to_qimage(before)
         self.update()
+
+    @property
+    def show_pixels(self) -> bool:
+        """True: enlarged pixels are drawn as sharp blocks (nearest neighbour); False (default): smoothly."""
+        return self.pixels_action.isChecked()
+
+    def set_show_pixels(self, on: bool) -> None:
+        self.pixels_action.setChecked(on)
 
     def set_compare(self, on: bool) -> None:
         self.compare = on
@@ -104,7 +118,7 @@ class Canvas(QWidget):
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No picture yet")
             return
         rect = self.target_rect()
-        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.zoom < 1.0)
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, not (self.show_pixels and self.zoom > 1.0))
         p.drawImage(rect, self.image)
         if self.compare and self.before is not None:
             x = rect.left() + rect.width() * self.divider
@@ -120,6 +134,14 @@ class Canvas(QWidget):
             p.drawText(QRectF(rect.right() - 86, rect.top() + 4, 80, 20), Qt.AlignmentFlag.AlignRight, "after")
 
     # --- mouse -----------------------------------------------------------------------------------------
+
+    def contextMenuEvent(self, e: QContextMenuEvent) -> None:  # noqa: N802
+        menu = QMenu(self)
+        menu.addAction("Fit", self.zoom_fit)
+        menu.addAction("Actual size (1:1)", self.zoom_actual)
+        menu.addSeparator()
+        menu.addAction(self.pixels_action)
+        menu.exec(e.globalPos())
 
     def _on_divider(self, pos: QPointF) -> bool:
         rect = self.target_rect()

@@ -36,11 +36,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..engine.images import ImageError, fit_image, load_image
+from ..engine.images import ImageError, load_fitted
 from ..engine.jobs import CancelToken, Progress, ProgressFn
 from ..engine.library.gallery import (
     GalleryError,
     GalleryItem,
+    SiteReport,
+    check_site_folder,
     delete_picture,
     list_pictures,
     publish_site,
@@ -63,7 +65,7 @@ def _load_thumbnails(items: list[GalleryItem], progress: ProgressFn, token: Canc
     for i, item in enumerate(items):
         token.check()
         try:
-            image: Optional[QImage] = to_qimage(fit_image(load_image(item.path), ICON_SIZE))
+            image: Optional[QImage] = to_qimage(load_fitted(item.path, ICON_SIZE))
         except ImageError:
             image = None
         progress(Progress(i + 1, len(items), item.path.name, preview=(item.path, item.mtime, image)))
@@ -303,8 +305,10 @@ class GalleryPanel(QWidget):
         if not chosen:
             return
         out = Path(chosen)
-        if out.resolve() == self.folder.resolve():
-            self._warn("Publish gallery", f"{out} is the gallery itself; choose another folder for the website.")
+        try:
+            check_site_folder(self.folder, out)  # the output policy, before the job starts
+        except ValueError as e:
+            self._warn("Publish gallery", str(e))
             return
         self.publish_button.setEnabled(False)
         self.status.setText(f"Publishing to {out}…")
@@ -312,9 +316,11 @@ class GalleryPanel(QWidget):
                        on_done=self._published, on_error=self._publish_failed, on_cancel=self._publish_cancelled,
                        on_end=self.refresh)
 
-    def _published(self, index: Path) -> None:
+    def _published(self, report: SiteReport) -> None:
+        index = report.index
         self.status.setText(f"Published the gallery to {index.parent}.")
-        answer = QMessageBox.question(self, "Gallery published", f"Wrote {index}. Open it in the browser?")
+        skipped = "".join(f" Skipped: {why}" for why in report.skipped.values())  # each names its picture
+        answer = QMessageBox.question(self, "Gallery published", f"Wrote {index}.{skipped} Open it in the browser?")
         if answer == QMessageBox.StandardButton.Yes:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(index)))
 

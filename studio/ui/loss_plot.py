@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QWidget
 
 COLORS = ("#e0a040", "#5fb0e0", "#80c070", "#d070b0", "#e06060", "#b0b0b0")
-MARGIN = 36
+MARGIN = 36  # the least room left of the plot; it grows to fit the axis labels
 
 
 class LossPlot(QWidget):
@@ -37,10 +37,23 @@ class LossPlot(QWidget):
         y0, y1 = min(p[1] for p in points), max(p[1] for p in points)
         return x0, max(x1, x0 + 1), y0, (y1 if y1 > y0 else y0 + 1)
 
+    def axis_labels(self) -> tuple[str, str]:
+        """The y axis's top and bottom labels (empty before the first report)."""
+        if not self.series:
+            return "", ""
+        _, _, y0, y1 = self._bounds()
+        return f"{y1:.2g}", f"{y0:.2g}"
+
+    def margin(self) -> int:
+        """Room left of the plot: wide enough for the longest axis label in the widget's font, never clipped."""
+        metrics = self.fontMetrics()
+        return max(MARGIN, *(metrics.horizontalAdvance(label) + 8 for label in self.axis_labels()))
+
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt naming
         p = QPainter(self)
         p.fillRect(self.rect(), QColor("#1f1f22"))
-        plot = QRectF(self.rect()).adjusted(MARGIN, 8, -8, -20)
+        margin = self.margin()
+        plot = QRectF(self.rect()).adjusted(margin, 8, -8, -20)
         p.setPen(QColor("#555"))
         p.drawRect(plot)
         if not self.series:
@@ -54,8 +67,9 @@ class LossPlot(QWidget):
                            plot.bottom() - (value - y0) / (y1 - y0) * plot.height())
 
         p.setPen(QColor("#a0a0a0"))
-        p.drawText(QRectF(0, plot.top() - 4, MARGIN - 4, 16), Qt.AlignmentFlag.AlignRight, f"{y1:.2g}")
-        p.drawText(QRectF(0, plot.bottom() - 12, MARGIN - 4, 16), Qt.AlignmentFlag.AlignRight, f"{y0:.2g}")
+        top, bottom = self.axis_labels()
+        p.drawText(QRectF(0, plot.top() - 4, margin - 4, 16), Qt.AlignmentFlag.AlignRight, top)
+        p.drawText(QRectF(0, plot.bottom() - 12, margin - 4, 16), Qt.AlignmentFlag.AlignRight, bottom)
         p.drawText(QRectF(plot.left(), plot.bottom() + 2, plot.width(), 16), Qt.AlignmentFlag.AlignRight,
                    f"step {int(x1)}")
         p.setRenderHint(QPainter.RenderHint.Antialiasing)

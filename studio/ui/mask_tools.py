@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from superqt import QLabeledSlider
 
 from ..engine.images import ImageError
+from ..engine.outputs import dialog_output
 from .mask_painter import MaskPainter
 from .theme import icon
 
@@ -195,6 +196,6 @@ class MaskTools(QWidget):
                                               f"{'keep' if keep else 'colour'}-mask.png", "PNG images (*.png)")
         if path:
             try:
-                self.painter.export_mask(path, keep)
-            except ImageError as e:
+                self.painter.export_mask(dialog_output(path, ".png", "PNG"), keep)
+            except ValueError as e:  # the output policy's OutputError, or ImageError
                 QMessageBox.warning(self, "Cannot export mask", str(e))

@@ -23,6 +23,7 @@ from PySide6.QtCore import QEventLoop, QObject, QThread, QTimer, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QToolButton, QVBoxLayout, QWidget
 
+from ..engine.atomic import describe_os_error
 from ..engine.jobs import Cancelled, CancelToken, Progress
 from .theme import icon
 
@@ -44,6 +45,8 @@ class _Thread(QThread):
             result = self.fn(*self.args, progress=self.progressed.emit, token=self.token, **self.kwargs)
         except Cancelled:
             self.outcome = ("cancelled", None)
+        except OSError as e:  # disk full, permission, I/O: one sentence naming the file
+            self.outcome = ("error", describe_os_error(e))
         except Exception as e:  # noqa: BLE001 - every failure must reach the user as a message
             self.outcome = ("error", str(e) or type(e).__name__)
         else:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import qtawesome as qta
 from PySide6.QtGui import QColor, QIcon, QImage, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication
 
+from ..engine.paths import shipped
+
 ACCENT = "#e0a040"
 TEXT = "#d8d8d8"
-STYLE_SHEET = Path(__file__).resolve().parents[2] / "resources" / "studio.qss"
+STYLE_SHEET = shipped("resources", "studio.qss")
 
 
 def apply_dark_theme(app: QApplication) -> None:

@@ -101,7 +101,12 @@ class TrainWindow(QMainWindow):
 
         name = self.model.name if self.model is not None else "no model open"
         can_warm = self.model is not None and self.model.path is not None
+        conditional = can_warm and self.model.G.c_dim > 0  # its classes would need class sub-folders (studio train --cond)
+        can_warm = can_warm and not conditional
         self.from_model = QRadioButton(f"The open model ({name}), warm-started", checked=can_warm, enabled=can_warm)
+        if conditional:
+            self.from_model.setToolTip(f"{name} is class-conditional: warm-start it on a folder of class sub-folders "
+                                       "with studio train --cond --init.")
         self.from_scratch = QRadioButton("From scratch with", checked=not can_warm)
         group = QButtonGroup(self)
         group.addButton(self.from_model)

@@ -64,3 +64,14 @@ def test_world_writes_dataset(tmp_path):
     assert len(list((out / "images").glob("*.png"))) == 3
     assert len(list((out / "sketches").glob("*.png"))) == 3
     assert len((out / "attributes.jsonl").read_text().splitlines()) == 3
+
+
+def test_world_genres(tmp_path, capsys):
+    out = tmp_path / "lands"
+    assert main(["world", "--count", "2", "--size", "32", "--out", str(out), "--genre", "landscape"]) == 0
+    records = (out / "attributes.jsonl").read_text().splitlines()
+    assert [json.loads(line)["genre"] for line in records] == ["landscape"] * 2
+    assert main(["world", "--count", "4", "--size", "32", "--out", str(tmp_path / "mix"), "--genre", "all"]) == 0
+    records = (tmp_path / "mix" / "attributes.jsonl").read_text().splitlines()
+    assert [json.loads(line)["genre"] for line in records] == ["portrait", "still_life", "landscape", "cityscape"]
+    assert "the four genres in turn" in capsys.readouterr().out

@@ -119,3 +119,24 @@ def test_w_plus_direction_with_wrong_layer_count_is_refused():
     d = D.Direction("x", np.zeros((3, 64), np.float32), kind="saved")
     with pytest.raises(ValueError):
         d.offset(1.0, 8)
+
+
+def test_a_conditional_models_components_vary_within_the_classes(tiny_cond_pair):
+    G, _ = tiny_cond_pair
+    w, labels = D.sample_w(G, 900)
+    assert labels.tolist()[:4] == [0, 1, 2, 0] and torch.bincount(labels).tolist() == [300, 300, 300]
+    within = D.compute_pca(G, samples=900, components=3)
+    overall = D.principal_directions(w, 3)
+
+    def between_share(found) -> float:
+        proj = (w - w.mean(0)) @ torch.from_numpy(np.stack([d.vector for d in found])).double().T
+        means = torch.stack([proj[labels == k].mean(0) for k in range(3)])
+        return float((means.var(0, unbiased=False) / proj.var(0, unbiased=False)).mean())
+
+    # PCA over all classes spends its first components on the gaps between classes; within-class PCA does not
+    assert between_share(overall) > 0.5 and between_share(within) < between_share(overall) / 2
+    comps = np.stack([d.vector for d in within])
+    np.testing.assert_allclose(comps @ comps.T, np.eye(3), atol=1e-4)
+    centred = torch.cat([w[labels == k] - w[labels == k].mean(0) for k in range(3)])
+    spread = (centred @ torch.from_numpy(comps[0]).double()).std().item()
+    assert within[0].scale == pytest.approx(spread, rel=1e-2)  # one unit is one within-class sd

@@ -15,15 +15,21 @@ from onnx import numpy_helper
 from studio.engine.jobs import Cancelled, CancelToken
 from studio.engine.model.checkpoints import LoadedModel
 from studio.engine.preview.export_onnx import (
+    CACHE_KEEP,
     LEVELS,
+    OPSET,
     PARITY_TOLERANCE,
     ExportError,
     ExportInfo,
     cached_export,
+    check_export_folder,
+    check_opset,
     default_cache_root,
     export_onnx,
     level_resolutions,
+    max_opset,
     relative_error,
+    trim_cache,
     verify_export,
 )
 from tests.conftest import make_tiny_pair
@@ -120,6 +126,54 @@ def test_cancel_stops_the_export_and_leaves_nothing(tmp_path):
     with pytest.raises(Cancelled):
         export_onnx(tiny_model(), tmp_path / "export", progress=lambda p: token.cancel(), token=token)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_cache_sweeps_killed_exports_and_keeps_the_most_recently_used(exported, tmp_path):
+    """After kill -9 an export's temporary folder stayed in the cache forever, and the cache only grew."""
+    import os
+    import subprocess
+    import sys
+
+    model, done = exported
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()  # its process id now belongs to no one: what a killed export leaves behind
+    leftover = tmp_path / f".{model.weights_hash}.gs{child.pid}.k1ll3d.tmp"
+    leftover.mkdir()
+    (leftover / "synthesis.onnx").write_bytes(b"x" * 1000)
+    for age in range(CACHE_KEEP + 1):
+        old = tmp_path / f"{age:064x}"
+        shutil.copytree(done, old)
+        os.utime(old, (1e9 - age, 1e9 - age))
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "mine.txt").write_text("not an export: never touched")
+
+    path = cached_export(model, cache_root=tmp_path)
+    exports = sorted(p.name for p in tmp_path.iterdir() if p.name != "notes")
+    assert exports == sorted([path.name, *(f"{age:064x}" for age in range(CACHE_KEEP - 1))])
+    assert (tmp_path / "notes" / "mine.txt").exists() and not leftover.exists()
+    assert trim_cache(tmp_path, keep=1) == [tmp_path / f"{age:064x}" for age in range(CACHE_KEEP - 1)]
+
+
+def test_export_refuses_a_folder_of_other_files_and_states_the_opset_it_writes(tmp_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="mine is not empty and does not hold an ONNX export"):
+        export_onnx(tiny_model(), out)
+    with pytest.raises(ValueError, match=f"opset 17 cannot be exported; choose one from 18 to {max_opset()}"):
+        export_onnx(tiny_model(), tmp_path / "new", opset=17)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"] and check_opset(OPSET) == OPSET
+
+
+def test_an_export_folder_may_be_replaced_and_a_new_one_is_not_private(exported, tmp_path):
+    import stat
+
+    from studio.engine.atomic import DIR_MODE
+
+    _, done = exported
+    shutil.copytree(done, tmp_path / "earlier")
+    assert check_export_folder(tmp_path / "earlier") == tmp_path / "earlier"
+    assert stat.S_IMODE(done.stat().st_mode) == DIR_MODE  # was mkdtemp's 0700
 
 
 def test_relative_error_is_max_abs_difference_over_max_abs_reference():

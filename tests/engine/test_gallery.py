@@ -89,6 +89,8 @@ def test_export_default_name_and_new_folder(tmp_path):
     assert png.is_file() and png.with_suffix(".json").is_file()
     assert gallery.RECIPE_KEY in read_png_text(png, header_only=True)
     assert sorted(p.name for p in png.parent.iterdir()) == sorted([png.name, png.with_suffix(".json").name])
+    labelled = export_picture(tmp_path / "new" / "gallery", IMG, {"seed": 2}, label="still life/flowers?")
+    assert re.fullmatch(r"\d{8}-\d{6}-still life_flowers_-[0-9a-f]{6}\.png", labelled.name)  # a class, made safe
 
 
 @pytest.mark.parametrize("name", ["a/b", "..", ".hidden", "", "  ", "what?"])
@@ -195,7 +197,7 @@ def test_publish_site(tmp_path):
     export_picture(g, IMG, {"seed": 3, "sliders": list(range(40))}, name="calm")
     Image.fromarray(IMG).save(g / "no recipe.png")
     reports = []
-    index = publish_site(g, tmp_path / "site", title="My <gallery>", progress=reports.append)
+    index = publish_site(g, tmp_path / "site", title="My <gallery>", progress=reports.append).index
 
     assert index == tmp_path / "site" / "index.html"
     assert reports[-1].done == reports[-1].total == 4
@@ -242,3 +244,62 @@ def test_publish_can_be_cancelled(tmp_path):
 def test_publish_needs_a_gallery_folder(tmp_path):
     with pytest.raises(GalleryError, match="nowhere is not a folder"):
         publish_site(tmp_path / "nowhere", tmp_path / "site")
+
+
+def test_publish_skips_a_damaged_picture_by_name_and_publishes_the_rest(tmp_path):
+    g, site = tmp_path / "gallery", tmp_path / "site"
+    export_picture(g, IMG, {}, name="a")
+    export_picture(g, IMG, {}, name="c")
+    (g / "b.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"cut short")
+    report = publish_site(g, site)
+    assert report.published == 2 and list(report.skipped) == ["b.png"] and "b.png" in report.skipped["b.png"]
+    assert sorted(p.name for p in (site / "pages").iterdir()) == ["a.html", "c.html"]
+    assert "b.html" not in (site / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_killed_publish_is_pruned_by_the_next(tmp_path):
+    """Files are recorded before they are written, so copies of a publish that died half-way are pruned later."""
+    g, site = tmp_path / "gallery", tmp_path / "site"
+    for name in ("a", "b", "c"):
+        export_picture(g, IMG, {}, name=name)
+    token = CancelToken()
+
+    def die_after_first(p):
+        if p.done == 1:
+            token.cancel()  # stands in for kill -9 after the first picture was copied
+
+    with pytest.raises(Cancelled):
+        publish_site(g, site, progress=die_after_first, token=token)
+    copied = sorted(p.name for p in (site / "images").iterdir())
+    assert copied  # something was written before it died
+    for picture in g.glob("*"):
+        picture.unlink()
+    export_picture(g, IMG, {}, name="z")
+    publish_site(g, site)
+    assert sorted(p.name for p in (site / "images").iterdir()) == ["z.png"]
+    assert sorted(p.name for p in (site / "thumbs").iterdir()) == ["z.jpg"]
+
+
+def test_names_differing_only_in_case_get_pages_of_their_own(tmp_path):
+    g, site = tmp_path / "gallery", tmp_path / "site"
+    g.mkdir()
+    Image.fromarray(IMG).save(g / "Dup.png")
+    Image.fromarray(255 - IMG).save(g / "Dup.PNG", format="PNG")
+    Image.fromarray(IMG).save(g / "dup-2.png")  # the name a clash would take: still distinct
+    index = publish_site(g, site).index
+    pages = sorted(p.name for p in (site / "pages").iterdir())
+    assert len(pages) == 3 and len({p.casefold() for p in pages}) == 3  # distinct on case-insensitive disks too
+    html = index.read_text(encoding="utf-8")
+    assert all(f'href="pages/{quote}"' in html for quote in pages)
+    images = {p.name: p.read_bytes() for p in (site / "images").iterdir()}
+    assert len(images) == 3 and (g / "Dup.png").read_bytes() in images.values()
+    assert (g / "Dup.PNG").read_bytes() in images.values()
+
+
+def test_publish_refuses_a_folder_of_other_files(tmp_path):
+    export_picture(tmp_path / "g", IMG, {}, name="a")
+    (tmp_path / "www").mkdir()
+    (tmp_path / "www" / "index.html").write_text("my own home page")
+    with pytest.raises(ValueError, match="www is not empty and does not hold a published gallery"):
+        publish_site(tmp_path / "g", tmp_path / "www")
+    assert (tmp_path / "www" / "index.html").read_text() == "my own home page"

@@ -141,13 +141,14 @@ def test_folder_data_skips_and_counts_unreadable_files(tmp_path):
     cfg = tiny(tmp_path / "run", data=str(data), steps=2, xflip=True, augment="diffaugment")
     model = load_model(train(cfg, progress=reports.append))
     assert "5 images, 1 unreadable files skipped" in reports[0].message
+    assert "broken.png is damaged" in reports[0].message  # named, so the user need not hunt for it
     assert "as the training images" in model.card["license"]
 
 
 def test_folder_without_images_is_one_clear_error(tmp_path):
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty" / "bad.jpg").write_bytes(b"garbage")
-    with pytest.raises(ValueError, match=r"no readable images \(1 image files could not be read\)"):
+    with pytest.raises(ValueError, match=r"no readable images \(1 image files could not be read; the first: .*bad.jpg"):
         train(tiny(tmp_path / "run", data=str(tmp_path / "empty")))
     with pytest.raises(ValueError, match="no such folder"):
         train(tiny(tmp_path / "run", data=str(tmp_path / "missing")))
@@ -233,3 +234,31 @@ def test_plan_picks_the_cpu_path_and_bf16_trains(tmp_path):
     train(tiny(tmp_path / "run", steps=2, precision="bf16"), progress=reports.append)
     assert "bf16, non-fused modconv, channels-last" in reports[0].message
     assert all(math.isfinite(v) for p in reports[1:] for v in p.metrics.values())
+
+
+def test_resume_auto_skips_a_damaged_newest_checkpoint(tmp_path):
+    """A newest checkpoint cut short (a full disk, a kill during a copy) is skipped with a warning, in whole
+    sentences, and the run resumes from the newest one that reads."""
+    cfg = tiny(tmp_path / "run", steps=2, checkpoint_every=1, keep=3)
+    train(cfg)
+    older, newest = list_checkpoints(cfg.out_dir)
+    newest.write_bytes(newest.read_bytes()[: newest.stat().st_size // 2])
+    reports: list[Progress] = []
+    train(replace(cfg, steps=3), resume="auto", progress=reports.append)
+    summary = reports[0].message
+    assert (f"warning: skipped {newest.name}, not a readable training checkpoint (the file is damaged or cut short, "
+            "as an interrupted save leaves it)") in summary
+    assert f"resuming {older} at step 1" in summary and reports[-1].done == 3
+    for path in list_checkpoints(cfg.out_dir):
+        path.write_bytes(b"")
+    with pytest.raises(ValueError, match=r"none of its 3 checkpoints can be read; move the folder away"):
+        train(replace(cfg, steps=4), resume="auto")
+
+
+def test_a_run_never_writes_into_a_folder_of_other_files(tmp_path):
+    run = tmp_path / "thesis"
+    run.mkdir()
+    (run / "chapter1.tex").write_text("years of work")
+    with pytest.raises(ValueError, match="thesis is not empty and does not hold a training run"):
+        train(tiny(run, steps=1))
+    assert [p.name for p in run.iterdir()] == ["chapter1.tex"]

@@ -68,10 +68,12 @@ def test_render_shows_the_grid(qtbot, dialog, model):
 @pytest.mark.parametrize(
     ("rows", "cols", "groups", "message"),
     [
-        ("1,x", "10", ["coarse"], "Sources A: invalid literal"),
+        ("1,x", "10", ["coarse"], "Sources A: 'x' is not a seed: use whole numbers or ranges such as 0-7"),
         ("1", "5-1", ["coarse"], "Sources B: seed range '5-1' runs backwards."),
         ("0-8", "1", ["coarse"], "Sources A: 9 seeds is too many; use at most 8."),
-        ("1", "-3", ["coarse"], "Sources B: seeds must be whole numbers from 0 to 2147483647."),
+        ("1", "-3", ["coarse"], "Sources B: seed -3 is out of range: seeds are whole numbers from 0 to 4294967295."),
+        ("1", "3000000000", ["coarse"], "Sources B: seeds must be whole numbers from 0 to 2147483647."),
+        ("0-10000000", "1", ["coarse"], "Sources A: 10,000,001 seeds is too many; use at most 8."),
         ("1", "2", [], "Choose at least one layer group"),
     ],
 )
@@ -117,6 +119,14 @@ def test_export_failure_names_the_file(qtbot, dialog, tmp_path, monkeypatch, war
     assert dialog.tasks.wait_idle(30_000)
     assert len(warnings) == 1 and str(target) in warnings[0]
     assert dialog.status.text().startswith("Failed:")
+
+
+def test_export_dialog_follows_the_output_policy(qtbot, dialog, tmp_path, monkeypatch, warnings):
+    _render(qtbot, dialog)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "grid.jpg"), ""))
+    dialog.export()
+    assert warnings == [f"{tmp_path / 'grid.jpg'}: the output is written as PNG, so its name must end in .png."]
+    assert not dialog.tasks.busy and not (tmp_path / "grid.jpg").exists()
 
 
 def test_closing_while_rendering_stops_the_worker(qtbot, dialog):

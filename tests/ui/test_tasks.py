@@ -82,6 +82,20 @@ def test_errors_arrive_as_their_sentence(qtbot, runner):
     assert errors == ["picture.png: not a picture."]
 
 
+def test_a_failed_write_arrives_as_one_sentence_naming_the_file(qtbot, runner, tmp_path):
+    (tmp_path / "a file").write_text("x")
+    target = tmp_path / "a file" / "out.txt"
+
+    def job(progress, token):
+        with open(target, "w") as f:  # a library's plain open(), not our atomic writer
+            f.write("x")
+
+    errors = []
+    with qtbot.waitSignal(runner.idle, timeout=TIMEOUT):
+        runner.run(job, title="Writing", on_error=errors.append)
+    assert errors == [f"{target}: a part of the path is a file, not a folder."]  # not "[Errno 20] ..."
+
+
 def test_stop_waits_and_shutdown_refuses_new_tasks(qtbot, runner):
     gate, seen = threading.Event(), []
     task = runner.run(gated, gate, 1, title="Job", owner="o", on_done=seen.append, on_cancel=lambda: seen.append("c"))

@@ -90,6 +90,17 @@ def test_summary_contact_sheet_and_few_shot_lines(window, pictures):
     assert "= 0.819:" in window.plan.text() and "6 are smaller than 128 px" in window.summary_label.text()
 
 
+def test_a_class_conditional_model_is_not_offered_as_the_warm_start(qtbot, tiny_cond_model_path, pictures):
+    w = TrainWindow(load_model(tiny_cond_model_path))
+    qtbot.addWidget(w)
+    assert not w.from_model.isEnabled() and w.from_scratch.isChecked()
+    assert "studio train --cond --init" in w.from_model.toolTip()
+    w.set_folder(pictures)
+    assert w.tasks.wait_idle(TIMEOUT)
+    assert w.make_config()[0].init is None
+    w.tasks.shutdown()
+
+
 def test_a_short_run_finishes_and_blends_with_its_start_model(qtbot, window, model, pictures, dialogs):
     offered = []
     window.model_offered.connect(lambda path, now: offered.append((path, now)))

@@ -10,6 +10,10 @@ As in the official code: both critics start as copies of the pretrained D, non-s
 lazy-regularisation correction, style mixing 0.9, no EMA, and the sketch augmentation on real and fake
 sketches in the D, G and R1 steps (never on D_X's inputs). By default only the mapping network trains,
 so G′'s W space stays compatible with G's (``blend_w``); "shift" trains one W offset, "full" all of G.
+
+A class-conditional model is customized for one of its classes (``class_index``): G′ samples that class and
+both critics judge it as that class; the result stays conditional, and in "mapping" and "full" mode the other
+classes may change too, since they share the weights that train.
 """
 
 from __future__ import annotations
@@ -27,13 +31,15 @@ from torch import nn
 
 from ..edit.latents import crossover, z_from_seeds
 from ..grid import make_grid
-from ..images import fit_image, image_to_tensor, images_to_tensor, load_image, tensor_to_images
+from ..images import image_to_tensor, images_to_tensor, load_fitted, tensor_to_images
 from ..jobs import Cancelled, CancelToken, Progress, ProgressFn, ensure_token, no_progress
-from ..model.checkpoints import DEFAULT_MODEL, LoadedModel, estimate_w_avg, save_model
+from ..model.checkpoints import DEFAULT_MODEL, LoadedModel, card_path, estimate_w_avg, model_files, save_model
+from ..model.labels import batch_labels, class_fields, class_labels
 from ..model.stylegan2 import Discriminator, Generator
+from ..outputs import check_output_file
 from ..train.checkpoint import load_state, save_state
 from ..train.losses import d_loss_fake, d_loss_real, g_nonsaturating, r1_penalty
-from ..world import render_batch
+from ..world import GENRES, render_batch
 from .augment import augment_sketches, parse_policy
 from .extractors import SketchExtractor, load_extractor
 from .sketches import SketchError, SketchSet, SketchSource, image_files, load_sketches
@@ -75,6 +81,7 @@ class CustomizeConfig:
     checkpoint_every: int = 200
     preview_every: int = 50
     resume: bool = False
+    class_index: Optional[int] = None  # the class a conditional model is customized for (None: unconditional)
 
     def validate(self) -> None:
         if self.train not in TRAIN_MODES:
@@ -96,12 +103,12 @@ class CustomizeConfig:
 ImageSource = Callable[[int, torch.Generator], torch.Tensor]
 
 
-def world_images(size: int) -> ImageSource:
-    """Fresh world portraits every step (random seeds), as the default model was trained on."""
+def world_images(size: int, genre: str = "portrait") -> ImageSource:
+    """Fresh world paintings of ``genre`` every step (random seeds), as the default model was trained on."""
 
     def draw(n: int, gen: torch.Generator) -> torch.Tensor:
         seeds = torch.randint(0, 2**31 - 1, (n,), generator=gen).tolist()
-        return images_to_tensor(render_batch(seeds, size))
+        return images_to_tensor(render_batch(seeds, size, genre))
 
     return draw
 
@@ -116,7 +123,7 @@ def folder_images(folder: Path, size: int, token: CancelToken) -> ImageSource:
     pool = []
     for p in paths:
         token.check()
-        pool.append(image_to_tensor(fit_image(load_image(p), size)))
+        pool.append(image_to_tensor(load_fitted(p, size)))
     data = torch.cat(pool)
 
     def draw(n: int, gen: torch.Generator) -> torch.Tensor:
@@ -130,8 +137,10 @@ def _image_source(base: LoadedModel, cfg: CustomizeConfig, token: CancelToken) -
     choice = cfg.images
     if choice is None:
         choice = "world" if base.path is not None and base.path.resolve() == DEFAULT_MODEL.resolve() else ""
-    if choice == "world":
-        return world_images(size), "world"
+    if choice == "world":  # a genre model customized for a genre of the world gets that genre's paintings
+        named = base.classes[cfg.class_index] if cfg.class_index is not None else None
+        genre = named if named in GENRES else "portrait"
+        return world_images(size, genre), "world" if genre == "portrait" else f"world ({genre})"
     if choice:
         return folder_images(Path(choice), size, token), str(choice)
     return None, "none (L_weight)"
@@ -143,10 +152,11 @@ def _image_source(base: LoadedModel, cfg: CustomizeConfig, token: CancelToken) -
 class CustomGenerator(nn.Module):
     """G′ while it trains: a copy of G, plus a learned W shift in "shift" mode."""
 
-    def __init__(self, G: Generator, mode: str) -> None:
+    def __init__(self, G: Generator, mode: str, c: Optional[torch.Tensor] = None) -> None:
         super().__init__()
         self.G = copy.deepcopy(G).requires_grad_(False)
         self.mode = mode
+        self.c = c  # the class label row (1, c_dim) of a conditional G, or None
         self.shift = nn.Parameter(torch.zeros(G.w_dim, device=G.w_avg.device)) if mode == "shift" else None
         for p in self.trainable().values():
             p.requires_grad_(True)
@@ -160,19 +170,23 @@ class CustomGenerator(nn.Module):
 
     def sample(self, batch: int, gen: torch.Generator, mixing_prob: float) -> torch.Tensor:
         """G′(z) for fresh z with style mixing, random noise, no truncation (as in training)."""
-        G, device = self.G, self.G.w_avg.device
-        ws = G.mapping(torch.randn(batch, G.z_dim, generator=gen).to(device))
+        G, device, c = self.G, self.G.w_avg.device, self.labels(batch)
+        ws = G.mapping(torch.randn(batch, G.z_dim, generator=gen).to(device), c)
         if float(torch.rand((), generator=gen)) < mixing_prob:
-            ws2 = G.mapping(torch.randn(batch, G.z_dim, generator=gen).to(device))
+            ws2 = G.mapping(torch.randn(batch, G.z_dim, generator=gen).to(device), c)
             ws = crossover(ws, ws2, int(torch.randint(1, G.num_ws, (), generator=gen)))
         return G.synthesis(self.shifted(ws), noise_mode="random")
+
+    def labels(self, n: int) -> Optional[torch.Tensor]:
+        """The class labels for a batch of ``n`` (None for an unconditional G)."""
+        return batch_labels(self.c, n)
 
     def shifted(self, ws: torch.Tensor) -> torch.Tensor:
         return ws if self.shift is None else ws + self.shift
 
     @torch.no_grad()
     def render(self, z: torch.Tensor) -> torch.Tensor:
-        return self.G.synthesis(self.shifted(self.G.mapping(z)), noise_mode="const")
+        return self.G.synthesis(self.shifted(self.G.mapping(z, self.labels(len(z)))), noise_mode="const")
 
     @torch.no_grad()
     def export(self) -> Generator:
@@ -228,10 +242,16 @@ def customize(
     """
     cfg = config
     cfg.validate()
+    check_output_file(cfg.out, ".safetensors", "a GAN Studio model", companions=[card_path(cfg.out)],
+                      inputs=model_files(base.path) if base.path else ())
     report, token = progress or no_progress, ensure_token(token)
     if base.D is None:
         raise CustomizeError(f"{base.path or base.name}: has no discriminator; both critics start from it, "
                              "so customizing needs a checkpoint that includes D.")
+    try:
+        c = class_labels(base.G, cfg.class_index)
+    except ValueError as e:
+        raise CustomizeError(f"{base.path or base.name}: {e}") from None
     device = base.G.w_avg.device
     G_base = base.G
     sk = load_sketches(sketches, G_base.resolution)
@@ -241,7 +261,7 @@ def customize(
     images, images_desc = _image_source(base, cfg, token)
 
     torch.manual_seed(cfg.seed)  # the synthesis noise draws from the global generator
-    state = _new_state(base, cfg, images is not None)
+    state = _new_state(base, cfg, images is not None, c)
     start = {k: p.detach().clone() for k, p in state.Gp.trainable().items()}
     fingerprint = _fingerprint(base, cfg, sk, images_desc)
     if cfg.resume and cfg.checkpoint_path.exists():
@@ -249,7 +269,8 @@ def customize(
 
     z_preview = z_from_seeds(PREVIEW_SEEDS, G_base.z_dim).to(device)
     with torch.no_grad():
-        base_row = tensor_to_images(G_base.synthesis(G_base.mapping(z_preview), noise_mode="const"))
+        c_preview = state.Gp.labels(len(z_preview))
+        base_row = tensor_to_images(G_base.synthesis(G_base.mapping(z_preview, c_preview), noise_mode="const"))
 
     def finish(finished: bool) -> Path:
         if not finished:
@@ -279,8 +300,8 @@ def customize(
     return out
 
 
-def _new_state(base: LoadedModel, cfg: CustomizeConfig, with_images: bool) -> _State:
-    Gp = CustomGenerator(base.G, cfg.train)
+def _new_state(base: LoadedModel, cfg: CustomizeConfig, with_images: bool, c: Optional[torch.Tensor]) -> _State:
+    Gp = CustomGenerator(base.G, cfg.train, c)
     D_sketch = copy.deepcopy(base.D).train().requires_grad_(True)
     D_image = copy.deepcopy(base.D).train().requires_grad_(True) if with_images else None
     group = D_sketch.b4.mbstd.group_size if D_sketch.b4.mbstd is not None else 0
@@ -297,8 +318,8 @@ def _to3(sketch: torch.Tensor) -> torch.Tensor:
     return sketch.repeat(1, 3, 1, 1)
 
 
-def _d_loss(D: Discriminator, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    return d_loss_real(D(real)).mean() + d_loss_fake(D(fake)).mean()
+def _d_loss(D: Discriminator, real: torch.Tensor, fake: torch.Tensor, c: Optional[torch.Tensor]) -> torch.Tensor:
+    return d_loss_real(D(real, c)).mean() + d_loss_fake(D(fake, c)).mean()
 
 
 def _real_batch(real: torch.Tensor, n: int, gen: torch.Generator) -> torch.Tensor:
@@ -315,6 +336,7 @@ def _train_step(
     device = real_sketches.device
     real_img = images(n, gen).to(device) if images is not None else None
     real_sk = _real_batch(real_sketches, n, gen)
+    c = s.Gp.labels(n)  # both critics judge the customized class
 
     # D step: fakes are constants here
     for d in D_all:
@@ -323,11 +345,11 @@ def _train_step(
         fake = s.Gp.sample(n, gen, cfg.mixing_prob)
         fake_sk = F(fake)
     loss_d_sketch = _d_loss(s.D_sketch, _to3(augment_sketches(real_sk, ops, gen)),
-                            _to3(augment_sketches(fake_sk, ops, gen)))
+                            _to3(augment_sketches(fake_sk, ops, gen)), c)
     loss_d = loss_d_sketch
     metrics = {"loss_D_sketch": loss_d_sketch.item()}
     if s.D_image is not None:
-        loss_d_image = _d_loss(s.D_image, real_img, fake)
+        loss_d_image = _d_loss(s.D_image, real_img, fake, c)
         loss_d = loss_d + lam * loss_d_image
         metrics["loss_D_image"] = loss_d_image.item()
     s.opt_D.zero_grad(set_to_none=True)
@@ -337,12 +359,12 @@ def _train_step(
     # lazy R1 on both critics (the image one scaled by λ_image), gradient taken w.r.t. the un-augmented sketch
     if s.step % cfg.r1_every == 0:
         x = real_sk.detach().requires_grad_(True)
-        r1 = r1_penalty(x, s.D_sketch(_to3(augment_sketches(x, ops, gen)))).mean()
+        r1 = r1_penalty(x, s.D_sketch(_to3(augment_sketches(x, ops, gen)), c)).mean()
         loss_r1 = cfg.r1_gamma / 2 * r1 * cfg.r1_every
         metrics["r1_sketch"] = r1.item()
         if s.D_image is not None:
             xi = real_img.detach().requires_grad_(True)
-            r1_img = r1_penalty(xi, s.D_image(xi)).mean()
+            r1_img = r1_penalty(xi, s.D_image(xi, c)).mean()
             loss_r1 = loss_r1 + lam * cfg.r1_gamma / 2 * r1_img * cfg.r1_every
             metrics["r1_image"] = r1_img.item()
         s.opt_D.zero_grad(set_to_none=True)
@@ -353,11 +375,11 @@ def _train_step(
     for d in D_all:
         d.requires_grad_(False)
     fake = s.Gp.sample(n, gen, cfg.mixing_prob)
-    loss_sketch = g_nonsaturating(s.D_sketch(_to3(augment_sketches(F(fake), ops, gen)))).mean()
+    loss_sketch = g_nonsaturating(s.D_sketch(_to3(augment_sketches(F(fake), ops, gen)), c)).mean()
     loss_g = loss_sketch
     metrics["loss_sketch"] = loss_sketch.item()
     if s.D_image is not None:
-        loss_image = g_nonsaturating(s.D_image(fake)).mean()
+        loss_image = g_nonsaturating(s.D_image(fake, c)).mean()
         loss_g = loss_g + lam * loss_image
         metrics["loss_image"] = loss_image.item()
     else:
@@ -419,15 +441,18 @@ def _load_checkpoint(path: Path, s: _State, fingerprint: str) -> None:
 def _card(base: LoadedModel, cfg: CustomizeConfig, sk: SketchSet, images_desc: str, F: SketchExtractor,
           steps: int, finished: bool) -> dict:
     settings = {k: v for k, v in asdict(cfg).items() if k not in ("out", "resume")}
+    of_class = f" (class {base.classes[cfg.class_index]})" if cfg.class_index is not None else ""
     return {
         "name": Path(cfg.out).stem,
-        "description": f"{base.name} customized to {len(sk)} sketch(es) with Sketch Your Own GAN",
+        "description": f"{base.name}{of_class} customized to {len(sk)} sketch(es) with Sketch Your Own GAN",
+        **({"classes": base.classes} if base.classes else {}),
         "training": f"customized from {base.name} for {steps} steps ({cfg.train}, extractor {F.name}, "
                     f"real images: {images_desc}){'' if finished else ', stopped early'}",
         "customized": {
             "method": "sketch-your-own-gan",
             "base_model": {"name": base.name, "weights_hash": base.weights_hash,
                            "path": str(base.path) if base.path else None},
+            **class_fields(base, cfg.class_index),
             "sketches": [{"file": n, "sha256": h} for n, h in zip(sk.names, sk.hashes)],
             "real_images": images_desc, "extractor": F.name, "settings": settings, "steps": steps,
             "finished": finished,
@@ -454,14 +479,14 @@ def interpolate_models(base_G: Generator, custom_G: Generator, alpha: float) -> 
 
 @torch.no_grad()
 def blend_w(base_G: Generator, custom_G: Generator, z: torch.Tensor, alpha: float,
-            truncation_psi: float = 1.0) -> torch.Tensor:
-    """W+ latents lerped between the base and the custom mapping of the same ``z``.
+            truncation_psi: float = 1.0, c: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """W+ latents lerped between the base and the custom mapping of the same ``z`` (and class labels ``c``).
 
     For mapping-trained models (the default) both share one synthesis network: render the result with
     ``base_G.synthesis``; alpha 0 gives the base sample, 1 the customized one.
     """
-    w0 = base_G.mapping(z, truncation_psi=truncation_psi)
-    return w0.lerp(custom_G.mapping(z, truncation_psi=truncation_psi), alpha)
+    w0 = base_G.mapping(z, c, truncation_psi=truncation_psi)
+    return w0.lerp(custom_G.mapping(z, c, truncation_psi=truncation_psi), alpha)
 
 
 __all__ = [

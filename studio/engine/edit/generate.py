@@ -12,6 +12,7 @@ import torch
 
 from ..images import tensor_to_images
 from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
+from ..model.labels import batch_labels
 from .latents import seed_ws
 
 
@@ -24,13 +25,18 @@ def render_seeds(
     batch_size: int = 8,
     progress: ProgressFn = no_progress,
     token: Optional[CancelToken] = None,
+    c: Optional[torch.Tensor] = None,
 ) -> Iterator[tuple[int, np.ndarray]]:
-    """Yield (seed, HxWx3 uint8 image) for every seed, a batch at a time, checking cancel between batches."""
+    """Yield (seed, HxWx3 uint8 image) for every seed, a batch at a time, checking cancel between batches.
+
+    ``c``: the class label row (1, c_dim) of a conditional model (``labels.class_labels``), used for every seed.
+    """
     token = ensure_token(token)
     for start in range(0, len(seeds), batch_size):
         token.check()
         batch = list(seeds[start : start + batch_size])
-        images = tensor_to_images(G.synthesis(seed_ws(G, batch, truncation_psi), noise_mode=noise_mode))
+        ws = seed_ws(G, batch, truncation_psi, batch_labels(c, len(batch)))
+        images = tensor_to_images(G.synthesis(ws, noise_mode=noise_mode))
         yield from zip(batch, images)
         done = start + len(batch)
         progress(Progress(done, len(seeds), f"seed {batch[-1]}"))

@@ -7,7 +7,9 @@ hair details), fine = 64 px and up (colours, micro-texture).
 
 from __future__ import annotations
 
-from typing import Iterable, Optional, Sequence, Union
+import bisect
+import itertools
+from typing import Iterable, Iterator, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -26,32 +28,92 @@ def z_from_seeds(seeds: Iterable[int], z_dim: int = 512) -> torch.Tensor:
 
 
 @torch.no_grad()
-def seed_ws(G: torch.nn.Module, seeds: Sequence[int], truncation_psi: float = 1.0) -> torch.Tensor:
+def seed_ws(
+    G: torch.nn.Module, seeds: Sequence[int], truncation_psi: float = 1.0, c: Optional[torch.Tensor] = None
+) -> torch.Tensor:
     """The W+ of ``seeds``, shape (N, num_ws, w_dim): z from each seed, the mapping, then truncation.
 
     The one way from a seed to its latents: portraits, ``render_seeds`` (``studio generate``, the seed grid),
-    the mixing grid and ``studio recolor`` all start here, so a seed is the same picture everywhere.
+    the mixing grid and ``studio recolor`` all start here, so a seed is the same picture everywhere. ``c``: the
+    class labels (N, c_dim) of a conditional model, None for an unconditional one.
     """
-    return G.mapping(z_from_seeds(seeds, G.z_dim).to(G.w_avg.device), truncation_psi=truncation_psi)
+    return G.mapping(z_from_seeds(seeds, G.z_dim).to(G.w_avg.device), c, truncation_psi=truncation_psi)
 
 
-def parse_seeds(text: str) -> list[int]:
-    """'0-3,7,10-11' -> [0, 1, 2, 3, 7, 10, 11]."""
-    seeds: list[int] = []
+MAX_SEED = 2**32 - 1  # numpy's RandomState takes seeds 0 .. 2**32 - 1
+_SEEDS_FORM = "whole numbers or ranges such as 0-7 or 1,5,9-12"
+
+
+class Seeds(Sequence[int]):
+    """Seeds as ``parse_seeds`` read them, held as ranges: ``0-10000000000`` has a length at once and costs
+    no memory until someone iterates it (ask for a confirmation before doing that)."""
+
+    def __init__(self, ranges: Iterable[range]) -> None:
+        self.ranges = [r for r in ranges if len(r)]
+        self._starts = list(itertools.accumulate((len(r) for r in self.ranges), initial=0))
+
+    def __len__(self) -> int:
+        return self._starts[-1]
+
+    def __iter__(self) -> Iterator[int]:
+        return itertools.chain.from_iterable(self.ranges)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("seed index out of range")
+        k = bisect.bisect_right(self._starts, index) - 1
+        return self.ranges[k][index - self._starts[k]]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Seeds):
+            return self.ranges == other.ranges or (len(self) == len(other) and list(self) == list(other))
+        return isinstance(other, Sequence) and len(self) == len(other) and list(self) == list(other)
+
+    def __contains__(self, seed: object) -> bool:
+        return any(seed in r for r in self.ranges)
+
+    def __str__(self) -> str:
+        """The seeds in the form ``parse_seeds`` reads: '0-3,7'."""
+        return ",".join(f"{r.start}-{r.stop - 1}" if len(r) > 1 else str(r.start) for r in self.ranges)
+
+    def __repr__(self) -> str:
+        return f"Seeds({self})"
+
+
+def _seed(text: str, part: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"{part!r} is not a seed: use {_SEEDS_FORM}") from None
+    if not 0 <= value <= MAX_SEED:
+        raise ValueError(f"seed {value} is out of range: seeds are whole numbers from 0 to {MAX_SEED}")
+    return value
+
+
+def parse_seeds(text: str) -> Seeds:
+    """'0-3,7,10-11' -> [0, 1, 2, 3, 7, 10, 11], as a ``Seeds`` sequence (ranges stay ranges)."""
+    ranges: list[range] = []
     for part in text.replace(" ", "").split(","):
         if not part:
             continue
         lo, sep, hi = part.partition("-")
-        if sep and lo:
-            a, b = int(lo), int(hi)
+        if sep and not lo:  # "-1": a negative number, not a range
+            _seed(part, part)
+        if sep:
+            a, b = _seed(lo, part), _seed(hi, part)
             if b < a:
                 raise ValueError(f"seed range {part!r} runs backwards")
-            seeds.extend(range(a, b + 1))
+            ranges.append(range(a, b + 1))
         else:
-            seeds.append(int(part))
-    if not seeds:
-        raise ValueError(f"no seeds in {text!r}")
-    return seeds
+            a = _seed(part, part)
+            ranges.append(range(a, a + 1))
+    if not ranges:
+        raise ValueError(f"no seeds in {text!r}: use {_SEEDS_FORM}")
+    return Seeds(ranges)
 
 
 def truncate(ws: torch.Tensor, w_avg: torch.Tensor, psi: float, cutoff: Optional[int] = None) -> torch.Tensor:

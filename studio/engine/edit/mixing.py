@@ -16,6 +16,7 @@ import torch
 from ..grid import make_grid
 from ..images import tensor_to_images
 from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
+from ..model.labels import batch_labels
 from .latents import LayerSpec, layer_indices, mix_styles, seed_ws, to_wplus
 
 Sources = Union[Sequence[int], torch.Tensor]  # seeds, or W (N, w_dim) / W+ (N, num_ws, w_dim) latents
@@ -38,8 +39,10 @@ class MixingGrid:
         return make_grid(tiles, cols=len(self.cols) + 1, pad=pad, background=background)
 
 
-def _wplus(G: torch.nn.Module, sources: Sources, psi: float, name: str, device: torch.device) -> torch.Tensor:
-    """Seeds -> truncated W+; latents pass through (already final, so no truncation), checked for shape."""
+def _wplus(
+    G: torch.nn.Module, sources: Sources, psi: float, name: str, device: torch.device, c: Optional[torch.Tensor]
+) -> torch.Tensor:
+    """Seeds (of class ``c``) -> truncated W+; latents pass through (already final, so no truncation), checked."""
     if isinstance(sources, torch.Tensor):
         ws = to_wplus(sources.to(device, torch.float32), G.num_ws)
         if ws.ndim != 3 or tuple(ws.shape[1:]) != (G.num_ws, G.w_dim) or not len(ws):
@@ -49,7 +52,7 @@ def _wplus(G: torch.nn.Module, sources: Sources, psi: float, name: str, device: 
     seeds = [int(s) for s in sources]
     if not seeds:
         raise ValueError(f"the style-mixing grid needs at least one {name} seed.")
-    return seed_ws(G, seeds, psi)
+    return seed_ws(G, seeds, psi, batch_labels(c, len(seeds)))
 
 
 @torch.no_grad()
@@ -64,19 +67,23 @@ def mixing_grid(
     batch_size: int = 8,
     progress: Optional[ProgressFn] = None,
     token: Optional[CancelToken] = None,
+    rows_c: Optional[torch.Tensor] = None,
+    cols_c: Optional[torch.Tensor] = None,
 ) -> MixingGrid:
     """Render sources A (rows) and B (cols) and every mix of B's ``layers`` into A at ``strength``.
 
     ``layers`` is anything ``latents.layer_indices`` takes ("coarse", "coarse+fine", "0-3", [0, 1]).
-    Truncation applies to seeds only. Renders in batches, reporting progress and checking cancel between them.
+    Truncation applies to seeds only. ``rows_c`` / ``cols_c``: class labels of a conditional model's seeds (one
+    row for all, or one per seed); A and B may be of different classes, since mixing happens in W+.
+    Renders in batches, reporting progress and checking cancel between them.
     """
     if batch_size < 1:
         raise ValueError(f"the batch size must be at least 1, not {batch_size}.")
     report, token = progress or no_progress, ensure_token(token)
     device = next(G.parameters()).device
     token.check()
-    a = _wplus(G, rows_ws, truncation_psi, "row (A)", device)
-    b = _wplus(G, cols_ws, truncation_psi, "column (B)", device)
+    a = _wplus(G, rows_ws, truncation_psi, "row (A)", device, rows_c)
+    b = _wplus(G, cols_ws, truncation_psi, "column (B)", device, cols_c)
     if not layer_indices(layers, G.num_ws):
         raise ValueError(f"the layers {layers!r} select no styles in this {G.resolution} px model.")
     n_rows, n_cols = len(a), len(b)

@@ -119,15 +119,17 @@ def project(
     fit_samples: int = FIT_SAMPLES,
     progress: ProgressFn = no_progress,
     token: Optional[CancelToken] = None,
+    c: Optional[torch.Tensor] = None,
 ) -> ProjectionResult:
     """Find W+ latents and noise maps that render ``target`` (uint8 HxWx3, centre-cropped and resized).
 
-    ``D`` (the checkpoint's discriminator, if any) adds its features to the distance. Cancel stops early
-    and returns the current state.
+    ``D`` (the checkpoint's discriminator, if any) adds its features to the distance. ``c``: the class label row
+    (1, c_dim) of a conditional model: the search starts at that class's mean w. Cancel stops early and returns
+    the current state.
     """
     token = ensure_token(token)
     device = G.w_avg.device
-    stats = latent_stats(G, fit_samples)
+    stats = latent_stats(G, fit_samples, c=c)
     goal = fit_image(target, G.resolution)
     distance = ImageDistance(image_to_tensor(goal).to(device), D, feature_weight)
     synth = PrivateSynthesis(G)

@@ -121,8 +121,13 @@ def _to_loss_size(img: np.ndarray, size: int) -> torch.Tensor:
 
 
 def load_mask(path: PathLike) -> np.ndarray:
-    """Read a paint or keep mask file as uint8 RGBA; a file with nothing painted (alpha 0) is refused."""
+    """Read a paint or keep mask file as uint8 RGBA; a file with nothing painted (alpha 0) is refused, and so is
+    a non-square one: it would have to be cropped to the portrait's square, losing paint without a word."""
     rgba = load_image(path, mode="RGBA")
+    h, w = rgba.shape[:2]
+    if h != w:
+        raise MaskError(f"{path} is {w}x{h} pixels, but a mask covers the square portrait; "
+                        "paint it on a square canvas (any size).")
     if not rgba[..., 3].any():
         raise MaskError(f"{path} has no painted pixels: its alpha channel is 0 everywhere.")
     return rgba
@@ -196,6 +201,7 @@ def search(
     fit_samples: int = FIT_SAMPLES,
     progress: ProgressFn = no_progress,
     token: Optional[CancelToken] = None,
+    c: Optional[torch.Tensor] = None,
 ) -> SearchResult:
     """Search W+ for a portrait whose downscaled colours match ``paint`` (uint8 RGBA, any square size).
 
@@ -206,11 +212,12 @@ def search(
     ``trainable_noise`` defaults to 0 from a start (so the W+ difference alone carries the edit) and 5
     from a random point. While searching, the synthesis stops at ``render_size`` px (colours are settled
     there; the finer layers' latents stay as they are), which keeps big models usable on a CPU; the
-    result is rendered at full size. Cancel returns the best step so far.
+    result is rendered at full size. Cancel returns the best step so far. ``c``: the class label row (1, c_dim)
+    of a conditional model; the search keeps to that class's part of W.
     """
     token = ensure_token(token)
     device = G.w_avg.device
-    stats = latent_stats(G, fit_samples)
+    stats = latent_stats(G, fit_samples, c=c)
     synth = PrivateSynthesis(G)
     start_noise = start_noise or {}
     synth.set_noise({k: torch.as_tensor(v).to(device) for k, v in start_noise.items()})

@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from ..model.checkpoints import weights_hash
+from ..model.labels import batch_labels
 from ..model.ops import LRELU_GAIN
 from ..model.stylegan2 import Generator, SynthesisLayer
 
@@ -41,23 +42,27 @@ class LatentStats:
     w_std: float  # root mean squared distance of w from w_avg
 
 
-def latent_stats(G: Generator, samples: int = FIT_SAMPLES, seed: int = FIT_SEED) -> LatentStats:
-    """The fit for ``G``, computed once per weights hash and sample count and kept in memory."""
-    key = (weights_hash(G.mapping), samples)
+def latent_stats(
+    G: Generator, samples: int = FIT_SAMPLES, seed: int = FIT_SEED, c: Optional[torch.Tensor] = None
+) -> LatentStats:
+    """The fit for ``G`` (for class label ``c``, one row, of a conditional model), computed once per weights hash,
+    class and sample count and kept in memory."""
+    label = None if c is None else tuple(c.reshape(-1).tolist())
+    key = (weights_hash(G.mapping), samples, label)
     with _cache_lock:
         if key not in _cache:
-            _cache[key] = _fit(G, samples, seed)
+            _cache[key] = _fit(G, samples, seed, c)
         return _cache[key]
 
 
 @torch.no_grad()
-def _fit(G: Generator, samples: int, seed: int, chunk: int = 10_000) -> LatentStats:
+def _fit(G: Generator, samples: int, seed: int, c: Optional[torch.Tensor], chunk: int = 10_000) -> LatentStats:
     gen = torch.Generator().manual_seed(seed)
     device = G.w_avg.device
     s1 = s2 = w1 = w2 = 0.0
     for start in range(0, samples, chunk):
         z = torch.randn(min(chunk, samples - start), G.z_dim, generator=gen).to(device)
-        w = G.mapping(z)[:, 0].double()
+        w = G.mapping(z, batch_labels(c, len(z)))[:, 0].double()
         x = pre_activation(w)
         s1, s2 = s1 + x.sum(0), s2 + x.square().sum(0)
         w1, w2 = w1 + w.sum(0), w2 + w.square().sum(0)

@@ -25,9 +25,10 @@ from PIL import Image
 from send2trash import send2trash
 
 from ..arrays import decode_array
-from ..atomic import PathLike, atomic_save, atomic_write_text
-from ..images import ImageError, fit_image, load_image, read_png_text
+from ..atomic import PathLike, WriteError, atomic_save, atomic_write_text, describe_os_error, sweep_stale
+from ..images import ImageError, load_fitted, read_png_text
 from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
+from ..outputs import check_output_folder, same_path
 from .recipe import RECIPE_KEY, RECIPE_SCHEMA, recipe_text, write_picture
 
 THUMB_SIZE = 256
@@ -77,16 +78,20 @@ def _is_taken(folder: Path, stem: str) -> bool:
     return (folder / f"{stem}.png").exists() or (folder / f"{stem}.json").exists()
 
 
-def export_picture(gallery_dir: PathLike, image: np.ndarray, recipe: dict, name: str | None = None) -> Path:
+def export_picture(
+    gallery_dir: PathLike, image: np.ndarray, recipe: dict, name: str | None = None, label: str | None = None
+) -> Path:
     """Save ``image`` with ``recipe`` into the gallery as a new PNG + JSON sidecar; never overwrites.
 
-    Without ``name`` the stem is a timestamp plus a short content hash; a taken stem gets ``-2``, ``-3``...
+    Without ``name`` the stem is a timestamp, ``label`` if given (a conditional model's class, so the gallery
+    shows it under the thumbnail), and a short content hash; a taken stem gets ``-2``, ``-3``...
     """
     folder = Path(gallery_dir)
     text = recipe_text(recipe)
     if name is None:
         digest = hashlib.sha1(np.ascontiguousarray(image).tobytes() + text.encode()).hexdigest()[:6]
-        name = f"{datetime.now():%Y%m%d-%H%M%S}-{digest}"
+        word = "".join("_" if c in _FORBIDDEN_CHARS or not c.isprintable() else c for c in label or "")
+        name = f"{datetime.now():%Y%m%d-%H%M%S}-{word + '-' if word.strip() else ''}{digest}"
     base = _check_name(name)
     with _naming_lock:
         folder.mkdir(parents=True, exist_ok=True)
@@ -131,7 +136,7 @@ def read_recipe(path: PathLike) -> dict:
     return recipe
 
 
-def _has_recipe(png: Path) -> bool:
+def has_recipe(png: Path) -> bool:
     """Cheap check for listing: a sidecar, or the chunk among the PNG's header chunks (no pixel decode)."""
     if _sidecar(png).is_file():
         return True
@@ -153,7 +158,7 @@ def list_pictures(gallery_dir: PathLike) -> list[GalleryItem]:
         with contextlib.suppress(FileNotFoundError):  # deleted while we looked
             found.append((p.stat().st_mtime_ns, p.name, p))
     found.sort(reverse=True)
-    return [GalleryItem(p, p.stem, ns / 1e9, _has_recipe(p)) for ns, _, p in found]
+    return [GalleryItem(p, p.stem, ns / 1e9, has_recipe(p)) for ns, _, p in found]
 
 
 def rename_picture(path: PathLike, new_name: str) -> Path:
@@ -242,31 +247,58 @@ def _summarise(value: Any) -> Any:
     return value
 
 
-def _picture_page(item: GalleryItem, prev: GalleryItem | None, nxt: GalleryItem | None, title: str) -> str:
+@dataclass(frozen=True)
+class SiteReport:
+    """What ``publish_site`` did: the index page, how many pictures it shows, and the pictures it skipped
+    (file name -> why), which a damaged file no longer stops."""
+
+    index: Path
+    published: int
+    skipped: dict[str, str]
+
+
+def _site_names(items: list[GalleryItem]) -> dict[Path, str]:
+    """Each picture's name in the site (its page, thumbnail and copy): the stem, made unique ignoring case, so
+    ``Dup.png`` and ``Dup.PNG`` get pages of their own on every disk."""
+    ordered = sorted(items, key=lambda it: (it.path.suffix != ".png", it.path.name))
+    taken = {it.title.casefold() for it in items}
+    names: dict[Path, str] = {}
+    used: set[str] = set()
+    for it in ordered:
+        name, n = it.title, 1
+        while name.casefold() in used or (n > 1 and name.casefold() in taken):
+            n += 1
+            name = f"{it.title}-{n}"
+        used.add(name.casefold())
+        names[it.path] = name
+    return names
+
+
+def _picture_page(item: GalleryItem, name: str, prev: str | None, nxt: str | None, image: str, title: str) -> str:
     try:
         recipe = json.dumps(_summarise(read_recipe(item.path)), indent=2, ensure_ascii=False)
     except RecipeError:
         recipe = "No recipe is stored with this picture."
     links = [f'<a href="{_href("..", "index.html")}">{escape(title)}</a>']
     if prev:
-        links.append(f'<a href="{_href(prev.title + ".html")}">&larr; {escape(prev.title)}</a>')
+        links.append(f'<a href="{_href(prev + ".html")}">&larr; {escape(prev)}</a>')
     if nxt:
-        links.append(f'<a href="{_href(nxt.title + ".html")}">{escape(nxt.title)} &rarr;</a>')
+        links.append(f'<a href="{_href(nxt + ".html")}">{escape(nxt)} &rarr;</a>')
     body = (
-        f"<header><nav>{''.join(links)}</nav><h1>{escape(item.title)}</h1></header>\n"
-        f'<main><a href="{_href("..", "images", item.path.name)}">'
-        f'<img src="{_href("..", "images", item.path.name)}" alt="{escape(item.title)}"></a>\n'
+        f"<header><nav>{''.join(links)}</nav><h1>{escape(name)}</h1></header>\n"
+        f'<main><a href="{_href("..", image)}">'
+        f'<img src="{_href("..", image)}" alt="{escape(name)}"></a>\n'
         f"<section><h2>Recipe</h2><pre>{escape(recipe, quote=False)}</pre></section></main>"
     )
-    return _page(f"{item.title} | {title}", body)
+    return _page(f"{name} | {title}", body)
 
 
-def _index_page(items: list[GalleryItem], title: str) -> str:
+def _index_page(names: list[str], title: str) -> str:
     cards = "\n".join(
-        f'<figure><a href="{_href("pages", it.title + ".html")}">'
-        f'<img src="{_href("thumbs", it.title + ".jpg")}" alt="{escape(it.title)}" loading="lazy"></a>'
-        f"<figcaption>{escape(it.title)}</figcaption></figure>"
-        for it in items
+        f'<figure><a href="{_href("pages", name + ".html")}">'
+        f'<img src="{_href("thumbs", name + ".jpg")}" alt="{escape(name)}" loading="lazy"></a>'
+        f"<figcaption>{escape(name)}</figcaption></figure>"
+        for name in names
     )
     return _page(title, f"<header><h1>{escape(title)}</h1></header>\n<div class=\"grid\">\n{cards}\n</div>")
 
@@ -276,20 +308,24 @@ def _up_to_date(src: Path, dst: Path) -> bool:
     return dst.exists() and dst.stat().st_mtime_ns == src.stat().st_mtime_ns
 
 
-def _publish_picture(item: GalleryItem, out: Path) -> None:
-    """Copy the image and make its thumbnail, skipping both when the last publish already did."""
-    src = item.path
-    image, thumb = out / "images" / src.name, out / "thumbs" / f"{item.title}.jpg"
-    if not _up_to_date(src, image):
-        atomic_save(image, lambda tmp: shutil.copy2(src, tmp))
+def _publish_picture(src: Path, image: Path, thumb: Path) -> None:
+    """Make the thumbnail (which reads the picture, so a damaged one fails before anything is written) and copy
+    the image, skipping both when the last publish already did."""
     if not _up_to_date(src, thumb):
-        small = fit_image(load_image(src), THUMB_SIZE)
+        small = load_fitted(src, THUMB_SIZE)
         atomic_save(thumb, lambda tmp: _save_jpeg(tmp, small))
         os.utime(thumb, ns=(src.stat().st_atime_ns, src.stat().st_mtime_ns))
+    if not _up_to_date(src, image):
+        atomic_save(image, lambda tmp: shutil.copy2(src, tmp))
 
 
 def _save_jpeg(path: Path, img: np.ndarray) -> None:
     Image.fromarray(img).save(path, format="JPEG", quality=88)
+
+
+def is_site(folder: Path) -> bool:
+    """True when ``folder`` holds a website an earlier ``publish_site`` wrote."""
+    return (folder / _SITE_MANIFEST).is_file()
 
 
 def publish_site(
@@ -298,44 +334,83 @@ def publish_site(
     title: str = "GAN Studio gallery",
     progress: ProgressFn | None = None,
     token: CancelToken | None = None,
-) -> Path:
-    """Write the gallery as a static, offline website into ``out_dir``; returns its ``index.html``.
+) -> SiteReport:
+    """Write the gallery as a static, offline website into ``out_dir``.
 
-    Re-publishing updates the folder: unchanged images are not re-copied and files the previous publish
-    wrote for pictures since deleted are removed (nothing else in ``out_dir`` is touched).
+    ``out_dir`` must be new, empty or an earlier site (``check_site_folder``). Re-publishing updates it:
+    unchanged images are not re-copied and files an earlier publish wrote for pictures since deleted are removed
+    (nothing else in ``out_dir`` is touched, even after a publish that was killed half-way). A picture that
+    cannot be read is skipped and named in the report; the rest are published.
     """
     report, token = progress or no_progress, ensure_token(token)
-    out = Path(out_dir)
-    if not Path(gallery_dir).is_dir():
-        raise GalleryError(f"{gallery_dir} is not a folder, so there is no gallery to publish.")
+    out = check_site_folder(gallery_dir, out_dir)
+    for sub in ("images", "thumbs", "pages"):
+        sweep_stale(out / sub)
     items = list_pictures(gallery_dir)
+    names = _site_names(items)
+    files = {it.path: (f"images/{names[it.path]}.png", f"thumbs/{names[it.path]}.jpg", f"pages/{names[it.path]}.html")
+             for it in items}
+    # Record what this publish may write before writing it: a publish killed half-way is pruned by the next.
+    candidates = _read_manifest(out) | {f for trio in files.values() for f in trio} | {"index.html"}
+    _write_manifest(out, sorted(candidates))
     total = len(items) + 1
-    written: list[str] = []
+    skipped: dict[str, str] = {}
+    good: list[GalleryItem] = []
     for i, item in enumerate(items):
         token.check()
         report(Progress(i, total, f"Publishing {item.path.name}"))
-        _publish_picture(item, out)
-        prev, nxt = (items[i - 1] if i else None), (items[i + 1] if i + 1 < len(items) else None)
-        atomic_write_text(out / "pages" / f"{item.title}.html", _picture_page(item, prev, nxt, title))
-        written += [f"images/{item.path.name}", f"thumbs/{item.title}.jpg", f"pages/{item.title}.html"]
+        image, thumb, _ = files[item.path]
+        try:
+            _publish_picture(item.path, out / image, out / thumb)
+        except WriteError:
+            raise
+        except (ImageError, OSError) as exc:  # the picture, not the site: skip it and say so
+            skipped[item.path.name] = describe_os_error(exc) if isinstance(exc, OSError) else str(exc)
+            continue
+        good.append(item)
+    for i, item in enumerate(good):
+        token.check()
+        prev = names[good[i - 1].path] if i else None
+        nxt = names[good[i + 1].path] if i + 1 < len(good) else None
+        page = _picture_page(item, names[item.path], prev, nxt, files[item.path][0], title)
+        atomic_write_text(out / files[item.path][2], page)
     token.check()
     index = out / "index.html"
-    atomic_write_text(index, _index_page(items, title))
-    _prune(out, written + ["index.html"])
-    report(Progress(total, total, f"Published {len(items)} pictures"))
-    return index
+    atomic_write_text(index, _index_page([names[it.path] for it in good], title))
+    written = [f for it in good for f in files[it.path]] + ["index.html"]
+    _prune(out, candidates, written)
+    report(Progress(total, total, f"Published {len(good)} pictures" + (f", skipped {len(skipped)}" if skipped else "")))
+    return SiteReport(index, len(good), skipped)
 
 
-def _prune(out: Path, written: list[str]) -> None:
-    """Delete what the previous publish wrote and this one did not, then record this publish's files."""
-    manifest = out / _SITE_MANIFEST
+def check_site_folder(gallery_dir: PathLike, out_dir: PathLike) -> Path:
+    """The output policy for a site: a gallery to publish, and a new, empty or earlier-site folder beside it."""
+    gallery, out = Path(gallery_dir), Path(out_dir)
+    if not gallery.is_dir():
+        raise GalleryError(f"{gallery} is not a folder, so there is no gallery to publish.")
+    if same_path(gallery, out):
+        raise GalleryError(f"{out} is the gallery itself; choose another folder for the website.")
+    return check_output_folder(out, "a published gallery", is_site)
+
+
+def _read_manifest(out: Path) -> set[str]:
     try:
-        previous = {str(rel) for rel in json.loads(manifest.read_text(encoding="utf-8"))["files"]}
+        return {str(rel) for rel in json.loads((out / _SITE_MANIFEST).read_text(encoding="utf-8"))["files"]}
     except (OSError, ValueError, KeyError, TypeError):  # no manifest yet, or not ours: prune nothing
-        previous = set()
+        return set()
+
+
+def _write_manifest(out: Path, files: list[str]) -> None:
+    text = json.dumps({"format": "gan-studio-site", "files": files}, indent=1, ensure_ascii=False)
+    atomic_write_text(out / _SITE_MANIFEST, text)
+
+
+def _prune(out: Path, candidates: set[str], written: list[str]) -> None:
+    """Delete the ``candidates`` (files an earlier or this publish may have written) that this one did not write,
+    then record this publish's files."""
     root = out.resolve()
-    for rel in previous - set(written):
+    for rel in candidates - set(written):
         stale = (out / rel).resolve()
         if stale.is_relative_to(root) and stale.is_file():
             stale.unlink()
-    atomic_write_text(manifest, json.dumps({"files": written}, indent=1, ensure_ascii=False))
+    _write_manifest(out, written)

@@ -24,15 +24,18 @@ from typing import Any, Optional, Union
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
+from safetensors.torch import save as safetensors_bytes
 
-from ..atomic import atomic_path, atomic_write_text
+from ..atomic import atomic_write_bytes, atomic_write_text
+from ..paths import shipped
+from .labels import balanced_labels
 from .ops import setup_filter
 from .safe_pickle import PersistentRecord, UnsafePickleError, restricted_load
 from .stylegan2 import Discriminator, Generator
 
 PathLike = Union[str, os.PathLike]
-MODELS_DIR = Path(__file__).resolve().parents[3] / "models"
+MODELS_DIR = shipped("models")
 DEFAULT_MODEL = MODELS_DIR / "default.safetensors"
 FORMAT_NAME = "gan-studio"
 FORMAT_VERSION = "1"
@@ -57,6 +60,14 @@ class LoadedModel:
     @property
     def name(self) -> str:
         return self.card.get("name") or (self.path.stem if self.path else "unsaved model")
+
+    @property
+    def classes(self) -> list[str]:
+        """The class names of a conditional model (the card's, else "0", "1"…); empty for an unconditional one."""
+        named = self.card.get("classes")
+        if isinstance(named, list) and len(named) == self.G.c_dim and all(isinstance(n, str) for n in named):
+            return list(named)
+        return [str(i) for i in range(self.G.c_dim)]
 
     @property
     def weights_hash(self) -> str:
@@ -295,8 +306,11 @@ def _attr(rec: PersistentRecord, name: str, default: Any = None) -> Any:
 def _nvidia_g_config(path: Path, rec: PersistentRecord, tensors: dict[str, torch.Tensor]) -> dict:
     if rec.find("SynthesisInput"):
         raise CheckpointError(f"{path}: a StyleGAN3 network; only StyleGAN2 checkpoints are supported.")
-    if _attr(rec, "c_dim", 0):
-        raise CheckpointError(f"{path}: a class-conditional generator, which GAN Studio does not support yet.")
+    c_dim, w_dim = int(_attr(rec, "c_dim", 0) or 0), int(_attr(rec, "w_dim"))
+    embed = tensors.get("mapping.embed.weight")
+    if c_dim and (embed is None or tuple(embed.shape) != (w_dim, c_dim)):
+        raise CheckpointError(f"{path}: its label embedding is not {c_dim} classes to {w_dim} features "
+                              "(NVIDIA's default), the only layout GAN Studio reads.")
     synth = rec.children()["synthesis"]
     mapping = rec.children()["mapping"]
     resolution = int(_attr(rec, "img_resolution"))
@@ -307,15 +321,13 @@ def _nvidia_g_config(path: Path, rec: PersistentRecord, tensors: dict[str, torch
     layer = synth.find("SynthesisLayer")[0]
     fc0 = mapping.children()["fc0"]
     return dict(
-        resolution=resolution, channels=channels, z_dim=int(_attr(rec, "z_dim")), w_dim=int(_attr(rec, "w_dim")),
+        resolution=resolution, channels=channels, z_dim=int(_attr(rec, "z_dim")), w_dim=w_dim,
         mapping_layers=int(_attr(mapping, "num_layers")), mapping_lr_multiplier=float(_attr(fc0, "bias_gain", 0.01)),
-        img_channels=int(_attr(rec, "img_channels", 3)), conv_clamp=_attr(layer, "conv_clamp"),
+        img_channels=int(_attr(rec, "img_channels", 3)), conv_clamp=_attr(layer, "conv_clamp"), c_dim=c_dim,
     )
 
 
 def _nvidia_d_config(path: Path, rec: PersistentRecord, tensors: dict[str, torch.Tensor]) -> dict:
-    if _attr(rec, "c_dim", 0):
-        raise CheckpointError(f"{path}: a class-conditional discriminator, which GAN Studio does not support yet.")
     for block in rec.find("DiscriminatorBlock"):
         if _attr(block, "architecture", "resnet") != "resnet":
             raise CheckpointError(f"{path}: a '{_attr(block, 'architecture')}' discriminator; only 'resnet' is supported.")
@@ -323,12 +335,22 @@ def _nvidia_d_config(path: Path, rec: PersistentRecord, tensors: dict[str, torch
     channels.update({res // 2: c for res, c in _channels_from(tensors, r"b(\d+)\.conv1\.weight", 0).items()})
     mbstd = rec.find("MinibatchStdLayer")
     conv = rec.find("Conv2dLayer")[0]
-    return dict(
+    config = dict(
         resolution=int(_attr(rec, "img_resolution")), channels=channels, img_channels=int(_attr(rec, "img_channels", 3)),
         mbstd_group_size=int(_attr(mbstd[0], "group_size") or 0) if mbstd else 0,
         mbstd_num_channels=int(_attr(mbstd[0], "num_channels")) if mbstd else 0,
         conv_clamp=_attr(conv, "conv_clamp"),
     )
+    c_dim = int(_attr(rec, "c_dim", 0) or 0)
+    if c_dim:  # the label mapping (D.mapping) and the projection width come from the file
+        mapping = rec.children().get("mapping")
+        if mapping is None:
+            raise CheckpointError(f"{path}: a class-conditional discriminator without its label mapping network.")
+        config.update(
+            c_dim=c_dim, cmap_dim=int(_attr(mapping, "w_dim")), mapping_layers=int(_attr(mapping, "num_layers")),
+            mapping_lr_multiplier=float(_attr(mapping.children()["fc0"], "bias_gain", 0.01)),
+        )
+    return config
 
 
 # --- ours: .safetensors + model card ---------------------------------------------------------------------
@@ -336,6 +358,13 @@ def _nvidia_d_config(path: Path, rec: PersistentRecord, tensors: dict[str, torch
 
 def card_path(path: PathLike) -> Path:
     return Path(path).with_suffix(".json")
+
+
+def model_files(path: Union[PathLike, str]) -> list[Path]:
+    """The files a model is read from (``"default"`` too): the checkpoint, and a GAN Studio model's card beside
+    it; an output must never replace them."""
+    path = DEFAULT_MODEL if str(path) == "default" else Path(path)
+    return [path, card_path(path)] if path.suffix.lower() == ".safetensors" else [path]
 
 
 def _read_studio(path: Path) -> LoadedModel:
@@ -384,6 +413,8 @@ def save_model(
         raise ValueError(f"{path}: GAN Studio models are saved as .safetensors")
     card = dict(card or {})
     card.setdefault("name", path.stem)
+    if "classes" in card and len(card["classes"]) != G.c_dim:
+        raise ValueError(f"{path}: the card names {len(card['classes'])} classes; the generator has {G.c_dim}.")
     card["architecture"] = {"generator": G.config, **({"discriminator": D.config} if D is not None else {})}
     dtype = torch.float16 if half else torch.float32
     tensors = {f"G.{k}": v.detach().cpu().to(dtype).contiguous() for k, v in G.state_dict().items()}
@@ -393,8 +424,9 @@ def save_model(
             "card": json.dumps(card)}
     if D is not None:
         meta["discriminator"] = json.dumps(D.config)
-    with atomic_path(path) as tmp:
-        save_file(tensors, str(tmp), metadata=meta)
+    # Serialised in memory and written by Python, so a full disk is an OSError naming the file rather than
+    # safetensors' own "I/O error" text.
+    atomic_write_bytes(path, safetensors_bytes(tensors, metadata=meta))
     atomic_write_text(card_path(path), json.dumps(card, indent=2, sort_keys=True) + "\n")
     return path
 
@@ -423,6 +455,9 @@ def _build(path: Path, module: torch.nn.Module, tensors: dict[str, torch.Tensor]
 
 @torch.no_grad()
 def estimate_w_avg(G: Generator, samples: int = 10_000, seed: int = 0) -> torch.Tensor:
-    """Mean w over ``samples`` fixed-seed latents, for files that store no average latent."""
-    z = torch.randn(samples, G.z_dim, generator=torch.Generator().manual_seed(seed))
-    return G.mapping(z)[:, 0].mean(dim=0)
+    """Mean w over ``samples`` fixed-seed latents, for files that store no average latent.
+
+    A conditional model's average is over all classes in equal parts, as training tracks it on balanced data.
+    """
+    z = torch.randn(samples, G.z_dim, generator=torch.Generator().manual_seed(seed)).to(G.w_avg.device)
+    return G.mapping(z, balanced_labels(G, samples))[:, 0].mean(dim=0)

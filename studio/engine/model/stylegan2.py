@@ -8,6 +8,12 @@ The modulated convolution has two paths with the same numbers (``fused``): a gro
 per-sample weights (fast for training), and the non-fused form (scale activations, plain conv, scale by the
 demodulation coefficients) whose graph has no batch-dependent weight shapes, so it exports to ONNX with a
 dynamic batch.
+
+Class-conditional models (``c_dim > 0``) follow NVIDIA's stylegan2-ada-pytorch: the label ``c`` (N, c_dim), one-hot
+for classes, is embedded by a fully connected layer, normalised like z and concatenated after it in the mapping;
+the discriminator maps ``c`` with its own label mapping network to ``cmap`` and projects its epilogue's output
+onto it (the projection discriminator of Miyato & Koyama 2018). ``c=None`` is the only valid label of an
+unconditional model, whose parameters and numbers are those of the plain StyleGAN2 above.
 """
 
 from __future__ import annotations
@@ -213,33 +219,80 @@ class SynthesisNetwork(nn.Module):
         return img
 
 
+def check_labels(c: Optional[torch.Tensor], c_dim: int, n: int, who: str) -> None:
+    """Raise ValueError unless ``c`` fits a network with ``c_dim`` label inputs and a batch of ``n``."""
+    if c_dim == 0:
+        if c is not None:
+            raise ValueError(f"this {who} is unconditional: it takes no class labels (c must be None).")
+        return
+    if c is None:
+        raise ValueError(f"this {who} is class-conditional: pass c, one-hot class labels of shape (N, {c_dim}).")
+    if not isinstance(c, torch.Tensor) or c.ndim != 2 or c.shape[1] != c_dim or c.shape[0] != n:
+        shape = tuple(c.shape) if isinstance(c, torch.Tensor) else type(c).__name__
+        raise ValueError(f"c must have shape ({n}, {c_dim}) to match the batch, not {shape}.")
+
+
 class MappingNetwork(nn.Module):
-    """z -> PixelNorm -> fully connected layers (lr multiplier) -> w, broadcast to W+, optional truncation."""
+    """(z, c) -> PixelNorm(z) ⊕ PixelNorm(embed(c)) -> fully connected layers (lr multiplier) -> w.
+
+    w is broadcast to W+ and truncated towards ``w_avg`` when ``num_ws`` is set. The discriminator's label
+    head is the same network without z, broadcast or average (``z_dim=0, num_ws=None, w_avg_beta=None``), as
+    in NVIDIA's code.
+
+    Truncation has one centre per model: ``w_avg`` is tracked over the labels training draws, i.e. over all
+    classes, as NVIDIA computes it. A per-class centre (the mean of ``mapping(z, c)`` over z for one class)
+    would help strong truncation of a conditional model: with one shared centre, ψ → 0 pulls every class
+    towards the same average picture, while a class's own centre keeps truncated samples inside their class.
+    """
 
     def __init__(
-        self, z_dim: int, w_dim: int, num_ws: int, num_layers: int = 8, lr_multiplier: float = 0.01,
-        w_avg_beta: float = 0.995,
+        self, z_dim: int, w_dim: int, num_ws: Optional[int], num_layers: int = 8, lr_multiplier: float = 0.01,
+        w_avg_beta: Optional[float] = 0.995, c_dim: int = 0,
     ) -> None:
         super().__init__()
         self.z_dim, self.w_dim, self.num_ws, self.num_layers = z_dim, w_dim, num_ws, num_layers
         self.w_avg_beta = w_avg_beta
+        # c_dim: label inputs (the number of classes for one-hot labels), 0 = unconditional. The label is
+        # embedded to w_dim features (a plain FC, lr multiplier 1, NVIDIA's default embed_features), so fc0
+        # reads z_dim + w_dim features: z's first, the label's after them.
+        self.c_dim = c_dim
+        if z_dim + c_dim == 0:
+            raise ValueError("a mapping network needs a latent (z_dim > 0) or labels (c_dim > 0).")
+        if c_dim:
+            self.embed = EqualLinear(c_dim, w_dim)
+        in_features = z_dim + (w_dim if c_dim else 0)
         for i in range(num_layers):
-            fc = EqualLinear(z_dim if i == 0 else w_dim, w_dim, lr_mul=lr_multiplier, activation="lrelu")
+            fc = EqualLinear(in_features if i == 0 else w_dim, w_dim, lr_mul=lr_multiplier, activation="lrelu")
             setattr(self, f"fc{i}", fc)
-        self.register_buffer("w_avg", torch.zeros(w_dim))
+        if num_ws is not None and w_avg_beta is not None:
+            self.register_buffer("w_avg", torch.zeros(w_dim))
 
     def forward(
         self,
-        z: torch.Tensor,
+        z: Optional[torch.Tensor],
+        c: Optional[torch.Tensor] = None,
         truncation_psi: float = 1.0,
         truncation_cutoff: Optional[int] = None,
         update_w_avg: bool = False,
     ) -> torch.Tensor:
-        x = normalize_2nd_moment(z)
+        """z (N, z_dim) and c (N, c_dim) or None -> w (N, w_dim), or W+ (N, num_ws, w_dim) when broadcasting."""
+        parts = []
+        if self.z_dim:
+            if not isinstance(z, torch.Tensor) or z.ndim != 2 or z.shape[1] != self.z_dim:
+                shape = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
+                raise ValueError(f"z must have shape (N, {self.z_dim}), not {shape}.")
+            parts.append(normalize_2nd_moment(z))
+        n = parts[0].shape[0] if parts else (c.shape[0] if isinstance(c, torch.Tensor) else 0)
+        check_labels(c, self.c_dim, n, "generator" if self.z_dim else "label mapping")
+        if self.c_dim:
+            parts.append(normalize_2nd_moment(self.embed(c.to(torch.float32))))
+        x = torch.cat(parts, dim=1) if len(parts) > 1 else parts[0]
         for i in range(self.num_layers):
             x = getattr(self, f"fc{i}")(x)
         if update_w_avg:
             self.w_avg.copy_(x.detach().mean(dim=0).lerp(self.w_avg, self.w_avg_beta))
+        if self.num_ws is None:
+            return x
         x = x.unsqueeze(1).repeat(1, self.num_ws, 1)
         if truncation_psi != 1:
             cut = self.num_ws if truncation_cutoff is None else truncation_cutoff
@@ -248,7 +301,7 @@ class MappingNetwork(nn.Module):
 
 
 class Generator(nn.Module):
-    """StyleGAN2 generator: ``G(z, truncation_psi, noise_mode)``, ``G.mapping``, ``G.synthesis``."""
+    """StyleGAN2 generator: ``G(z, c, truncation_psi, noise_mode)``, ``G.mapping``, ``G.synthesis``."""
 
     def __init__(
         self,
@@ -260,6 +313,7 @@ class Generator(nn.Module):
         mapping_lr_multiplier: float = 0.01,
         img_channels: int = 3,
         conv_clamp: Optional[float] = None,
+        c_dim: int = 0,  # class-conditional: label inputs of the mapping (classes, one-hot); 0 = unconditional
     ) -> None:
         super().__init__()
         channels = dict(channels or default_channels(resolution))
@@ -268,10 +322,13 @@ class Generator(nn.Module):
             w_dim=w_dim, mapping_layers=mapping_layers, mapping_lr_multiplier=mapping_lr_multiplier,
             img_channels=img_channels, conv_clamp=conv_clamp,
         )
+        if c_dim:  # only conditional models name it, so unconditional configs (and what is keyed on them) stay
+            self.config["c_dim"] = c_dim
         self.z_dim, self.w_dim, self.resolution, self.img_channels = z_dim, w_dim, resolution, img_channels
+        self.c_dim = c_dim
         self.synthesis = SynthesisNetwork(w_dim, resolution, channels, img_channels, conv_clamp)
         self.num_ws = self.synthesis.num_ws
-        self.mapping = MappingNetwork(z_dim, w_dim, self.num_ws, mapping_layers, mapping_lr_multiplier)
+        self.mapping = MappingNetwork(z_dim, w_dim, self.num_ws, mapping_layers, mapping_lr_multiplier, c_dim=c_dim)
 
     @property
     def w_avg(self) -> torch.Tensor:
@@ -280,11 +337,13 @@ class Generator(nn.Module):
     def forward(
         self,
         z: torch.Tensor,
+        c: Optional[torch.Tensor] = None,
         truncation_psi: float = 1.0,
         truncation_cutoff: Optional[int] = None,
         noise_mode: str = "const",
     ) -> torch.Tensor:
-        ws = self.mapping(z, truncation_psi=truncation_psi, truncation_cutoff=truncation_cutoff)
+        """z (N, z_dim), c (N, c_dim) one-hot labels or None (unconditional) -> images (N, C, H, W)."""
+        ws = self.mapping(z, c, truncation_psi=truncation_psi, truncation_cutoff=truncation_cutoff)
         return self.synthesis(ws, noise_mode=noise_mode)
 
 
@@ -330,27 +389,32 @@ class MinibatchStdLayer(nn.Module):
 
 
 class DiscriminatorEpilogue(nn.Module):
-    """The 4x4 head: minibatch stddev, conv, fully connected, one logit."""
+    """The 4x4 head: minibatch stddev, conv, fully connected, then one logit or its projection on ``cmap``."""
 
     def __init__(
         self, in_channels: int, img_channels: int, mbstd_group_size: int = 4, mbstd_num_channels: int = 1,
         conv_clamp: Optional[float] = None,
+        cmap_dim: int = 0,  # conditional: width of the mapped label the output is projected onto; 0 = one logit
     ) -> None:
         super().__init__()
+        self.cmap_dim = cmap_dim
         self.mbstd = MinibatchStdLayer(mbstd_group_size, mbstd_num_channels) if mbstd_num_channels else None
         self.conv = EqualConv2d(in_channels + mbstd_num_channels, in_channels, 3, conv_clamp=conv_clamp)
         self.fc = EqualLinear(in_channels * 16, in_channels, activation="lrelu")
-        self.out = EqualLinear(in_channels, 1)
+        self.out = EqualLinear(in_channels, cmap_dim or 1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, cmap: Optional[torch.Tensor] = None) -> torch.Tensor:
         if self.mbstd is not None:
             x = self.mbstd(x)
         x = self.conv(x)
-        return self.out(self.fc(x.flatten(1)))
+        x = self.out(self.fc(x.flatten(1)))
+        if self.cmap_dim:
+            x = (x * cmap).sum(dim=1, keepdim=True) * (1 / math.sqrt(self.cmap_dim))
+        return x
 
 
 class Discriminator(nn.Module):
-    """StyleGAN2 residual discriminator: image (N, C, H, W) -> logits (N, 1)."""
+    """StyleGAN2 residual discriminator: image (N, C, H, W) and labels c (N, c_dim) or None -> logits (N, 1)."""
 
     def __init__(
         self,
@@ -360,6 +424,10 @@ class Discriminator(nn.Module):
         mbstd_group_size: int = 4,
         mbstd_num_channels: int = 1,
         conv_clamp: Optional[float] = None,
+        c_dim: int = 0,  # class-conditional: label inputs (classes, one-hot); 0 = unconditional
+        cmap_dim: Optional[int] = None,  # width of the mapped label; None = channels at 4 px (NVIDIA's default)
+        mapping_layers: int = 8,  # depth of the label mapping network (NVIDIA's D uses the default 8)
+        mapping_lr_multiplier: float = 0.01,  # its learning-rate multiplier, as the generator's mapping
     ) -> None:
         super().__init__()
         channels = dict(channels or default_channels(resolution))
@@ -368,16 +436,25 @@ class Discriminator(nn.Module):
             img_channels=img_channels, mbstd_group_size=mbstd_group_size, mbstd_num_channels=mbstd_num_channels,
             conv_clamp=conv_clamp,
         )
-        self.resolution = resolution
+        cmap_dim = (cmap_dim or channels[4]) if c_dim else 0
+        if c_dim:  # only conditional models name these, so unconditional configs stay as they were
+            self.config.update(c_dim=c_dim, cmap_dim=cmap_dim, mapping_layers=mapping_layers,
+                               mapping_lr_multiplier=mapping_lr_multiplier)
+        self.resolution, self.c_dim = resolution, c_dim
         self.block_resolutions = [r for r in reversed(resolutions_up_to(resolution)) if r > 4]
         for res in self.block_resolutions:
             in_ch = 0 if res == resolution else channels[res]
             block = DiscriminatorBlock(in_ch, channels[res], channels[res // 2], img_channels, conv_clamp)
             setattr(self, f"b{res}", block)
-        self.b4 = DiscriminatorEpilogue(channels[4], img_channels, mbstd_group_size, mbstd_num_channels, conv_clamp)
+        if c_dim:
+            self.mapping = MappingNetwork(0, cmap_dim, None, mapping_layers, mapping_lr_multiplier, None, c_dim=c_dim)
+        self.b4 = DiscriminatorEpilogue(
+            channels[4], img_channels, mbstd_group_size, mbstd_num_channels, conv_clamp, cmap_dim
+        )
 
-    def forward(self, img: torch.Tensor) -> torch.Tensor:
+    def forward(self, img: torch.Tensor, c: Optional[torch.Tensor] = None) -> torch.Tensor:
+        check_labels(c, self.c_dim, img.shape[0], "discriminator")
         x = None
         for res in self.block_resolutions:
             x = getattr(self, f"b{res}")(x, img)
-        return self.b4(x)
+        return self.b4(x, self.mapping(None, c) if self.c_dim else None)

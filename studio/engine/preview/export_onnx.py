@@ -8,7 +8,8 @@ size), bake the constant noise in, and have a dynamic batch dimension.
 What is written (one folder per model):
 
 - ``mapping.onnx``: ``z`` (N, z_dim) and ``psi`` (a scalar: truncation towards ``w_avg``, 1 = none) -> ``ws``
-  (N, num_ws, w_dim), the same as ``G.mapping(z, psi)``.
+  (N, num_ws, w_dim), the same as ``G.mapping(z, psi)``. A class-conditional model's graph also takes ``c``
+  (N, c_dim), the one-hot class labels: ``G.mapping(z, c, psi)``.
 - ``synthesis.onnx``: ``ws`` (N, num_ws, w_dim) -> ``img`` (N, C, H, W), float, roughly in [-1, 1].
 - ``synthesis_half.onnx`` / ``synthesis_quarter.onnx``: the same ``ws`` -> the RGB skip output at 1/2 and 1/4 of the
   resolution (``G.synthesis(ws, max_resolution=...)``), which stops early and costs a fraction of a full frame:
@@ -19,7 +20,9 @@ What is written (one folder per model):
 
 Every graph is checked against torch at export time (batch 1 and 4; relative error = max|ort - torch| /
 max|torch| must be at most ``PARITY_TOLERANCE``). The export is built in a temporary folder beside the target
-and renamed into place only once it has passed, so a folder that exists is complete and checked.
+and moved into place only once it has passed, ``model.json`` last, so a folder holding ``model.json`` is complete
+and checked. The preview cache keeps the ``CACHE_KEEP`` most recently used models' exports and sweeps the
+temporary folders of killed exports.
 """
 
 from __future__ import annotations
@@ -30,7 +33,6 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,14 +44,18 @@ import onnxruntime as ort
 import torch
 from torch import nn
 
+from ..atomic import atomic_dir, sweep_stale
 from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
 from ..model.checkpoints import LoadedModel
+from ..model.labels import balanced_labels
 from ..model.stylegan2 import Generator
+from ..outputs import check_output_folder, folder_holds_only
 from ..paths import user_cache_dir
 
 PathLike = Union[str, os.PathLike]
 
 OPSET = 18
+MIN_OPSET = 18  # torch's exporter writes opset 18 when asked for anything older
 PARITY_TOLERANCE = 1e-3
 PARITY_BATCHES = (1, 4)
 MIN_LEVEL_RESOLUTION = 8
@@ -64,6 +70,9 @@ LEVELS = {
     "half": (2, "synthesis_half.onnx"),
     "quarter": (4, "synthesis_quarter.onnx"),
 }
+EXPORT_FILES = (INFO_FILE, MAPPING_FILE, *(file for _, file in LEVELS.values()))
+# The preview cache keeps the exports of this many models, the most recently used: each is 8-30 MB.
+CACHE_KEEP = 4
 
 
 class ExportError(RuntimeError):
@@ -81,6 +90,7 @@ class ExportInfo:
     num_ws: int
     w_dim: int
     z_dim: int
+    c_dim: int  # label inputs of the mapping graph (0: unconditional, no ``c`` input)
     opset: int
     levels: dict[str, int]  # level name -> output resolution, for the levels that were exported
     parity: dict[str, float]  # graph ("mapping" or a level) -> worst relative error measured at export
@@ -98,12 +108,35 @@ class ExportInfo:
                 raise ExportError(f"{path / INFO_FILE}: written by another version of GAN Studio; export again.")
             return cls(
                 path=path, weights_hash=d["source"]["weights_hash"], generator=d["source"]["generator"],
-                resolution=d["resolution"], num_ws=d["num_ws"], w_dim=d["w_dim"], z_dim=d["z_dim"], opset=d["opset"],
+                resolution=d["resolution"], num_ws=d["num_ws"], w_dim=d["w_dim"], z_dim=d["z_dim"],
+                c_dim=d.get("c_dim", 0), opset=d["opset"],
                 levels={k: v["resolution"] for k, v in d["graphs"].items() if k in LEVELS},
                 parity=d["parity"]["relative_error"],
             )
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise ExportError(f"{path / INFO_FILE}: not a readable ONNX export description ({e}).") from None
+
+
+def max_opset() -> int:
+    """The newest ONNX opset the installed onnx package knows (the exporter's upper limit)."""
+    return onnx.defs.onnx_opset_version()
+
+
+def check_opset(opset: int) -> int:
+    """Refuse an opset the exporter would silently replace by another (it writes 18 for anything older)."""
+    if not MIN_OPSET <= opset <= max_opset():
+        raise ValueError(f"opset {opset} cannot be exported; choose one from {MIN_OPSET} to {max_opset()}.")
+    return opset
+
+
+def is_export_folder(folder: Path) -> bool:
+    """True when ``folder`` holds nothing but an export's files (a complete one, or the rest of a killed one)."""
+    return folder_holds_only(folder, EXPORT_FILES)
+
+
+def check_export_folder(out_dir: PathLike) -> Path:
+    """The output policy for an export: a new or empty folder, or an earlier export, which it replaces."""
+    return check_output_folder(out_dir, "an ONNX export", is_export_folder)
 
 
 def level_resolutions(resolution: int) -> dict[str, int]:
@@ -125,14 +158,19 @@ def relative_error(actual: np.ndarray, expected: np.ndarray) -> float:
 
 
 class _MappingGraph(nn.Module):
-    """z, psi -> ws: the mapping network with truncation as an input rather than a baked-in constant."""
+    """z, psi (, c) -> ws: the mapping network with truncation as an input rather than a baked-in constant."""
 
     def __init__(self, G: Generator) -> None:
         super().__init__()
         self.mapping = G.mapping
 
-    def forward(self, z: torch.Tensor, psi: torch.Tensor) -> torch.Tensor:
-        return self.mapping.w_avg.lerp(self.mapping(z), psi)
+    def forward(self, z: torch.Tensor, psi: torch.Tensor, c: Optional[torch.Tensor] = None) -> torch.Tensor:
+        return self.mapping.w_avg.lerp(self.mapping(z, c), psi)
+
+
+def mapping_inputs(G: Generator) -> list[str]:
+    """The mapping graph's inputs: ``z``, ``psi``, and ``c`` for a class-conditional model."""
+    return ["z", "psi", "c"] if G.c_dim else ["z", "psi"]
 
 
 class _SynthesisLevels(nn.Module):
@@ -200,16 +238,15 @@ def export_onnx(
     progress: Optional[ProgressFn] = None,
     token: Optional[CancelToken] = None,
 ) -> ExportInfo:
-    """Export ``model``'s generator to ``out_dir`` (replacing what is there), checked against torch.
+    """Export ``model``'s generator to ``out_dir``, checked against torch.
 
+    ``out_dir`` is new, empty or an earlier export (``check_export_folder``), never a folder of other files.
     Raises ``ExportError`` when torch cannot export the network or a graph misses the parity tolerance; then
     nothing is left behind (the temporary folder is deleted) and an existing ``out_dir`` is untouched.
     """
-    if opset < 17:
-        raise ValueError(f"opset must be 17 or newer, not {opset}")
+    check_opset(opset)
+    out_dir = check_export_folder(out_dir)
     progress, token = progress or no_progress, ensure_token(token)
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
     G = _cpu_float(model.G)
     levels = level_resolutions(G.resolution)
     steps = ["mapping exported", "mapping checked", "synthesis exported", "synthesis checked", "written"]
@@ -219,22 +256,23 @@ def export_onnx(
         progress(Progress(next(done), len(steps), message))
         token.check()
 
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
-    try:
+    with atomic_dir(out_dir, last=INFO_FILE, replaces=EXPORT_FILES) as tmp:
         token.check()
         z = torch.randn(2, G.z_dim)
+        c = balanced_labels(G, 2)
+        args = (z, torch.tensor(0.7)) + ((c,) if c is not None else ())
         try:
-            mapping = _to_onnx(_MappingGraph(G), (z, torch.tensor(0.7)), ["z", "psi"], ["ws"], {"z"}, opset)
+            mapping = _to_onnx(_MappingGraph(G), args, mapping_inputs(G), ["ws"], {"z", "c"}, opset)
         except Exception as e:
             raise ExportError(
                 f"{model.name}: torch could not export the mapping network to ONNX ({_short(e)})."
             ) from e
-        onnx.save(mapping, str(tmp / MAPPING_FILE))
+        _save_graph(mapping, tmp / MAPPING_FILE, opset)
         step(steps[0])
         parity = {"mapping": _check_mapping(tmp / MAPPING_FILE, G)}
         step(steps[1])
 
-        ws = G.mapping(z).detach()
+        ws = G.mapping(z, c).detach()
         outputs = [f"img_{name}" for name in levels]
         try:
             synthesis = _to_onnx(
@@ -245,7 +283,7 @@ def export_onnx(
                 f"{model.name}: torch could not export the synthesis network to ONNX ({_short(e)})."
             ) from e
         for name, output in zip(levels, outputs):
-            onnx.save(_cut_level(synthesis, output), str(tmp / LEVELS[name][1]))
+            _save_graph(_cut_level(synthesis, output), tmp / LEVELS[name][1], opset)
         step(steps[2])
         for name, res in levels.items():
             parity[name] = _check_synthesis(tmp / LEVELS[name][1], G, res)
@@ -253,13 +291,17 @@ def export_onnx(
 
         info = _describe(model, G, levels, opset, parity)
         (tmp / INFO_FILE).write_text(json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        _fsync_files(tmp)
-        _move_into_place(tmp, out_dir)
-        step(steps[4])
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+    step(steps[4])
     return ExportInfo.read(out_dir)
+
+
+def _save_graph(graph: onnx.ModelProto, path: Path, opset: int) -> None:
+    """Write a graph, making sure it is in the opset ``model.json`` will state."""
+    written = next((o.version for o in graph.opset_import if o.domain in ("", "ai.onnx")), None)
+    if written != opset:
+        raise ExportError(f"{path.name}: torch wrote ONNX opset {written} when asked for {opset}; "
+                          f"choose an opset from {MIN_OPSET} to {max_opset()}.")
+    onnx.save(graph, str(path))
 
 
 def _short(e: BaseException) -> str:
@@ -268,13 +310,14 @@ def _short(e: BaseException) -> str:
 
 
 def _describe(model: LoadedModel, G: Generator, levels: dict[str, int], opset: int, parity: dict) -> dict:
-    graphs = {"mapping": {"file": MAPPING_FILE, "inputs": ["z", "psi"], "outputs": ["ws"]}}
+    graphs = {"mapping": {"file": MAPPING_FILE, "inputs": mapping_inputs(G), "outputs": ["ws"]}}
     for name, res in levels.items():
         graphs[name] = {"file": LEVELS[name][1], "resolution": res, "inputs": ["ws"], "outputs": ["img"]}
     return {
         "format": FORMAT, "format_version": FORMAT_VERSION,
         "source": {"name": model.name, "weights_hash": model.weights_hash, "generator": G.config},
         "resolution": G.resolution, "num_ws": G.num_ws, "w_dim": G.w_dim, "z_dim": G.z_dim,
+        **({"c_dim": G.c_dim} if G.c_dim else {}),
         "img_channels": G.img_channels, "noise_mode": "const", "opset": opset, "graphs": graphs,
         "files": [g["file"] for g in graphs.values()],
         "parity": {
@@ -283,23 +326,6 @@ def _describe(model: LoadedModel, G: Generator, levels: dict[str, int], opset: i
         },
         "versions": {"torch": torch.__version__, "onnx": onnx.__version__, "onnxruntime": ort.__version__},
     }
-
-
-def _fsync_files(folder: Path) -> None:
-    for f in folder.iterdir():
-        with open(f, "rb") as fh:
-            os.fsync(fh.fileno())
-
-
-def _move_into_place(tmp: Path, out_dir: Path) -> None:
-    """Rename the finished folder onto ``out_dir``; an old export there is moved aside first, then deleted."""
-    old = None
-    if out_dir.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".old", dir=out_dir.parent))
-        os.replace(out_dir, old / "export")
-    os.replace(tmp, out_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 # --- parity -------------------------------------------------------------------------------------------------
@@ -326,7 +352,7 @@ def _require(path: Path, err: float) -> float:
 def _parity_ws(G: Generator, n: int, seed: int) -> torch.Tensor:
     """Realistic W+ inputs: mapped latents, a different one for every layer so every affine is exercised."""
     z = torch.randn(n * G.num_ws, G.z_dim, generator=torch.Generator().manual_seed(seed))
-    return G.mapping(z)[:, 0].reshape(n, G.num_ws, G.w_dim)
+    return G.mapping(z, balanced_labels(G, n * G.num_ws))[:, 0].reshape(n, G.num_ws, G.w_dim)
 
 
 @torch.no_grad()
@@ -335,9 +361,13 @@ def _check_mapping(path: Path, G: Generator) -> float:
     worst = 0.0
     for n in PARITY_BATCHES:
         z = torch.randn(n, G.z_dim, generator=torch.Generator().manual_seed(n))
+        c = balanced_labels(G, n)
         for psi in (1.0, 0.7):
-            got = session.run(None, {"z": z.numpy(), "psi": np.array(psi, np.float32)})[0]
-            worst = max(worst, relative_error(got, G.mapping(z, truncation_psi=psi).numpy()))
+            feed = {"z": z.numpy(), "psi": np.array(psi, np.float32)}
+            if c is not None:
+                feed["c"] = c.numpy()
+            got = session.run(None, feed)[0]
+            worst = max(worst, relative_error(got, G.mapping(z, c, truncation_psi=psi).numpy()))
     return _require(path, worst)
 
 
@@ -382,12 +412,36 @@ def cached_export(
     A folder written by another format version, another opset, or for a generator with the same weights but
     another architecture (conv clamp, say) is exported again rather than trusted.
     """
-    path = Path(cache_root or default_cache_root()) / model.weights_hash
+    root = Path(cache_root or default_cache_root())
+    sweep_stale(root)  # the temporary folders of exports that were killed
+    path = root / model.weights_hash
     try:
         info = ExportInfo.read(path)
         if info.opset == opset and info.generator == json.loads(json.dumps(model.G.config)):
+            with contextlib.suppress(OSError):  # used now: the folder's time is what trimming sorts by
+                os.utime(path)
             return path
     except ExportError:
         pass
     export_onnx(model, path, opset=opset, progress=progress, token=token)
+    trim_cache(root, keep=CACHE_KEEP)
     return path
+
+
+def trim_cache(root: PathLike, keep: int = CACHE_KEEP) -> list[Path]:
+    """Delete all but the ``keep`` most recently used exports in the cache ``root``; returns what was deleted.
+
+    Only folders holding nothing but export files are considered, so nothing else in the folder is touched.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    exports = []
+    for folder in root.iterdir():
+        if folder.is_dir() and not folder.name.startswith(".") and is_export_folder(folder):
+            exports.append((folder.stat().st_mtime if (folder / INFO_FILE).exists() else 0.0, folder))
+    exports.sort(reverse=True)
+    stale = [folder for _, folder in exports[keep:]]
+    for folder in stale:
+        shutil.rmtree(folder, ignore_errors=True)
+    return stale

@@ -48,8 +48,9 @@ class Backend(ABC):
 
     name: str
 
-    def __init__(self, resolution: int, num_ws: int, w_dim: int, z_dim: int) -> None:
+    def __init__(self, resolution: int, num_ws: int, w_dim: int, z_dim: int, c_dim: int = 0) -> None:
         self.resolution, self.num_ws, self.w_dim, self.z_dim = resolution, num_ws, w_dim, z_dim
+        self.c_dim = c_dim  # class labels the mapping takes (0: unconditional)
         self.levels = level_resolutions(resolution)
 
     def render(self, ws: ArrayLike, level: str = "full") -> np.ndarray:
@@ -60,9 +61,20 @@ class Backend(ABC):
         ws = self.prepare_ws(ws)
         return tensor_to_images(torch.from_numpy(self._synthesize(ws, self.resolve_level(level))))
 
-    def map(self, z: ArrayLike, psi: float = 1.0) -> np.ndarray:
-        """z (N, z_dim) -> ws (N, num_ws, w_dim) float32, truncated towards w_avg by ``psi`` (1 = none)."""
-        return self._map(_batch(z, (self.z_dim,), "z"), float(psi))
+    def map(self, z: ArrayLike, psi: float = 1.0, c: Optional[ArrayLike] = None) -> np.ndarray:
+        """z (N, z_dim) -> ws (N, num_ws, w_dim) float32, truncated towards w_avg by ``psi`` (1 = none).
+
+        ``c`` (N, c_dim): the class labels of a conditional model (one-hot), None for an unconditional one.
+        """
+        z = _batch(z, (self.z_dim,), "z")
+        if (c is None) != (self.c_dim == 0):
+            raise ValueError("this model is class-conditional: pass c, its class labels" if self.c_dim
+                             else "this model is unconditional: it takes no class labels (c must be None)")
+        if c is not None:
+            c = _batch(c, (self.c_dim,), "c")
+            if len(c) != len(z):
+                raise ValueError(f"c has {len(c)} rows for {len(z)} latents.")
+        return self._map(z, float(psi), c)
 
     def prepare_ws(self, ws: ArrayLike) -> np.ndarray:
         """``ws`` as a C-contiguous float32 numpy array, checked to be (N, num_ws, w_dim)."""
@@ -79,8 +91,8 @@ class Backend(ABC):
         """float32 (N, num_ws, w_dim) -> float32 (N, C, H, W) in about [-1, 1]."""
 
     @abstractmethod
-    def _map(self, z: np.ndarray, psi: float) -> np.ndarray:
-        """float32 (N, z_dim) -> float32 (N, num_ws, w_dim)."""
+    def _map(self, z: np.ndarray, psi: float, c: Optional[np.ndarray]) -> np.ndarray:
+        """float32 (N, z_dim) and labels (N, c_dim) or None -> float32 (N, num_ws, w_dim)."""
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} {self.resolution} px>"
@@ -99,7 +111,7 @@ class TorchBackend(Backend):
     """The generator as loaded, on its own device: always works, and the only choice if export fails."""
 
     def __init__(self, G: Generator) -> None:
-        super().__init__(G.resolution, G.num_ws, G.w_dim, G.z_dim)
+        super().__init__(G.resolution, G.num_ws, G.w_dim, G.z_dim, G.c_dim)
         self.G = G
         self.device = next(G.parameters()).device
         self.name = f"torch {self.device.type}"
@@ -111,8 +123,9 @@ class TorchBackend(Backend):
         return img.float().cpu().numpy()
 
     @torch.inference_mode()
-    def _map(self, z: np.ndarray, psi: float) -> np.ndarray:
-        return self.G.mapping(torch.from_numpy(z).to(self.device), truncation_psi=psi).float().cpu().numpy()
+    def _map(self, z: np.ndarray, psi: float, c: Optional[np.ndarray]) -> np.ndarray:
+        labels = torch.from_numpy(c).to(self.device) if c is not None else None
+        return self.G.mapping(torch.from_numpy(z).to(self.device), labels, truncation_psi=psi).float().cpu().numpy()
 
 
 class OrtBackend(Backend):
@@ -123,7 +136,7 @@ class OrtBackend(Backend):
         threads: Optional[int] = None,
     ) -> None:
         info = ExportInfo.read(export_dir)
-        super().__init__(info.resolution, info.num_ws, info.w_dim, info.z_dim)
+        super().__init__(info.resolution, info.num_ws, info.w_dim, info.z_dim, info.c_dim)
         self.info, self.provider, self.fp16 = info, provider, fp16 and provider != "cpu"
         self.threads = threads
         self.name = f"onnxruntime {_PROVIDER_LABEL[provider]}" + (" fp16" if self.fp16 else "")
@@ -159,8 +172,11 @@ class OrtBackend(Backend):
     def _synthesize(self, ws: np.ndarray, level: str) -> np.ndarray:
         return self._levels[level].run(None, {"ws": ws})[0].astype(np.float32, copy=False)
 
-    def _map(self, z: np.ndarray, psi: float) -> np.ndarray:
-        return self._mapping.run(None, {"z": z, "psi": np.array(psi, np.float32)})[0]
+    def _map(self, z: np.ndarray, psi: float, c: Optional[np.ndarray]) -> np.ndarray:
+        feed = {"z": z, "psi": np.array(psi, np.float32)}
+        if c is not None:
+            feed["c"] = c
+        return self._mapping.run(None, feed)[0]
 
 
 _PROVIDER_NAME = {

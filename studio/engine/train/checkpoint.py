@@ -3,7 +3,7 @@
 
 ``save_state``/``load_state`` are the one implementation, shared with the sketch customization
 (customize/trainer.py). Training keeps ``<out>/checkpoints/ckpt-<step>.pt``, only the newest ``keep`` of them;
-``resume="auto"`` picks the newest.
+``resume="auto"`` picks the newest one that reads.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any, Optional
 import numpy as np
 import torch
 
-from ..atomic import atomic_save
+from ..atomic import atomic_stream, os_error_reason
 
 FORMAT = "gan-studio-train"
 VERSION = 1
@@ -40,22 +40,37 @@ def list_checkpoints(out_dir: str | Path) -> list[Path]:
     return [p for _, p in sorted(found)]
 
 
-def resolve_resume(resume: Optional[str | Path], out_dir: str | Path) -> Optional[Path]:
-    """``None`` -> start fresh; ``"auto"`` -> the newest checkpoint in ``out_dir`` if any; else that file."""
+def resolve_resume(
+    resume: Optional[str | Path], out_dir: str | Path
+) -> tuple[Optional[Path], Optional[dict], list[str]]:
+    """The checkpoint to resume, its state and notes for the user: ``None`` -> start fresh; a path -> that file;
+    ``"auto"`` -> the newest checkpoint in ``out_dir`` that reads (a damaged newer one, say cut short by a full
+    disk or a kill mid-copy, is skipped with a note), or a fresh start if there are none."""
     if resume is None:
-        return None
-    if str(resume) == "auto":
-        found = list_checkpoints(out_dir)
-        return found[-1] if found else None
-    path = Path(resume)
-    if not path.is_file():
-        raise ValueError(f"{path}: no such training checkpoint.")
-    return path
+        return None, None, []
+    if str(resume) != "auto":
+        path = Path(resume)
+        if not path.is_file():
+            raise ValueError(f"{path}: no such training checkpoint.")
+        return path, load_checkpoint(path), []
+    found = list_checkpoints(out_dir)
+    notes = []
+    for path in reversed(found):
+        try:
+            state = load_checkpoint(path)
+        except ValueError as e:
+            notes.append(f"warning: skipped {path.name}, {str(e).removeprefix(f'{path}: ').rstrip('.')}")
+            continue
+        return path, state, notes
+    if found:
+        raise ValueError(f"{checkpoint_dir(out_dir)}: none of its {len(found)} checkpoints can be read; move the "
+                         "folder away to start afresh.")
+    return None, None, notes
 
 
 def save_state(path: Path, state: dict, kind: str = FORMAT, version: int = VERSION) -> Path:
     """Write ``state`` atomically as a checkpoint of ``kind`` (a torn write never replaces a good file)."""
-    atomic_save(path, lambda tmp: torch.save({"format": kind, "version": version, **state}, tmp))
+    atomic_stream(path, lambda f: torch.save({"format": kind, "version": version, **state}, f))
     return path
 
 
@@ -65,7 +80,7 @@ def load_state(path: Path, kind: str = FORMAT, version: int = VERSION, what: str
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, EOFError, zipfile.BadZipFile, RuntimeError, OSError) as e:
-        raise error(f"{path}: not a readable {what} ({str(e).splitlines()[0][:160]}).") from None
+        raise error(f"{path}: not a readable {what} ({_unreadable_because(e)}).") from None
     if not isinstance(state, dict) or state.get("format") != kind:
         raise error(f"{path}: not a GAN Studio {what} (model files cannot be resumed).")
     if state.get("version") != version:
@@ -79,6 +94,16 @@ def save_checkpoint(out_dir: str | Path, step: int, state: dict, keep: int) -> P
     for old in list_checkpoints(out_dir)[:-keep]:
         old.unlink(missing_ok=True)
     return path
+
+
+def _unreadable_because(e: BaseException) -> str:
+    """Why torch could not read a file, in words that never stop mid-sentence."""
+    if isinstance(e, OSError):
+        return os_error_reason(e)
+    if isinstance(e, (EOFError, zipfile.BadZipFile)) or "zip archive" in str(e) or "central directory" in str(e):
+        return "the file is damaged or cut short, as an interrupted save leaves it"
+    first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+    return first if 0 < len(first) <= 160 else f"torch reports a {type(e).__name__}"
 
 
 def load_checkpoint(path: Path) -> dict:

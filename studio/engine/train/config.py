@@ -27,9 +27,14 @@ RUN_FIELDS = frozenset({
 
 @dataclass
 class TrainConfig:
-    """Everything a run needs; ``data`` is a folder of images or ``"world"`` (the procedural portraits)."""
+    """Everything a run needs; ``data`` is a folder of images or ``"world"`` (the procedural paintings: portraits,
+    or with ``cond`` the four genres as classes)."""
 
     data: str = "world"
+    # class-conditional: the data folder's first-level sub-folders are the classes (names sorted); every image
+    # must lie in one of them (at any depth), and there must be at least two. On the world, the classes are its
+    # four genres (class 0 "portrait"), painted in turn
+    cond: bool = False
     out_dir: str = "runs/train"
     resolution: int = 128
     channels: dict[int, int] = field(default_factory=lambda: {4: 256, 8: 256, 16: 256, 32: 256, 64: 128, 128: 64})
@@ -54,7 +59,7 @@ class TrainConfig:
     ada_target: float = 0.6
     ada_kimg: float = 100.0  # images it takes p to move by 1
     xflip: bool = False  # folder data only: also train on mirror images
-    world_cache: int = 0  # world data: train on this many pre-rendered portraits (0 = render every batch)
+    world_cache: int = 0  # world data: train on this many pre-rendered paintings (0 = render every batch)
     seed: int = 0
     checkpoint_every: int = 1000
     sample_every: int = 500

@@ -7,6 +7,12 @@ correction c = interval / (interval + 1). Under torchrun each rank trains on its
 DistributedDataParallel; the few statistics that are not gradients (w_avg, the path-length mean, augment
 statistics, reported losses) are averaged over ranks too, so every rank holds the same state and rank 0's
 checkpoint (with every rank's RNG state) resumes all of them exactly.
+
+Class-conditional runs (``cond``) train G(z, c) and the projection D(x, c) as stylegan2-ada-pytorch does. The
+fakes of a step take the labels of that step's real batch: the real batch is a uniform draw from the data, so
+its labels are a draw from the data's class frequencies (what NVIDIA samples for its fakes), and D sees the same
+classes on both sides of every batch. On the world the classes are its genres (``world_cache.world_classes``,
+class 0 "portrait"), so a run warm-started from the portrait default keeps its portraits in class 0.
 """
 
 from __future__ import annotations
@@ -21,18 +27,22 @@ from typing import Optional
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
+from ..atomic import sweep_stale
 from ..edit.latents import crossover
 from ..images import save_png
 from ..jobs import Cancelled, CancelToken, Progress, ProgressFn, ensure_token, no_progress
 from ..model.checkpoints import save_model
+from ..model.labels import balanced_labels
 from ..model.stylegan2 import Discriminator, Generator
+from ..outputs import check_output_folder, folder_holds_only
 from . import distributed
 from .augment import Augment
 from .checkpoint import (
+    checkpoint_dir,
     list_checkpoints,
-    load_checkpoint,
     resolve_resume,
     rng_state,
     save_checkpoint,
@@ -44,10 +54,12 @@ from .data import FolderScan, StepBatches, batch_loader, describe, scan_folder, 
 from .hardware import Plan, enable_tf32, plan
 from .losses import d_loss_fake, d_loss_real, g_nonsaturating, path_lengths, r1_penalty
 from .report import MetricsLog, plot_curves, sample_grid, sample_latents
-from .warm_start import warm_start
-from .world_cache import load_world_cache
+from .warm_start import start_from, warm_start
+from .world_cache import load_world_cache, world_classes
 
 SAMPLE_COUNT = 16  # fixed latents in the sample grid, shown at each truncation
+# What a run folder holds, so a run never writes into a folder of someone else's files.
+RUN_FILES = ("checkpoints", "samples", "metrics.jsonl", "loss_curves.png", "model.safetensors", "model.json")
 
 
 class MixingGenerator(nn.Module):
@@ -60,12 +72,14 @@ class MixingGenerator(nn.Module):
         super().__init__()
         self.G, self.mixing_prob, self.plan = G, mixing_prob, plan
 
-    def forward(self, z: torch.Tensor, update_w_avg: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self, z: torch.Tensor, c: Optional[torch.Tensor] = None, update_w_avg: bool = False
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         G = self.G
-        ws = G.mapping(z, update_w_avg=update_w_avg)
+        ws = G.mapping(z, c, update_w_avg=update_w_avg)
         if self.mixing_prob > 0 and float(torch.rand(())) < self.mixing_prob:
             cutoff = int(torch.randint(1, G.num_ws, ()))
-            ws = crossover(ws, G.mapping(torch.randn_like(z)), cutoff)
+            ws = crossover(ws, G.mapping(torch.randn_like(z), c), cutoff)  # the same class, as NVIDIA mixes
         with self.plan.autocast():
             img = G.synthesis(ws, noise_mode="random", fused=self.plan.fused)
         return img.float(), ws
@@ -91,19 +105,20 @@ class Trainer:
     # --- setup -------------------------------------------------------------------------------------------
 
     def _build(self, config: TrainConfig, resume: Optional[str | Path]) -> None:
-        path = resolve_resume(resume, config.out_dir)
+        check_output_folder(config.out_dir, "a training run", lambda folder: folder_holds_only(folder, RUN_FILES))
+        for folder in (checkpoint_dir(config.out_dir), Path(config.out_dir) / "samples"):
+            sweep_stale(folder)  # a checkpoint half-written when the last run was killed: up to hundreds of MB
+        path, ckpt, notes = resolve_resume(resume, config.out_dir)
         if path is None and list_checkpoints(config.out_dir):
             raise ValueError(f"{config.out_dir} holds another run's checkpoints; resume it or choose a new folder.")
-        ckpt = load_checkpoint(path) if path else None
-        notes = []
         if ckpt is not None:
             saved = TrainConfig.from_dict(ckpt["config"])
+            notes.append(f"resuming {path} at step {ckpt['step']:,}")
             for f in fields(TrainConfig):
                 asked, kept = getattr(config, f.name), getattr(saved, f.name)
                 if f.name not in RUN_FIELDS and asked != kept:
                     notes.append(f"kept the checkpoint's {f.name}={kept!r} (asked {asked!r})")
             config = replace(saved, **{name: getattr(config, name) for name in RUN_FIELDS})
-            notes.insert(0, f"resuming {path} at step {ckpt['step']:,}")
         init = None
         if ckpt is None and config.init:
             config, init, init_notes = warm_start(config)
@@ -113,21 +128,23 @@ class Trainer:
         self.out = Path(cfg.out_dir)
         self.export_path = self.out / "model.safetensors"
         self.scan = self._find_data(ckpt)
+        self.genres = cfg.cond and cfg.data == "world"  # the world's genres are the classes
+        self.classes = world_classes() if self.genres else self.scan.classes if self.scan is not None else []
         dev = self.device
         self.plan = plan(dev, cfg.precision, cfg.modconv)
         if dev.type == "cuda":
             enable_tf32()
-        self.summary = "; ".join([f"data: {self.data_description}", *notes, f"hardware: {self.hardware}"])
 
         torch.manual_seed(cfg.seed)  # the same initial weights on every rank
+        c_dim = len(self.classes)
         self.G = Generator(
-            cfg.resolution, cfg.channels, cfg.z_dim, cfg.w_dim, cfg.mapping_layers, conv_clamp=cfg.conv_clamp
+            cfg.resolution, cfg.channels, cfg.z_dim, cfg.w_dim, cfg.mapping_layers, conv_clamp=cfg.conv_clamp,
+            c_dim=c_dim,
         ).to(dev)
-        self.D = Discriminator(cfg.resolution, cfg.channels, conv_clamp=cfg.conv_clamp).to(dev)
+        self.D = Discriminator(cfg.resolution, cfg.channels, conv_clamp=cfg.conv_clamp, c_dim=c_dim).to(dev)
         if init is not None:
-            self.G.load_state_dict(init.G.state_dict())
-            if init.D is not None:
-                self.D.load_state_dict(init.D.state_dict())
+            notes += start_from(init, self.G, self.D, self.classes)
+        self.summary = "; ".join([f"data: {self.data_description}", *notes, f"hardware: {self.hardware}"])
         if self.plan.channels_last:
             self.G.to(memory_format=torch.channels_last)
             self.D.to(memory_format=torch.channels_last)
@@ -149,13 +166,16 @@ class Trainer:
         else:
             seed_everything(cfg.seed, self.ranks.rank)
         self.sample_z = sample_latents(SAMPLE_COUNT, cfg.z_dim, cfg.seed)
+        self.sample_c = balanced_labels(self.G_ema, SAMPLE_COUNT)  # the grid cycles through the classes
         self.dataset = StepBatches(
-            cfg.resolution, cfg.batch, self.ranks.rank, self.ranks.world_size, cfg.seed, self.scan, cfg.xflip
+            cfg.resolution, cfg.batch, self.ranks.rank, self.ranks.world_size, cfg.seed, self.scan, cfg.xflip,
+            genres=self.genres,
         )
 
     @property
     def data_description(self) -> str:
-        return describe(self.scan, self.config.world_cache if self.config.data == "world" else 0)
+        return describe(self.scan, self.config.world_cache if self.config.data == "world" else 0,
+                        self.classes if self.genres else ())
 
     def _find_data(self, ckpt: Optional[dict]) -> Optional[FolderScan]:
         """None for the world; for a folder, the readable files (the checkpoint's list when resuming)."""
@@ -163,11 +183,12 @@ class Trainer:
         if cfg.data == "world":
             return None
         if ckpt is not None:
-            return FolderScan(Path(cfg.data), list(ckpt["data"]["files"]), int(ckpt["data"]["skipped"]))
+            data = ckpt["data"]
+            return FolderScan(Path(cfg.data), list(data["files"]), int(data["skipped"]), list(data.get("classes", [])))
         found, error = None, None
         if self.ranks.main:  # one rank reads the folder; the others get its list
             try:
-                found = scan_folder(cfg.data, self.workers)
+                found = scan_folder(cfg.data, self.workers, classes=cfg.cond, resolution=cfg.resolution)
             except ValueError as e:
                 error = str(e)
         found, error = distributed.from_main((found, error), self.ranks)
@@ -215,7 +236,9 @@ class Trainer:
                 torch.nan_to_num(p.grad, nan=0, posinf=1e5, neginf=-1e5, out=p.grad)
         opt.step()
 
-    def _train_step(self, real_u8: torch.Tensor, cancel: bool, timeout: bool) -> list[float]:
+    def _train_step(
+        self, real_u8: torch.Tensor, labels: Optional[torch.Tensor], cancel: bool, timeout: bool
+    ) -> list[float]:
         """One iteration of all phases; returns [loss_G, loss_D, E sign D(real), r1, pl, cancel, timeout] averaged
         over ranks (so every rank stops at the same step when any rank is cancelled or out of time)."""
         cfg, dev, step = self.config, self.device, self.step
@@ -223,19 +246,21 @@ class Trainer:
         real = real_u8.to(dev, non_blocking=True).to(torch.float32) / 127.5 - 1
         if self.plan.channels_last:
             real = real.contiguous(memory_format=torch.channels_last)
+        c = F.one_hot(labels.to(dev), self.G.c_dim).float() if labels is not None else None
         r1 = pl = torch.full([], float("nan"), device=dev)
 
         self.D.requires_grad_(False)
         self.opt_G.zero_grad(set_to_none=True)
-        img, _ = self.G_train(torch.randn(n, z_dim, device=dev), update_w_avg=True)
-        loss_G = g_nonsaturating(self._logits(self.D, img)).mean()
+        img, _ = self.G_train(torch.randn(n, z_dim, device=dev), c, update_w_avg=True)
+        loss_G = g_nonsaturating(self._logits(self.D, img, c)).mean()
         loss_G.backward()
         self._apply(self.opt_G, self.G)
         distributed.mean_(self.G.mapping.w_avg, self.ranks)
 
         if cfg.pl_weight > 0 and step % cfg.pl_interval == 0:
             self.opt_G.zero_grad(set_to_none=True)
-            img, ws = self.G_train(torch.randn(max(1, n // cfg.pl_batch_shrink), z_dim, device=dev))
+            n_pl = max(1, n // cfg.pl_batch_shrink)
+            img, ws = self.G_train(torch.randn(n_pl, z_dim, device=dev), c[:n_pl] if c is not None else None)
             lengths = path_lengths(img, ws)
             batch_mean = distributed.mean_(lengths.detach().mean(), self.ranks)
             self.pl_mean.copy_(self.pl_mean.lerp(batch_mean, cfg.pl_decay))
@@ -247,10 +272,10 @@ class Trainer:
         self.D.requires_grad_(True)
         self.opt_D.zero_grad(set_to_none=True)
         with torch.no_grad():
-            fake, _ = self.mixing(torch.randn(n, z_dim, device=dev))
-        loss_fake = d_loss_fake(self._logits(self.D_train, fake)).mean()
+            fake, _ = self.mixing(torch.randn(n, z_dim, device=dev), c)
+        loss_fake = d_loss_fake(self._logits(self.D_train, fake, c)).mean()
         loss_fake.backward()
-        real_logits = self._logits(self.D_train, real)
+        real_logits = self._logits(self.D_train, real, c)
         loss_real = d_loss_real(real_logits).mean()
         loss_real.backward()
         self._apply(self.opt_D, self.D)
@@ -258,7 +283,7 @@ class Trainer:
         if cfg.gamma > 0 and step % cfg.r1_interval == 0:
             self.opt_D.zero_grad(set_to_none=True)
             real_in = real.detach().requires_grad_(True)
-            logits = self.D_train(self.augment(real_in))
+            logits = self.D_train(self.augment(real_in), c)
             penalty = r1_penalty(real_in, logits)
             ((penalty * (cfg.gamma / 2) + logits[:, 0] * 0).mean() * cfg.r1_interval).backward()
             self._apply(self.opt_D, self.D)
@@ -271,10 +296,11 @@ class Trainer:
         ])
         return distributed.mean_(stats, self.ranks).tolist()
 
-    def _logits(self, D: nn.Module, img: torch.Tensor) -> torch.Tensor:
-        """D's logits for augmented ``img`` in the plan's precision, as fp32 for the losses (R1 calls D in fp32)."""
+    def _logits(self, D: nn.Module, img: torch.Tensor, c: Optional[torch.Tensor]) -> torch.Tensor:
+        """D's logits for augmented ``img`` (labels ``c``) in the plan's precision, as fp32 for the losses (R1 calls
+        D in fp32)."""
         with self.plan.autocast():
-            return D(self.augment(img)).float()
+            return D(self.augment(img), c).float()
 
     @torch.no_grad()
     def _update_ema(self) -> None:
@@ -313,10 +339,12 @@ class Trainer:
         carried = {k: v for k, v in (log.rows[-1] if log is not None and log.rows else {}).items() if k in ("r1", "pl")}
         clock = deque([(self.seconds, self.images_seen)], maxlen=21)
         last = perf_counter()
-        for real in batch_loader(self.dataset, self.step, cfg.steps, self.workers, self.device.type == "cuda"):
+        for real, labels in batch_loader(self.dataset, self.step, cfg.steps, self.workers, self.device.type == "cuda"):
             paused = self._wait_while_paused(token)
             out_of_time = cfg.minutes is not None and perf_counter() - started > cfg.minutes * 60
-            loss_G, loss_D, real_sign, r1, pl, cancel, timeout = self._train_step(real, token.cancelled, out_of_time)
+            loss_G, loss_D, real_sign, r1, pl, cancel, timeout = self._train_step(
+                real, labels, token.cancelled, out_of_time
+            )
             self.augment.observe(self.step, real_sign)
             self.step += 1
             self.images_seen += real.shape[0] * self.ranks.world_size
@@ -356,9 +384,10 @@ class Trainer:
 
         images = None
         if self.ranks.main:
-            images = load_world_cache(size, cfg.seed, cfg.world_cache, progress=render_progress, token=token)
+            images = load_world_cache(size, cfg.seed, cfg.world_cache, progress=render_progress, token=token,
+                                      genres=self.genres)
         distributed.barrier(self.ranks)
-        return images if images is not None else load_world_cache(size, cfg.seed, cfg.world_cache)
+        return images if images is not None else load_world_cache(size, cfg.seed, cfg.world_cache, genres=self.genres)
 
     @staticmethod
     def _wait_while_paused(token: CancelToken) -> float:
@@ -377,7 +406,7 @@ class Trainer:
         """The sample grid (fixed z; psi 1 and 0.7) and the loss curves, on rank 0; the grid is the preview."""
         if not self.ranks.main:
             return None
-        grid = sample_grid(self.G_ema, self.sample_z.to(self.device))
+        grid = sample_grid(self.G_ema, self.sample_z.to(self.device), c=self.sample_c)
         save_png(self._sample_path(), grid)
         if log is not None:
             plot_curves(log.rows, self.out / "loss_curves.png")
@@ -395,7 +424,7 @@ class Trainer:
             "augment": self.augment.state_dict(), "pl_mean": float(self.pl_mean), "rng": rngs,
             "data": {
                 "files": self.scan.files if self.scan else None, "skipped": self.scan.skipped if self.scan else 0,
-                "next_index": self.images_seen,
+                "classes": self.classes, "next_index": self.images_seen,
             },
         }
         save_checkpoint(self.out, self.step, state, self.config.keep)
@@ -414,6 +443,8 @@ class Trainer:
             "hardware": self.hardware, "data": self.data_description, "sample_grid": str(self._sample_path()),
             "train_config": cfg.to_dict(),
         }
+        if self.classes:
+            card["classes"] = self.classes
         save_model(self.export_path, self.G_ema, self.D, card)
 
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageFont
 
-from ..atomic import atomic_save, atomic_write_text
+from ..atomic import atomic_save, atomic_write_text, writing
 from ..grid import make_grid
 from ..images import tensor_to_images
+from ..model.labels import batch_labels
 from ..model.stylegan2 import Generator
 
 CURVES = (("loss_G", "loss_D"), ("r1", "pl"), ("augment_p",))
@@ -37,7 +38,7 @@ class MetricsLog:
 
     def append(self, row: dict) -> None:
         self.rows.append(row)
-        with open(self.path, "a", encoding="utf-8") as f:
+        with writing(self.path), open(self.path, "a", encoding="utf-8") as f:
             f.write(json.dumps(row) + "\n")
 
 
@@ -92,7 +93,11 @@ def sample_latents(count: int, z_dim: int, seed: int) -> torch.Tensor:
 
 
 @torch.no_grad()
-def sample_grid(G: Generator, z: torch.Tensor, psis: Sequence[float] = (1.0, 0.7), cols: int = 8) -> np.ndarray:
-    """G(z) at each truncation psi, one block of rows per psi, as one uint8 image."""
-    imgs = [tensor_to_images(G(z, truncation_psi=psi, noise_mode="const")) for psi in psis]
+def sample_grid(
+    G: Generator, z: torch.Tensor, psis: Sequence[float] = (1.0, 0.7), cols: int = 8, c: Optional[torch.Tensor] = None
+) -> np.ndarray:
+    """G(z, c) at each truncation psi, one block of rows per psi, as one uint8 image (``c``: labels of a
+    conditional G, one row or one per z)."""
+    c = batch_labels(c, len(z))
+    imgs = [tensor_to_images(G(z, c, truncation_psi=psi, noise_mode="const")) for psi in psis]
     return make_grid(list(np.concatenate(imgs)), cols)

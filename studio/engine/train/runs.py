@@ -25,6 +25,7 @@ from ..atomic import atomic_write_text
 from ..grid import make_grid
 from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
 from ..model.checkpoints import LoadedModel, load_model, save_model
+from ..model.labels import balanced_labels
 from ..paths import user_data_dir
 from .checkpoint import checkpoint_step, list_checkpoints
 from .config import TrainConfig
@@ -152,7 +153,8 @@ def start_grid(run: Run) -> Optional[np.ndarray]:
     if model.weights_hash != run.start["weights_hash"]:
         return None
     G = model.G
-    return sample_grid(G, sample_latents(SAMPLE_COUNT, G.z_dim, run.config.seed).to(G.w_avg.device))
+    z = sample_latents(SAMPLE_COUNT, G.z_dim, run.config.seed).to(G.w_avg.device)
+    return sample_grid(G, z, c=balanced_labels(G, SAMPLE_COUNT))  # the trainer's grid: same z, same classes
 
 
 def train_run(run: Run, progress: Optional[ProgressFn] = None, token: Optional[CancelToken] = None) -> Path:

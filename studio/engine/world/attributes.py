@@ -1,7 +1,8 @@
 """The attribute record of one portrait: a discrete composition class first, then continuous jitter and
-the look (face, skin, hair, clothes, background, light, palette).
+the look (face, skin, hair, clothes, background, light, palette); and the small drawing helpers every
+genre's record uses.
 
-Everything downstream (painting, masks, sketch, probes and benchmarks) reads only this record, so the
+Everything downstream (painting, masks, sketch, probes and benchmarks) reads only the record, so the
 record *is* the ground truth. It depends on the seed alone, never on the render size.
 """
 
@@ -95,79 +96,82 @@ _SKIES: tuple[RGB, ...] = ((120, 160, 200), (170, 190, 210), (220, 180, 140), (9
 _LANDS: tuple[RGB, ...] = ((70, 100, 60), (120, 120, 70), (90, 80, 60), (60, 80, 90), (140, 110, 70))
 
 ATTRIBUTE_KEYS = (
-    "composition", "composition_index", "head", "face_shape", "skin", "hair", "eyes", "brows", "mouth",
+    "genre", "composition", "composition_index", "head", "face_shape", "skin", "hair", "eyes", "brows", "mouth",
     "clothes", "background", "light", "palette",
 )
 
 
-def _pick(rng: np.random.Generator, options, p=None):
+def pick(rng: np.random.Generator, options, p=None):
     return options[int(rng.choice(len(options), p=p))]
 
 
-def _jitter(rng: np.random.Generator, rgb: RGB, amount: float) -> list[int]:
+def jitter(rng: np.random.Generator, rgb: RGB, amount: float) -> list[int]:
     return [int(v) for v in np.clip(np.asarray(rgb) + rng.normal(0, amount, 3), 0, 255)]
 
 
-def _r(x: float) -> float:
+def rounded(x: float) -> float:
+    """Record values keep 4 decimals: readable JSON, and far finer than a pixel."""
     return round(float(x), 4)
 
 
-def sample_attributes(seed: int) -> dict:
-    """Draw the JSON-serialisable record of one portrait from ``seed`` (composition class first)."""
-    rng = np.random.default_rng(seed)
+def light_record(azimuth: float, elevation: float) -> dict:
+    """The light of a picture: angles in degrees (screen y points down, so light from above has a negative
+    azimuth) and the unit direction towards the light that the painters shade with."""
+    az, el = np.radians(azimuth), np.radians(elevation)
+    return {"azimuth_deg": rounded(azimuth), "elevation_deg": rounded(elevation),
+            "direction": [rounded(np.cos(az) * np.cos(el)), rounded(np.sin(az) * np.cos(el)), rounded(np.sin(el))]}
+
+
+def portrait_attributes(rng: np.random.Generator) -> dict:
+    """Draw the JSON-serialisable record of one portrait (composition class first), without its genre."""
     ci = int(rng.integers(len(COMPOSITIONS)))
     comp = COMPOSITIONS[ci]
     head = {
-        "x": _r(comp.head_x + rng.normal(0, 0.02)),
-        "y": _r(comp.head_y + rng.normal(0, 0.015)),
-        "scale": _r(comp.head_scale * np.exp(rng.normal(0, 0.05))),
-        "tilt_deg": _r(np.clip(rng.normal(0, 5), -12, 12)),
-        "turn": _r(np.clip(comp.turn + rng.normal(0, 0.12), -0.85, 0.85)),
+        "x": rounded(comp.head_x + rng.normal(0, 0.02)),
+        "y": rounded(comp.head_y + rng.normal(0, 0.015)),
+        "scale": rounded(comp.head_scale * np.exp(rng.normal(0, 0.05))),
+        "tilt_deg": rounded(np.clip(rng.normal(0, 5), -12, 12)),
+        "turn": rounded(np.clip(comp.turn + rng.normal(0, 0.12), -0.85, 0.85)),
     }
-    style = _pick(rng, HAIR_STYLES, p=[0.22, 0.24, 0.18, 0.12, 0.16, 0.08])
+    style = pick(rng, HAIR_STYLES, p=[0.22, 0.24, 0.18, 0.12, 0.16, 0.08])
     natural = rng.random() < 0.8
-    hair_name = _pick(rng, NATURAL_HAIR if natural else tuple(k for k in HAIR_COLORS if k not in NATURAL_HAIR))
-    skin_name = _pick(rng, tuple(SKIN_TONES))
-    skin_rgb = _jitter(rng, SKIN_TONES[skin_name], 6)
-    eye_name = _pick(rng, tuple(EYE_COLORS))
+    hair_name = pick(rng, NATURAL_HAIR if natural else tuple(k for k in HAIR_COLORS if k not in NATURAL_HAIR))
+    skin_name = pick(rng, tuple(SKIN_TONES))
+    skin_rgb = jitter(rng, SKIN_TONES[skin_name], 6)
+    eye_name = pick(rng, tuple(EYE_COLORS))
     lip = np.asarray(skin_rgb) * 0.72 + np.asarray((170, 60, 70)) * 0.28 * rng.uniform(0.7, 1.1)
-    clothes_name = _pick(rng, tuple(CLOTHES_COLORS))
-    kind = _pick(rng, BACKGROUNDS)
+    clothes_name = pick(rng, tuple(CLOTHES_COLORS))
+    kind = pick(rng, BACKGROUNDS)
     if kind == "landscape":
-        bg = [_jitter(rng, _pick(rng, _SKIES), 12), _jitter(rng, _pick(rng, _LANDS), 12),
-              _jitter(rng, _pick(rng, _LANDS), 12)]
+        bg = [jitter(rng, pick(rng, _SKIES), 12), jitter(rng, pick(rng, _LANDS), 12),
+              jitter(rng, pick(rng, _LANDS), 12)]
     else:
         idx = rng.choice(len(_BACKDROPS), 3, replace=False)
-        bg = [_jitter(rng, _BACKDROPS[i], 14) for i in idx]
+        bg = [jitter(rng, _BACKDROPS[i], 14) for i in idx]
     azimuth = rng.uniform(-165, -15)  # light from above, left or right (screen y points down)
     elevation = rng.uniform(25, 60)
-    az, el = np.radians(azimuth), np.radians(elevation)
     return {
         "composition": comp.name,
         "composition_index": ci,
         "head": head,
-        "face_shape": _pick(rng, FACE_SHAPES),
+        "face_shape": pick(rng, FACE_SHAPES),
         "skin": {"name": skin_name, "rgb": skin_rgb},
         "hair": {
             "style": style,
             "color": hair_name,
-            "rgb": _jitter(rng, HAIR_COLORS[hair_name], 8),
+            "rgb": jitter(rng, HAIR_COLORS[hair_name], 8),
             "natural": bool(natural),
-            "volume": _r(rng.uniform(0.0, 0.18)),
-            "part": _r(rng.uniform(-0.35, 0.35)),
+            "volume": rounded(rng.uniform(0.0, 0.18)),
+            "part": rounded(rng.uniform(-0.35, 0.35)),
         },
-        "eyes": {"color": eye_name, "rgb": _jitter(rng, EYE_COLORS[eye_name], 8),
-                 "size": _r(rng.uniform(0.85, 1.15)), "spacing": _r(rng.uniform(0.9, 1.1))},
-        "brows": {"thickness": _r(rng.uniform(0.6, 1.4)), "arch": _r(rng.uniform(0.0, 1.0))},
-        "mouth": {"width": _r(rng.uniform(0.85, 1.2)), "smile": _r(rng.uniform(-0.2, 1.0)),
+        "eyes": {"color": eye_name, "rgb": jitter(rng, EYE_COLORS[eye_name], 8),
+                 "size": rounded(rng.uniform(0.85, 1.15)), "spacing": rounded(rng.uniform(0.9, 1.1))},
+        "brows": {"thickness": rounded(rng.uniform(0.6, 1.4)), "arch": rounded(rng.uniform(0.0, 1.0))},
+        "mouth": {"width": rounded(rng.uniform(0.85, 1.2)), "smile": rounded(rng.uniform(-0.2, 1.0)),
                   "lip_rgb": [int(v) for v in np.clip(lip, 0, 255)]},
-        "clothes": {"color": clothes_name, "rgb": _jitter(rng, CLOTHES_COLORS[clothes_name], 10),
-                    "neckline": _pick(rng, NECKLINES)},
+        "clothes": {"color": clothes_name, "rgb": jitter(rng, CLOTHES_COLORS[clothes_name], 10),
+                    "neckline": pick(rng, NECKLINES)},
         "background": {"kind": kind, "colors": bg},
-        "light": {
-            "azimuth_deg": _r(azimuth),
-            "elevation_deg": _r(elevation),
-            "direction": [_r(np.cos(az) * np.cos(el)), _r(np.sin(az) * np.cos(el)), _r(np.sin(el))],
-        },
-        "palette": {"mood": _pick(rng, PALETTE_MOODS)},
+        "light": light_record(azimuth, elevation),
+        "palette": {"mood": pick(rng, PALETTE_MOODS)},
     }

@@ -8,14 +8,10 @@ one numpy assignment per part, so thousands of strokes cost a few full-image ope
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 
-from .scene import PARTS
-
-# part -> (stroke length, stroke width) as fractions of the image size
-_STROKE = {"background": (0.08, 0.02), "hair_back": (0.055, 0.008), "neck": (0.03, 0.012),
-           "clothes": (0.05, 0.014), "collar": (0.025, 0.008), "ear": (0.015, 0.006), "face": (0.022, 0.008),
-           "hair_front": (0.05, 0.008)}
 _LUMA = np.array([0.3, 0.55, 0.15], np.float32)
 
 
@@ -24,9 +20,13 @@ def _dabs(extent: float) -> np.ndarray:
     return np.linspace(-0.5, 0.5, max(2, int(np.ceil(extent)) + 1), dtype=np.float32)
 
 
-def brushwork(img: np.ndarray, labels: np.ndarray, rng: np.random.Generator, spacing: float = 0.021,
-              opacity: float = 0.8) -> np.ndarray:
-    """Return ``img`` ((n, n, 3) floats in [0, 1]) overpainted with strokes ``spacing`` x n apart."""
+def brushwork(img: np.ndarray, labels: np.ndarray, strokes: Sequence[tuple[float, float]], rng: np.random.Generator,
+              spacing: float = 0.021, opacity: float = 0.8) -> np.ndarray:
+    """Return ``img`` ((n, n, 3) floats in [0, 1]) overpainted with strokes ``spacing`` x n apart.
+
+    ``labels`` numbers the parts back to front; ``strokes[i]`` is the (length, width) of strokes starting on
+    part ``i``, as fractions of the image size.
+    """
     n = img.shape[0]
     cells = int(1 / spacing)
     g = n / cells
@@ -44,11 +44,11 @@ def brushwork(img: np.ndarray, labels: np.ndarray, rng: np.random.Generator, spa
     part = labels[ys, xs]
     owner = np.full(n * n, -1, np.int32)  # which stroke last painted each pixel
     fade = np.ones(n * n, np.float32)  # paint runs out along a stroke
-    for i, name in enumerate(PARTS):  # back to front; later strokes overwrite earlier ones
+    for i, size in enumerate(strokes):  # back to front; later strokes overwrite earlier ones
         k = np.flatnonzero(part == i).astype(np.int32)
         if not k.size:
             continue
-        length, width = (v * n for v in _STROKE[name])
+        length, width = (v * n for v in size)
         t = _dabs(1.3 * length)[None, :, None] * (length * scale[k])[:, None, None]
         u = _dabs(1.3 * width)[None, None, :] * (np.maximum(width * scale[k], 1.0))[:, None, None]
         c, s = np.cos(ang[k])[:, None, None], np.sin(ang[k])[:, None, None]

@@ -12,63 +12,60 @@ from typing import Sequence
 
 import numpy as np
 
-from .attributes import sample_attributes
-from .render import paint
-from .scene import PARTS, REGION_OF_PART, Scene, build_scene
-from .sketch import draw_sketch
+from .genres import GENRE_MASKS, GenreArg, genre_list, genre_spec, sample_attributes
 from .textures import canvas
 
 SUPERSAMPLE = 2
 MIN_SIZE = 32
-MASK_LABELS: dict[str, int] = {"background": 0, "face": 1, "hair": 2, "clothes": 3}
-_REGION_INDEX = np.array([MASK_LABELS[REGION_OF_PART[p]] for p in PARTS], np.uint8)
 
 
 @dataclass
 class WorldSample:
-    """A rendered portrait with its ground truth: attribute record, region masks and line sketch."""
+    """A rendered painting with its ground truth: attribute record, region masks and line sketch."""
 
     image: np.ndarray  # (H, W, 3) uint8
     sketch: np.ndarray  # (H, W) uint8, 255 = paper, 0 = ink
     masks: dict[str, np.ndarray]  # region name -> (H, W) bool; the regions partition the image
-    attributes: dict
+    attributes: dict  # the record; attributes["genre"] names the genre
+
+    @property
+    def genre(self) -> str:
+        return self.attributes["genre"]
 
     @property
     def label_map(self) -> np.ndarray:
-        """(H, W) uint8 region index per pixel, numbered as in ``MASK_LABELS``."""
+        """(H, W) uint8 region index per pixel, numbered as in ``GENRE_MASKS[genre]``."""
         out = np.zeros(self.image.shape[:2], np.uint8)
-        for name, idx in MASK_LABELS.items():
+        for idx, name in enumerate(GENRE_MASKS[self.genre]):
             out[self.masks[name]] = idx
         return out
 
 
-def _shape_rng(seed: int) -> np.random.Generator:
-    """Edge roughness: drawn from small grids whose size never depends on resolution, so one stream
-    gives the same geometry at every size."""
-    return np.random.default_rng([seed, 1])
-
-
-def _render(seed: int, size: int) -> tuple[np.ndarray, dict, Scene]:
+def _render(seed: int, size: int, genre: str):
     if size < MIN_SIZE:
         raise ValueError(f"size must be at least {MIN_SIZE}, got {size}")
-    attrs = sample_attributes(seed)
-    scene = build_scene(attrs, size, _shape_rng(seed))
-    paint_rng = np.random.default_rng([seed, 2, size])
-    img = paint(scene, attrs, paint_rng) * (1 + 0.04 * canvas(paint_rng, size)[..., None])
+    spec = genre_spec(genre)
+    attrs = sample_attributes(seed, genre)
+    scene = spec.build(attrs, size, spec.rng(seed, 1))
+    paint_rng = spec.rng(seed, 2, size)
+    img = spec.paint(scene, attrs, paint_rng) * (1 + 0.04 * canvas(paint_rng, size)[..., None])
     return np.clip(img * 255 + 0.5, 0, 255).astype(np.uint8), attrs, scene
 
 
-def render_sample(seed: int, size: int = 128) -> WorldSample:
-    """Render portrait ``seed`` at ``size`` px with its masks, sketch and attributes (deterministic)."""
-    image, attrs, scene = _render(seed, size)
-    regions = _REGION_INDEX[scene.labels]
-    masks = {name: regions == i for name, i in MASK_LABELS.items()}
-    fine = draw_sketch(build_scene(attrs, size * SUPERSAMPLE, _shape_rng(seed)))
+def render_sample(seed: int, size: int = 128, genre: str = "portrait") -> WorldSample:
+    """Render sample ``seed`` of ``genre`` at ``size`` px with its masks, sketch and attributes (deterministic)."""
+    image, attrs, scene = _render(seed, size, genre)
+    spec = genre_spec(genre)
+    regions = spec.region_of_part[scene.labels]
+    masks = {name: regions == i for i, name in enumerate(spec.masks)}
+    fine = spec.sketch(spec.build(attrs, size * SUPERSAMPLE, spec.rng(seed, 1)))
     ink = fine.reshape(size, SUPERSAMPLE, size, SUPERSAMPLE).mean(axis=(1, 3))
     sketch = np.clip(255 - ink * 255 + 0.5, 0, 255).astype(np.uint8)
     return WorldSample(image=image, sketch=sketch, masks=masks, attributes=attrs)
 
 
-def render_batch(seeds: Sequence[int], size: int = 128) -> np.ndarray:
-    """(N, size, size, 3) uint8 images only: the trainer's fast path, skipping masks and sketches."""
-    return np.stack([_render(int(s), size)[0] for s in seeds])
+def render_batch(seeds: Sequence[int], size: int = 128, genre: GenreArg = "portrait") -> np.ndarray:
+    """(N, size, size, 3) uint8 images only: the trainer's fast path, skipping masks and sketches.
+
+    ``genre`` is one name for every seed, "all" for the genres in turn, or one name per seed."""
+    return np.stack([_render(int(s), size, g)[0] for s, g in zip(seeds, genre_list(genre, len(seeds)))])

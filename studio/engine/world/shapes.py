@@ -50,6 +50,19 @@ def vesica(x: np.ndarray, y: np.ndarray, w: float, h_up: float, h_low: float) ->
     return np.maximum(up, low)
 
 
+def segment(x: np.ndarray, y: np.ndarray, a: tuple[float, float], b: tuple[float, float]) -> np.ndarray:
+    """Distance to the segment from ``a`` to ``b`` (same units as x, y)."""
+    ax, ay = a
+    dx, dy = b[0] - ax, b[1] - ay
+    t = np.clip(((x - ax) * dx + (y - ay) * dy) / (dx * dx + dy * dy + EPS), 0, 1)
+    return np.hypot(x - ax - t * dx, y - ay - t * dy)
+
+
+def box(x: np.ndarray, y: np.ndarray, x0: float, x1: float, y0: float, y1: float) -> np.ndarray:
+    """Distance (exact outside along the axes, negative inside) to the rectangle [x0, x1] x [y0, y1]."""
+    return np.maximum(np.maximum(x0 - x, x - x1), np.maximum(y0 - y, y - y1))
+
+
 def union(*ds: np.ndarray) -> np.ndarray:
     return np.minimum.reduce(ds) if len(ds) > 1 else ds[0]
 

@@ -1,0 +1,74 @@
+"""Class labels of conditional models: a class name or index in, the one-hot ``c`` that G and D take out.
+
+A conditional model's classes are named in its card (``LoadedModel.classes``; files without names, such as
+NVIDIA's, get "0", "1"…). Everything that renders takes ``c`` as a tensor (N, c_dim) or None, so soft labels
+(between two classes) work too; these helpers make the usual one-hot ones.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional, Union
+
+import torch
+import torch.nn.functional as F
+
+if TYPE_CHECKING:
+    from .checkpoints import LoadedModel
+    from .stylegan2 import Generator
+
+
+def resolve_class(model: "LoadedModel", spec: Union[str, int]) -> int:
+    """The index of class ``spec`` in ``model``: a name from its card (exact, else case-insensitive) or an index."""
+    classes = model.classes
+    if not classes:
+        raise ValueError(f"{model.name} is not class-conditional: it has no classes to choose from.")
+    if isinstance(spec, str):
+        text = spec.strip()
+        named = [i for i, name in enumerate(classes) if name == text]
+        named = named or [i for i, name in enumerate(classes) if name.lower() == text.lower()]
+        if named:
+            return named[0]
+        if not text.isdigit():
+            raise ValueError(f"{model.name} has no class {spec!r}; its classes are {', '.join(classes)}.")
+        spec = int(text)
+    if not 0 <= spec < len(classes):
+        raise ValueError(f"{model.name} has classes 0 to {len(classes) - 1} ({', '.join(classes)}); "
+                         f"there is no class {spec}.")
+    return spec
+
+
+def class_fields(model: "LoadedModel", index: Optional[int]) -> dict:
+    """What a recipe records of the class a picture was made with: its name and index (nothing if None)."""
+    return {} if index is None else {"class": model.classes[resolve_class(model, index)], "class_index": index}
+
+
+def class_labels(G: "Generator", index: Optional[int], n: int = 1) -> Optional[torch.Tensor]:
+    """``c`` for ``n`` samples of class ``index``: one-hot (n, c_dim) on G's device; None for an unconditional G."""
+    if G.c_dim == 0:
+        if index is not None:
+            raise ValueError(f"this model is not class-conditional: it has no class {index}.")
+        return None
+    if index is None:
+        raise ValueError(f"this model is class-conditional: choose one of its {G.c_dim} classes.")
+    if not 0 <= index < G.c_dim:
+        raise ValueError(f"this model has classes 0 to {G.c_dim - 1}; there is no class {index}.")
+    return F.one_hot(torch.full((n,), index, dtype=torch.long), G.c_dim).float().to(G.w_avg.device)
+
+
+def balanced_labels(G: "Generator", n: int) -> Optional[torch.Tensor]:
+    """One-hot labels cycling through the classes (sample i is class i mod c_dim); None for an unconditional G.
+
+    For averages over all classes in equal parts, sample grids and parity checks.
+    """
+    if G.c_dim == 0:
+        return None
+    return F.one_hot(torch.arange(n) % G.c_dim, G.c_dim).float().to(G.w_avg.device)
+
+
+def batch_labels(c: Optional[torch.Tensor], n: int) -> Optional[torch.Tensor]:
+    """``c`` for a batch of ``n``: one label row (1, c_dim) is repeated, a full batch passes as it is."""
+    if c is None or c.shape[0] == n:
+        return c
+    if c.shape[0] != 1:
+        raise ValueError(f"labels for a batch of {n} must be one row or {n} rows, not {c.shape[0]}.")
+    return c.expand(n, -1)
