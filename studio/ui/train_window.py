@@ -101,7 +101,7 @@ class TrainWindow(QMainWindow):
 
         name = self.model.name if self.model is not None else "no model open"
         can_warm = self.model is not None and self.model.path is not None
-        conditional = can_warm and self.model.G.c_dim > 0  # its classes would need class sub-folders (studio train --cond)
+        conditional = can_warm and self.model.G.c_dim > 0  # its classes need class sub-folders (train --cond)
         can_warm = can_warm and not conditional
         self.from_model = QRadioButton(f"The open model ({name}), warm-started", checked=can_warm, enabled=can_warm)
         if conditional:
