@@ -4,6 +4,7 @@ A. A folder of world portraits of one look the default model rarely draws (by de
    plain background): the share of samples the probe reads as that look (hair colour AND background) before
    and after, the diversity kept (mean pairwise distance of probe features), and the training minutes until
    ≥ 80 % of samples have the look (checked every ``--check-kimg``; sampling time not counted).
+   ``--augments`` compares augmentations, each from the same start on the same folder.
 B. A folder of 30 painterly pictures (world portraits of other seeds through benchmarks/recolor.py's painterly
    filter): probe Fréchet distance of the model's samples to the folder before and after.
 
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 import torch
@@ -34,9 +36,10 @@ from studio.engine.images import save_png, tensor_to_images
 from studio.engine.jobs import Cancelled, CancelToken, Progress
 from studio.engine.model.stylegan2 import Generator
 from studio.engine.train import Trainer, preset
+from studio.engine.train.config import AUGMENTS
 from studio.engine.train.few_shot import apply_few_shot
-from studio.engine.world import render_sample
-from studio.engine.world.attributes import BACKGROUNDS, sample_attributes
+from studio.engine.world import render_sample, sample_attributes
+from studio.engine.world.attributes import BACKGROUNDS
 from studio.engine.world.probe import (
     HAIR_NAMES,
     ProbeReadout,
@@ -92,12 +95,15 @@ def share(r: ProbeReadout, hair: str, background: str) -> float:
 
 
 def finetune(model: str, folder: Path, pictures: int, minutes: float, kimg: float, check_kimg: float, threads: int,
-             check, out: Path) -> tuple[Trainer, list[tuple[float, float, float, float]], list[str]]:
+             check, out: Path, augment: Optional[str] = None,
+             ) -> tuple[Trainer, list[tuple[float, float, float, float]], list[str]]:
     """Train until ``check(G_ema)`` says stop, ``minutes`` of training pass or ``kimg`` are shown; returns the
-    trainer, the checks as (training wall minutes, CPU minutes / threads, kimg, value) and the few-shot lines."""
+    trainer, the checks as (training wall minutes, CPU minutes / threads, kimg, value) and the few-shot lines.
+    ``augment``: this augmentation instead of the few-shot one (kept as a user's choice would be)."""
     cfg = preset("cpu64", init=model, data=str(folder), out_dir=str(out), steps=10**7, checkpoint_every=10**7,
-                 sample_every=10**7, workers=0)
-    cfg, lines = apply_few_shot(cfg, pictures, resolution=load_model(model).G.resolution)
+                 sample_every=10**7, workers=0, **({"augment": augment} if augment else {}))
+    cfg, lines = apply_few_shot(cfg, pictures, keep={"augment"} if augment else (),
+                                resolution=load_model(model).G.resolution)
     torch.set_num_threads(threads)
     trainer = Trainer(cfg)
     every = max(1, round(check_kimg * 1000 / cfg.batch))
@@ -152,6 +158,9 @@ def main() -> int:
     ap.add_argument("--check-samples", type=int, default=128, help="samples per check during training")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--parts", default="AB", help="which measurements to run: A, B or AB")
+    ap.add_argument("--augments", default="few-shot",
+                    help="A: comma-separated augmentations to compare, each its own run from the same start "
+                         f"(few-shot: the default the folder gets; or one of {', '.join(AUGMENTS)})")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     probe = load_probe()
@@ -173,6 +182,7 @@ def one_look(args: argparse.Namespace, probe: WorldProbe, start: LoadedModel, be
     size = start.G.resolution
     look = look_folder(args.hair, args.background, args.pictures, size)
     folder_read = read_images(probe, look)
+    folder = write(look, tmp / "look")
     print(f"\nA. {args.pictures} pictures with {args.hair} hair on a(n) {args.background} background "
           f"(the probe reads {share(folder_read, args.hair, args.background):.0%} of the folder so)")
 
@@ -180,28 +190,36 @@ def one_look(args: argparse.Namespace, probe: WorldProbe, start: LoadedModel, be
         s = share(read_images(probe, samples(G, args.check_samples, seed=2)), args.hair, args.background)
         return s, s >= TARGET
 
-    trainer, checks, lines = finetune(args.model, write(look, tmp / "look"), args.pictures, args.minutes, args.kimg,
-                                      args.check_kimg, args.threads, look_check, tmp / "run-look")
-    print("  " + "\n  ".join(lines))
-    after = read_images(probe, samples(trainer.G_ema, args.samples, seed=1))
-    reached = next(((m, c, k) for m, c, k, v in checks if v >= TARGET), None)
-    train_min, cpu_min, kimg = checks[-1][:3] if checks else (0.0, 0.0, 0.0)
-    d_before, d_after = mean_pairwise_distance(before.features), mean_pairwise_distance(after.features)
+    d_before = mean_pairwise_distance(before.features)
+    header, looks, diversity, reach = [""], [f"samples with {args.hair} hair and {args.background} background"], \
+        ["diversity (mean pairwise probe distance)"], [f"training minutes to ≥ {TARGET:.0%} (wall; CPU/{args.threads})"]
+    for augment in args.augments.split(","):
+        print(f"\n  augmentation: {augment}")
+        trainer, checks, lines = finetune(args.model, folder, args.pictures, args.minutes, args.kimg, args.check_kimg,
+                                          args.threads, look_check, tmp / f"run-look-{augment}",
+                                          None if augment == "few-shot" else augment)
+        print("  " + "\n  ".join(lines))
+        after = read_images(probe, samples(trainer.G_ema, args.samples, seed=1))
+        reached = next(((m, c, k) for m, c, k, v in checks if v >= TARGET), None)
+        train_min, cpu_min, kimg = checks[-1][:3] if checks else (0.0, 0.0, 0.0)
+        d_after = mean_pairwise_distance(after.features)
+        header.append(f"{augment}: after {kimg:.1f} kimg ({train_min:.1f} min wall, "
+                      f"{cpu_min:.1f} min CPU/{args.threads})")
+        looks.append(f"{share(after, args.hair, args.background):.1%} (checks: "
+                     + ", ".join(f"{v:.0%}" for *_, v in checks) + ")")
+        diversity.append(f"{d_after:.2f} ({d_after / d_before:.2f}×)")
+        reach.append(f"{reached[0]:.1f}; {reached[1]:.1f} ({reached[2]:.1f} kimg)" if reached
+                     else f"not reached in {kimg:.1f} kimg (best check {max((v for *_, v in checks), default=0):.0%})")
     world = read_images(probe, np.stack([render_sample(s, size).image for s in range(PAINTING_SEEDS + 10_000,
                                                                                     PAINTING_SEEDS + 10_500)]))
     print()
-    after_head = f"after {kimg:.1f} kimg ({train_min:.1f} min wall, {cpu_min:.1f} min CPU/{args.threads})"
-    table(["", "start model", after_head, "the folder", "the world"], [
-        [f"samples with {args.hair} hair and {args.background} background",
-         f"{share(before, args.hair, args.background):.1%}", f"{share(after, args.hair, args.background):.1%}",
+    table([*header[:1], "start model", *header[1:], "the folder", "the world"], [
+        [looks[0], f"{share(before, args.hair, args.background):.1%}", *looks[1:],
          f"{share(folder_read, args.hair, args.background):.0%}", f"{share(world, args.hair, args.background):.1%}"],
-        ["diversity (mean pairwise probe distance)", f"{d_before:.2f}", f"{d_after:.2f} ({d_after / d_before:.2f}×)",
-         f"{mean_pairwise_distance(folder_read.features):.2f}", f"{mean_pairwise_distance(world.features):.2f}"],
-        [f"training minutes to ≥ {TARGET:.0%} (wall; CPU/{args.threads})", "",
-         f"{reached[0]:.1f}; {reached[1]:.1f} ({reached[2]:.1f} kimg)" if reached
-         else f"not reached in {kimg:.1f} kimg (best check {max((v for *_, v in checks), default=0):.0%})", "", ""],
+        [diversity[0], f"{d_before:.2f}", *diversity[1:], f"{mean_pairwise_distance(folder_read.features):.2f}",
+         f"{mean_pairwise_distance(world.features):.2f}"],
+        [reach[0], "", *reach[1:], "", ""],
     ])
-
 
 
 def painterly_look(args: argparse.Namespace, probe: WorldProbe, start: LoadedModel, before: ProbeReadout,
