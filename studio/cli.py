@@ -370,6 +370,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from .engine.train import Trainer, preset
+    from .engine.train.few_shot import apply_to_new_run
 
     if args.world_cache is not None:
         _confirm(args, f"--world-cache {args.world_cache}", args.world_cache, "paintings rendered and kept in memory",
@@ -377,18 +378,22 @@ def cmd_train(args: argparse.Namespace) -> int:
     chosen = dict(
         data=args.data, out_dir=args.out, batch=args.batch, lr=args.lr, r1_gamma=args.gamma,
         pl_weight=args.pl_weight, mixing_prob=args.mixing, ema_kimg=args.ema_kimg, augment=args.augment,
-        xflip=args.xflip or None, seed=args.seed, checkpoint_every=args.checkpoint_every,
+        xflip=args.xflip, seed=args.seed, checkpoint_every=args.checkpoint_every,
         sample_every=args.sample_every, keep=args.keep, device=args.device, workers=args.workers, init=args.init,
         world_cache=args.world_cache, precision=args.precision, modconv=args.modconv, minutes=args.minutes,
         cond=args.cond or None,
     )
-    config = preset(args.preset, **{k: v for k, v in chosen.items() if v is not None})
+    given = {k: v for k, v in chosen.items() if v is not None}
+    config = preset(args.preset, **given)
     if args.kimg is not None:
         config = config.with_kimg(args.kimg)
     elif args.steps is not None:
         config = replace(config, steps=args.steps)
-    trainer = Trainer(config, resume=args.resume)
     main_rank = int(os.environ.get("RANK", "0")) == 0  # under torchrun only rank 0 talks
+    config, few_shot = apply_to_new_run(config, keep=given, resume=args.resume)
+    if main_rank and few_shot:
+        print("\n".join(few_shot))
+    trainer = Trainer(config, resume=args.resume)
     if main_rank:
         print(trainer.summary)
     with TqdmProgress("train", "step") if main_rank else nullcontext() as bar, cancel_on_interrupt() as token:
@@ -496,6 +501,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .engine.model.stylegan2 import NOISE_MODES
     from .engine.preview.export_onnx import MIN_OPSET, OPSET
     from .engine.train.config import AUGMENTS, PRESETS, TrainConfig
+    from .engine.train.few_shot import SMALL_FOLDER
     from .engine.train.hardware import MODCONVS, PRECISIONS
 
     psi = number(*TRUNCATION_RANGE)
@@ -582,7 +588,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_world)
 
     defaults = TrainConfig()
-    s = sub.add_parser("train", help="train StyleGAN2 (several GPUs: torchrun --nproc_per_node K -m studio.cli train)")
+    s = sub.add_parser(
+        "train", help="train StyleGAN2 (several GPUs: torchrun --nproc_per_node K -m studio.cli train)",
+        description=f"A new run on a folder of under {SMALL_FOLDER:,} pictures gets few-shot settings (DiffAugment "
+                    "or ADA, x-flips, stylegan2-ada's learning rate, R1 and EMA rules), printed one line each; an "
+                    "option you give is kept.")
     s.add_argument("--preset", default="default128", choices=list(PRESETS),
                    help="architecture and recipe: " + "; ".join(
                        f"{k}: {v.resolution} px, batch {v.batch}" + (f", {v.world_cache:,} cached world portraits"
@@ -607,7 +617,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--ema-kimg", type=number(0),
                    help=f"G EMA half-life in thousands of images (default {defaults.ema_kimg:g})")
     s.add_argument("--augment", choices=AUGMENTS, help="augmentation for small data sets")
-    s.add_argument("--xflip", action="store_true", help="also train on mirrored images (folders)")
+    s.add_argument("--xflip", action=argparse.BooleanOptionalAction,
+                   help=f"also train on mirrored images (folders; on by default under {SMALL_FOLDER:,} pictures)")
     s.add_argument("--seed", type=whole(0), help="the run's random seed: the same seed repeats a run exactly")
     s.add_argument("--checkpoint-every", type=whole(1), help="steps between checkpoints (and model exports)")
     s.add_argument("--sample-every", type=whole(1), help="steps between sample grids")

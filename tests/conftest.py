@@ -45,3 +45,17 @@ def tiny_pair() -> tuple[Generator, Discriminator]:
 def tiny_cond_pair() -> tuple[Generator, Discriminator]:
     """A tiny class-conditional G/D with three classes."""
     return make_tiny_pair(c_dim=3)
+
+
+def write_pictures(folder, count: int = 6) -> None:
+    """``count`` world portraits (32 px PNGs, one 48x40 JPEG in a subfolder) and one damaged file."""
+    from PIL import Image
+
+    from studio.engine.world import render_sample
+
+    (folder / "more").mkdir(parents=True)
+    for i in range(count - 1):
+        Image.fromarray(render_sample(100 + i, 32).image).save(folder / f"p{i}.png")
+    Image.fromarray(render_sample(99, 48).image[:40]).save(folder / "more" / "wide.jpg")
+    (folder / "broken.png").write_bytes(b"not a png")
+    (folder / "notes.txt").write_text("not a picture")

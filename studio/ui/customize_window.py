@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QSlider,
     QSpinBox,
     QSplitter,
@@ -41,16 +40,16 @@ from ..engine.customize import SketchError, load_extractor, sketches_from_arrays
 from ..engine.customize.trainer import PREVIEW_SEEDS, TRAIN_MODES, CustomizeConfig, CustomizeError, customize
 from ..engine.edit.latents import z_from_seeds
 from ..engine.images import ImageError, image_to_tensor, tensor_to_images
-from ..engine.jobs import CancelToken, Progress, ProgressFn
+from ..engine.jobs import CancelToken, ProgressFn
 from ..engine.model.checkpoints import DEFAULT_MODEL, LoadedModel, card_path
 from ..engine.model.labels import batch_labels, class_labels
 from ..engine.model.stylegan2 import Generator
 from ..engine.outputs import dialog_output
 from ..engine.paths import user_data_dir
-from .loss_plot import LossPlot
+from .run_panel import RunPanel
 from .sketch_canvas import SketchCanvas, sketch_toolbar, working_size
 from .sketch_set import IMAGE_FILTER, THUMB, SketchSetPanel
-from .tasks import RunControls, Task, TaskBar, TaskRunner
+from .tasks import Task, TaskBar, TaskRunner
 from .theme import icon, to_pixmap
 
 DOMAIN_SAMPLES = 4
@@ -78,13 +77,6 @@ def default_output(model: LoadedModel) -> Path:
     return user_data_dir() / "models" / f"{model.name}-sketched-{time.strftime('%Y%m%d-%H%M%S')}.safetensors"
 
 
-def format_eta(seconds: float) -> str:
-    seconds = int(round(seconds))
-    if seconds >= 3600:
-        return f"{seconds // 3600}h {seconds // 60 % 60:02d}m"
-    return f"{seconds // 60}m {seconds % 60:02d}s"
-
-
 class CustomizeWindow(QMainWindow):
     """Sketch a set, set the run up, train on a worker; the finished model is offered via ``model_offered``."""
 
@@ -105,7 +97,6 @@ class CustomizeWindow(QMainWindow):
         self.portrait_sketch: Optional[np.ndarray] = None
         self.config: Optional[CustomizeConfig] = None  # the running (or last) run's settings
         self.result: Optional[Path] = None
-        self._keep = False
         self._photosketch = ""
         self._image_folder = ""
         self.setWindowTitle(f"Customize {model.name} with sketches")
@@ -129,7 +120,6 @@ class CustomizeWindow(QMainWindow):
         splitter.setStretchFactor(1, 1)
         self.setCentralWidget(splitter)
         self.resize(1400, 820)
-        self._set_running(False)
         self.refresh_extractor_views()
 
     # --- layout ----------------------------------------------------------------------------------------
@@ -218,37 +208,18 @@ class CustomizeWindow(QMainWindow):
         self.settings_box = QGroupBox("Settings")
         self.settings_box.setLayout(form)
 
-        self.controls = RunControls("Start", "fa6s.play", cancel_text="Stop and discard")
-        self.controls.start_requested.connect(self.start)
-        self.start_button = self.controls.button  # Start ⇄ Stop and discard (deletes what the run saved)
-        self.start_button.setDefault(True)
-        self.progress = self.controls.progress
-        self.pause_button = QPushButton(icon("fa6s.pause"), "Pause", checkable=True)
-        self.pause_button.toggled.connect(self.set_paused)
-        self.keep_button = QPushButton(icon("fa6s.floppy-disk"), "Stop and keep")
-        self.keep_button.setToolTip("Stop the run and keep the model as trained so far")
-        self.keep_button.clicked.connect(lambda: self.stop(keep=True))
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.controls, 1)
-        buttons.addWidget(self.pause_button)
-        buttons.addWidget(self.keep_button)
-
-        self.error = QLabel(wordWrap=True)
-        self.error.setStyleSheet("color: #e06060")
-        self.eta = QLabel(" ")
-        self.losses = LossPlot()
-        self.preview = QLabel("The preview grid appears as training runs: base samples, customized samples "
-                              "and their sketches, same z in each column.", wordWrap=True,
-                              alignment=Qt.AlignmentFlag.AlignCenter)
-        self.preview.setMinimumSize(360, 150)
+        self.run = RunPanel("The preview grid appears here as training runs.",
+                            caption="Rows: base samples, customized samples and their sketches; the same z in each "
+                                    "column.")
+        self.run.start_requested.connect(self.start)
+        # the run's parts, as the tests and the rest of this window name them
+        self.start_button, self.progress, self.eta = self.run.start_button, self.run.progress, self.run.eta
+        self.pause_button, self.keep_button = self.run.pause_button, self.run.keep_button
+        self.error, self.losses, self.preview = self.run.error, self.run.losses, self.run.preview
         col = QWidget()
         lay = QVBoxLayout(col)
         lay.addWidget(self.settings_box)
-        lay.addLayout(buttons)
-        lay.addWidget(self.error)
-        lay.addWidget(self.eta)
-        lay.addWidget(self.losses, 1)
-        lay.addWidget(self.preview, 2)
+        lay.addWidget(self.run, 1)
         return col
 
     # --- pages and onion skin --------------------------------------------------------------------------
@@ -367,54 +338,12 @@ class CustomizeWindow(QMainWindow):
                 != QMessageBox.StandardButton.Yes:
             return
         self.sketch_set.save()
-        self.config, self.result, self._keep = cfg, None, False
-        self.losses.clear()
-        self.eta.setText("Preparing…")
-        self.controls.attach(self.tasks.run(
-            customize, self.model, sketches, cfg, title="Customizing", owner="customize", on_progress=self._progress,
-            on_done=self._finished, on_error=self.show_error, on_cancel=self._cancelled,
-            on_end=lambda: self._set_running(False)))
-        self.progress.setRange(0, cfg.steps)
-        self._set_running(True)
-
-    def set_paused(self, paused: bool) -> None:
-        if self.worker is None:
-            return
-        if paused:
-            self.worker.pause()
-            self.eta.setText(f"Paused at step {self.progress.value()} of {self.progress.maximum()}")
-        else:
-            self.worker.resume()
-        self.pause_button.setText("Resume" if paused else "Pause")
-        self.pause_button.setIcon(icon("fa6s.play" if paused else "fa6s.pause"))
-
-    def stop(self, keep: bool) -> None:
-        """Cancel the run; ``keep`` keeps the model saved at the step it stopped on, otherwise it is deleted."""
-        if self.worker is not None:
-            self._keep = keep
-            self.eta.setText("Stopping and saving…" if keep else "Stopping…")
-            self.worker.cancel()
-
-    def _set_running(self, running: bool) -> None:
-        self.settings_box.setEnabled(not running)
-        for b in (self.pause_button, self.keep_button):
-            b.setEnabled(running)
-        if not running:
-            self.pause_button.setChecked(False)
-
-    def _progress(self, p: Progress) -> None:
-        if not p.total:
-            return
-        sec = p.metrics.get("sec_per_step")
-        if sec is not None and not self.pause_button.isChecked():
-            self.eta.setText(f"Step {p.done} of {p.total} · {sec:.2f} s/step · "
-                             f"about {format_eta(sec * (p.total - p.done))} left")
-        self.losses.add(p.done, p.metrics)
-        if p.preview is not None:
-            pix = to_pixmap(p.preview)
-            width = max(self.preview.width(), 240)
-            self.preview.setPixmap(pix.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
-                                   if pix.width() > width else pix)
+        self.config, self.result = cfg, None
+        task = self.tasks.run(customize, self.model, sketches, cfg, title="Customizing", owner="customize",
+                              on_done=self._finished, on_error=self.show_error, on_cancel=self._cancelled,
+                              on_end=lambda: self.settings_box.setEnabled(True))
+        self.run.attach(task, cfg.steps)
+        self.settings_box.setEnabled(task is None)
 
     def _finished(self, path: Path) -> None:
         self.eta.setText(f"Done: saved {path}")
@@ -424,7 +353,7 @@ class CustomizeWindow(QMainWindow):
         cfg = self.config
         cfg.checkpoint_path.unlink(missing_ok=True)  # the window never resumes; the model file is what counts
         out = Path(cfg.out)
-        if not self._keep:
+        if not self.run.keep:
             out.unlink(missing_ok=True)
             card_path(out).unlink(missing_ok=True)
             self.eta.setText("Stopped; nothing was saved.")
@@ -442,7 +371,6 @@ class CustomizeWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         """Closing stops a run (keeping what it trained, not offering it) and waits: no thread outlives the window."""
-        self._keep = True
         self.tasks.shutdown()
         if self.config is not None:
             self.config.checkpoint_path.unlink(missing_ok=True)

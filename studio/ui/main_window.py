@@ -321,9 +321,11 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
         QMessageBox.warning(self, title, text)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if not self._close_tools():  # a training run asked, and the user stays
+            event.ignore()
+            return
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
-        self._close_tools()
         self.gallery.shutdown()
         self.tasks.shutdown()
         if self.preview is not None:

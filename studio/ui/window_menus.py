@@ -18,6 +18,7 @@ from .theme import icon
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
+MAX_RUNS = 10
 BACKEND_CHOICES = {"auto": "Fastest available", "cuda": "onnxruntime CUDA", "cpu": "onnxruntime CPU", "torch": "PyTorch"}
 
 
@@ -76,8 +77,10 @@ def build_menus(w: "MainWindow") -> None:
                             "Project a picture into the model to edit it like a portrait")
     w.customize_action = a("&Customize model…", w.open_customize, "Ctrl+K", "fa6s.pen-nib",
                            "Fine-tune the open model towards your sketches")
+    w.train_action = a("&Train on my pictures…", w.open_train_window, None, "fa6s.images",
+                       "Adapt the open model to a folder of your pictures, watching it learn")
     w.blend_action = a("&Blend with base…", w.show_blend, None, "fa6s.sliders",
-                       "Blend a customized model with the model it was made from")
+                       "Blend a customized or trained model with the model it was made from")
     w.blend_action.setEnabled(False)
 
     mb = w.menuBar()
@@ -99,7 +102,9 @@ def build_menus(w: "MainWindow") -> None:
     portrait_menu.addSeparator()
     portrait_menu.addAction(w.paint_action)
     model_menu = mb.addMenu("&Model")
-    model_menu.addActions([w.customize_action, w.blend_action])
+    model_menu.addActions([w.customize_action, w.train_action, w.blend_action])
+    w.runs_menu = model_menu.addMenu(icon("fa6s.clock-rotate-left"), "Recent &runs")
+    w.runs_menu.aboutToShow.connect(lambda: _fill_runs_menu(w))
     view_menu = mb.addMenu("&View")
     view_menu.addActions([w.zoom_in_action, w.zoom_out_action, w.fit_action, w.actual_action, w.compare_action])
     backend_menu = view_menu.addMenu("Preview &backend")
@@ -140,3 +145,16 @@ def _fill_recent_menu(w: "MainWindow") -> None:
     w.recent_menu.setEnabled(True)
     if not recent:
         w.recent_menu.addAction("(none yet)").setEnabled(False)
+
+
+def _fill_runs_menu(w: "MainWindow") -> None:
+    from ..engine.train.runs import list_runs
+
+    w.runs_menu.clear()
+    runs = list_runs()[:MAX_RUNS]
+    for run in runs:
+        action = w.runs_menu.addAction(run.describe())
+        action.setToolTip(f"{run.folder} (pictures: {run.data})")
+        action.triggered.connect(lambda _=False, r=run: w.open_run(r))
+    if not runs:
+        w.runs_menu.addAction("(none yet)").setEnabled(False)

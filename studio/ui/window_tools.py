@@ -1,6 +1,6 @@
 """The studio window's tools beside the portrait: the paint dock with the colour search, the style-mixing
-grid, "open image to edit", the customize window and the blend dock. Each opens on the current model and
-follows model changes; the window closes them all before it goes."""
+grid, "open image to edit", the customize window, "train on my pictures" and the blend dock. Each opens on
+the current model and follows model changes; the window closes them all before it goes."""
 
 from __future__ import annotations
 
@@ -19,8 +19,10 @@ from .search_panel import SearchPanel
 from .theme import icon
 
 if TYPE_CHECKING:
+    from ..engine.train.runs import Run
     from .customize_window import CustomizeWindow
     from .mixing_grid import MixingGridDialog
+    from .train_window import TrainWindow
 
 
 class WindowTools:
@@ -30,6 +32,7 @@ class WindowTools:
         self._grid_dialog: Optional[MixingGridDialog] = None
         self._project_dialog: Optional[ProjectDialog] = None
         self._customize_window: Optional[CustomizeWindow] = None
+        self._train_window: Optional[TrainWindow] = None
         self._blend_dock: Optional[QDockWidget] = None
         self._make_paint_tool()
         self.model_changed.connect(self._follow_model)
@@ -117,6 +120,30 @@ class WindowTools:
         self._customize_window.model_offered.connect(self.offer_model)
         self._customize_window.show()
 
+    def open_train_window(self, run: Optional[Run] = None) -> TrainWindow:
+        """"Train on my pictures" on the open model, or continuing ``run``; a window that is training stays."""
+        from .train_window import TrainWindow
+
+        old = self._train_window
+        if old is not None and old.isVisible() and (old.running or run is None):
+            old.raise_()
+            old.activateWindow()
+            return old
+        if old is not None:
+            old.close()
+            old.deleteLater()
+        self._train_window = TrainWindow(self.model, run, parent=self)
+        self._train_window.model_offered.connect(self.offer_model)
+        self._train_window.show()
+        return self._train_window
+
+    def open_run(self, run: Run) -> None:
+        """A run from Model → Recent runs: a finished one opens its model, any other continues in the train window."""
+        if not run.resumable and run.model and Path(run.model).is_file():
+            self.open_model(run.model)
+        else:
+            self.open_train_window(run)
+
     def offer_model(self, path: str, open_now: bool = False) -> None:
         """A model made in the studio joins the recent models (the picker), and opens if asked."""
         self.session.remember_recent(path)
@@ -138,11 +165,14 @@ class WindowTools:
         self._blend_dock.show()
         self._blend_dock.raise_()
 
-    def _close_tools(self) -> None:
-        """Close the tool windows (each stops and waits for its own jobs)."""
+    def _close_tools(self) -> bool:
+        """Close the tool windows (each stops and waits for its own jobs); False if one asked to stay open."""
+        if self._train_window is not None and not self._train_window.close():
+            return False
         if self._grid_dialog is not None:
             self._grid_dialog.done(0)
         if self._project_dialog is not None:
             self._project_dialog.done(0)
         if self._customize_window is not None:
             self._customize_window.close()
+        return True

@@ -164,6 +164,17 @@ def test_diff_augment_is_differentiable_and_off_at_p0():
     assert x.grad is not None and x.grad.abs().sum() > 0
 
 
+def test_translation_cutout_moves_and_hides_pixels_but_never_changes_a_colour():
+    torch.manual_seed(0)
+    x = torch.rand(8, 3, 16, 16) + 1  # no pixel of x is 0, the colour of the border and of a cutout
+    y = diff_augment(x, p=1.0, colour=False)
+    assert not torch.equal(y, x)
+    colours = {tuple(c) for c in x.permute(0, 2, 3, 1).reshape(-1, 3).tolist()} | {(0.0, 0.0, 0.0)}
+    assert {tuple(c) for c in y.permute(0, 2, 3, 1).reshape(-1, 3).tolist()} <= colours
+    with_colour = diff_augment(x, p=1.0)
+    assert not {tuple(c) for c in with_colour.permute(0, 2, 3, 1).reshape(-1, 3).tolist()} <= colours
+
+
 def test_world_cache_holds_the_streamed_images_and_reuses_its_chunks(tmp_path):
     from studio.engine.train.world_cache import CHUNK, load_world_cache, world_seed
     from studio.engine.world import render_batch

@@ -139,3 +139,8 @@ def seed_everything(seed: int, rank: int) -> None:
     torch.manual_seed(s)
     np.random.seed(s)
     random.seed(s)
+
+
+def checkpoint_step(path: Path) -> int:
+    """The step a checkpoint was saved at, read from its name."""
+    return int(_NAME.fullmatch(path.name).group(1))

@@ -15,7 +15,7 @@ from typing import Optional
 from ..model.stylegan2 import resolutions_up_to
 from .hardware import MODCONVS, PRECISIONS
 
-AUGMENTS = ("none", "diffaugment", "ada")
+AUGMENTS = ("none", "diffaugment", "translation-cutout", "ada")
 
 # Bookkeeping and hardware fields: they may change when a run is resumed (on the same machine with the same
 # values a resumed run computes the same numbers; a run moved from a CPU to a GPU computes in the GPU's way).
@@ -55,7 +55,9 @@ class TrainConfig:
     mixing_prob: float = 0.9
     ema_kimg: float = 10.0
     ema_rampup: Optional[float] = 0.05  # EMA half-life ≤ this fraction of images seen; None turns it off
-    augment: str = "none"  # "none" | "diffaugment" (always on) | "ada" (DiffAugment ops at an adaptive p)
+    # "none" | "diffaugment" (always on) | "translation-cutout" (DiffAugment without colour, always on) | "ada"
+    # (DiffAugment's ops at an adaptive p)
+    augment: str = "none"
     ada_target: float = 0.6
     ada_kimg: float = 100.0  # images it takes p to move by 1
     xflip: bool = False  # folder data only: also train on mirror images

@@ -53,7 +53,7 @@ from .config import RUN_FIELDS, TrainConfig
 from .data import FolderScan, StepBatches, batch_loader, describe, scan_folder, world_size
 from .hardware import Plan, enable_tf32, plan
 from .losses import d_loss_fake, d_loss_real, g_nonsaturating, path_lengths, r1_penalty
-from .report import MetricsLog, plot_curves, sample_grid
+from .report import MetricsLog, plot_curves, sample_grid, sample_latents
 from .warm_start import start_from, warm_start
 from .world_cache import load_world_cache, world_classes
 
@@ -165,7 +165,7 @@ class Trainer:
             self._restore(ckpt)
         else:
             seed_everything(cfg.seed, self.ranks.rank)
-        self.sample_z = torch.randn(SAMPLE_COUNT, cfg.z_dim, generator=torch.Generator().manual_seed(cfg.seed))
+        self.sample_z = sample_latents(SAMPLE_COUNT, cfg.z_dim, cfg.seed)
         self.sample_c = balanced_labels(self.G_ema, SAMPLE_COUNT)  # the grid cycles through the classes
         self.dataset = StepBatches(
             cfg.resolution, cfg.batch, self.ranks.rank, self.ranks.world_size, cfg.seed, self.scan, cfg.xflip,

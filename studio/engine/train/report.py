@@ -87,6 +87,11 @@ def _smooth(v: np.ndarray, window: int = 25) -> np.ndarray:
     return out
 
 
+def sample_latents(count: int, z_dim: int, seed: int) -> torch.Tensor:
+    """The fixed z of a run's sample grids: the same for every snapshot, and for the start model beside them."""
+    return torch.randn(count, z_dim, generator=torch.Generator().manual_seed(seed))
+
+
 @torch.no_grad()
 def sample_grid(
     G: Generator, z: torch.Tensor, psis: Sequence[float] = (1.0, 0.7), cols: int = 8, c: Optional[torch.Tensor] = None
