@@ -7,7 +7,8 @@ itself (other seeds) is the floor. Usage: python benchmarks/model_quality.py --m
 
 For paintings drawn per genre (a class-conditional model's samples), ``genre_quality(images, genres)`` gives
 per genre the share the probe reads as the intended genre, the Fréchet distance to world paintings of that
-genre beside the world-vs-world floor, and diversity; ``--genre-floor`` prints that table for world paintings.
+genre beside the world-vs-world floor, and diversity; a conditional model given as ``--model`` (classes named
+after the genres) gets that table, ``--n`` samples per class; ``--genre-floor`` prints it for world paintings.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import argparse
 import json
 from multiprocessing import Pool
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 import torch
@@ -23,6 +25,7 @@ import torch
 from studio.engine import load_model
 from studio.engine.edit.latents import z_from_seeds
 from studio.engine.images import tensor_to_images
+from studio.engine.model.labels import class_labels
 from studio.engine.world import BACKGROUNDS, GENRES, genre_list, render_sample
 from studio.engine.world.probe import (
     COMPOSITION_NAMES,
@@ -49,12 +52,13 @@ def world_images(first_seed: int, n: int, workers: int, genre: str = "portrait")
 
 
 @torch.no_grad()
-def model_images(path: str, n: int, psi: float) -> np.ndarray:
+def model_images(path: str, n: int, psi: float, class_index: Optional[int] = None) -> np.ndarray:
+    """Samples of seeds 0..n-1 at probe size; ``class_index``: the class they are drawn in (conditional models)."""
     G = load_model(path).G
     out = []
     for i in range(0, n, 50):
         z = z_from_seeds(range(i, min(i + 50, n)), G.z_dim)
-        img = G(z, truncation_psi=psi, noise_mode="const")
+        img = G(z, class_labels(G, class_index, len(z)), truncation_psi=psi, noise_mode="const")
         out.append(tensor_to_images(torch.nn.functional.interpolate(img, size=PROBE_SIZE, mode="area")))
     return np.concatenate(out)
 
@@ -81,6 +85,16 @@ def genre_quality(images: np.ndarray, genres, n_ref: int = 500, workers: int = 2
     ref = {g: world_images(2_000_000, n_ref, workers, g) for g in present}
     floor = {g: world_images(3_000_000, n_ref, workers, g) for g in present}
     return genre_figures(probe, images, genres, ref, floor)
+
+
+def model_genre_quality(path: str, n: int, psi: float, workers: int = 2, probe=None) -> dict[str, dict[str, float]]:
+    """``genre_quality`` of a conditional model whose classes are the world's genres: ``n`` samples per class."""
+    classes = load_model(path).classes
+    unknown = [c for c in classes if c not in GENRES]
+    if unknown:
+        raise SystemExit(f"{path}: its classes {', '.join(unknown)} are not world genres; the probe cannot read them.")
+    images = np.concatenate([model_images(path, n, psi, k) for k in range(len(classes))])
+    return genre_quality(images, [c for c in classes for _ in range(n)], n, workers, probe)
 
 
 def print_genre_table(rows: dict[str, dict[str, float]]) -> None:
@@ -111,6 +125,13 @@ def main() -> None:
         print_genre_table(rows)
         if args.json:
             Path(args.json).write_text(json.dumps({"samples_per_genre": args.n, **rows}, indent=2))
+        return
+    conditional = [path for path in args.model if load_model(path).classes]
+    for path in conditional:
+        print(f"{path}: {args.n} samples per class, truncation {args.truncation}\n")
+        print_genre_table(model_genre_quality(path, args.n, args.truncation, args.workers, probe))
+    args.model = [path for path in args.model if path not in conditional]
+    if conditional and not args.model:
         return
     ref = world_images(2_000_000, args.n, args.workers)
     rows = {"world (other seeds)": figures(probe, ref, world_images(3_000_000, args.n, args.workers))}

@@ -224,7 +224,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from .engine.edit.generate import render_seeds
     from .engine.edit.portrait import Portrait
     from .engine.library.recipe import portrait_recipe, write_picture
-    from .engine.model.labels import class_fields, class_labels
+    from .engine.model.labels import class_labels
     from .engine.outputs import check_files_in
 
     seeds = args.seeds
@@ -236,8 +236,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     with TqdmProgress("generate", "img") as bar:
         for seed, img in render_seeds(m.G, seeds, args.truncation, args.noise_mode, args.batch, progress=bar,
                                       c=class_labels(m.G, k)):
-            recipe = portrait_recipe(m, Portrait.from_seed(seed, args.truncation), noise_mode=args.noise_mode,
-                                     **class_fields(m, k))
+            recipe = portrait_recipe(m, Portrait.from_seed(seed, args.truncation, k), noise_mode=args.noise_mode)
             write_picture(out / f"seed{seed:04d}.png", img, recipe)
     print(f"wrote {len(seeds)} images with their recipes to {out}")
     return 0
@@ -373,7 +372,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .engine.train import Trainer, preset
 
     if args.world_cache is not None:
-        _confirm(args, f"--world-cache {args.world_cache}", args.world_cache, "portraits rendered and kept in memory",
+        _confirm(args, f"--world-cache {args.world_cache}", args.world_cache, "paintings rendered and kept in memory",
                  CONFIRM_WORLD_CACHE)
     chosen = dict(
         data=args.data, out_dir=args.out, batch=args.batch, lr=args.lr, r1_gamma=args.gamma,
@@ -434,7 +433,7 @@ def cmd_recolor(args: argparse.Namespace) -> int:
     from .engine.edit.portrait import Portrait
     from .engine.invert.pulse import direction, load_mask, search
     from .engine.library.recipe import portrait_recipe, write_picture
-    from .engine.model.labels import class_fields, class_labels
+    from .engine.model.labels import class_labels
     from .engine.model.checkpoints import model_files
 
     out = _check_picture_out(args.out, [args.mask, args.keep, *model_files(args.model)], (".json",))
@@ -448,11 +447,10 @@ def cmd_recolor(args: argparse.Namespace) -> int:
     with TqdmProgress("recolor", "step") as bar, cancel_on_interrupt() as token:
         r = search(G, paint, start_ws=start, keep=keep, steps=args.steps, progress=bar, token=token, c=c)
     write_picture(out, r.image, portrait_recipe(
-        m, Portrait.from_w_plus(r.ws[0]), direction=direction(r.ws, start),
+        m, Portrait.from_w_plus(r.ws[0], class_index=k), direction=direction(r.ws, start),
         search={"seed": args.seed, "truncation_psi": args.truncation, "mask": str(args.mask),
                 "keep": str(args.keep) if args.keep else None, "steps": r.steps_done,
                 "best_loss": r.best_loss, "l2": r.l2, "l2_in_mask": r.l2_in_mask, "eps": r.eps},
-        **class_fields(m, k),
     ))
     verdict = "within" if r.reached else "not within"
     print(f"wrote {out} and {out.with_suffix('.json')}: best L2 {r.l2:.4f} ({verdict} eps {r.eps:g}), "
@@ -469,7 +467,7 @@ def cmd_project(args: argparse.Namespace) -> int:
     from .engine.invert.projection import project
     from .engine.library.recipe import portrait_recipe, write_picture
     from .engine.model.checkpoints import model_files
-    from .engine.model.labels import class_fields, class_labels
+    from .engine.model.labels import class_labels
 
     out = _check_picture_out(args.out, [args.image, *model_files(args.model)], (".json", ".npz"))
     m = _load(args.model, args.device)
@@ -478,8 +476,8 @@ def cmd_project(args: argparse.Namespace) -> int:
     with TqdmProgress("project", "step") as bar, cancel_on_interrupt() as token:
         r = project(m.G, target, D=m.D, steps=args.steps, progress=bar, token=token, c=class_labels(m.G, k))
     write_picture(out, r.image, portrait_recipe(
-        m, Portrait.from_w_plus(r.ws[0]), noise=r.noise,
-        projection={"image": str(args.image), "steps": r.steps_done, "psnr": r.psnr}, **class_fields(m, k),
+        m, Portrait.from_w_plus(r.ws[0], class_index=k), noise=r.noise,
+        projection={"image": str(args.image), "steps": r.steps_done, "psnr": r.psnr},
     ))
     npz = out.with_suffix(".npz")
     noise = {f"noise/{k}": v for k, v in r.noise.items()}
@@ -501,7 +499,8 @@ def build_parser() -> argparse.ArgumentParser:
     from .engine.train.hardware import MODCONVS, PRECISIONS
 
     psi = number(*TRUNCATION_RANGE)
-    model_help = "checkpoint path (.safetensors, .pt or .pkl) or 'default', the shipped model"
+    model_help = ("checkpoint path (.safetensors, .pt or .pkl), or a shipped model: 'default' (portraits) or "
+                  "'genres' (four genres, class-conditional)")
     device_help = "where to compute: cpu (default), cuda or cuda:N"
     noise_help = "per-pixel noise: const (the model's fixed noise, reproducible), random or none"
     seeds_help = f"seeds such as 0-7 or 1,5,9-12 (0 to 4294967295; over {CONFIRM_PICTURES:,} pictures needs --yes)"
@@ -592,7 +591,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--init", metavar="MODEL", help="warm start: begin G and D from this model file ('default' too)")
     s.add_argument("--data", default="world", help="a folder of images (searched recursively) or 'world'")
     s.add_argument("--cond", action="store_true",
-                   help="class-conditional: the sub-folders of --data are the classes (first level, sorted by name)")
+                   help="class-conditional: the sub-folders of --data are the classes (first level, sorted by name); "
+                        "with --data world the classes are its four genres, painted in turn (class 0 portrait)")
     s.add_argument("--out", required=True, help="run folder: checkpoints, samples, metrics, model.safetensors")
     length = s.add_mutually_exclusive_group()
     length.add_argument("--kimg", type=number(0, above=True),
@@ -615,7 +615,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--device", help="auto (default), cpu, cuda or cuda:N")
     s.add_argument("--workers", type=whole(0), help="data-loading processes per GPU (0 loads in the trainer)")
     s.add_argument("--world-cache", type=whole(0), metavar="N",
-                   help="world data: train on N portraits rendered once into the user cache (0 = render every batch; "
+                   help="world data: train on N paintings rendered once into the user cache (0 = render every batch; "
                         f"over {CONFIRM_WORLD_CACHE:,} needs --yes)")
     s.add_argument("--precision", choices=PRECISIONS,
                    help="auto (default): bf16 where the device computes it natively, else fp32")

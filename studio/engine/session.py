@@ -16,7 +16,7 @@ import torch
 from .edit.directions import Direction, named_by_card, saved_directions
 from .edit.portrait import Portrait
 from .library.recipe import portrait_from_recipe
-from .model.checkpoints import LoadedModel
+from .model.checkpoints import SHIPPED_MODELS, LoadedModel
 
 MAX_RECENT = 8
 
@@ -58,10 +58,10 @@ class Session:
     # --- the open model --------------------------------------------------------------------------------
 
     def install(self, model: LoadedModel, path: str) -> None:
-        """Make ``model`` (read from ``path`` or "default") the open one; its directions come later."""
+        """Make ``model`` (read from ``path`` or a shipped model's name) the open one; its directions come later."""
         self.model, self.model_path = model, path
         self.store[f"model_hashes/{model.weights_hash}"] = path
-        if path != "default":
+        if path not in SHIPPED_MODELS:
             self.remember_recent(path)
         self.directions, self.directions_for = {}, None
 
@@ -116,7 +116,7 @@ class Session:
         if self.model is not None and wanted in (None, self.model.weights_hash):
             return RecipePlan(portrait, wanted)
         path = self.store.get(f"model_hashes/{wanted}")
-        if not path or (path != "default" and not Path(path).is_file()):
+        if not path or (path not in SHIPPED_MODELS and not Path(path).is_file()):
             name = recipe.get("model", "unknown")
             raise ModelNeeded(f"{where} was made with the model “{name}”, which is not among your recent models; "
                               "open that checkpoint first, then the recipe again.")

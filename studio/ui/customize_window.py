@@ -5,6 +5,7 @@ sketch critic compares the user's sketches with exactly those (a large gap in st
 Middle: the canvas. Right: the settings and the run: progress with ETA, loss curves and the live preview
 grid (base vs customised, same z). ``customize`` runs as a task (ui/tasks.py): pause and resume block it between
 steps; "Stop and discard" cancels and deletes what it saved, "Stop and keep" keeps the model trained so far.
+A class-conditional model is customized for one class (the settings' Class; the studio's current one at first).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from ..engine.edit.latents import z_from_seeds
 from ..engine.images import ImageError, image_to_tensor, tensor_to_images
 from ..engine.jobs import CancelToken, Progress, ProgressFn
 from ..engine.model.checkpoints import DEFAULT_MODEL, LoadedModel, card_path
+from ..engine.model.labels import batch_labels, class_labels
 from ..engine.model.stylegan2 import Generator
 from ..engine.outputs import dialog_output
 from ..engine.paths import user_data_dir
@@ -57,14 +59,17 @@ REAL_IMAGES = {"world": "World portraits", "folder": "A folder of images…", "n
 
 
 def extractor_views(
-    G: Generator, spec: str, portrait: Optional[np.ndarray], progress: ProgressFn, token: CancelToken,
+    G: Generator, spec: str, portrait: Optional[np.ndarray], class_index: Optional[int], progress: ProgressFn,
+    token: CancelToken,
 ) -> tuple[np.ndarray, Optional[np.ndarray]]:
-    """F's sketches of the first preview samples (as the run's preview renders them) and of ``portrait``."""
+    """F's sketches of the first preview samples (as the run's preview renders them, in ``class_index`` of a
+    conditional G) and of ``portrait``."""
     F = load_extractor(spec)
     token.check()
     with torch.no_grad():
         z = z_from_seeds(list(PREVIEW_SEEDS)[:DOMAIN_SAMPLES], G.z_dim).to(G.w_avg.device)
-        samples = tensor_to_images(F(G.synthesis(G.mapping(z), noise_mode="const")))[..., 0]
+        c = batch_labels(class_labels(G, class_index), len(z))
+        samples = tensor_to_images(F(G.synthesis(G.mapping(z, c), noise_mode="const")))[..., 0]
         own = None if portrait is None else tensor_to_images(F(image_to_tensor(portrait)))[0, ..., 0]
     return samples, own
 
@@ -91,10 +96,12 @@ class CustomizeWindow(QMainWindow):
         portrait: Optional[np.ndarray] = None,
         sketch_folder: Optional[Path] = None,
         parent: Optional[QWidget] = None,
+        class_index: Optional[int] = None,
     ) -> None:
         super().__init__(parent)
         self.model = model
         self.portrait = portrait
+        self._first_class = class_index or 0  # a conditional model's class to customize, at first
         self.portrait_sketch: Optional[np.ndarray] = None
         self.config: Optional[CustomizeConfig] = None  # the running (or last) run's settings
         self.result: Optional[Path] = None
@@ -185,6 +192,11 @@ class CustomizeWindow(QMainWindow):
         self.real_images.setToolTip("Real images keep quality and variety (L_image); without them the weights are "
                                     "held near the base instead (L_weight)")
         self.real_images.currentIndexChanged.connect(lambda *_: self._images_chosen())
+        self.class_box = QComboBox()
+        self.class_box.addItems(self.model.classes)
+        self.class_box.setCurrentIndex(self._first_class)
+        self.class_box.setToolTip("The class of this class-conditional model the sketches customize")
+        self.class_box.currentIndexChanged.connect(lambda *_: self.refresh_extractor_views())
         self.batch = QSpinBox(minimum=1, maximum=64, value=4)
         self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=0)
         self.output = QLineEdit(str(default_output(self.model)))
@@ -198,6 +210,8 @@ class CustomizeWindow(QMainWindow):
         form.addRow("Train", self.train_mode)
         form.addRow("Extractor", self.extractor)
         form.addRow("Real images", self.real_images)
+        if self.model.classes:
+            form.addRow("Class", self.class_box)
         form.addRow("Batch", self.batch)
         form.addRow("Seed", self.seed)
         form.addRow("Save as", out_row)
@@ -297,7 +311,8 @@ class CustomizeWindow(QMainWindow):
         steps = self.steps.value()
         cfg = CustomizeConfig(out=self.output.text().strip(), steps=steps, batch=self.batch.value(),
                               train=self.train_mode.currentText(), extractor=self.extractor_spec(), images=images,
-                              seed=self.seed.value(), preview_every=max(1, min(50, steps // 10)))
+                              seed=self.seed.value(), preview_every=max(1, min(50, steps // 10)),
+                              class_index=self.class_index)
         cfg.validate()
         return cfg
 
@@ -313,8 +328,13 @@ class CustomizeWindow(QMainWindow):
                 THUMB + 24, Qt.TransformationMode.SmoothTransformation))
             self._show_onion()
 
-        self.tasks.run(extractor_views, self.model.G, self.extractor_spec(), self.portrait, title="Extractor preview",
-                       owner="extractor views", on_done=done, on_error=self.show_error)
+        self.tasks.run(extractor_views, self.model.G, self.extractor_spec(), self.portrait, self.class_index,
+                       title="Extractor preview", owner="extractor views", on_done=done, on_error=self.show_error)
+
+    @property
+    def class_index(self) -> Optional[int]:
+        """The class a conditional model is customized for (None for an unconditional model)."""
+        return self.class_box.currentIndex() if self.model.classes else None
 
     # --- the run ---------------------------------------------------------------------------------------
 

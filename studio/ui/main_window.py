@@ -1,4 +1,5 @@
-"""The studio window: model picker, seed browser, canvas, sliders, mixing, undo, export and autosave.
+"""The studio window: model picker, seed browser (with the class picker of a conditional model), canvas, sliders,
+mixing, undo, export and autosave.
 
 Data flows one way: widgets edit the ``PortraitDocument``; its ``changed``/``previewed`` signals make the
 window compute W+ (through the engine ``Session``, which holds the model, its directions and the recent
@@ -44,9 +45,6 @@ CHECKPOINT_FILTER = "Checkpoints (*.safetensors *.pt *.pth *.ckpt *.pkl);;All fi
 def load_for_studio(path: str, prefer: str, progress, token) -> tuple[LoadedModel, object]:
     """The job behind every model switch: read the checkpoint, then open its preview backend."""
     model = load_model(path)
-    if model.classes:  # until the window has a class picker, the command line's --class is the way in
-        raise ValueError(f"{model.path}: a class-conditional model ({len(model.classes)} classes); the window "
-                         "cannot choose a class yet, the command line can (studio generate --class NAME).")
     token.check()
     return model, make_backend(model, prefer, progress, token)
 
@@ -112,6 +110,7 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
         self.doc.changed.connect(self._on_changed)
         self.doc.previewed.connect(lambda p: self._render(p, dragging=True))
         self.seeds.seed_chosen.connect(self.choose_seed)
+        self.seeds.class_chosen.connect(self.choose_class)
         self._restore_layout()
         self.paint_action.setChecked(not self.paint_dock.isHidden())  # a dock never shown sends no hide event
 
@@ -189,15 +188,20 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
         self.preview.failed.connect(lambda msg: self.statusBar().showMessage(f"Preview failed: {msg}", 8000))
         self.session.install(model, path)
         self.canvas.resolution = model.G.resolution
-        self.model_label.setText(f"{model.name} · {model.G.resolution} px")
+        classes = f" · {len(model.classes)} classes" if model.classes else ""
+        self.model_label.setText(f"{model.name} · {model.G.resolution} px{classes}")
         self.backend_label.setText(self.preview.backend_name)
         self.setWindowTitle(f"GAN Studio — {model.name}")
         self._last_full = None
         self.sliders.set_directions([], model.G.num_ws)
         old = self.doc.portrait
         keep_base = old.base.seed is not None or old.base.w_plus.shape == (model.G.num_ws, model.G.w_dim)
-        self.doc.replace(Portrait(old.base if keep_base else Latent(seed=0), old.psi))
-        self.seeds.set_model(model.G, self.doc.portrait.psi)
+        base = old.base if keep_base else Latent(seed=0)
+        k = old.class_index if old.class_index is not None and old.class_index < len(model.classes) else 0
+        base = base.with_class(k if model.classes else None)  # a conditional model keeps the class it can
+        self.seeds.set_model(model.G, old.psi, model.classes, base.class_index)
+        self.mixing.set_classes(model.classes, base.class_index)
+        self.doc.replace(Portrait(base, old.psi))
         self._load_directions(model)
         self.model_changed.emit(model)
         self.statusBar().showMessage(f"Opened {model.name}", 4000)
@@ -219,11 +223,27 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
     # --- editing ---------------------------------------------------------------------------------------
 
     def choose_seed(self, seed: int) -> None:
-        """Make ``seed`` the current portrait's base, keeping truncation, sliders and mixing."""
+        """Make ``seed`` (in the seed browser's class) the current portrait's base, keeping truncation, sliders
+        and mixing."""
         old = self.doc.portrait
-        if old.base.seed is not None:
-            self.mixing.remember(old.base, f"seed {old.base.seed}")
-        self.doc.commit(old.with_base(Latent(seed=seed)), f"Seed {seed}")
+        self._remember(old)
+        self.doc.commit(old.with_base(Latent(seed=seed, class_index=self.seeds.class_index)), f"Seed {seed}")
+
+    def choose_class(self, index: int) -> None:
+        """Draw the current seed in class ``index`` of the conditional model (one undo step); a portrait found
+        as a W+ (a search or projection) is that W+ in any class, so the picker is off for it."""
+        old = self.doc.portrait
+        if self.model is None or old.base.seed is None or old.class_index == index:
+            return
+        self._remember(old)
+        self.doc.commit(old.with_class(index), f"Class {self.model.classes[index]}")
+
+    def _remember(self, portrait: Portrait) -> None:
+        """Offer the seed portrait being left as portrait B later."""
+        base = portrait.base
+        if base.seed is not None:
+            of_class = f" · {self.model.classes[base.class_index]}" if base.class_index is not None else ""
+            self.mixing.remember(base, f"seed {base.seed}{of_class}")
 
     def step_seed(self, step: int) -> None:
         seed = self.doc.portrait.base.seed
@@ -241,8 +261,10 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
         self._render(self.doc.portrait)
 
     def _on_changed(self, portrait: Portrait) -> None:
+        self.seeds.set_class(portrait.class_index)
         self.seeds.set_current(portrait.base.seed)
         self.seeds.set_psi(portrait.psi)
+        self.seeds.lock_class(portrait.base.seed is None)
         self.reset_action.setEnabled(portrait.edited)
         self._render(portrait)
         if self.model is not None:

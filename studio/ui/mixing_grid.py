@@ -1,15 +1,22 @@
-"""The style-mixing dialog: pick sources A and B and the layer groups, render the paper's grid, export it."""
+"""The style-mixing dialog: pick sources A and B and the layer groups, render the paper's grid, export it.
+
+With a class-conditional model each side has its class (A's rows in one, B's columns in another), so the grid
+shows, say, portraits' coarse layers with landscapes' fine ones.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
+import torch
+
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -30,6 +37,7 @@ from ..engine.edit.mixing import mixing_grid
 from ..engine.images import save_png
 from ..engine.jobs import CancelToken, ProgressFn
 from ..engine.model.checkpoints import LoadedModel
+from ..engine.model.labels import class_labels
 from ..engine.model.stylegan2 import Generator
 from ..engine.outputs import dialog_output
 from .seed_browser import MAX_SEED
@@ -58,10 +66,11 @@ def seeds_text(seeds: Sequence[int]) -> str:
 
 def _render(
     G: Generator, rows: list[int], cols: list[int], layers: str, strength: float, psi: float,
-    progress: ProgressFn, token: CancelToken,
+    rows_c: Optional[torch.Tensor], cols_c: Optional[torch.Tensor], progress: ProgressFn, token: CancelToken,
 ) -> tuple[np.ndarray, QImage]:
     """The job: the full-resolution sheet for export, plus a preview no larger than PREVIEW_MAX."""
-    grid = mixing_grid(G, rows, cols, layers, strength, psi, batch_size=BATCH, progress=progress, token=token)
+    grid = mixing_grid(G, rows, cols, layers, strength, psi, batch_size=BATCH, progress=progress, token=token,
+                       rows_c=rows_c, cols_c=cols_c)
     sheet = grid.to_image()
     preview = to_qimage(sheet)
     if max(sheet.shape[:2]) > PREVIEW_MAX:
@@ -76,7 +85,9 @@ def _export(path: Path, sheet: np.ndarray, progress: ProgressFn, token: CancelTo
 
 
 class MixingGridDialog(QDialog):
-    """Style mixing as in the StyleGAN paper: each cell is an A row with the chosen groups of a B column."""
+    """Style mixing as in the StyleGAN paper: each cell is an A row with the chosen groups of a B column.
+
+    ``classes``: the classes of A and of B for a conditional model (default: its first class for both)."""
 
     def __init__(
         self,
@@ -84,6 +95,7 @@ class MixingGridDialog(QDialog):
         rows: Sequence[int] = (1, 2, 3, 4),
         cols: Sequence[int] = (10, 11, 12, 13),
         parent: Optional[QWidget] = None,
+        classes: tuple[int, int] = (0, 0),
     ) -> None:
         super().__init__(parent)
         self.model = model
@@ -101,9 +113,14 @@ class MixingGridDialog(QDialog):
         groups = QHBoxLayout()
         for box in self.group_boxes.values():
             groups.addWidget(box)
+        self.rows_class, self.cols_class = (self._class_box(k, side) for k, side in zip(classes, "AB"))
         form = QFormLayout()
         form.addRow("Sources A (rows)", self.rows_edit)
+        if model.classes:
+            form.addRow("Class of A", self.rows_class)
         form.addRow("Sources B (columns)", self.cols_edit)
+        if model.classes:
+            form.addRow("Class of B", self.cols_class)
         form.addRow("Copy from B", groups)
         form.addRow("Strength", self.strength)
         form.addRow("Truncation ψ", self.psi)
@@ -156,6 +173,17 @@ class MixingGridDialog(QDialog):
         boxes[GROUPS[0]].setChecked(True)
         return boxes
 
+    def _class_box(self, index: int, side: str) -> QComboBox:
+        box = QComboBox()
+        box.addItems(self.model.classes)
+        box.setCurrentIndex(index)
+        box.setToolTip(f"The class sources {side}'s seeds are drawn in")
+        return box
+
+    def _labels(self, box: QComboBox) -> Optional[torch.Tensor]:
+        """A side's class label row, None for an unconditional model."""
+        return class_labels(self.model.G, box.currentIndex() if self.model.classes else None)
+
     def _spin(self, lo: float, hi: float, value: float, tip: str) -> QDoubleSpinBox:
         spin = QDoubleSpinBox(minimum=lo, maximum=hi, value=value, singleStep=0.05, decimals=2)
         spin.setToolTip(tip)
@@ -191,7 +219,8 @@ class MixingGridDialog(QDialog):
             return
         self.error.clear()
         self._start("Rendering", _render, self.model.G, rows, cols, self.layers, self.strength.value(),
-                    self.psi.value(), on_result=self._show)
+                    self.psi.value(), self._labels(self.rows_class), self._labels(self.cols_class),
+                    on_result=self._show)
 
     def export(self) -> None:
         """Save the full-resolution grid as one PNG (written atomically, on a worker)."""

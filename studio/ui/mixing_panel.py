@@ -1,8 +1,12 @@
-"""Style mixing: pick portrait B (a seed, or one from this session's history), then per group how much of B."""
+"""Style mixing: pick portrait B (a seed, or one from this session's history), then per group how much of B.
+
+With a class-conditional model, B's seed has a class of its own (a picker beside the seed), so a portrait's
+coarse layers can take a landscape's fine ones.
+"""
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Sequence
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QSpinBox, QVBoxLayout, QWidget
 
@@ -27,13 +31,18 @@ class MixingPanel(QWidget):
         self.doc = doc
         self.seed = QSpinBox(minimum=0, maximum=MAX_SEED, keyboardTracking=False, prefix="seed ")
         self.seed.setToolTip("Portrait B: the seed whose styles are mixed in")
-        self.seed.valueChanged.connect(lambda s: self._set_other(Latent(seed=s)))
+        self.seed.valueChanged.connect(lambda s: self._set_other(self._seed_b()))
+        self.b_class = QComboBox()
+        self.b_class.setToolTip("The class portrait B's seed is drawn in")
+        self.b_class.activated.connect(lambda _: self._set_other(self._seed_b()))
+        self.b_class.hide()
         self.history = QComboBox()
         self.history.setToolTip("Portrait B from the portraits you visited")
         self.history.setPlaceholderText("from history…")
         self.history.activated.connect(lambda i: self._set_other(self.history.itemData(i)))
         b_row = QHBoxLayout()
         b_row.addWidget(self.seed, 1)
+        b_row.addWidget(self.b_class, 1)
         b_row.addWidget(self.history, 1)
         form = QFormLayout()
         form.addRow("Portrait B", b_row)
@@ -51,9 +60,22 @@ class MixingPanel(QWidget):
         doc.changed.connect(self.sync)
         self.sync(doc.portrait)
 
+    def set_classes(self, classes: Sequence[str], class_index: Optional[int]) -> None:
+        """A new model: a conditional one's class names for B's picker, starting at ``class_index``."""
+        self.b_class.clear()
+        self.b_class.addItems(list(classes))
+        if class_index is not None:
+            self.b_class.setCurrentIndex(class_index)
+        self.b_class.setVisible(bool(classes))
+
+    def _seed_b(self) -> Latent:
+        """Portrait B as the seed and class pickers show it."""
+        k = self.b_class.currentIndex()
+        return Latent(seed=self.seed.value(), class_index=k if k >= 0 else None)
+
     def _mixing(self) -> Mixing:
         mixing = self.doc.portrait.mixing
-        return mixing if mixing.other is not None else Mixing(Latent(seed=self.seed.value()), mixing.groups)
+        return mixing if mixing.other is not None else Mixing(self._seed_b(), mixing.groups)
 
     def _commit(self, mixing: Mixing, text: str) -> None:
         self.doc.commit(self.doc.portrait.with_mixing(mixing), text)
@@ -81,11 +103,13 @@ class MixingPanel(QWidget):
 
     def sync(self, portrait: Portrait) -> None:
         mixing = portrait.mixing
-        widgets = [self.seed, *self.toggles.values()]
+        widgets = [self.seed, self.b_class, *self.toggles.values()]
         for w in widgets:
             w.blockSignals(True)
         if mixing.other is not None and mixing.other.seed is not None:
             self.seed.setValue(mixing.other.seed)
+        if mixing.other is not None and mixing.other.class_index is not None:
+            self.b_class.setCurrentIndex(mixing.other.class_index)
         for name, g in zip(GROUPS, mixing.groups):
             self.toggles[name].setChecked(g.enabled)
             self.strengths[name].set_value(g.strength)

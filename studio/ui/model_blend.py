@@ -3,7 +3,8 @@
 Two renderings side by side: weight-space interpolation (``interpolate_models``), and for comparison the
 W-space blend (``blend_w``), which only means something when the run trained just the mapping network
 (both models then share one synthesis network). Rendering is a ``latest_only`` task: while one frame
-renders, newer slider positions replace each other and only the last is rendered next.
+renders, newer slider positions replace each other and only the last is rendered next. A class-conditional
+model's seed is drawn in the current portrait's class.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ..engine.edit.latents import z_from_seed
 from ..engine.images import tensor_to_images
 from ..engine.jobs import CancelToken, ProgressFn
 from ..engine.model.checkpoints import LoadedModel, load_model
+from ..engine.model.labels import class_labels
 from ..engine.model.stylegan2 import Generator
 from .tasks import TaskRunner
 from .theme import to_pixmap
@@ -44,16 +46,18 @@ def load_base(custom: LoadedModel, progress: ProgressFn, token: CancelToken) -> 
 
 def blend_frames(
     base_G: Generator, custom_G: Generator, seed: int, psi: float, alpha: float, w_space: bool,
-    progress: ProgressFn, token: CancelToken,
+    class_index: Optional[int], progress: ProgressFn, token: CancelToken,
 ) -> tuple[np.ndarray, Optional[np.ndarray]]:
-    """``seed`` rendered by the weight-interpolated model, and (if ``w_space``) from the blended W."""
+    """``seed`` (in ``class_index`` of conditional models) rendered by the weight-interpolated model, and (if
+    ``w_space``) from the blended W."""
     z = z_from_seed(seed, base_G.z_dim).to(base_G.w_avg.device)
+    c = class_labels(base_G, class_index)
     G = interpolate_models(base_G, custom_G, alpha)
-    weights = tensor_to_images(G(z, truncation_psi=psi, noise_mode="const"))[0]
+    weights = tensor_to_images(G(z, c, truncation_psi=psi, noise_mode="const"))[0]
     token.check()
     if not w_space:
         return weights, None
-    ws = blend_w(base_G, custom_G, z, alpha, truncation_psi=psi)
+    ws = blend_w(base_G, custom_G, z, alpha, truncation_psi=psi, c=c)
     return weights, tensor_to_images(custom_G.synthesis(ws, noise_mode="const"))[0]
 
 
@@ -67,7 +71,7 @@ class BlendPanel(QWidget):
         self.tasks = tasks if tasks is not None else TaskRunner(self)
         self.custom: Optional[LoadedModel] = None
         self.base: Optional[LoadedModel] = None
-        self.seed, self.psi = 0, 0.7
+        self.seed, self.psi, self.class_index = 0, 0.7, None
         self.frames: Optional[tuple[np.ndarray, Optional[np.ndarray]]] = None  # the frames on screen
         self.slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100, value=100)
         self.slider.setToolTip("0 = the base model, 1 = the customized model")
@@ -125,9 +129,10 @@ class BlendPanel(QWidget):
         self.status.setText(f"Base: {base.name}")
         self.request()
 
-    def set_seed(self, seed: int, psi: float) -> None:
-        if (seed, psi) != (self.seed, self.psi):
-            self.seed, self.psi = seed, psi
+    def set_seed(self, seed: int, psi: float, class_index: Optional[int] = None) -> None:
+        """The portrait to blend: a seed, its truncation and (conditional models) its class."""
+        if (seed, psi, class_index) != (self.seed, self.psi, self.class_index):
+            self.seed, self.psi, self.class_index = seed, psi, class_index
             self.request()
 
     def request(self) -> None:
@@ -138,7 +143,7 @@ class BlendPanel(QWidget):
         w_space = self.w_space
         self.w_view.setText("" if w_space else "needs a\nmapping-trained\nmodel")
         self.tasks.run(blend_frames, self.base.G, self.custom.G, self.seed, self.psi, self.alpha, w_space,
-                       title="Blending", owner="blend", latest_only=True, on_done=self._show,
+                       self.class_index, title="Blending", owner="blend", latest_only=True, on_done=self._show,
                        on_error=self.status.setText)
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt naming

@@ -3,6 +3,8 @@
 A portrait renders with the model's constant noise (recipes carry no noise maps), so the reconstruction
 shown and the PSNR that counts are the projected W+ rendered that way: what "Use as portrait" will give.
 The projection's own noise maps (a higher PSNR) are reported beside it, so the difference is no surprise.
+A class-conditional model projects into the chosen class (the search starts at its mean w), and the portrait
+records that class.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Optional
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QFileDialog,
     QGridLayout,
@@ -32,6 +35,7 @@ from ..engine.invert.projection import ProjectionResult, project, psnr
 from ..engine.invert.pulse_fit import render
 from ..engine.jobs import CancelToken, Progress, ProgressFn
 from ..engine.model.checkpoints import LoadedModel
+from ..engine.model.labels import class_labels
 from .document import PortraitDocument
 from .tasks import RunControls, Task, TaskRunner
 from .theme import icon, to_pixmap
@@ -59,9 +63,12 @@ def read_target(path: Path, resolution: int, progress: ProgressFn, token: Cancel
     return load_fitted(path, resolution)
 
 
-def reconstruct(model: LoadedModel, target: np.ndarray, steps: int, progress: ProgressFn, token: CancelToken) -> Reconstruction:
+def reconstruct(
+    model: LoadedModel, target: np.ndarray, steps: int, class_index: Optional[int], progress: ProgressFn,
+    token: CancelToken,
+) -> Reconstruction:
     result = project(model.G, target, D=model.D, steps=steps, preview_every=max(1, steps // 30),
-                     progress=progress, token=token)
+                     progress=progress, token=token, c=class_labels(model.G, class_index))
     image = tensor_to_images(render(model.G, result.ws))[0]
     return Reconstruction(result, image, psnr(image, target))
 
@@ -77,6 +84,7 @@ class ProjectDialog(QDialog):
         self.path: Optional[Path] = None
         self.target: Optional[np.ndarray] = None
         self.result: Optional[Reconstruction] = None
+        self.result_class: Optional[int] = None  # the class the result was projected into
 
         self.original, self.reconstruction = self._view("original"), self._view("reconstruction")
         views = QGridLayout()
@@ -88,6 +96,11 @@ class ProjectDialog(QDialog):
         self.choose_button.clicked.connect(self.choose)
         self.steps = QSpinBox(minimum=10, maximum=5000, value=300, singleStep=50, suffix=" steps")
         self.steps.setToolTip("More steps come closer to the picture (about 300 is a good start)")
+        self.class_box = QComboBox()
+        self.class_box.addItems(model.classes)
+        self.class_box.setCurrentIndex(doc.portrait.class_index or 0)
+        self.class_box.setToolTip("The class of this class-conditional model to project the picture into")
+        self.class_box.setVisible(bool(model.classes))
         self.controls = RunControls("Project", "fa6s.wand-magic-sparkles")
         self.controls.start_requested.connect(self.project)
         self.project_button = self.controls.button  # Project ⇄ Cancel
@@ -100,7 +113,7 @@ class ProjectDialog(QDialog):
         close = QPushButton("Close")
         close.clicked.connect(self.reject)
         controls = QHBoxLayout()
-        for w in (self.choose_button, self.steps):
+        for w in (self.choose_button, self.class_box, self.steps):
             controls.addWidget(w)
         controls.addWidget(self.controls, 1)
         buttons = QHBoxLayout()
@@ -168,9 +181,10 @@ class ProjectDialog(QDialog):
         self.result = None
         self.use_button.setEnabled(False)
         self.message.setText("Projecting…")
+        k = self.class_index
         self.controls.attach(self.tasks.run(
-            reconstruct, self.model, self.target, self.steps.value(), title="Projecting image", owner="projection",
-            on_progress=self._progressed, on_done=self._projected,
+            reconstruct, self.model, self.target, self.steps.value(), k, title="Projecting image", owner="projection",
+            on_progress=self._progressed, on_done=lambda rec: self._projected(rec, k),
             on_error=lambda msg: self.message.setText(f"The projection failed: {msg}")))
 
     def _progressed(self, p: Progress) -> None:
@@ -179,8 +193,13 @@ class ProjectDialog(QDialog):
         if "psnr" in p.metrics:
             self.message.setText(f"Step {p.done}/{p.total}: {p.metrics['psnr']:.1f} dB.")
 
-    def _projected(self, rec: Reconstruction) -> None:
-        self.result = rec
+    @property
+    def class_index(self) -> Optional[int]:
+        """The class to project into (None for an unconditional model)."""
+        return self.class_box.currentIndex() if self.model.classes else None
+
+    def _projected(self, rec: Reconstruction, class_index: Optional[int]) -> None:
+        self.result, self.result_class = rec, class_index
         self._show(self.reconstruction, rec.image)
         self.use_button.setEnabled(True)
         p = rec.projection
@@ -195,7 +214,7 @@ class ProjectDialog(QDialog):
         if self.result is None:
             return
         ws = self.result.projection.ws
-        self.doc.commit(Portrait.from_w_plus(ws), f"Open image {self.path.name}")
+        self.doc.commit(Portrait.from_w_plus(ws, class_index=self.result_class), f"Open image {self.path.name}")
         self.accept()
 
     def done(self, r: int) -> None:  # noqa: D102 - every way out (Close, Esc, accept) stops the job first

@@ -4,6 +4,8 @@ The search runs on a worker; its preview frames go to the canvas as they arrive 
 step so far. The W+ it finds is final (truncation, mixing and slider edits are in it), so the document gets
 ``Portrait.from_w_plus(ws, psi=1)``: nothing is applied twice. The noise maps stay the model's own
 (``trainable_noise=0``) because a portrait cannot carry noise, so the canvas shows exactly what was found.
+With a class-conditional model the search keeps to the portrait's class (its part of W), and the found
+portrait records that class.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from ..engine.edit.portrait import Portrait
 from ..engine.invert.pulse import SearchResult, direction, search
 from ..engine.jobs import Progress
 from ..engine.model.checkpoints import LoadedModel
+from ..engine.model.labels import class_labels
 from .document import PortraitDocument
 from .mask_painter import MaskPainter
 from .tasks import RunControls, Task, TaskRunner
@@ -117,8 +120,10 @@ class SearchPanel(QWidget):
             self.report.setText("Paint some colour on the portrait first (Paint tool), then search.")
             return
         G = self.model.G
+        k = self.doc.portrait.class_index
         try:
             before = self.doc.portrait.ws(G, self.directions)
+            c = class_labels(G, k)
         except (KeyError, ValueError) as e:
             self.report.setText(f"Cannot search from this portrait: {e.args[0]}.")
             return
@@ -128,9 +133,9 @@ class SearchPanel(QWidget):
         start = before if self.identity else None
         self.controls.attach(self.tasks.run(
             search, G, paint, steps=steps, trainable_noise=0, preview_every=max(1, steps // PREVIEWS),
-            title="Colour search", owner="colour search", on_progress=self._progressed,
-            on_done=lambda r: self._found(r, start), on_error=lambda msg: self.report.setText(f"The search failed: {msg}"),
-            **kwargs,
+            title="Colour search", owner="colour search", on_progress=self._progressed, c=c,
+            on_done=lambda r: self._found(r, start, k),
+            on_error=lambda msg: self.report.setText(f"The search failed: {msg}"), **kwargs,
         ))
         note = "" if self.identity or not keep.any() else " (a random start has nothing to keep: the keep mask is unused)"
         self.report.setText(f"Searching…{note}")
@@ -141,12 +146,12 @@ class SearchPanel(QWidget):
         if "l2_mask" in p.metrics:
             self.report.setText(f"Step {p.done}/{p.total}: the paint is {_off(p.metrics['l2_mask'])} off.")
 
-    def _found(self, result: SearchResult, before: Optional[torch.Tensor]) -> None:
+    def _found(self, result: SearchResult, before: Optional[torch.Tensor], class_index: Optional[int]) -> None:
         if result.steps_done == 0:
             self.report.setText("Cancelled before the first step: the portrait is unchanged.")
             self.doc.commit(self.doc.portrait, "")  # an unchanged commit redraws it over the search's frames
             return
-        self.doc.commit(Portrait.from_w_plus(result.ws), "Colour search")
+        self.doc.commit(Portrait.from_w_plus(result.ws, class_index=class_index), "Colour search")
         self._edit = (before, result.ws) if before is not None else None
         self.save_button.setEnabled(self._edit is not None)
         verdict = "close enough by PULSE's test" if result.reached else "not within PULSE's ε"

@@ -1,17 +1,32 @@
-"""A page of seed thumbnails, rendered in the background a batch at a time; a click picks the portrait."""
+"""A page of seed thumbnails, rendered in the background a batch at a time; a click picks the portrait.
+
+A class-conditional model adds a class picker (names from its card) above the page: the thumbnails show the
+seeds in that class, and choosing another class asks for the current portrait in it (``class_chosen``).
+"""
 
 from __future__ import annotations
 
 import random
-from typing import Optional
+from typing import Optional, Sequence
 
 import torch
 from PySide6.QtCore import QSize, Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSpinBox, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..engine.edit.generate import render_seeds
 from ..engine.images import fit_image
 from ..engine.jobs import CancelToken, Progress, ProgressFn
+from ..engine.model.labels import class_labels
 from .tasks import TaskRunner
 from .theme import icon, to_pixmap
 
@@ -20,17 +35,22 @@ THUMB_PX = 88
 
 
 def render_thumbnails(
-    G: torch.nn.Module, seeds: list[int], psi: float, size: int, progress: ProgressFn, token: CancelToken
+    G: torch.nn.Module, seeds: list[int], psi: float, size: int, class_index: Optional[int], progress: ProgressFn,
+    token: CancelToken,
 ) -> None:
-    """Report each seed's thumbnail as a progress preview ``(seed, image)`` as soon as its batch is done."""
-    for i, (seed, img) in enumerate(render_seeds(G, seeds, psi, batch_size=4, token=token)):
+    """Report each seed's thumbnail (in class ``class_index`` of a conditional G) as a progress preview
+    ``(seed, image)`` as soon as its batch is done."""
+    c = class_labels(G, class_index)
+    for i, (seed, img) in enumerate(render_seeds(G, seeds, psi, batch_size=4, token=token, c=c)):
         progress(Progress(i + 1, len(seeds), f"seed {seed}", preview=(seed, fit_image(img, size))))
 
 
 class SeedBrowser(QWidget):
-    """``page_size`` seeds from ``first``; ``seed_chosen`` fires when a thumbnail is clicked."""
+    """``page_size`` seeds from ``first``; ``seed_chosen`` fires when a thumbnail is clicked, ``class_chosen``
+    when the user picks another class of a conditional model."""
 
     seed_chosen = Signal(int)
+    class_chosen = Signal(int)
     page_rendered = Signal()
 
     def __init__(self, cols: int = 3, rows: int = 4, parent: Optional[QWidget] = None,
@@ -41,6 +61,7 @@ class SeedBrowser(QWidget):
         self.psi = 0.7
         self.first = 0
         self.current: Optional[int] = None
+        self.class_index: Optional[int] = None  # the class the thumbnails are drawn in (None: unconditional)
         self.buttons: list[QPushButton] = []
         grid = QGridLayout()
         grid.setSpacing(4)
@@ -59,11 +80,21 @@ class SeedBrowser(QWidget):
         self.goto.setPrefix("seed ")
         self.goto.valueChanged.connect(self.go_to)
         self.range_label = QLabel(objectName="hint")
+        self.class_box = QComboBox(objectName="class picker")
+        self.lock_class(False)
+        self.class_box.activated.connect(self._class_activated)
+        self.class_row = QWidget()
+        class_lay = QHBoxLayout(self.class_row)
+        class_lay.setContentsMargins(0, 0, 0, 0)
+        class_lay.addWidget(QLabel("Class"))
+        class_lay.addWidget(self.class_box, 1)
+        self.class_row.hide()
         nav = QHBoxLayout()
         for w in (self.prev_button, self.next_button, self.random_button):
             nav.addWidget(w)
         nav.addWidget(self.goto, 1)
         lay = QVBoxLayout(self)
+        lay.addWidget(self.class_row)
         lay.addLayout(nav)
         lay.addWidget(self.range_label)
         lay.addLayout(grid)
@@ -83,9 +114,37 @@ class SeedBrowser(QWidget):
     def seeds(self) -> list[int]:
         return [s for s in range(self.first, self.first + self.page_size) if s <= MAX_SEED]
 
-    def set_model(self, G: torch.nn.Module, psi: float) -> None:
-        self.G, self.psi = G, psi
+    def set_model(
+        self, G: torch.nn.Module, psi: float, classes: Sequence[str] = (), class_index: Optional[int] = None
+    ) -> None:
+        """A new model; ``classes`` (a conditional model's names) show the picker at ``class_index``."""
+        self.G, self.psi, self.class_index = G, psi, class_index
+        self.class_box.clear()
+        self.class_box.addItems(list(classes))
+        if class_index is not None:
+            self.class_box.setCurrentIndex(class_index)
+        self.class_row.setVisible(bool(classes))
         self.show_page(self.first)
+
+    def set_class(self, class_index: Optional[int]) -> None:
+        """Draw the thumbnails in ``class_index`` (what the portrait now is); no signal."""
+        if class_index is not None and class_index != self.class_index:
+            self.class_index = class_index
+            self.class_box.setCurrentIndex(class_index)
+            self.show_page(self.first)
+
+    def lock_class(self, locked: bool) -> None:
+        """Switch the picker off while the portrait is a W+ found by a search or projection (the same picture
+        in any class), on again for a seed."""
+        self.class_box.setEnabled(not locked)
+        self.class_box.setToolTip("This portrait was found as a W+ (a search or projection): it is the same "
+                                  "picture in any class; pick a seed to choose its class" if locked else
+                                  "The class of this class-conditional model the seeds are drawn in")
+
+    def _class_activated(self, index: int) -> None:
+        if index != self.class_index:
+            self.set_class(index)
+            self.class_chosen.emit(index)
 
     def set_psi(self, psi: float) -> None:
         if psi != self.psi:
@@ -112,8 +171,9 @@ class SeedBrowser(QWidget):
         if self.G is None:
             self.tasks.stop("seed page")
             return
-        self.tasks.run(render_thumbnails, self.G, self.seeds, self.psi, THUMB_PX, title="Seed thumbnails",
-                       owner="seed page", on_progress=self._thumb_ready, on_done=lambda _: self.page_rendered.emit())
+        self.tasks.run(render_thumbnails, self.G, self.seeds, self.psi, THUMB_PX, self.class_index,
+                       title="Seed thumbnails", owner="seed page", on_progress=self._thumb_ready,
+                       on_done=lambda _: self.page_rendered.emit())
 
     def _thumb_ready(self, p: Progress) -> None:
         seed, img = p.preview

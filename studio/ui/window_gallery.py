@@ -44,7 +44,7 @@ class WindowGallery:
         image, recipe, folder = self._last_full[1], portrait_recipe(self.model, portrait), self.gallery_folder
 
         def write(progress, token) -> Path:
-            return export_picture(folder, image, recipe)
+            return export_picture(folder, image, recipe, label=recipe.get("class"))  # the gallery shows the class
 
         def done(path: Path) -> None:
             self.statusBar().showMessage(f"Exported {path.name} to {folder}", 6000)

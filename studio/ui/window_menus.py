@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QToolBar
 
+from ..engine.model.checkpoints import GENRES_MODEL
 from .theme import icon
 
 if TYPE_CHECKING:
@@ -52,6 +53,9 @@ def build_menus(w: "MainWindow") -> None:
     w.open_action = a("&Open checkpoint…", w.choose_checkpoint, K.Open, "fa6s.folder-open")
     w.open_recipe_action = a("Open &recipe…", w.choose_recipe, "Ctrl+Shift+O", "fa6s.file-import")
     w.default_action = a("&Default model", lambda: w.open_model("default"), icon_name="fa6s.brain")
+    w.genres_action = a("&Genre model (four genres)", lambda: w.open_model("genres"), icon_name="fa6s.palette",
+                        tip="Portraits, still lifes, landscapes and cityscapes: one class-conditional model")
+    w.genres_action.setEnabled(GENRES_MODEL.exists())
     w.export_action = a("&Export to gallery", w.export_to_gallery, "Ctrl+E", "fa6s.floppy-disk")
     w.gallery_folder_action = a("Gallery &folder…", w.choose_gallery_folder, icon_name="fa6s.images")
     w.quit_action = a("&Quit", w.close, K.Quit)
@@ -78,7 +82,7 @@ def build_menus(w: "MainWindow") -> None:
 
     mb = w.menuBar()
     file_menu = mb.addMenu("&File")
-    file_menu.addActions([w.open_action, w.default_action])
+    file_menu.addActions([w.open_action, w.default_action, w.genres_action])
     w.recent_menu = file_menu.addMenu(icon("fa6s.clock-rotate-left"), "Open &recent")
     w.recent_menu.aboutToShow.connect(lambda: _fill_recent_menu(w))
     file_menu.addSeparator()

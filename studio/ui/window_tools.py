@@ -74,8 +74,12 @@ class WindowTools:
         from .mixing_grid import MixingGridDialog
 
         if self.model is not None:
-            seed = self.doc.portrait.base.seed or 0
-            self._grid_dialog = MixingGridDialog(self.model, rows=range(seed, seed + 4), parent=self)
+            portrait = self.doc.portrait
+            seed, k = portrait.base.seed or 0, portrait.class_index or 0
+            other = portrait.mixing.other
+            k_b = other.class_index if other is not None and other.class_index is not None else k
+            self._grid_dialog = MixingGridDialog(self.model, rows=range(seed, seed + 4), parent=self,
+                                                 classes=(k, k_b))
             self._grid_dialog.show()
 
     def open_image_to_edit(self) -> None:
@@ -108,7 +112,8 @@ class WindowTools:
             old.close()
             old.deleteLater()
         portrait = self._last_full[1] if self._last_full is not None else None
-        self._customize_window = CustomizeWindow(self.model, portrait, parent=self)
+        self._customize_window = CustomizeWindow(self.model, portrait, parent=self,
+                                                 class_index=self.doc.portrait.class_index)
         self._customize_window.model_offered.connect(self.offer_model)
         self._customize_window.show()
 
@@ -127,8 +132,8 @@ class WindowTools:
             self._blend_dock = self._dock("Blend with base", panel, Qt.DockWidgetArea.RightDockWidgetArea)
             self._blend_dock.setFeatures(self._blend_dock.features() | QDockWidget.DockWidgetFeature.DockWidgetClosable)
             self.model_changed.connect(panel.set_model)
-            self.doc.changed.connect(lambda p: panel.set_seed(p.base.seed or 0, p.psi))
-            panel.set_seed(self.doc.portrait.base.seed or 0, self.doc.portrait.psi)
+            self.doc.changed.connect(lambda p: panel.set_seed(p.base.seed or 0, p.psi, p.class_index))
+            panel.set_seed(self.doc.portrait.base.seed or 0, self.doc.portrait.psi, self.doc.portrait.class_index)
             panel.set_model(self.model)
         self._blend_dock.show()
         self._blend_dock.raise_()

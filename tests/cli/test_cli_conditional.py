@@ -103,7 +103,16 @@ def test_customize_takes_the_class(cond_model, tmp_path):
     Image.fromarray(img).save(sketches / "s.png")
     out = tmp_path / "custom.safetensors"
     assert main(["customize", "--model", str(cond_model), "--sketches", str(sketches), "--class", "still_life",
-                 "--steps", "1", "--out", str(out)]) == 0
+                 "--images", "world", "--steps", "1", "--out", str(out)]) == 0
     m = load_model(out)
     assert m.classes == CLASSES and m.card["customized"]["class"] == "still_life"
     assert "(class still_life)" in m.card["description"]
+    assert m.card["customized"]["real_images"] == "world (still_life)"  # the world's paintings of that genre
+
+
+def test_train_cond_on_the_world_learns_the_genres(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--preset", "tiny32", "--cond", "--data", "world", "--steps", "2", "--batch", "4",
+                 "--workers", "0", "--out", str(out)]) == 0
+    m = load_model(out / "model.safetensors")
+    assert m.classes == ["portrait", "still_life", "landscape", "cityscape"] and m.G.resolution == 32

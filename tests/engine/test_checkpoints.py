@@ -221,3 +221,12 @@ def test_half_storage_halves_the_file_and_loads_as_float32(tmp_path, tiny_pair):
     for name, t in m.G.state_dict().items():
         assert t.dtype == torch.float32, name
         torch.testing.assert_close(t, G.state_dict()[name], rtol=1e-3, atol=1e-3)
+
+
+def test_shipped_model_names_stand_for_their_files(monkeypatch, tmp_path):
+    from studio.engine.model import checkpoints
+
+    assert checkpoints.model_files("genres") == [checkpoints.GENRES_MODEL, checkpoints.GENRES_MODEL.with_suffix(".json")]
+    monkeypatch.setitem(checkpoints.SHIPPED_MODELS, "genres", tmp_path / "genres.safetensors")
+    with pytest.raises(CheckpointError, match="genres.safetensors: the genres model is missing"):
+        load_model("genres")

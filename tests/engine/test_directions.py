@@ -131,3 +131,24 @@ def test_the_card_names_pca_directions_and_sets_their_layers():
     assert [d.layers for d in named] == ["coarse", "middle+fine", "all", "all", "all"]  # PC4's layers do not fit
     assert [d.name for d in named[:2]] == ["PC1", "PC2"]  # recipes keep using the PC number
     assert D.named_by_card(pcs, {"pca_names": ["head turn"]}, 10)[0].title == "PC1"  # a damaged card names nothing
+
+
+def test_a_conditional_models_components_vary_within_the_classes(tiny_cond_pair):
+    G, _ = tiny_cond_pair
+    w, labels = D.sample_w(G, 900)
+    assert labels.tolist()[:4] == [0, 1, 2, 0] and torch.bincount(labels).tolist() == [300, 300, 300]
+    within = D.compute_pca(G, samples=900, components=3)
+    overall = D.principal_directions(w, 3)
+
+    def between_share(found) -> float:
+        proj = (w - w.mean(0)) @ torch.from_numpy(np.stack([d.vector for d in found])).double().T
+        means = torch.stack([proj[labels == k].mean(0) for k in range(3)])
+        return float((means.var(0, unbiased=False) / proj.var(0, unbiased=False)).mean())
+
+    # PCA over all classes spends its first components on the gaps between classes; within-class PCA does not
+    assert between_share(overall) > 0.5 and between_share(within) < between_share(overall) / 2
+    comps = np.stack([d.vector for d in within])
+    np.testing.assert_allclose(comps @ comps.T, np.eye(3), atol=1e-4)
+    centred = torch.cat([w[labels == k] - w[labels == k].mean(0) for k in range(3)])
+    spread = (centred @ torch.from_numpy(comps[0]).double()).std().item()
+    assert within[0].scale == pytest.approx(spread, rel=1e-2)  # one unit is one within-class sd

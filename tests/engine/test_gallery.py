@@ -89,6 +89,8 @@ def test_export_default_name_and_new_folder(tmp_path):
     assert png.is_file() and png.with_suffix(".json").is_file()
     assert gallery.RECIPE_KEY in read_png_text(png, header_only=True)
     assert sorted(p.name for p in png.parent.iterdir()) == sorted([png.name, png.with_suffix(".json").name])
+    labelled = export_picture(tmp_path / "new" / "gallery", IMG, {"seed": 2}, label="still life/flowers?")
+    assert re.fullmatch(r"\d{8}-\d{6}-still life_flowers_-[0-9a-f]{6}\.png", labelled.name)  # a class, made safe
 
 
 @pytest.mark.parametrize("name", ["a/b", "..", ".hidden", "", "  ", "what?"])

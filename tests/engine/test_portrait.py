@@ -80,3 +80,31 @@ def test_latent_is_seed_or_w_plus():
         Latent()
     with pytest.raises(ValueError):
         Latent(seed=1, w_plus=np.zeros((2, 2)))
+
+
+def test_a_seed_is_drawn_in_its_class_and_b_keeps_its_own(tiny_cond_pair):
+    from studio.engine.edit.latents import layer_groups
+    from studio.engine.model.labels import class_labels
+
+    Gc = tiny_cond_pair[0]
+    p = Portrait.from_seed(5, 0.6, class_index=2)
+    with torch.no_grad():
+        expected = Gc.mapping(z_from_seed(5, Gc.z_dim), class_labels(Gc, 2), truncation_psi=0.6)
+    torch.testing.assert_close(p.ws(Gc), expected)
+    other = p.with_class(0)
+    assert other.class_index == 0 and other != p and other.base.seed == 5 and p.class_index == 2
+    assert not torch.equal(other.ws(Gc), p.ws(Gc))
+    with pytest.raises(ValueError, match="class-conditional: choose one of its 3 classes"):
+        Portrait.from_seed(5).ws(Gc)
+
+    # portrait B of another class: its coarse styles come from B drawn in B's class
+    b = Latent(seed=7, class_index=1)
+    mixed = p.with_mixing(Mixing(b).with_group("coarse", enabled=True))
+    coarse = layer_groups(Gc.num_ws)["coarse"]
+    torch.testing.assert_close(mixed.ws(Gc)[:, coarse], Portrait(b, 0.6).ws(Gc)[:, coarse])
+    assert Latent(seed=7, class_index=1) != Latent(seed=7, class_index=2)
+
+    # a W+ keeps its class as a record; its pixels are the W+ whatever the class
+    w = p.ws(Gc)[0]
+    found = Portrait.from_w_plus(w, class_index=2)
+    torch.testing.assert_close(found.with_class(1).ws(Gc), found.ws(Gc), rtol=0, atol=0)

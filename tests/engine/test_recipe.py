@@ -91,3 +91,21 @@ def test_generated_pictures_carry_their_recipe_into_the_gallery_and_site(tmp_pat
     publish_site(out, tmp_path / "site")
     page = (tmp_path / "site" / "pages" / "seed0004.html").read_text(encoding="utf-8")
     assert "No recipe is stored" not in page and '"seed": 4' in page and '"kind": "portrait"' in page
+
+
+def test_recipes_carry_the_class_of_the_portrait_and_of_b(tiny_cond_pair, tmp_path):
+    G, D = tiny_cond_pair
+    model = load_model(save_model(tmp_path / "c.safetensors", G, D, {"classes": ["portrait", "still_life", "sky"]}))
+    p = Portrait.from_seed(3, 0.7, class_index=2).with_mixing(Mixing(Latent(seed=9, class_index=0)).with_group(
+        "fine", enabled=True))
+    recipe = json.loads(json.dumps(portrait_recipe(model, p)))
+    assert (recipe["class"], recipe["class_index"]) == ("sky", 2)
+    assert recipe["mixing"]["other"] == {"seed": 9, "class": "portrait", "class_index": 0}
+    back = portrait_from_recipe(recipe)
+    assert back == p and back.class_index == 2 and back.mixing.other.class_index == 0
+    torch.testing.assert_close(back.ws(G), p.ws(G), rtol=0, atol=0)
+    with pytest.raises(ValueError, match="has classes 0 to 2"):
+        portrait_recipe(model, p.with_class(5))
+    with pytest.raises(ValueError, match="not a portrait recipe"):
+        portrait_from_recipe({**recipe, "class_index": "sky"})
+    assert "class" not in portrait_recipe(FakeModel(), Portrait.from_seed(3))  # unconditional: as before

@@ -54,8 +54,6 @@ def test_folder_rules_are_one_clear_sentence(tmp_path):
     (one / "empty").mkdir()  # a sub-folder without images is no class
     with pytest.raises(ValueError, match=r"needs at least two class sub-folders with images; this folder has one"):
         train(tiny(tmp_path / "run", data=str(one), cond=True))
-    with pytest.raises(ValueError, match="needs a folder whose sub-folders are the classes"):
-        train(tiny(tmp_path / "run2", cond=True))
 
 
 def test_conditional_run_trains_exports_loads_and_renders_each_class(tmp_path):
@@ -117,3 +115,64 @@ def test_warm_start_from_an_unconditional_model_starts_every_class_there(tmp_pat
     Image.new("RGB", (8, 8), (230, 220, 40)).save(data / "yellow" / "a.png")
     with pytest.raises(ValueError, match="with 3 classes, but the data has 4 classes"):
         Trainer(tiny(tmp_path / "run3", data=str(data), cond=True, steps=1, init=str(model.path)))
+
+
+# --- the world's genres as classes --------------------------------------------------------------------------
+
+
+def test_world_genre_batches_are_balanced_by_image_index():
+    from studio.engine.train.data import StepBatches
+    from studio.engine.train.world_cache import world_seed
+    from studio.engine.world import GENRES, render_batch
+
+    batches = StepBatches(32, 8, 0, 1, 0, genres=True)
+    images, labels = batches[1]  # images 8..15
+    assert labels.tolist() == [0, 1, 2, 3, 0, 1, 2, 3]
+    want = render_batch([world_seed(0, i) for i in range(8, 16)], 32, [GENRES[i % 4] for i in range(8, 16)])
+    np.testing.assert_array_equal(images.permute(0, 2, 3, 1).numpy(), want)
+    portraits, none = StepBatches(32, 8, 0, 1, 0)[1]  # an unconditional world run: portraits, no labels
+    assert none is None
+    np.testing.assert_array_equal(portraits[::4], images[::4])  # class 0 is the portraits, the same seeds
+
+
+def test_genre_cache_has_its_own_folder_and_labels_by_cached_item(tmp_path):
+    from studio.engine.train.data import StepBatches
+    from studio.engine.train.world_cache import load_world_cache, world_images
+
+    portraits = load_world_cache(32, 0, 4, workers=1, root=tmp_path)
+    genres = load_world_cache(32, 0, 4, workers=1, root=tmp_path, genres=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["32px-seed0", "32px-seed0-genres"]  # portraits' name kept
+    np.testing.assert_array_equal(genres, world_images(32, 0, range(4), genres=True))
+    np.testing.assert_array_equal(genres[0], portraits[0])
+    assert not np.array_equal(genres[1], portraits[1])
+    batches = StepBatches(32, 4, 0, 1, 0, world_cache=genres, genres=True)
+    images, labels = batches[0]
+    for img, label in zip(images.permute(0, 2, 3, 1).numpy(), labels.tolist()):
+        np.testing.assert_array_equal(img, genres[label])  # a cached item's class is its index's genre
+
+
+def test_world_genre_run_trains_with_the_genres_as_classes(tmp_path, monkeypatch):
+    from studio.engine.world import GENRES
+
+    monkeypatch.setenv("GAN_STUDIO_CACHE", str(tmp_path / "cache"))
+    reports: list[Progress] = []
+    cfg = tiny(tmp_path / "run", cond=True, steps=2, world_cache=8)
+    path = train(cfg, progress=reports.append)
+    assert "paintings in 4 genres (portrait, still_life, landscape, cityscape)" in reports[0].message
+    assert list((tmp_path / "cache" / "world" / "32px-seed0-genres").glob("chunk-*.npy"))
+    m = load_model(path)
+    assert m.classes == list(GENRES) and m.card["classes"] == list(GENRES) and m.G.c_dim == m.D.c_dim == 4
+    resumed = Trainer(replace(cfg, steps=3, world_cache=0), resume="auto")  # classes again from the world
+    assert resumed.classes == list(GENRES) and resumed.genres
+
+
+def test_warm_start_from_the_portrait_model_keeps_portraits_in_class_0(tmp_path, tiny_pair):
+    G, D = tiny_pair
+    start = save_model(tmp_path / "portraits.safetensors", G, D)
+    trainer = Trainer(tiny(tmp_path / "run", cond=True, steps=1, init=str(start)))
+    assert trainer.classes[0] == "portrait" and "label inputs start at zero" in trainer.summary
+    z = torch.randn(4, G.z_dim, generator=torch.Generator().manual_seed(4))
+    with torch.no_grad():
+        for Gc in (trainer.G, trainer.G_ema):
+            for k in range(4):  # at step 0 every class, the portrait class 0 among them, is the file's model
+                torch.testing.assert_close(Gc(z, class_labels(Gc, k, 4)), G(z), atol=1e-4, rtol=1e-4)

@@ -21,6 +21,17 @@ def tiny_model_path(tmp_path_factory) -> Path:
     return save_model(tmp_path_factory.mktemp("models") / "tiny.safetensors", G, D, card={"name": "tiny"})
 
 
+TINY_CLASSES = ["portrait", "still_life", "landscape"]
+
+
+@pytest.fixture(scope="session")
+def tiny_cond_model_path(tmp_path_factory) -> Path:
+    """A tiny class-conditional model with three classes named in its card."""
+    G, D = make_tiny_pair(seed=1, c_dim=3)
+    return save_model(tmp_path_factory.mktemp("models") / "genres.safetensors", G, D,
+                      card={"name": "tiny genres", "classes": TINY_CLASSES})
+
+
 @pytest.fixture(scope="session")
 def _pca_cache(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("cache")  # shared: PCA is keyed by weights hash, so tests may reuse it

@@ -154,18 +154,6 @@ def test_bad_checkpoint_keeps_previous_model(qtbot, window, tmp_path, dialogs):
     assert window.recent_models() == [str(window.model_path)]
 
 
-def test_conditional_model_is_refused_until_the_window_picks_classes(qtbot, window, tmp_path, dialogs):
-    from studio.engine import save_model
-    from tests.conftest import make_tiny_pair
-
-    path = save_model(tmp_path / "genres.safetensors", *make_tiny_pair(c_dim=2))
-    model = window.model
-    window.open_model(str(path))
-    qtbot.waitUntil(lambda: bool(dialogs.shown), timeout=TIMEOUT)
-    assert "genres.safetensors: a class-conditional model (2 classes)" in dialogs.texts()[0]
-    assert window.model is model
-
-
 def test_bad_recipe_file_is_a_dialog(window, tmp_path, dialogs):
     junk = tmp_path / "junk.png"
     junk.write_bytes(b"nope")

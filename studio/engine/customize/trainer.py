@@ -39,7 +39,7 @@ from ..model.stylegan2 import Discriminator, Generator
 from ..outputs import check_output_file
 from ..train.checkpoint import load_state, save_state
 from ..train.losses import d_loss_fake, d_loss_real, g_nonsaturating, r1_penalty
-from ..world import render_batch
+from ..world import GENRES, render_batch
 from .augment import augment_sketches, parse_policy
 from .extractors import SketchExtractor, load_extractor
 from .sketches import SketchError, SketchSet, SketchSource, image_files, load_sketches
@@ -103,12 +103,12 @@ class CustomizeConfig:
 ImageSource = Callable[[int, torch.Generator], torch.Tensor]
 
 
-def world_images(size: int) -> ImageSource:
-    """Fresh world portraits every step (random seeds), as the default model was trained on."""
+def world_images(size: int, genre: str = "portrait") -> ImageSource:
+    """Fresh world paintings of ``genre`` every step (random seeds), as the default model was trained on."""
 
     def draw(n: int, gen: torch.Generator) -> torch.Tensor:
         seeds = torch.randint(0, 2**31 - 1, (n,), generator=gen).tolist()
-        return images_to_tensor(render_batch(seeds, size))
+        return images_to_tensor(render_batch(seeds, size, genre))
 
     return draw
 
@@ -137,8 +137,10 @@ def _image_source(base: LoadedModel, cfg: CustomizeConfig, token: CancelToken) -
     choice = cfg.images
     if choice is None:
         choice = "world" if base.path is not None and base.path.resolve() == DEFAULT_MODEL.resolve() else ""
-    if choice == "world":
-        return world_images(size), "world"
+    if choice == "world":  # a genre model customized for a genre of the world gets that genre's paintings
+        named = base.classes[cfg.class_index] if cfg.class_index is not None else None
+        genre = named if named in GENRES else "portrait"
+        return world_images(size, genre), "world" if genre == "portrait" else f"world ({genre})"
     if choice:
         return folder_images(Path(choice), size, token), str(choice)
     return None, "none (L_weight)"

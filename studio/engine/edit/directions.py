@@ -6,6 +6,12 @@ so ``s`` is in units of the component's standard deviation whatever the model. A
 W (w_dim) or W+ (num_ws x w_dim) vector the user kept (from a search, a projection difference...), applied
 the same way with scale 1. A model's card may name its PCA directions after what they move and give each the
 layer group it does that on (``pca_names``, ``pca_layers``, written by benchmarks/editing.py --write-card).
+
+A class-conditional model's W is sampled over all its classes in equal parts, and each sample is centred on its
+own class's mean before the SVD (pooled within-class PCA): the components are the variation shared inside the
+classes, not the differences between them, so a slider edits a landscape as a landscape instead of pulling it
+towards another genre, and one set of sliders (and recipe names) serves every class.
+``benchmarks/class_directions.py`` measured the choice against PCA over all classes and per class.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import Iterable, Mapping, Optional
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from ..arrays import decode_array, encode_array
 from ..atomic import atomic_save, atomic_write_text
@@ -56,6 +63,51 @@ class Direction:
 
 
 @torch.no_grad()
+def sample_w(
+    G: torch.nn.Module,
+    samples: int = PCA_SAMPLES,
+    seed: int = 0,
+    batch_size: int = 1000,
+    progress: ProgressFn = no_progress,
+    token: Optional[CancelToken] = None,
+) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
+    """``samples`` fixed-seed w's (N, w_dim) float64, and for a conditional G their classes (N,): sample ``i`` is
+    of class ``i % c_dim``, so every class has an equal share; None for an unconditional G."""
+    token = ensure_token(token)
+    device = next(G.parameters()).device
+    gen = torch.Generator().manual_seed(seed)
+    labels = torch.arange(samples) % G.c_dim if G.c_dim else None
+    ws = []
+    for start in range(0, samples, batch_size):
+        token.check()
+        n = min(batch_size, samples - start)
+        z = torch.randn(n, G.z_dim, generator=gen)
+        c = None if labels is None else F.one_hot(labels[start : start + n], G.c_dim).float().to(device)
+        ws.append(G.mapping(z.to(device), c)[:, 0].float().cpu())
+        progress(Progress(start + n, samples + 1, "sampling W"))
+    return torch.cat(ws).double(), labels
+
+
+def principal_directions(
+    w: torch.Tensor, components: int = PCA_COMPONENTS, labels: Optional[torch.Tensor] = None
+) -> list[Direction]:
+    """The top principal components of ``w`` (N, w_dim), strongest first, as directions; with ``labels`` (N,)
+    each sample is centred on its class's mean first (pooled within-class PCA), else on the mean of all."""
+    centred = w - w.mean(dim=0)
+    if labels is not None:
+        for k in labels.unique():
+            rows = labels == k
+            centred[rows] = w[rows] - w[rows].mean(dim=0)
+    _, s, vh = torch.linalg.svd(centred, full_matrices=False)
+    k = min(components, vh.shape[0])
+    stdev = (s[:k] / max(len(w) - 1, 1) ** 0.5).float().numpy()
+    comps = vh[:k].float().numpy()
+    # SVD signs are arbitrary; fix them so a component means the same thing on every machine.
+    signs = np.sign(comps[np.arange(k), np.abs(comps).argmax(axis=1)])
+    comps *= signs[:, None]
+    return [Direction(f"PC{i + 1}", comps[i], float(stdev[i]), "all", "pca") for i in range(k)]
+
+
 def compute_pca(
     G: torch.nn.Module,
     samples: int = PCA_SAMPLES,
@@ -65,28 +117,14 @@ def compute_pca(
     progress: ProgressFn = no_progress,
     token: Optional[CancelToken] = None,
 ) -> list[Direction]:
-    """The top principal components of W (from ``samples`` fixed-seed z's), strongest first, as directions."""
+    """The top principal components of W (from ``samples`` fixed-seed z's), strongest first, as directions;
+    within the classes for a conditional G (the module's docstring says why)."""
     token = ensure_token(token)
-    device = next(G.parameters()).device
-    gen = torch.Generator().manual_seed(seed)
-    ws = []
-    for start in range(0, samples, batch_size):
-        token.check()
-        n = min(batch_size, samples - start)
-        z = torch.randn(n, G.z_dim, generator=gen)
-        ws.append(G.mapping(z.to(device))[:, 0].float().cpu())
-        progress(Progress(start + n, samples + 1, "sampling W"))
-    w = torch.cat(ws).double()
+    w, labels = sample_w(G, samples, seed, batch_size, progress, token)
     token.check()
-    _, s, vh = torch.linalg.svd(w - w.mean(dim=0), full_matrices=False)
-    k = min(components, vh.shape[0])
-    stdev = (s[:k] / max(samples - 1, 1) ** 0.5).float().numpy()
-    comps = vh[:k].float().numpy()
-    # SVD signs are arbitrary; fix them so a component means the same thing on every machine.
-    signs = np.sign(comps[np.arange(k), np.abs(comps).argmax(axis=1)])
-    comps *= signs[:, None]
+    found = principal_directions(w, components, labels)
     progress(Progress(samples + 1, samples + 1, "principal components"))
-    return [Direction(f"PC{i + 1}", comps[i], float(stdev[i]), "all", "pca") for i in range(k)]
+    return found
 
 
 def named_by_card(directions: Iterable[Direction], card: Mapping, num_ws: int) -> list[Direction]:

@@ -4,6 +4,11 @@ A ``Portrait`` is immutable; each edit returns a new one (``dataclasses.replace`
 values and a recipe is just the fields written out (``library.recipe``). Its W+ is built in one fixed order:
 base latents -> truncation -> style mixing with portrait B -> slider edits (as GANSpace edits after
 truncation). A base is a seed (z -> w through the mapping) or an explicit W+ (projected/searched pictures).
+
+A class-conditional model's latents carry their class (``Latent.class_index``): a seed is mapped with that
+class's label, so seed 5 as a portrait and seed 5 as a landscape are different pictures; a W+ is final
+whatever its class, which it keeps as a record of the class it was found in. The portrait's class is its
+base's; portrait B of the style mixing has its own, so a portrait's coarse layers can take a landscape's fine.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from typing import Mapping, Optional
 import numpy as np
 import torch
 
+from ..model.labels import class_labels
 from .directions import Direction
 from .latents import GROUPS, layer_groups, mix_styles, seed_ws, truncate
 
@@ -22,10 +28,12 @@ DEFAULT_PSI = 0.7
 
 @dataclass(frozen=True, eq=False)
 class Latent:
-    """A seed, or an explicit W+ array of shape (num_ws, w_dim)."""
+    """A seed, or an explicit W+ array of shape (num_ws, w_dim); ``class_index``: the class of a conditional
+    model it is drawn in (None for an unconditional model)."""
 
     seed: Optional[int] = None
     w_plus: Optional[np.ndarray] = None
+    class_index: Optional[int] = None
 
     def __post_init__(self) -> None:
         if (self.seed is None) == (self.w_plus is None):
@@ -42,17 +50,22 @@ class Latent:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Latent):
             return NotImplemented
+        if self.class_index != other.class_index:
+            return False
         if self.seed is not None or other.seed is not None:
             return self.seed == other.seed
         return np.array_equal(self.w_plus, other.w_plus)
 
     def __hash__(self) -> int:
-        return hash(self.seed if self.seed is not None else self.w_plus.tobytes())
+        return hash((self.seed if self.seed is not None else self.w_plus.tobytes(), self.class_index))
+
+    def with_class(self, class_index: Optional[int]) -> "Latent":
+        return replace(self, class_index=class_index)
 
     def ws(self, G: torch.nn.Module) -> torch.Tensor:
-        """Untruncated W+, shape (1, num_ws, w_dim)."""
+        """Untruncated W+, shape (1, num_ws, w_dim); ValueError if a seed's class does not fit ``G``."""
         if self.seed is not None:
-            return seed_ws(G, [self.seed])
+            return seed_ws(G, [self.seed], c=class_labels(G, self.class_index))
         if self.w_plus.shape != (G.num_ws, G.w_dim):
             raise ValueError(f"W+ of shape {self.w_plus.shape} does not fit this model ({G.num_ws}, {G.w_dim})")
         return torch.from_numpy(self.w_plus.copy()).unsqueeze(0).to(G.w_avg.device)
@@ -108,19 +121,30 @@ class Portrait:
     mixing: Mixing = Mixing()
 
     @classmethod
-    def from_seed(cls, seed: int, psi: float = DEFAULT_PSI) -> "Portrait":
-        return cls(Latent(seed=seed), psi)
+    def from_seed(cls, seed: int, psi: float = DEFAULT_PSI, class_index: Optional[int] = None) -> "Portrait":
+        return cls(Latent(seed=seed, class_index=class_index), psi)
 
     @classmethod
-    def from_w_plus(cls, w_plus: np.ndarray | torch.Tensor, psi: float = 1.0) -> "Portrait":
+    def from_w_plus(
+        cls, w_plus: np.ndarray | torch.Tensor, psi: float = 1.0, class_index: Optional[int] = None
+    ) -> "Portrait":
         if isinstance(w_plus, torch.Tensor):
             w_plus = w_plus.detach().cpu().numpy()
-        return cls(Latent(w_plus=w_plus), psi)
+        return cls(Latent(w_plus=w_plus, class_index=class_index), psi)
+
+    @property
+    def class_index(self) -> Optional[int]:
+        """The class of a conditional model this portrait is drawn in (its base's); None when unconditional."""
+        return self.base.class_index
 
     # --- edits ---------------------------------------------------------------------------------------
 
     def with_base(self, base: Latent) -> "Portrait":
         return replace(self, base=base)
+
+    def with_class(self, class_index: Optional[int]) -> "Portrait":
+        """The same base in another class: a seed is drawn anew in it; a W+ only records it (its pixels stay)."""
+        return replace(self, base=self.base.with_class(class_index))
 
     def with_psi(self, psi: float) -> "Portrait":
         return replace(self, psi=float(psi))

@@ -78,16 +78,20 @@ def _is_taken(folder: Path, stem: str) -> bool:
     return (folder / f"{stem}.png").exists() or (folder / f"{stem}.json").exists()
 
 
-def export_picture(gallery_dir: PathLike, image: np.ndarray, recipe: dict, name: str | None = None) -> Path:
+def export_picture(
+    gallery_dir: PathLike, image: np.ndarray, recipe: dict, name: str | None = None, label: str | None = None
+) -> Path:
     """Save ``image`` with ``recipe`` into the gallery as a new PNG + JSON sidecar; never overwrites.
 
-    Without ``name`` the stem is a timestamp plus a short content hash; a taken stem gets ``-2``, ``-3``...
+    Without ``name`` the stem is a timestamp, ``label`` if given (a conditional model's class, so the gallery
+    shows it under the thumbnail), and a short content hash; a taken stem gets ``-2``, ``-3``...
     """
     folder = Path(gallery_dir)
     text = recipe_text(recipe)
     if name is None:
         digest = hashlib.sha1(np.ascontiguousarray(image).tobytes() + text.encode()).hexdigest()[:6]
-        name = f"{datetime.now():%Y%m%d-%H%M%S}-{digest}"
+        word = "".join("_" if c in _FORBIDDEN_CHARS or not c.isprintable() else c for c in label or "")
+        name = f"{datetime.now():%Y%m%d-%H%M%S}-{word + '-' if word.strip() else ''}{digest}"
     base = _check_name(name)
     with _naming_lock:
         folder.mkdir(parents=True, exist_ok=True)

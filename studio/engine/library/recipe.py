@@ -1,7 +1,8 @@
 """Recipes: what it takes to make a picture again, and the one way a picture is written with its recipe.
 
 A portrait recipe (``kind: "portrait"``) names the model by name and weights hash and holds the
-``Portrait``'s fields: a seed or an exact W+ (``arrays.encode_array``), truncation, sliders and mixing,
+``Portrait``'s fields: a seed or an exact W+ (``arrays.encode_array``), the class of a conditional model
+(``class`` name and ``class_index``; portrait B's inside ``mixing.other``), truncation, sliders and mixing,
 plus whatever a method adds (a search's settings, a projection's noise maps). ``portrait_recipe`` is the
 only encoder, ``portrait_from_recipe`` the only decoder; the studio's export, ``studio generate``,
 ``recolor`` and ``project`` all write through ``write_picture``: ``OUT.png`` with the recipe in an iTXt
@@ -23,6 +24,7 @@ from ..atomic import PathLike, atomic_write_text
 from ..edit.latents import GROUPS
 from ..edit.portrait import GroupMix, Latent, Mixing, Portrait, SliderEdit
 from ..images import save_png
+from ..model.labels import class_fields
 
 RECIPE_SCHEMA = 1
 RECIPE_KEY = "gan-studio-recipe"
@@ -57,14 +59,18 @@ def write_picture(path: PathLike, image: np.ndarray, recipe: Mapping) -> Path:
 # --- portraits ----------------------------------------------------------------------------------------------
 
 
-def _latent(latent: Latent) -> dict:
-    return {"seed": latent.seed} if latent.seed is not None else {"w_plus": encode_array(latent.w_plus)}
+def _latent(model: Any, latent: Latent) -> dict:
+    found = {"seed": latent.seed} if latent.seed is not None else {"w_plus": encode_array(latent.w_plus)}
+    return {**found, **class_fields(model, latent.class_index)}
 
 
 def _read_latent(d: Mapping) -> Latent:
+    k = d.get("class_index")
+    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 0):
+        raise ValueError(f"class_index {k!r} is not a class number")
     if d.get("seed") is not None:
-        return Latent(seed=int(d["seed"]))
-    return Latent(w_plus=decode_array(d["w_plus"]))
+        return Latent(seed=int(d["seed"]), class_index=k)
+    return Latent(w_plus=decode_array(d["w_plus"]), class_index=k)
 
 
 def portrait_recipe(model: Any, portrait: Portrait, noise_mode: str = "const", **extra: Any) -> dict:
@@ -74,12 +80,12 @@ def portrait_recipe(model: Any, portrait: Portrait, noise_mode: str = "const", *
         "kind": "portrait",
         "model": model.name,
         "model_hash": model.weights_hash,
-        **_latent(portrait.base),
+        **_latent(model, portrait.base),
         "truncation_psi": portrait.psi,
         "noise_mode": noise_mode,
         "sliders": [{"direction": s.direction, "value": s.value, "layers": s.layers} for s in portrait.sliders],
         "mixing": {
-            **({"other": _latent(mixing.other)} if mixing.other is not None else {}),
+            **({"other": _latent(model, mixing.other)} if mixing.other is not None else {}),
             "groups": {n: {"enabled": g.enabled, "strength": g.strength} for n, g in zip(GROUPS, mixing.groups)},
         },
         **extra,

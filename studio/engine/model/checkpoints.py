@@ -37,6 +37,8 @@ from .stylegan2 import Discriminator, Generator
 PathLike = Union[str, os.PathLike]
 MODELS_DIR = shipped("models")
 DEFAULT_MODEL = MODELS_DIR / "default.safetensors"
+GENRES_MODEL = MODELS_DIR / "genres.safetensors"  # class-conditional: the world's four genres
+SHIPPED_MODELS = {"default": DEFAULT_MODEL, "genres": GENRES_MODEL}  # names that stand for a shipped model file
 FORMAT_NAME = "gan-studio"
 FORMAT_VERSION = "1"
 
@@ -87,11 +89,13 @@ def weights_hash(module: torch.nn.Module) -> str:
 
 
 def load_model(path: Union[PathLike, str], device: Union[str, torch.device] = "cpu") -> LoadedModel:
-    """Load any supported checkpoint (or ``"default"``, the shipped model) in eval mode on ``device``."""
-    if str(path) == "default":
-        if not DEFAULT_MODEL.exists():
-            raise CheckpointError(f"{DEFAULT_MODEL}: the default model is missing from this installation.")
-        path = DEFAULT_MODEL
+    """Load any supported checkpoint (or a shipped model's name: ``"default"``, ``"genres"``) in eval mode on
+    ``device``."""
+    if str(path) in SHIPPED_MODELS:
+        shipped_path = SHIPPED_MODELS[str(path)]
+        if not shipped_path.exists():
+            raise CheckpointError(f"{shipped_path}: the {path} model is missing from this installation.")
+        path = shipped_path
     path = Path(path)
     if not path.exists():
         raise CheckpointError(f"{path}: no such file.")
@@ -361,9 +365,9 @@ def card_path(path: PathLike) -> Path:
 
 
 def model_files(path: Union[PathLike, str]) -> list[Path]:
-    """The files a model is read from (``"default"`` too): the checkpoint, and a GAN Studio model's card beside
-    it; an output must never replace them."""
-    path = DEFAULT_MODEL if str(path) == "default" else Path(path)
+    """The files a model is read from (a shipped model's name too): the checkpoint, and a GAN Studio model's card
+    beside it; an output must never replace them."""
+    path = SHIPPED_MODELS.get(str(path), Path(path))
     return [path, card_path(path)] if path.suffix.lower() == ".safetensors" else [path]
 
 

@@ -39,7 +39,7 @@ def resolve_class(model: "LoadedModel", spec: Union[str, int]) -> int:
 
 def class_fields(model: "LoadedModel", index: Optional[int]) -> dict:
     """What a recipe records of the class a picture was made with: its name and index (nothing if None)."""
-    return {} if index is None else {"class": model.classes[index], "class_index": index}
+    return {} if index is None else {"class": model.classes[resolve_class(model, index)], "class_index": index}
 
 
 def class_labels(G: "Generator", index: Optional[int], n: int = 1) -> Optional[torch.Tensor]:

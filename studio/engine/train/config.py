@@ -27,11 +27,13 @@ RUN_FIELDS = frozenset({
 
 @dataclass
 class TrainConfig:
-    """Everything a run needs; ``data`` is a folder of images or ``"world"`` (the procedural portraits)."""
+    """Everything a run needs; ``data`` is a folder of images or ``"world"`` (the procedural paintings: portraits,
+    or with ``cond`` the four genres as classes)."""
 
     data: str = "world"
     # class-conditional: the data folder's first-level sub-folders are the classes (names sorted); every image
-    # must lie in one of them (at any depth), and there must be at least two
+    # must lie in one of them (at any depth), and there must be at least two. On the world, the classes are its
+    # four genres (class 0 "portrait"), painted in turn
     cond: bool = False
     out_dir: str = "runs/train"
     resolution: int = 128
@@ -57,7 +59,7 @@ class TrainConfig:
     ada_target: float = 0.6
     ada_kimg: float = 100.0  # images it takes p to move by 1
     xflip: bool = False  # folder data only: also train on mirror images
-    world_cache: int = 0  # world data: train on this many pre-rendered portraits (0 = render every batch)
+    world_cache: int = 0  # world data: train on this many pre-rendered paintings (0 = render every batch)
     seed: int = 0
     checkpoint_every: int = 1000
     sample_every: int = 500
@@ -85,9 +87,6 @@ class TrainConfig:
         for name, allowed in (("augment", AUGMENTS), ("precision", PRECISIONS), ("modconv", MODCONVS)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}.")
-        if self.cond and self.data == "world":
-            raise ValueError("class-conditional training (cond) needs a folder whose sub-folders are the classes; "
-                             "the world has no classes in this version.")
         if self.world_cache < 0:
             raise ValueError(f"world_cache must be 0 (stream) or a number of images, not {self.world_cache}.")
         if self.minutes is not None and not self.minutes > 0:

@@ -7,7 +7,9 @@ portraits, are read in a fresh permutation per epoch (seeded by ``(seed, epoch)`
 doubles into originals and mirrors); the streamed world renders ``world_seed(seed, i)``.
 
 Class labels (conditional runs) come from the folder: its first-level sub-folders are the classes, in sorted
-order of their names, and an image's class is the sub-folder it lies in, however deep.
+order of their names, and an image's class is the sub-folder it lies in, however deep. A conditional world run
+(``genres``) paints the world's four genres in turn: image ``i`` is of class ``i % 4`` (``world_cache.world_labels``),
+so a streamed batch of a multiple of four holds every genre equally, and a cached one draws from a balanced set.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from ..images import ImageError, fit_image, load_fitted, load_image
-from .world_cache import world_seed
+from .world_cache import world_images, world_labels
 
 SKIPPED_NAMED = 5  # unreadable files the run's description names; the rest are counted
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"})
@@ -98,7 +100,7 @@ def scan_folder(root: str | Path, workers: int = 0, classes: bool = False, resol
 
 class StepBatches(Dataset):
     """Map-style dataset whose item ``step`` is this rank's uint8 batch (n, 3, R, R) of that step, with its class
-    indices (n,) int64 when the folder has classes, else None.
+    indices (n,) int64 when the data has classes (a folder's, or the world's genres with ``genres``), else None.
 
     The data is ``folder``, else ``world_cache`` (pre-rendered world images, N x S x S x 3), else the world streamed.
     """
@@ -106,9 +108,10 @@ class StepBatches(Dataset):
     def __init__(
         self, resolution: int, batch: int, rank: int, world_size: int, seed: int,
         folder: Optional[FolderScan] = None, xflip: bool = False, world_cache: Optional[np.ndarray] = None,
+        genres: bool = False,
     ) -> None:
         self.resolution, self.batch, self.seed, self.folder, self.xflip = resolution, batch, seed, folder, xflip
-        self.world_cache = world_cache
+        self.world_cache, self.genres = world_cache, genres
         self.per_rank = batch // world_size
         self.offset = rank * self.per_rank
         self._epoch, self._perm = -1, np.empty(0, np.int64)
@@ -127,12 +130,14 @@ class StepBatches(Dataset):
                 labels = torch.tensor([self.folder.label(name) for name, _ in picks], dtype=torch.int64)
         else:
             if self.world_cache is not None:
-                rendered = self.world_cache[[self._permuted(i, len(self.world_cache)) for i in indices]]
+                items = [self._permuted(i, len(self.world_cache)) for i in indices]
+                rendered = self.world_cache[items]
             else:
-                from ..world import render_batch  # imported lazily: only world runs pay for it
-
-                rendered = render_batch([world_seed(self.seed, i) for i in indices], world_size(self.resolution))
+                items = list(indices)
+                rendered = world_images(world_size(self.resolution), self.seed, items, self.genres)
             imgs = [im if im.shape[0] == self.resolution else fit_image(im, self.resolution) for im in rendered]
+            if self.genres:
+                labels = torch.tensor(world_labels(items), dtype=torch.int64)
         return torch.from_numpy(np.stack(imgs)).permute(0, 3, 1, 2).contiguous(), labels
 
     def _permuted(self, index: int, n: int) -> int:
@@ -174,11 +179,13 @@ def world_size(resolution: int) -> int:
     return max(resolution, 32)
 
 
-def describe(scan: Optional[FolderScan], world_cache: int = 0) -> str:
+def describe(scan: Optional[FolderScan], world_cache: int = 0, genres: Sequence[str] = ()) -> str:
+    """The data in one line, for the log and the model card (``genres``: a conditional world run's classes)."""
+    what = f"paintings in {len(genres)} genres ({', '.join(genres)})" if genres else "painted portraits"
     if scan is None and world_cache:
-        return f"world: the first {world_cache:,} procedural painted portraits of the run's seed, pre-rendered"
+        return f"world: the first {world_cache:,} procedural {what} of the run's seed, pre-rendered"
     if scan is None:
-        return "world: procedural painted portraits, streamed (studio.engine.world)"
+        return f"world: procedural {what}, streamed (studio.engine.world)"
     skipped = f", {scan.skipped} unreadable files skipped" if scan.skipped else ""
     if scan.unreadable:
         named = "; ".join(scan.unreadable[:SKIPPED_NAMED])

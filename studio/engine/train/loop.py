@@ -11,7 +11,8 @@ checkpoint (with every rank's RNG state) resumes all of them exactly.
 Class-conditional runs (``cond``) train G(z, c) and the projection D(x, c) as stylegan2-ada-pytorch does. The
 fakes of a step take the labels of that step's real batch: the real batch is a uniform draw from the data, so
 its labels are a draw from the data's class frequencies (what NVIDIA samples for its fakes), and D sees the same
-classes on both sides of every batch.
+classes on both sides of every batch. On the world the classes are its genres (``world_cache.world_classes``,
+class 0 "portrait"), so a run warm-started from the portrait default keeps its portraits in class 0.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ from .hardware import Plan, enable_tf32, plan
 from .losses import d_loss_fake, d_loss_real, g_nonsaturating, path_lengths, r1_penalty
 from .report import MetricsLog, plot_curves, sample_grid
 from .warm_start import start_from, warm_start
-from .world_cache import load_world_cache
+from .world_cache import load_world_cache, world_classes
 
 SAMPLE_COUNT = 16  # fixed latents in the sample grid, shown at each truncation
 # What a run folder holds, so a run never writes into a folder of someone else's files.
@@ -127,7 +128,8 @@ class Trainer:
         self.out = Path(cfg.out_dir)
         self.export_path = self.out / "model.safetensors"
         self.scan = self._find_data(ckpt)
-        self.classes = self.scan.classes if self.scan is not None else []
+        self.genres = cfg.cond and cfg.data == "world"  # the world's genres are the classes
+        self.classes = world_classes() if self.genres else self.scan.classes if self.scan is not None else []
         dev = self.device
         self.plan = plan(dev, cfg.precision, cfg.modconv)
         if dev.type == "cuda":
@@ -166,12 +168,14 @@ class Trainer:
         self.sample_z = torch.randn(SAMPLE_COUNT, cfg.z_dim, generator=torch.Generator().manual_seed(cfg.seed))
         self.sample_c = balanced_labels(self.G_ema, SAMPLE_COUNT)  # the grid cycles through the classes
         self.dataset = StepBatches(
-            cfg.resolution, cfg.batch, self.ranks.rank, self.ranks.world_size, cfg.seed, self.scan, cfg.xflip
+            cfg.resolution, cfg.batch, self.ranks.rank, self.ranks.world_size, cfg.seed, self.scan, cfg.xflip,
+            genres=self.genres,
         )
 
     @property
     def data_description(self) -> str:
-        return describe(self.scan, self.config.world_cache if self.config.data == "world" else 0)
+        return describe(self.scan, self.config.world_cache if self.config.data == "world" else 0,
+                        self.classes if self.genres else ())
 
     def _find_data(self, ckpt: Optional[dict]) -> Optional[FolderScan]:
         """None for the world; for a folder, the readable files (the checkpoint's list when resuming)."""
@@ -380,9 +384,10 @@ class Trainer:
 
         images = None
         if self.ranks.main:
-            images = load_world_cache(size, cfg.seed, cfg.world_cache, progress=render_progress, token=token)
+            images = load_world_cache(size, cfg.seed, cfg.world_cache, progress=render_progress, token=token,
+                                      genres=self.genres)
         distributed.barrier(self.ranks)
-        return images if images is not None else load_world_cache(size, cfg.seed, cfg.world_cache)
+        return images if images is not None else load_world_cache(size, cfg.seed, cfg.world_cache, genres=self.genres)
 
     @staticmethod
     def _wait_while_paused(token: CancelToken) -> float:

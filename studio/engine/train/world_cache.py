@@ -5,6 +5,10 @@ takes half of a 2-core machine. A run with ``world_cache=N`` trains on the first
 stream (the same seeds streaming would draw, so item i is identical either way), rendered once on every
 core into ``<user cache>/world/<size>px-seed<seed>/`` in chunks of ``CHUNK`` images. Chunks never depend on N:
 a larger cache reuses a smaller one's chunks, and a render killed half-way resumes at the first missing chunk.
+
+A class-conditional world run (``genres``) paints the four genres in turn: image ``i`` is genre
+``GENRES[i % 4]`` and that is its class, so the classes are balanced by image index. Its cache lives in
+``<size>px-seed<seed>-genres/``, apart from the portraits' folders (whose names stay as they always were).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 import numpy as np
 
@@ -29,15 +33,36 @@ def world_seed(run_seed: int, index: int) -> int:
     return (run_seed + 1) * WORLD_SEED_STRIDE + index
 
 
-def cache_folder(size: int, run_seed: int, root: Optional[Path] = None) -> Path:
-    return (root or user_cache_dir() / "world") / f"{size}px-seed{run_seed}"
+def world_classes() -> list[str]:
+    """The classes of a conditional world run: the world's genres, in order (class 0 is "portrait")."""
+    from ..world import GENRES  # imported on use: only world runs pay for the world
+
+    return list(GENRES)
 
 
-def _render_chunk(size: int, run_seed: int, chunk: int) -> np.ndarray:
-    from ..world import render_batch  # imported in the worker: only world runs pay for it
+def world_labels(indices: Sequence[int]) -> list[int]:
+    """The class of each world image of a genre run: the genres in turn, by image index."""
+    n = len(world_classes())
+    return [i % n for i in indices]
 
+
+def world_images(size: int, run_seed: int, indices: Sequence[int], genres: bool = False) -> np.ndarray:
+    """Images ``indices`` of a run's world stream, (n, size, size, 3) uint8: portraits, or with ``genres`` each
+    image in the genre of its class (``world_labels``)."""
+    from ..world import render_batch
+
+    classes = world_classes()
+    genre = [classes[k] for k in world_labels(indices)] if genres else "portrait"
+    return render_batch([world_seed(run_seed, i) for i in indices], size, genre)
+
+
+def cache_folder(size: int, run_seed: int, root: Optional[Path] = None, genres: bool = False) -> Path:
+    return (root or user_cache_dir() / "world") / f"{size}px-seed{run_seed}{'-genres' if genres else ''}"
+
+
+def _render_chunk(size: int, run_seed: int, chunk: int, genres: bool) -> np.ndarray:
     start = chunk * CHUNK
-    return render_batch([world_seed(run_seed, i) for i in range(start, start + CHUNK)], size)
+    return world_images(size, run_seed, range(start, start + CHUNK), genres)
 
 
 def _chunk_path(folder: Path, chunk: int) -> Path:
@@ -52,22 +77,24 @@ def load_world_cache(
     progress: Optional[ProgressFn] = None,
     token: Optional[CancelToken] = None,
     root: Optional[Path] = None,
+    genres: bool = False,
 ) -> np.ndarray:
-    """The first ``count`` world images of the run's stream, (count, size, size, 3) uint8, rendering what is missing."""
+    """The first ``count`` world images of the run's stream, (count, size, size, 3) uint8, rendering what is missing
+    (``genres``: the genre run's stream, in its own folder)."""
     if count < 1:
         raise ValueError(f"world_cache must be at least 1 image, not {count}.")
     report, token = progress or no_progress, ensure_token(token)
-    folder = cache_folder(size, run_seed, root)
+    folder = cache_folder(size, run_seed, root, genres)
     sweep_stale(folder)  # chunks half-written by a killed render
     chunks = range((count + CHUNK - 1) // CHUNK)
     missing = [c for c in chunks if not _chunk_path(folder, c).is_file()]
     total, done = len(chunks), len(chunks) - len(missing)
-    what = f"rendering {count:,} world portraits at {size} px into {folder}"
+    what = f"rendering {count:,} world {'paintings' if genres else 'portraits'} at {size} px into {folder}"
     report(Progress(done, total, what))
     if missing:
         workers = workers or os.cpu_count() or 1
         with ProcessPoolExecutor(max_workers=min(workers, len(missing))) as pool:
-            futures = {c: pool.submit(_render_chunk, size, run_seed, c) for c in missing}
+            futures = {c: pool.submit(_render_chunk, size, run_seed, c, genres) for c in missing}
             try:
                 for c, future in futures.items():
                     images = future.result()
