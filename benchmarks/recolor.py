@@ -8,6 +8,11 @@ inside the mask before/after (per pixel, and of the mask's mean colour — shadi
 figure above zero even for a perfect recolour), the mean change outside the mask as a fraction of the
 value range, and seconds per search (the projection not included).
 
+Saved direction: the search's W+ edit to blond minus its edit to black on the projected portrait with the most hair
+("blond - black", the PULSE article's direction demo) is added to ``--direction-seeds`` sampled portraits, and
+the world probe reads their hair colour before and after: how often it changes, how often to a light or a dark
+colour, against a random W+ direction of the same size per layer (measured in the same run).
+
 Projection: PSNR on world images and on "paintings" made by other means (world portraits of another seed
 range through a painterly filter: mode filter, posterise, colour shift, brush-grain blur; no downloads).
 
@@ -25,13 +30,16 @@ import torch
 from PIL import Image, ImageFilter, ImageOps
 
 from studio.engine import CheckpointError, load_model
+from studio.engine.edit.latents import z_from_seeds
 from studio.engine.images import tensor_to_images
 from studio.engine.invert.projection import project
 from studio.engine.invert.pulse import direction, search
 from studio.engine.invert.pulse_fit import latent_stats, render
 from studio.engine.world import HAIR_COLORS, render_sample
+from studio.engine.world.probe import HAIR_NAMES, load_probe, read_images
 
 TARGETS = ("blue", "pink", "blond", "green")
+LIGHT, DARK = ("blond", "platinum", "ginger"), ("black", "dark-brown")
 
 
 def srgb_to_lab(rgb: np.ndarray) -> np.ndarray:
@@ -64,6 +72,37 @@ def painterly(img: np.ndarray, seed: int) -> np.ndarray:
     return np.asarray(im.resize(img.shape[:2][::-1], Image.Resampling.LANCZOS))
 
 
+def hair_search(G, p, hair: np.ndarray, name: str, steps: int):
+    """The colour search that paints ``hair`` (a bool mask) of projection ``p`` in world colour ``name``."""
+    paint = np.zeros((*hair.shape, 4), np.uint8)
+    paint[hair] = (*HAIR_COLORS[name], 255)
+    return search(G, paint, start_ws=p.ws, start_noise=p.noise, steps=steps)
+
+
+@torch.no_grad()
+def direction_rows(G, v: torch.Tensor, seeds: int) -> list[list]:
+    """Probe hair readings of ``seeds`` sampled portraits moved by +v, -v and a random W+ vector as long per layer."""
+    probe = load_probe()
+    ws = G.mapping(z_from_seeds(range(30_000, 30_000 + seeds), G.z_dim))
+    rand = torch.randn(v.shape, generator=torch.Generator().manual_seed(0))
+    rand = rand * v.norm(dim=-1, keepdim=True) / rand.norm(dim=-1, keepdim=True)
+    light, dark = [HAIR_NAMES.index(n) for n in LIGHT], [HAIR_NAMES.index(n) for n in DARK]
+
+    def read(moved: torch.Tensor):
+        img = np.concatenate([tensor_to_images(G.synthesis(moved[i : i + 50], noise_mode="const"))
+                              for i in range(0, seeds, 50)])
+        return read_images(probe, img).hair, img
+
+    before, img0 = read(ws)
+    rows = [["(unmoved)", 0.0, *(100 * float(np.isin(before, k).mean()) for k in (light, dark)), 0.0]]
+    for label, d in (("+(blond - black)", v), ("-(blond - black)", -v), ("random, same size", rand)):
+        after, img = read(ws + d)
+        moved = float(np.abs(img.astype(np.float32) - img0).mean()) / 255
+        rows.append([label, 100 * float((after != before).mean()),
+                     *(100 * float(np.isin(after, k).mean()) for k in (light, dark)), 100 * moved])
+    return rows
+
+
 def table(title: str, header: list[str], rows: list[list]) -> None:
     print(f"\n{title}")
     cells = [header] + [[f"{v:.2f}" if isinstance(v, float) else str(v) for v in r] for r in rows]
@@ -82,6 +121,8 @@ def main() -> int:
     ap.add_argument("--targets", default=",".join(TARGETS))
     ap.add_argument("--steps", type=int, default=100, help="search steps")
     ap.add_argument("--project-steps", type=int, default=300)
+    ap.add_argument("--direction-seeds", type=int, default=200, help="sampled portraits the saved direction moves")
+    ap.add_argument("--pixel-only", action="store_true", help="also project with the pixel terms alone")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -100,13 +141,13 @@ def main() -> int:
 
     proj_rows, rec_rows, projected, directions = [], [], [], {}
     for kind, seeds in (("world", args.seeds), ("painting", args.paintings)):
-        for s in (int(x) for x in seeds.split(",")):
+        for s in (int(x) for x in seeds.split(",") if x):
             sample = render_sample(s, res)
             image = sample.image if kind == "world" else painterly(sample.image, s)
             t = time.perf_counter()
             p = project(G, image, D=D, steps=args.project_steps)
             secs = time.perf_counter() - t
-            pix = project(G, image, D=None, steps=args.project_steps).psnr
+            pix = project(G, image, D=None, steps=args.project_steps).psnr if args.pixel_only else "-"
             proj_rows.append([kind, s, p.history[0][1], p.psnr, pix, secs])
             if kind != "world":
                 continue
@@ -114,10 +155,8 @@ def main() -> int:
             projected.append((s, hair, p))
             for name in args.targets.split(","):
                 rgb = HAIR_COLORS[name]
-                paint = np.zeros((res, res, 4), np.uint8)
-                paint[hair] = (*rgb, 255)
                 t = time.perf_counter()
-                r = search(G, paint, start_ws=p.ws, start_noise=p.noise, steps=args.steps)
+                r = hair_search(G, p, hair, name, args.steps)
                 secs = time.perf_counter() - t
                 directions.setdefault(name, direction(r.ws, p.ws))
                 before, after = delta_e(p.image, hair, rgb), delta_e(r.image, hair, rgb)
@@ -140,6 +179,14 @@ def main() -> int:
     if transfer_rows:
         table(f"Direction transfer (W+ edit found on seed {projected[0][0]}, added to other portraits)",
               ["seed", "target", "ΔE mean before", "ΔE mean after", "outside %"], transfer_rows)
+    if args.direction_seeds > 0:
+        s, hair, p = max(projected, key=lambda x: x[1].sum())
+        v = direction(hair_search(G, p, hair, "blond", args.steps).ws, p.ws) - direction(
+            hair_search(G, p, hair, "black", args.steps).ws, p.ws)
+        table(f"Saved direction blond - black (searched on seed {s}, {int(hair.sum())} hair px) added to "
+              f"{args.direction_seeds} sampled portraits: % whose probe hair colour changes / is light "
+              f"({', '.join(LIGHT)}) / dark ({', '.join(DARK)}); pixels moved in % of the range",
+              ["direction", "changed %", "light %", "dark %", "moved %"], direction_rows(G, v, args.direction_seeds))
     a = np.array([r[3:] for r in rec_rows], float)
     print(f"\nmean over {len(rec_rows)} searches: ΔE px {a[:, 0].mean():.1f} -> {a[:, 1].mean():.1f}, "
           f"ΔE of mean colour {a[:, 2].mean():.1f} -> {a[:, 3].mean():.1f}, outside change {a[:, 4].mean():.2f} %, "

@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping, Optional, Protocol
 
 import torch
 
-from .edit.directions import Direction, saved_directions
+from .edit.directions import Direction, named_by_card, saved_directions
 from .edit.portrait import Portrait
 from .library.recipe import portrait_from_recipe
 from .model.checkpoints import SHIPPED_MODELS, LoadedModel
@@ -66,9 +66,9 @@ class Session:
         self.directions, self.directions_for = {}, None
 
     def set_directions(self, found: list[Direction]) -> None:
-        """The open model's computed directions, joined by the ones the user saved for it."""
+        """The open model's computed directions, named as its card says, joined by the ones the user saved."""
         model = self.model
-        found = found + saved_directions(model.weights_hash)
+        found = named_by_card(found, model.card, model.G.num_ws) + saved_directions(model.weights_hash)
         self.directions, self.directions_for = {d.name: d for d in found}, model.weights_hash
         self._directions_changed()
 

@@ -75,6 +75,9 @@ class DirectionRow(QWidget):
         self.direction, self.doc, self.num_ws = direction, doc, num_ws
         self.layers = direction.layers
         self.value = ValueSlider(-SLIDER_RANGE, SLIDER_RANGE, "{:+.2f}", self._moved)
+        if direction.label:
+            self.value.setToolTip(f"{direction.title}: what it moves most on the {direction.layers} layers, "
+                                  "as measured for this model")
         self.combo = QComboBox(editable=True)
         self.combo.addItems(LAYER_CHOICES)
         self.combo.setToolTip("Layers this direction moves: all, coarse, middle, fine, or a range such as 2-5")
@@ -171,7 +174,7 @@ class LatentSliders(QWidget):
         self.rows = {}
         for d in directions:
             row = DirectionRow(d, self.doc, num_ws)
-            (self.pca_form if d.kind == "pca" else self.saved_form).addRow(d.name, row)
+            (self.pca_form if d.kind == "pca" else self.saved_form).addRow(d.title, row)
             self.rows[d.name] = row
         self.saved_box.setVisible(any(d.kind != "pca" for d in directions))
         self.sync(self.doc.portrait)

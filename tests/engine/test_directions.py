@@ -121,6 +121,18 @@ def test_w_plus_direction_with_wrong_layer_count_is_refused():
         d.offset(1.0, 8)
 
 
+def test_the_card_names_pca_directions_and_sets_their_layers():
+    pcs = [D.Direction(f"PC{i}", np.ones(8, np.float32), 1.0) for i in (1, 2, 3, 4)]
+    saved = D.Direction("blond", np.ones(8, np.float32), kind="saved")
+    card = {"pca_names": {"PC1": "head turn", "PC2": "hair colour", "PC3": "  ", "blond": "x", "PC4": "tilt"},
+            "pca_layers": {"PC1": "coarse", "PC2": "middle+fine", "PC4": "12-14"}}
+    named = D.named_by_card([*pcs, saved], card, num_ws=10)
+    assert [d.title for d in named] == ["PC1 · head turn", "PC2 · hair colour", "PC3", "PC4", "blond"]
+    assert [d.layers for d in named] == ["coarse", "middle+fine", "all", "all", "all"]  # PC4's layers do not fit
+    assert [d.name for d in named[:2]] == ["PC1", "PC2"]  # recipes keep using the PC number
+    assert D.named_by_card(pcs, {"pca_names": ["head turn"]}, 10)[0].title == "PC1"  # a damaged card names nothing
+
+
 def test_a_conditional_models_components_vary_within_the_classes(tiny_cond_pair):
     G, _ = tiny_cond_pair
     w, labels = D.sample_w(G, 900)

@@ -188,3 +188,25 @@ def test_a_smaller_render_size_leaves_the_finer_layers_as_they_were(G, start):
     assert torch.equal(result.ws[:, used:], ws[:, used:])
     assert not torch.equal(result.ws[:, :used], ws[:, :used])
     assert result.image.shape == (G.resolution, G.resolution, 3)
+
+
+def test_layers_limit_the_search_to_those_w_plus_entries(G, start):
+    ws, _ = start
+    result = search(G, _blue_hair_paint(), start_ws=ws, steps=5, layers="coarse", fit_samples=FIT)
+    coarse = [0, 1, 2, 3]  # 4 px and 8 px
+    assert not torch.equal(result.ws[:, coarse], ws[:, coarse])
+    assert torch.equal(result.ws[:, 4:], ws[:, 4:])
+    with pytest.raises(ValueError, match="no W\\+ entry below 8 px"):
+        search(G, _blue_hair_paint(), start_ws=ws, steps=1, layers=[6, 7], render_size=8, fit_samples=FIT)
+
+
+def test_a_small_painted_region_pulls_as_hard_as_a_large_one():
+    """Each region's error is its own mean: the same colour error costs the same on 1 pixel or on 100."""
+    original = torch.zeros(1, 3, 10, 10) - 1  # black, in [-1, 1]
+    for painted in (1, 100):
+        paint = np.zeros((10, 10, 4), np.uint8)
+        paint.reshape(-1, 4)[:painted] = (255, 255, 255, 255)
+        target = colour_target(paint, 10, original=original, keep_weight=0.5)
+        total, in_mask = target.l2(torch.zeros(1, 3, 10, 10))  # black everywhere: the paint is missed
+        assert in_mask.item() == pytest.approx(1.0)
+        assert total.item() == pytest.approx(1.0)  # the kept part matches the original: no keep error

@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
+from studio.engine import save_model
 from studio.engine.images import load_image
 from studio.engine.library.recipe import portrait_recipe
 from studio.ui.main_window import MainWindow
@@ -37,6 +38,17 @@ def test_opens_model_and_shows_status(window, tiny_model_path):
     assert shown(window).shape == (32, 32, 3)
     assert set(window.sliders.rows) >= {"PC1", "PC2"}
     assert window.recent_models() == [str(tiny_model_path)]
+
+
+def test_sliders_carry_the_names_the_model_card_gives(qtbot, tiny_pair, tmp_path):
+    G, D = tiny_pair
+    card = {"name": "named", "pca_names": {"PC1": "head turn"}, "pca_layers": {"PC1": "coarse"}}
+    window = opened_window(qtbot, save_model(tmp_path / "named.safetensors", G, D, card=card))
+    row = window.sliders.rows["PC1"]
+    assert window.sliders.pca_form.labelForField(row).text() == "PC1 · head turn"
+    assert window.sliders.pca_form.labelForField(window.sliders.rows["PC2"]).text() == "PC2"
+    drag(row.value.slider, 100)
+    assert window.doc.portrait.slider("PC1").layers == "coarse"  # the group the name was measured on
 
 
 def test_browse_seeds_and_click_thumbnail(qtbot, window):

@@ -4,7 +4,8 @@ GANSpace (Härkönen et al. 2020): the principal components of w = mapping(z) ar
 moving a portrait by ``s`` on component ``k`` over a layer range is ``ws[:, layers] += s * stdev_k * comp_k``,
 so ``s`` is in units of the component's standard deviation whatever the model. A saved direction is any
 W (w_dim) or W+ (num_ws x w_dim) vector the user kept (from a search, a projection difference...), applied
-the same way with scale 1.
+the same way with scale 1. A model's card may name its PCA directions after what they move and give each the
+layer group it does that on (``pca_names``, ``pca_layers``, written by benchmarks/editing.py --write-card).
 
 A class-conditional model's W is sampled over all its classes in equal parts, and each sample is centred on its
 own class's mean before the SVD (pooled within-class PCA): the components are the variation shared inside the
@@ -17,9 +18,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable, Mapping, Optional
 
 import numpy as np
 import torch
@@ -44,6 +45,11 @@ class Direction:
     scale: float = 1.0  # PCA: the component's standard deviation
     layers: str = "all"
     kind: str = "pca"  # "pca" or "saved"
+    label: str = ""  # what the studio calls it ("PC1 · head turn"); empty: the name
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name
 
     def offset(self, value: float, num_ws: int, layers: Optional[LayerSpec] = None) -> torch.Tensor:
         """The (num_ws, w_dim) change that slider ``value`` makes on ``layers`` (default: the direction's)."""
@@ -119,6 +125,28 @@ def compute_pca(
     found = principal_directions(w, components, labels)
     progress(Progress(samples + 1, samples + 1, "principal components"))
     return found
+
+
+def named_by_card(directions: Iterable[Direction], card: Mapping, num_ws: int) -> list[Direction]:
+    """PCA directions labelled after the attribute the card says they move ("PC1 · head turn", keeping the PC
+    number that recipes use) and set to the layers they move it on; an entry that does not fit is left out."""
+    names, groups = card.get("pca_names"), card.get("pca_layers")
+    names = names if isinstance(names, Mapping) else {}
+    groups = groups if isinstance(groups, Mapping) else {}
+    out = []
+    for d in directions:
+        name, layers = names.get(d.name), groups.get(d.name, d.layers)
+        if d.kind == "pca" and isinstance(name, str) and name.strip() and _fits(layers, num_ws):
+            d = replace(d, label=f"{d.name} · {name.strip()}", layers=layers)
+        out.append(d)
+    return out
+
+
+def _fits(layers: object, num_ws: int) -> bool:
+    try:
+        return isinstance(layers, str) and bool(layer_indices(layers, num_ws))
+    except ValueError:
+        return False
 
 
 def _pca_cache_path(model_hash: str, samples: int, components: int) -> Path:
