@@ -16,9 +16,11 @@ from studio.engine.customize.trainer import (
     CustomizeConfig,
     CustomizeError,
     SketchError,
+    _new_state,
     blend_w,
     customize,
     interpolate_models,
+    recommended_settings,
 )
 from studio.engine.jobs import Cancelled, CancelToken
 from studio.engine.train.checkpoint import list_checkpoints, save_checkpoint
@@ -105,6 +107,32 @@ def test_only_the_chosen_parameters_change(tmp_path, mode):
         assert all(k.startswith("synthesis.") and k.endswith("affine.bias") for k in changed)
     else:
         assert any(k.startswith("synthesis.") for k in changed) and any(k.startswith("mapping.") for k in changed)
+
+
+def test_mapping_lr_multiplier_speeds_up_only_the_mapping(tmp_path):
+    base = _base()
+    cfg = _cfg(tmp_path, train="full", lr=0.001, mapping_lr_multiplier=30.0)
+    groups = _new_state(base, cfg, False, None).opt_G.param_groups
+    n_mapping = len(list(base.G.mapping.parameters()))
+    assert sorted((g["lr"], len(g["params"])) for g in groups) == [
+        (0.001, len(list(base.G.parameters())) - n_mapping), (pytest.approx(0.03), n_mapping)]
+    shift = _new_state(base, _cfg(tmp_path, train="shift", mapping_lr_multiplier=30.0), False, None).opt_G
+    assert [g["lr"] for g in shift.param_groups] == [0.002]  # the W shift has no lr multiplier to undo
+
+
+def test_recommended_settings_come_from_the_config_the_world_and_the_card():
+    G, D = make_tiny_pair()
+    plain = recommended_settings(LoadedModel(G, D, None, "studio", {"name": "tiny"}))
+    assert plain == {k: getattr(CustomizeConfig, k) for k in plain} and plain["extractor"] == "default"
+    world_card = {"name": "tiny", "train_config": {"data": "world"}}
+    assert recommended_settings(LoadedModel(G, D, None, "studio", world_card))["extractor"] == "world"
+    card = {**world_card, "customize": {"steps": 123, "mapping_lr_multiplier": 7, "extractor": "default",
+                                        "batch": "8", "train": True, "unknown": 1}}
+    rec = recommended_settings(LoadedModel(G, D, None, "studio", card))
+    assert rec["steps"] == 123 and rec["mapping_lr_multiplier"] == 7.0 and rec["extractor"] == "default"
+    assert rec["batch"] == CustomizeConfig.batch and rec["train"] == CustomizeConfig.train  # wrong types ignored
+    assert "unknown" not in rec
+    CustomizeConfig(out="x.safetensors", **rec).validate()
 
 
 def test_resume_continues_identically_and_cancel_leaves_a_loadable_model(tmp_path):

@@ -50,6 +50,8 @@ PREVIEW_SEEDS = range(8)
 CHECKPOINT_KIND, CHECKPOINT_VERSION = "gan-studio-customize", 1
 # Settings that may change on resume: they do not change the numbers a step computes.
 _RUN_FIELDS = frozenset({"out", "steps", "checkpoint_every", "preview_every", "resume"})
+# What a model's card may recommend for customizing it (its "customize" block), with each setting's type.
+RECOMMENDABLE = {"steps": int, "batch": int, "train": str, "extractor": str, "mapping_lr_multiplier": float}
 
 
 class CustomizeError(ValueError):
@@ -70,9 +72,10 @@ class CustomizeConfig:
     lambda_image: float = 0.7
     lambda_weight: float = 1.0  # only without real images
     lr: float = 0.002
-    # G′'s Adam lr is lr × this. The paper's 0.002 moves the mapping (lr multiplier 0.01) by ~2e-5 of its
-    # weights per step, fine for its 75k GPU steps; a few hundred CPU steps need a larger factor.
-    g_lr_multiplier: float = 1.0
+    # The trained mapping's Adam lr is lr × this (the W shift and synthesis weights train at lr). The paper's
+    # 0.002 moves the mapping (whose own lr multiplier is 0.01) by ~2e-5 of its weights per step, fine for its
+    # 75k GPU steps; a few hundred CPU steps need a larger factor.
+    mapping_lr_multiplier: float = 1.0
     r1_gamma: float = 10.0
     r1_every: int = 16
     mixing_prob: float = 0.9
@@ -204,6 +207,29 @@ class CustomGenerator(nn.Module):
         return G
 
 
+def recommended_settings(model: LoadedModel) -> dict:
+    """The settings to customize ``model`` with, as the customize window and ``studio customize`` start.
+
+    CustomizeConfig's defaults; the world extractor for a model trained on the world (its card's
+    ``train_config.data``), which draws the contour lines the world's sketches have; then whatever the card's
+    "customize" block recommends (benchmarks/customize.py's best settings measured on that model). Entries of
+    another name or type are ignored: a card is data, not code.
+    """
+    out = {k: getattr(CustomizeConfig, k) for k in RECOMMENDABLE}
+    train_config = model.card.get("train_config")
+    if isinstance(train_config, dict) and train_config.get("data") == "world":
+        out["extractor"] = "world"
+    block = model.card.get("customize")
+    if isinstance(block, dict):
+        for k, v in block.items():
+            kind = RECOMMENDABLE.get(k)
+            if kind is not None and isinstance(v, kind) and not isinstance(v, bool):
+                out[k] = v
+            elif kind is float and isinstance(v, int) and not isinstance(v, bool):
+                out[k] = float(v)
+    return out
+
+
 def weight_loss(params: dict[str, nn.Parameter], start: dict[str, torch.Tensor]) -> torch.Tensor:
     """L_weight: mean |θ′ − θ| over all elements of the trained tensors."""
     total = sum((p - start[k]).abs().sum() for k, p in params.items())
@@ -308,7 +334,11 @@ def _new_state(base: LoadedModel, cfg: CustomizeConfig, with_images: bool, c: Op
     if group and cfg.batch % min(group, cfg.batch):
         raise CustomizeError(f"batch {cfg.batch} must be a multiple of {group} (the critic's minibatch groups).")
     ratio = cfg.r1_every / (cfg.r1_every + 1)
-    opt_G = torch.optim.Adam(list(Gp.trainable().values()), lr=cfg.lr * cfg.g_lr_multiplier, betas=(0.0, 0.99))
+    groups: dict[bool, list[nn.Parameter]] = {True: [], False: []}
+    for name, p in Gp.trainable().items():
+        groups[name.startswith("mapping.")].append(p)
+    opt_G = torch.optim.Adam([{"params": ps, "lr": cfg.lr * (cfg.mapping_lr_multiplier if mapping else 1.0)}
+                              for mapping, ps in groups.items() if ps], betas=(0.0, 0.99))
     d_params = list(D_sketch.parameters()) + (list(D_image.parameters()) if D_image is not None else [])
     opt_D = torch.optim.Adam(d_params, lr=cfg.lr * ratio, betas=(0.0, 0.99**ratio))
     return _State(Gp, D_sketch, D_image, opt_G, opt_D, torch.Generator().manual_seed(cfg.seed))
@@ -490,6 +520,6 @@ def blend_w(base_G: Generator, custom_G: Generator, z: torch.Tensor, alpha: floa
 
 
 __all__ = [
-    "CustomGenerator", "CustomizeConfig", "CustomizeError", "SketchError", "TRAIN_MODES", "blend_w", "customize",
-    "interpolate_models",
+    "CustomGenerator", "CustomizeConfig", "CustomizeError", "RECOMMENDABLE", "SketchError", "TRAIN_MODES", "blend_w",
+    "customize", "interpolate_models", "recommended_settings",
 ]
