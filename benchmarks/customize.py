@@ -1,6 +1,7 @@
 """Sketch Your Own GAN on the default model: does G′ keep to the sketched composition, and keep its variety?
 
-For each composition and each kind of sketch, one customization with CustomizeConfig's defaults:
+For each composition and each kind of sketch, one customization with the settings the studio starts from for the
+model (recommended_settings: CustomizeConfig's defaults, the world extractor for the default model):
 - "world": the world's contour drawings of that composition (seeds from 3,000,000 up, away from training seeds);
 - "hand": hand-drawn-like sketches of the same seeds' poses, drawn from their attribute records as a person
   would: the head a bare oval (no hair mass, no features), wobbly strokes, a stroke width of its own per sketch
@@ -32,7 +33,7 @@ from PIL import Image, ImageDraw
 
 from studio.engine import load_model
 from studio.engine.customize import SketchSet, sketches_from_arrays
-from studio.engine.customize.trainer import CustomizeConfig, customize
+from studio.engine.customize.trainer import CustomizeConfig, customize, recommended_settings
 from studio.engine.edit.latents import z_from_seeds
 from studio.engine.images import tensor_to_images
 from studio.engine.model.checkpoints import DEFAULT_MODEL
@@ -51,6 +52,8 @@ from studio.engine.world.probe import (
 FIRST_SKETCH_SEED = 3_000_000
 KINDS = ("world", "hand")
 SUPERSAMPLE = 4  # hand-drawn-like sketches are drawn at 4x and box-filtered down, like the world's
+TUNABLE = ("steps", "batch", "train", "extractor", "mapping_lr_multiplier", "lr_rampdown", "lambda_image", "augment",
+           "lr")
 
 
 def composition_seeds(composition: str, n: int) -> list[int]:
@@ -152,9 +155,9 @@ def main() -> int:
     ap.add_argument("--compositions", default="left-three-quarter,close-up")
     ap.add_argument("--kinds", default=",".join(KINDS))
     ap.add_argument("--sketches", type=int, default=12, help="sketches per run")
-    for name in ("steps", "batch", "train", "extractor", "mapping_lr_multiplier", "lambda_image", "augment", "lr"):
-        ap.add_argument(f"--{name.replace('_', '-')}", type=type(defaults[name]), default=defaults[name],
-                        help=f"CustomizeConfig.{name} (default {defaults[name]})")
+    for name in TUNABLE:
+        ap.add_argument(f"--{name.replace('_', '-')}", type=type(defaults[name]),
+                        help=f"CustomizeConfig.{name} (default: what the studio starts from for the model)")
     ap.add_argument("--samples", type=int, default=300)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default=None, help="keep the customized models and preview PNGs in this folder")
@@ -178,8 +181,8 @@ def main() -> int:
     size = base.G.resolution
     probe = load_probe(PROBE_PATH)
     base_read = read_images(probe, samples(base.G, args.samples))
-    settings = {k: getattr(args, k) for k in ("steps", "batch", "train", "extractor", "mapping_lr_multiplier",
-                                              "lambda_image", "augment", "lr")}
+    given = {k: getattr(args, k) for k in TUNABLE if getattr(args, k) is not None}
+    settings = {**{k: defaults[k] for k in TUNABLE}, **recommended_settings(base), **given}
     runs, sets = [], []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(args.out or tmp)
@@ -190,7 +193,8 @@ def main() -> int:
                 sketch_set = make_sketches(composition, kind, args.sketches, size)
                 sets.append(sketch_set)
                 out = folder / f"{composition}-{kind}.safetensors"
-                cfg = CustomizeConfig(out=str(out), images="world", preview_every=max(1, args.steps // 4), **settings)
+                cfg = CustomizeConfig(out=str(out), images="world", preview_every=max(1, settings["steps"] // 4),
+                                      **settings)
 
                 def report(p, out=out):
                     if p.preview is not None and args.out:

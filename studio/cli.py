@@ -651,7 +651,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--sketches", required=True, help="folder with 1-30 sketches: dark lines on light paper")
     _add_class_option(s)
     s.add_argument("--steps", type=whole(1), help="training steps (default: what the model's card recommends, "
-                   "else 1000)")
+                   "else 300)")
     s.add_argument("--out", required=True, help="OUT.safetensors (OUT.json beside it holds the model card)")
     real = s.add_mutually_exclusive_group()
     real.add_argument("--images", metavar="DIR", help="real images for the image critic")

@@ -20,6 +20,7 @@ from studio.engine.customize.trainer import (
     blend_w,
     customize,
     interpolate_models,
+    lr_ramp,
     recommended_settings,
 )
 from studio.engine.jobs import Cancelled, CancelToken
@@ -84,6 +85,7 @@ def test_world_images_losses_finite_small_sketch_set_and_loadable_result(tmp_pat
     info = m.card["customized"]
     assert info["base_model"]["weights_hash"] == base.weights_hash
     assert [s["file"] for s in info["sketches"]] == ["s0.png", "s1.png"] and info["steps"] == 2 and info["finished"]
+    assert m.card["customize"] == recommended_settings(base)  # customizing it again starts from the same settings
     assert not torch.equal(m.G.mapping.fc0.weight, base.G.mapping.fc0.weight)  # the small set did train
     assert not (tmp_path / "custom.customize.pt").exists()  # a finished run leaves no checkpoint behind
 
@@ -118,6 +120,15 @@ def test_mapping_lr_multiplier_speeds_up_only_the_mapping(tmp_path):
         (0.001, len(list(base.G.parameters())) - n_mapping), (pytest.approx(0.03), n_mapping)]
     shift = _new_state(base, _cfg(tmp_path, train="shift", mapping_lr_multiplier=30.0), False, None).opt_G
     assert [g["lr"] for g in shift.param_groups] == [0.002]  # the W shift has no lr multiplier to undo
+
+
+def test_lr_ramp_holds_then_falls_to_zero_by_cosine():
+    ramp = [lr_ramp(k, 10, 0.5) for k in range(10)]
+    assert ramp[:6] == [1.0] * 6 and all(a > b for a, b in zip(ramp[5:], ramp[6:])) and 0 < ramp[-1] < 0.1
+    assert lr_ramp(7, 10, 0.5) == pytest.approx(0.5 * (1 + math.cos(math.pi * 0.4)))
+    assert [lr_ramp(k, 10, 0.0) for k in range(10)] == [1.0] * 10  # the paper's constant lr
+    with pytest.raises(CustomizeError, match="lr_rampdown"):
+        CustomizeConfig(out="x.safetensors", lr_rampdown=1.5).validate()
 
 
 def test_recommended_settings_come_from_the_config_the_world_and_the_card():
