@@ -1,15 +1,20 @@
 """Sketch Your Own GAN on the default model: does G′ keep to the sketched composition, and keep its variety?
 
-Sketches: world contour drawings of one composition (seeds from 3,000,000 up, away from training seeds),
-plus a few "hand-drawn-like" ones (the same kind of drawing with thicker, wobbly strokes and a small random
-rotation, scale and shift). G and G′ render the same --samples seeds (no truncation); the world probe
-(studio/models/world_probe.safetensors) reads each sample's composition, hair colour and background.
+For each composition and each kind of sketch, one customization with the settings the studio starts from for the
+model (recommended_settings: CustomizeConfig's defaults, the world extractor for the default model):
+- "world": the world's contour drawings of that composition (seeds from 3,000,000 up, away from training seeds);
+- "hand": hand-drawn-like sketches of the same seeds' poses, drawn from their attribute records as a person
+  would: the head a bare oval (no hair mass, no features), wobbly strokes, a stroke width of its own per sketch
+  and per stroke, lines left out or broken, and the pose itself placed a little off.
+G and G′ render the same --samples seeds (no truncation); the world probe (studio/models/world_probe.safetensors)
+reads each sample's composition, hair colour and background.
 
-Reported: the share of samples in the sketched composition before/after (target ≥ 80 %), attribute
-diversity as Shannon entropy of hair colour and background and as mean pairwise probe-feature distance,
-each as a ratio after/before (target ≥ 0.8), and seconds per customization step on this CPU (the target is a
-useful result within 10 minutes on 2 cores). Without studio/models/default.safetensors or the probe it says so
-and exits. Usage: python benchmarks/customize.py [--steps 100] [--g-lr-mult 25] [--composition left-three-quarter]
+Reported per run: the share of samples in the sketched composition before/after (target ≥ 80 %), attribute
+diversity as Shannon entropy of hair colour and background and as mean pairwise probe-feature distance, each as a
+ratio after/before (target ≥ 0.8), and the minutes the customization took on this CPU (target ≤ 10 on 2 cores).
+Without studio/models/default.safetensors or the probe it says so and exits.
+Usage: python benchmarks/customize.py [--compositions left-three-quarter,close-up] [--kinds world,hand]
+       [--steps N] [--g-lr-mult X] [--extractor default|world] [--train mapping|shift|full] [--sheet PNG]
 """
 
 from __future__ import annotations
@@ -19,15 +24,16 @@ import json
 import sys
 import tempfile
 import time
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageFilter
+from PIL import Image, ImageDraw
 
 from studio.engine import load_model
-from studio.engine.customize import sketches_from_arrays
-from studio.engine.customize.trainer import CustomizeConfig, customize
+from studio.engine.customize import SketchSet, sketches_from_arrays
+from studio.engine.customize.trainer import CustomizeConfig, customize, recommended_settings
 from studio.engine.edit.latents import z_from_seeds
 from studio.engine.images import tensor_to_images
 from studio.engine.model.checkpoints import DEFAULT_MODEL
@@ -36,6 +42,7 @@ from studio.engine.world.probe import (
     COMPOSITION_NAMES,
     HAIR_NAMES,
     PROBE_PATH,
+    ProbeReadout,
     entropy_bits,
     load_probe,
     mean_pairwise_distance,
@@ -43,36 +50,82 @@ from studio.engine.world.probe import (
 )
 
 FIRST_SKETCH_SEED = 3_000_000
+KINDS = ("world", "hand")
+SUPERSAMPLE = 4  # hand-drawn-like sketches are drawn at 4x and box-filtered down, like the world's
+TUNABLE = ("steps", "batch", "train", "extractor", "mapping_lr_multiplier", "lr_rampdown", "lambda_image", "augment",
+           "lr")
 
 
-def world_sketches(composition: str, n: int, size: int) -> tuple[list[np.ndarray], list[int]]:
-    """The contour drawings of the first ``n`` world seeds (from FIRST_SKETCH_SEED) in ``composition``."""
-    out, seeds, seed = [], [], FIRST_SKETCH_SEED
-    while len(out) < n:
+def composition_seeds(composition: str, n: int) -> list[int]:
+    """The first ``n`` world seeds from FIRST_SKETCH_SEED whose portrait has ``composition``."""
+    seeds, seed = [], FIRST_SKETCH_SEED
+    while len(seeds) < n:
         if sample_attributes(seed)["composition"] == composition:
-            out.append(render_sample(seed, size).sketch)
             seeds.append(seed)
         seed += 1
-    return out, seeds
+    return seeds
 
 
-def hand_drawn_like(sketch: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Thicker strokes, a wobble (a smooth random displacement) and a small rotation/scale/shift."""
-    h, w = sketch.shape
-    im = Image.fromarray(sketch).filter(ImageFilter.MinFilter(3))
-    dy, dx = (np.asarray(Image.fromarray(rng.normal(0, 1.5, (4, 4)).astype(np.float32)).resize((w, h),
-              Image.Resampling.BICUBIC)) for _ in range(2))
-    yy, xx = np.mgrid[0:h, 0:w]
-    a = np.asarray(im)[np.clip(yy + dy, 0, h - 1).astype(int), np.clip(xx + dx, 0, w - 1).astype(int)]
-    im = Image.fromarray(a.astype(np.uint8))
-    scale = rng.uniform(0.93, 1.07)
-    im = im.rotate(rng.uniform(-5, 5), resample=Image.Resampling.BILINEAR, fillcolor=255,
-                   translate=tuple(rng.integers(-3, 4, 2).tolist()))
-    side = round(w * scale)
-    im = im.resize((side, side), Image.Resampling.BILINEAR)
-    canvas = Image.new("L", (w, h), 255)
-    canvas.paste(im, ((w - side) // 2, (h - side) // 2))
-    return np.asarray(canvas)
+def _wobble(points: np.ndarray, rng: np.random.Generator, amount: float) -> np.ndarray:
+    """A hand's wobble: a smooth random displacement (three random-phase sines along the stroke)."""
+    t = np.linspace(0, 1, len(points))[:, None]
+    return points + sum(rng.normal(0, amount / k, 2) * np.sin(np.pi * k * t + rng.uniform(0, 2 * np.pi))
+                        for k in (1, 2, 3))
+
+
+def _pose_strokes(attrs: dict, n: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """Polylines (pixels at ``n``) of a quick drawing of the portrait's pose: oval head, neck, shoulders, and for
+    about half of them one arc for the hair; the pose is placed, sized and tilted a little off the record's."""
+    head = attrs["head"]
+    x = (head["x"] + rng.normal(0, 0.015)) * n
+    y = (head["y"] + rng.normal(0, 0.015)) * n
+    b = head["scale"] * n * np.exp(rng.normal(0, 0.06))  # half the head's height
+    tilt, turn = np.radians(head["tilt_deg"] + rng.normal(0, 4)), head["turn"]
+    a = np.linspace(0, 2 * np.pi, 90)
+    r = 1 + sum(rng.normal(0, 0.03) * np.cos(k * a + rng.uniform(0, 2 * np.pi)) for k in (2, 3, 4))
+    ex, ey = 0.74 * b * r * np.sin(a), b * r * np.cos(a)
+    oval = np.stack([x + ex * np.cos(tilt) - ey * np.sin(tilt), y + ex * np.sin(tilt) + ey * np.cos(tilt)], 1)
+    oval = np.roll(oval, int(rng.integers(len(oval))), 0)[: int(len(oval) * rng.uniform(0.8, 1.0))]  # often open
+    strokes = [oval]
+    nx = x - 0.08 * turn * b
+    s = np.linspace(0.4, 2.7, 12)
+    for side in (-1, 1):
+        neck = np.array([(nx + side * 0.34 * b, y + 0.85 * b), (nx + side * 0.36 * b, y + 1.45 * b)])
+        drop = 1.45 + 0.16 * (s - 0.4) ** 2 + np.clip(s - 2.2, 0, None) * 2.0
+        shoulder = np.stack([nx - 0.2 * turn * b + side * s * b, y + drop * b], 1)
+        strokes += [line for line in (neck, shoulder) if rng.random() >= 0.25]  # a quarter of these left out
+    if rng.random() < 0.5:
+        arc, hb = np.linspace(-2.0, 2.0, 30), b * rng.uniform(1.1, 1.3)
+        strokes.append(np.stack([x + 0.85 * hb * np.sin(arc), y - 0.05 * b - hb * np.cos(arc)], 1))
+    return strokes
+
+
+def hand_drawn_like(attrs: dict, size: int, rng: np.random.Generator) -> np.ndarray:
+    """(size, size) uint8 sketch (255 paper) of a world portrait's pose as a person might draw it quickly."""
+    n = size * SUPERSAMPLE
+    page = Image.new("L", (n, n), 255)
+    draw = ImageDraw.Draw(page)
+    width = rng.uniform(0.8, 2.6) * SUPERSAMPLE  # this sketch's pen, in output pixels x SUPERSAMPLE
+    for stroke in _pose_strokes(attrs, n, rng):
+        stroke = _wobble(stroke, rng, 0.012 * n)
+        pieces = [stroke]
+        if len(stroke) > 6 and rng.random() < 0.3:  # the pen lifted mid-line
+            i = int(rng.integers(1, len(stroke) - 3))
+            pieces = [stroke[:i], stroke[i + 2:]]
+        for piece in pieces:
+            w = max(SUPERSAMPLE, round(width * rng.uniform(0.7, 1.3)))
+            draw.line([tuple(p) for p in piece], fill=0, width=w, joint="curve")
+    return np.asarray(page.resize((size, size), Image.Resampling.BOX))
+
+
+def make_sketches(composition: str, kind: str, n: int, size: int) -> SketchSet:
+    seeds = composition_seeds(composition, n)
+    if kind == "world":
+        arrays = [render_sample(s, size).sketch for s in seeds]
+    else:
+        rng = np.random.default_rng(COMPOSITION_NAMES.index(composition))
+        arrays = [hand_drawn_like(sample_attributes(s), size, rng) for s in seeds]
+    return sketches_from_arrays(arrays, [f"{kind}{s}.png" for s in seeds], size)
 
 
 @torch.no_grad()
@@ -81,28 +134,34 @@ def samples(G, n: int) -> np.ndarray:
                            for i in range(0, n, 50)])
 
 
-def figures(probe, images: np.ndarray, target: int) -> dict[str, float]:
-    r = read_images(probe, images)
+def figures(r: ProbeReadout, target: int) -> dict[str, float]:
     return {"in_composition": float((r.composition == target).mean()),
             "hair_entropy_bits": abs(entropy_bits(r.hair, len(HAIR_NAMES))),  # abs: no "-0.00"
             "background_entropy_bits": abs(entropy_bits(r.background, len(BACKGROUNDS))),
             "feature_spread": mean_pairwise_distance(r.features)}
 
 
+def sheet(sketch_sets: list[SketchSet], path: Path, per_row: int = 8) -> None:
+    """One row of sketches per run: what the benchmark trained on, for the README."""
+    rows = [np.concatenate([np.pad(t[..., 0], 1, constant_values=0) for t in
+                            tensor_to_images(s.tensor[:per_row].repeat(1, 3, 1, 1))], 1) for s in sketch_sets]
+    Image.fromarray(np.concatenate(rows, 0)).save(path)
+
+
 def main() -> int:
+    defaults = {f.name: f.default for f in fields(CustomizeConfig)}
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default=str(DEFAULT_MODEL))
-    ap.add_argument("--composition", default="left-three-quarter", choices=COMPOSITION_NAMES)
-    ap.add_argument("--sketches", type=int, default=12, help="world contour drawings")
-    ap.add_argument("--hand", type=int, default=4, help="hand-drawn-like sketches added to them")
-    ap.add_argument("--steps", type=int, default=100, help="fits the 10-minute target when a step takes under 6 s")
-    ap.add_argument("--batch", type=int, default=4)
-    ap.add_argument("--train", default="mapping")
-    ap.add_argument("--extractor", default="world")
-    ap.add_argument("--g-lr-mult", type=float, default=25.0, help="G′'s lr = 0.002 × this (see CustomizeConfig)")
+    ap.add_argument("--compositions", default="left-three-quarter,close-up")
+    ap.add_argument("--kinds", default=",".join(KINDS))
+    ap.add_argument("--sketches", type=int, default=12, help="sketches per run")
+    for name in TUNABLE:
+        ap.add_argument(f"--{name.replace('_', '-')}", type=type(defaults[name]),
+                        help=f"CustomizeConfig.{name} (default: what the studio starts from for the model)")
     ap.add_argument("--samples", type=int, default=300)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--out", default=None, help="keep the customized model (and preview PNGs beside it) here")
+    ap.add_argument("--out", default=None, help="keep the customized models and preview PNGs in this folder")
+    ap.add_argument("--sheet", default=None, help="save the sketch sets as one PNG (a row per run)")
     ap.add_argument("--json", default=None, help="also write the figures to this JSON file")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -112,55 +171,66 @@ def main() -> int:
     if not PROBE_PATH.exists():
         print(f"skipped: {PROBE_PATH} does not exist (run benchmarks/train_probe.py first)")
         return 0
+    compositions, kinds = args.compositions.split(","), args.kinds.split(",")
+    unknown = [c for c in compositions if c not in COMPOSITION_NAMES] + [k for k in kinds if k not in KINDS]
+    if unknown:
+        print(f"unknown composition or kind {unknown[0]!r}: compositions {', '.join(COMPOSITION_NAMES)}; "
+              f"kinds {', '.join(KINDS)}")
+        return 2
     base = load_model(args.model)
     size = base.G.resolution
     probe = load_probe(PROBE_PATH)
-    target = COMPOSITION_NAMES.index(args.composition)
-
-    drawn, seeds = world_sketches(args.composition, args.sketches + args.hand, size)
-    rng = np.random.default_rng(0)
-    arrays = drawn[: args.sketches] + [hand_drawn_like(s, rng) for s in drawn[args.sketches:]]
-    names = [f"world{s}.png" for s in seeds[: args.sketches]] + [f"hand{s}.png" for s in seeds[args.sketches:]]
-    sketch_set = sketches_from_arrays(arrays, names, size)
-
-    before = figures(probe, samples(base.G, args.samples), target)
-    stamps: list[float] = []
+    base_read = read_images(probe, samples(base.G, args.samples))
+    given = {k: getattr(args, k) for k in TUNABLE if getattr(args, k) is not None}
+    settings = {**{k: defaults[k] for k in TUNABLE}, **recommended_settings(base), **given}
+    runs, sets = [], []
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(args.out or Path(tmp) / "custom.safetensors")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        cfg = CustomizeConfig(out=str(out), steps=args.steps, batch=args.batch, train=args.train,
-                              extractor=args.extractor, images="world",
-                              g_lr_multiplier=args.g_lr_mult, preview_every=max(1, args.steps // 4))
+        folder = Path(args.out or tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        for composition in compositions:
+            target = COMPOSITION_NAMES.index(composition)
+            for kind in kinds:
+                sketch_set = make_sketches(composition, kind, args.sketches, size)
+                sets.append(sketch_set)
+                out = folder / f"{composition}-{kind}.safetensors"
+                cfg = CustomizeConfig(out=str(out), images="world", preview_every=max(1, settings["steps"] // 4),
+                                      **settings)
 
-        def report(p):
-            stamps.append(time.perf_counter())
-            if p.preview is not None and args.out:
-                Image.fromarray(p.preview).save(out.parent / f"preview_{p.done:05d}.png")
-            if p.done % 25 == 0:
-                print(f"step {p.done}: " + ", ".join(f"{k} {v:.3g}" for k, v in p.metrics.items()), flush=True)
+                def report(p, out=out):
+                    if p.preview is not None and args.out:
+                        Image.fromarray(p.preview).save(out.with_name(f"{out.stem}_{p.done:05d}.png"))
+                    if p.done % 50 == 0:
+                        print(f"  step {p.done}: " + ", ".join(f"{k} {v:.3g}" for k, v in p.metrics.items()),
+                              flush=True)
 
-        t0 = time.perf_counter()
-        customize(base, sketch_set, cfg, progress=report)
-        minutes = (time.perf_counter() - t0) / 60
-        after = figures(probe, samples(load_model(out).G, args.samples), target)
+                print(f"{composition}, {kind} sketches:", flush=True)
+                t0 = time.perf_counter()
+                customize(base, sketch_set, cfg, progress=report)
+                minutes = (time.perf_counter() - t0) / 60
+                after_read = read_images(probe, samples(load_model(out).G, args.samples))
+                runs.append({"composition": composition, "kind": kind, "minutes": minutes,
+                             "before": figures(base_read, target), "after": figures(after_read, target)})
+                r = runs[-1]
+                print(f"  in composition {r['before']['in_composition']:.1%} -> {r['after']['in_composition']:.1%}"
+                      f" in {minutes:.1f} min", flush=True)
 
-    rows = [("in sketched composition", "in_composition", "{:.1%}"),
-            ("hair colour entropy (bits)", "hair_entropy_bits", "{:.2f}"),
-            ("background entropy (bits)", "background_entropy_bits", "{:.2f}"),
-            ("probe feature spread", "feature_spread", "{:.2f}")]
-    print(f"\n{base.name} ({size} px), {args.sketches} world + {args.hand} hand-drawn-like sketches of "
-          f"{args.composition}, {args.steps} steps, train={args.train}, extractor={args.extractor}, "
-          f"G lr ×{args.g_lr_mult}, "
-          f"{args.samples} samples\n")
-    print("| measure | base | customized | ratio |\n|---|---|---|---|")
-    for label, key, fmt in rows:
-        ratio = after[key] / before[key] if before[key] else float("nan")
-        print(f"| {label} | {fmt.format(before[key])} | {fmt.format(after[key])} | {ratio:.2f} |")
-    sec = float(np.median(np.diff([t0] + stamps)))
-    print(f"\nseconds per step (median, {args.threads} threads): {sec:.2f}; whole run {minutes:.1f} min")
+    print(f"\n{base.name} ({size} px), {args.sketches} sketches per run, {args.samples} samples, {args.threads} "
+          f"threads; " + ", ".join(f"{k} {v}" for k, v in settings.items()) + "\n")
+    print("| composition | sketches | in composition: base | customized | hair entropy ratio | "
+          "background entropy ratio | feature spread ratio | minutes |\n|---|---|---|---|---|---|---|---|")
+    for r in runs:
+        b, a = r["before"], r["after"]
+        ratio = {k: a[k] / b[k] if b[k] else float("nan") for k in b}
+        print(f"| {r['composition']} | {r['kind']} | {b['in_composition']:.1%} | {a['in_composition']:.1%} | "
+              f"{ratio['hair_entropy_bits']:.2f} | {ratio['background_entropy_bits']:.2f} | "
+              f"{ratio['feature_spread']:.2f} | {r['minutes']:.1f} |")
+    b = figures(base_read, 0)
+    print(f"\nbase: hair entropy {b['hair_entropy_bits']:.2f} bits, background {b['background_entropy_bits']:.2f} "
+          f"bits, feature spread {b['feature_spread']:.1f}")
+    if args.sheet:
+        sheet(sets, Path(args.sheet))
     if args.json:
-        Path(args.json).write_text(json.dumps({"before": before, "after": after, "sec_per_step": sec,
-                                               "minutes": minutes, "args": vars(args)}, indent=2))
+        Path(args.json).write_text(json.dumps({"runs": runs, "settings": settings, "args": vars(args)}, indent=2))
     return 0
 
 

@@ -407,13 +407,14 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_customize(args: argparse.Namespace) -> int:
-    from .engine.customize.trainer import CustomizeConfig, customize
+    from .engine.customize.trainer import CustomizeConfig, customize, recommended_settings
 
     m = _load(args.model)
+    chosen = {k: getattr(args, k) for k in ("steps", "batch", "train", "extractor")}
+    settings = {**recommended_settings(m), **{k: v for k, v in chosen.items() if v is not None}}
     cfg = CustomizeConfig(
-        out=args.out, steps=args.steps, batch=args.batch, train=args.train, extractor=args.extractor,
-        images="world" if args.world else args.images, seed=args.seed, resume=args.resume,
-        class_index=_class_index(m, args),
+        out=args.out, images="world" if args.world else args.images, seed=args.seed, resume=args.resume,
+        class_index=_class_index(m, args), **settings,
     )
     with TqdmProgress("customize", "step") as bar, cancel_on_interrupt() as token:
         out = customize(m, args.sketches, cfg, progress=bar, token=token)
@@ -661,15 +662,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--model", default="default", help=model_help + " (it must include D)")
     s.add_argument("--sketches", required=True, help="folder with 1-30 sketches: dark lines on light paper")
     _add_class_option(s)
-    s.add_argument("--steps", type=whole(1), default=1000, help="training steps (default 1000)")
+    s.add_argument("--steps", type=whole(1), help="training steps (default: what the model's card recommends, "
+                   "else 300)")
     s.add_argument("--out", required=True, help="OUT.safetensors (OUT.json beside it holds the model card)")
     real = s.add_mutually_exclusive_group()
     real.add_argument("--images", metavar="DIR", help="real images for the image critic")
     real.add_argument("--world", action="store_true", help="real images from the procedural world")
-    s.add_argument("--train", choices=TRAIN_MODES, default="mapping",
+    s.add_argument("--train", choices=TRAIN_MODES,
                    help="what changes: the mapping network (default), one W shift, or all of G")
-    s.add_argument("--extractor", default="default", help=f"sketch extractor: {', '.join(EXTRACTOR_NAMES)}")
-    s.add_argument("--batch", type=whole(1, 256), default=4, help="sketches and images per step (default 4)")
+    s.add_argument("--extractor", help=f"sketch extractor: {', '.join(EXTRACTOR_NAMES)} (default: world for a "
+                   "model trained on the world, else default, unless its card recommends another)")
+    s.add_argument("--batch", type=whole(1, 256), help="sketches and images per step (default 4)")
     s.add_argument("--seed", type=whole(0), default=0, help="random seed: the same seed repeats a run exactly")
     s.add_argument("--resume", action="store_true", help="continue from OUT's .customize.pt checkpoint")
     s.set_defaults(func=cmd_customize)

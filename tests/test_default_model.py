@@ -9,6 +9,7 @@ import torch
 
 from studio.cli import main
 from studio.engine import load_model
+from studio.engine.customize.trainer import recommended_settings
 from studio.engine.images import load_image, read_png_text
 from studio.engine.model.checkpoints import DEFAULT_MODEL, card_path
 
@@ -23,6 +24,11 @@ def test_default_model_loads_with_its_card():
     quality = card["quality"]
     assert quality["this_model"]["frechet"] < quality["previous_default"]["frechet"]  # shipped because it beat it
     assert m.G.num_ws == 2 * int(np.log2(m.G.resolution)) - 2
+
+
+def test_default_model_is_customized_with_the_world_extractor():
+    """The extractor benchmarks/customize.py found best for it: the window and the CLI start from it."""
+    assert recommended_settings(load_model("default"))["extractor"] == "world"
 
 
 def test_default_model_paints_varied_pictures(tmp_path):

@@ -37,7 +37,14 @@ from PySide6.QtWidgets import (
 )
 
 from ..engine.customize import SketchError, load_extractor, sketches_from_arrays
-from ..engine.customize.trainer import PREVIEW_SEEDS, TRAIN_MODES, CustomizeConfig, CustomizeError, customize
+from ..engine.customize.trainer import (
+    PREVIEW_SEEDS,
+    TRAIN_MODES,
+    CustomizeConfig,
+    CustomizeError,
+    customize,
+    recommended_settings,
+)
 from ..engine.edit.latents import z_from_seeds
 from ..engine.images import ImageError, image_to_tensor, tensor_to_images
 from ..engine.jobs import CancelToken, ProgressFn
@@ -53,7 +60,7 @@ from .tasks import Task, TaskBar, TaskRunner
 from .theme import icon, to_pixmap
 
 DOMAIN_SAMPLES = 4
-EXTRACTORS = {"default": "Edges (default)", "world": "World contour net", "photosketch": "PhotoSketch file…"}
+EXTRACTORS = {"default": "Edges (no weights)", "world": "World contour net", "photosketch": "PhotoSketch file…"}
 REAL_IMAGES = {"world": "World portraits", "folder": "A folder of images…", "none": "None (stay near the base weights)"}
 
 
@@ -99,6 +106,7 @@ class CustomizeWindow(QMainWindow):
         self.result: Optional[Path] = None
         self._photosketch = ""
         self._image_folder = ""
+        self.recommended = recommended_settings(model)  # the settings the window starts from (and what it hides)
         self.setWindowTitle(f"Customize {model.name} with sketches")
         self.setWindowIcon(icon("fa6s.pen-nib"))
         self.tasks = TaskRunner(self)
@@ -165,14 +173,22 @@ class CustomizeWindow(QMainWindow):
         return row
 
     def _right_column(self) -> QWidget:
-        self.steps = QSpinBox(minimum=1, maximum=200_000, value=300, singleStep=50)
+        rec = self.recommended
+        self.steps = QSpinBox(minimum=1, maximum=200_000, value=rec["steps"], singleStep=50)
         self.train_mode = QComboBox()
         self.train_mode.addItems(TRAIN_MODES)
+        self.train_mode.setCurrentText(rec["train"])
         self.train_mode.setToolTip("mapping: only the mapping network (W stays blendable); shift: one W offset; "
                                    "full: every weight of G")
         self.extractor = QComboBox()
         for key, label in EXTRACTORS.items():
             self.extractor.addItem(label, key)
+        key, _, path = rec["extractor"].partition(":")
+        if key == "photosketch":
+            self._photosketch = path
+        self.extractor.setCurrentIndex(max(0, self.extractor.findData(key)))
+        self.extractor.setToolTip("The sketch extractor F; the one shown first is what benchmarks/customize.py "
+                                  "found best for this kind of model")
         self.extractor.currentIndexChanged.connect(lambda *_: self._extractor_chosen())
         self.real_images = QComboBox()
         for key, label in REAL_IMAGES.items():
@@ -187,7 +203,7 @@ class CustomizeWindow(QMainWindow):
         self.class_box.setCurrentIndex(self._first_class)
         self.class_box.setToolTip("The class of this class-conditional model the sketches customize")
         self.class_box.currentIndexChanged.connect(lambda *_: self.refresh_extractor_views())
-        self.batch = QSpinBox(minimum=1, maximum=64, value=4)
+        self.batch = QSpinBox(minimum=1, maximum=64, value=rec["batch"])
         self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=0)
         self.output = QLineEdit(str(default_output(self.model)))
         browse = QToolButton(icon=icon("fa6s.folder-open"), toolTip="Choose where to save the customized model")
@@ -283,6 +299,7 @@ class CustomizeWindow(QMainWindow):
         cfg = CustomizeConfig(out=self.output.text().strip(), steps=steps, batch=self.batch.value(),
                               train=self.train_mode.currentText(), extractor=self.extractor_spec(), images=images,
                               seed=self.seed.value(), preview_every=max(1, min(50, steps // 10)),
+                              mapping_lr_multiplier=self.recommended["mapping_lr_multiplier"],
                               class_index=self.class_index)
         cfg.validate()
         return cfg

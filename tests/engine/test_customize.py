@@ -16,9 +16,12 @@ from studio.engine.customize.trainer import (
     CustomizeConfig,
     CustomizeError,
     SketchError,
+    _new_state,
     blend_w,
     customize,
     interpolate_models,
+    lr_ramp,
+    recommended_settings,
 )
 from studio.engine.jobs import Cancelled, CancelToken
 from studio.engine.train.checkpoint import list_checkpoints, save_checkpoint
@@ -82,6 +85,7 @@ def test_world_images_losses_finite_small_sketch_set_and_loadable_result(tmp_pat
     info = m.card["customized"]
     assert info["base_model"]["weights_hash"] == base.weights_hash
     assert [s["file"] for s in info["sketches"]] == ["s0.png", "s1.png"] and info["steps"] == 2 and info["finished"]
+    assert m.card["customize"] == recommended_settings(base)  # customizing it again starts from the same settings
     assert not torch.equal(m.G.mapping.fc0.weight, base.G.mapping.fc0.weight)  # the small set did train
     assert not (tmp_path / "custom.customize.pt").exists()  # a finished run leaves no checkpoint behind
 
@@ -105,6 +109,41 @@ def test_only_the_chosen_parameters_change(tmp_path, mode):
         assert all(k.startswith("synthesis.") and k.endswith("affine.bias") for k in changed)
     else:
         assert any(k.startswith("synthesis.") for k in changed) and any(k.startswith("mapping.") for k in changed)
+
+
+def test_mapping_lr_multiplier_speeds_up_only_the_mapping(tmp_path):
+    base = _base()
+    cfg = _cfg(tmp_path, train="full", lr=0.001, mapping_lr_multiplier=30.0)
+    groups = _new_state(base, cfg, False, None).opt_G.param_groups
+    n_mapping = len(list(base.G.mapping.parameters()))
+    assert sorted((g["lr"], len(g["params"])) for g in groups) == [
+        (0.001, len(list(base.G.parameters())) - n_mapping), (pytest.approx(0.03), n_mapping)]
+    shift = _new_state(base, _cfg(tmp_path, train="shift", mapping_lr_multiplier=30.0), False, None).opt_G
+    assert [g["lr"] for g in shift.param_groups] == [0.002]  # the W shift has no lr multiplier to undo
+
+
+def test_lr_ramp_holds_then_falls_to_zero_by_cosine():
+    ramp = [lr_ramp(k, 10, 0.5) for k in range(10)]
+    assert ramp[:6] == [1.0] * 6 and all(a > b for a, b in zip(ramp[5:], ramp[6:])) and 0 < ramp[-1] < 0.1
+    assert lr_ramp(7, 10, 0.5) == pytest.approx(0.5 * (1 + math.cos(math.pi * 0.4)))
+    assert [lr_ramp(k, 10, 0.0) for k in range(10)] == [1.0] * 10  # the paper's constant lr
+    with pytest.raises(CustomizeError, match="lr_rampdown"):
+        CustomizeConfig(out="x.safetensors", lr_rampdown=1.5).validate()
+
+
+def test_recommended_settings_come_from_the_config_the_world_and_the_card():
+    G, D = make_tiny_pair()
+    plain = recommended_settings(LoadedModel(G, D, None, "studio", {"name": "tiny"}))
+    assert plain == {k: getattr(CustomizeConfig, k) for k in plain} and plain["extractor"] == "default"
+    world_card = {"name": "tiny", "train_config": {"data": "world"}}
+    assert recommended_settings(LoadedModel(G, D, None, "studio", world_card))["extractor"] == "world"
+    card = {**world_card, "customize": {"steps": 123, "mapping_lr_multiplier": 7, "extractor": "default",
+                                        "batch": "8", "train": True, "unknown": 1}}
+    rec = recommended_settings(LoadedModel(G, D, None, "studio", card))
+    assert rec["steps"] == 123 and rec["mapping_lr_multiplier"] == 7.0 and rec["extractor"] == "default"
+    assert rec["batch"] == CustomizeConfig.batch and rec["train"] == CustomizeConfig.train  # wrong types ignored
+    assert "unknown" not in rec
+    CustomizeConfig(out="x.safetensors", **rec).validate()
 
 
 def test_resume_continues_identically_and_cancel_leaves_a_loadable_model(tmp_path):

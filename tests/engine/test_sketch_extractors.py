@@ -111,7 +111,7 @@ def test_augmentation_keeps_range_and_gradient_and_pads_with_paper():
     x[..., 14:18, :] = -1
     x.requires_grad_(True)
     gen = torch.Generator().manual_seed(0)
-    y = augment_sketches(x, parse_policy("translation,scale,width"), gen)
+    y = augment_sketches(x, parse_policy("translation,scale,width,blur"), gen)
     assert y.shape == x.shape and y.min() >= -1 - 1e-6 and y.max() <= 1 + 1e-6
     y.sum().backward()
     assert x.grad.abs().sum() > 0
@@ -119,6 +119,16 @@ def test_augmentation_keeps_range_and_gradient_and_pads_with_paper():
     assert torch.equal(shifted, torch.ones(2, 1, 16, 16))  # blank paper stays blank paper
     with pytest.raises(ValueError, match="unknown sketch augmentation"):
         parse_policy("rotate")
+
+
+def test_blur_keeps_the_ink_and_spreads_it():
+    x = torch.ones(1, 1, 32, 32)
+    x[..., 16, 4:28] = -1  # one 1 px line
+    y = augment_sketches(x, ("blur",), torch.Generator())
+    assert torch.allclose((1 - y).sum(), (1 - x).sum(), rtol=0.02)  # the line's ink is kept
+    assert y[..., 16, 16] > -0.9 and y[..., 14, 16] < 0.99  # only spread across rows near it
+    assert torch.equal(augment_sketches(torch.ones(1, 1, 32, 32), ("blur",), torch.Generator()),
+                       torch.ones(1, 1, 32, 32))
 
 
 def test_train_extractor_writes_a_loadable_world_extractor(tmp_path):

@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from studio.engine import load_model
+from studio.engine import load_model, save_model
+from studio.engine.customize.trainer import CustomizeConfig
 from studio.engine.images import save_png
 from studio.engine.model.checkpoints import card_path
 from studio.ui.customize_window import CustomizeWindow
 from studio.ui.sketch_set import SketchSetPanel
+from tests.conftest import make_tiny_pair
 
 TIMEOUT = 60_000
 
@@ -62,6 +64,32 @@ def test_opens_with_a_page_and_shows_the_extractor_view(window):
     assert window.portrait_sketch is not None and window.portrait_sketch.shape == (32, 32)
     assert window.start_button.text() == "Start" and window.start_button.isEnabled()
     assert not window.keep_button.isEnabled() and not window.pause_button.isEnabled()
+
+
+def test_a_plain_model_starts_from_the_config_defaults_and_the_edge_extractor(window):
+    cfg = window.make_config()
+    assert window.extractor.currentData() == "default" and cfg.extractor == "default"
+    for k in ("steps", "batch", "train", "mapping_lr_multiplier"):
+        assert getattr(cfg, k) == getattr(CustomizeConfig, k)
+
+
+def test_a_world_model_starts_from_the_settings_its_card_recommends(qtbot, tmp_path):
+    """A model trained on the world opens with the world extractor; its card's "customize" block (the benchmark's
+    best settings for it, as the shipped default has) sets the rest, the hidden lr multiplier too."""
+    G, D = make_tiny_pair()
+    card = {"name": "world tiny", "train_config": {"data": "world"},
+            "customize": {"steps": 42, "batch": 2, "mapping_lr_multiplier": 7.5}}
+    w = CustomizeWindow(load_model(save_model(tmp_path / "w.safetensors", G, D, card=card)),
+                        sketch_folder=tmp_path / "sketches")
+    qtbot.addWidget(w)
+    assert w.tasks.wait_idle(TIMEOUT)  # the world extractor's view of the samples ran without an error
+    assert w.error.text() == ""
+    assert w.extractor.currentData() == "world" and w.steps.value() == 42 and w.batch.value() == 2
+    w.output.setText(str(tmp_path / "out.safetensors"))
+    cfg = w.make_config()
+    assert (cfg.extractor, cfg.steps, cfg.batch, cfg.train, cfg.mapping_lr_multiplier) == ("world", 42, 2, "mapping",
+                                                                                           7.5)
+    w.close()
 
 
 def test_run_progress_pause_resume_and_loadable_result(qtbot, window, tmp_path, dialogs, model):

@@ -1,9 +1,11 @@
 """Differentiable sketch augmentation, applied alike to real and fake sketches before the sketch critic.
 
-The paper's DiffAugment "translation" (±12.5 %) plus two changes that help with hand-drawn sketches,
+The paper's DiffAugment "translation" (±12.5 %) plus changes that help with hand-drawn sketches,
 whose placement, size and stroke width never match the extractor's output exactly: scaling about the
-centre and thicker/thinner strokes (max-pool dilation/erosion of the ink). Every op works on ink
-(0 = paper), so the borders it exposes are blank paper, and each sample draws its own parameters.
+centre, thicker/thinner strokes (max-pool dilation/erosion of the ink), and "blur", a fixed Gaussian
+blur that leaves the critic the layout rather than the line style (as the official FFHQ script compares
+sketches downscaled and upscaled again). Every op works on ink (0 = paper), so the borders it exposes are
+blank paper, and each random op draws its own parameters per sample.
 """
 
 from __future__ import annotations
@@ -11,9 +13,12 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-SKETCH_AUGMENTS = ("translation", "scale", "width")
+from .edges import blur
+
+SKETCH_AUGMENTS = ("translation", "scale", "width", "blur")
 TRANSLATION_RATIO = 0.125
 SCALE_RANGE = (0.85, 1.15)
+BLUR_SIGMA = 0.03  # of the image side: 2 px at 64 px, about the gap between a sketch's neighbouring lines
 
 
 def parse_policy(policy: str) -> tuple[str, ...]:
@@ -36,6 +41,8 @@ def augment_sketches(x: torch.Tensor, ops: tuple[str, ...], gen: torch.Generator
         ink = _scale(ink, gen)
     if "translation" in ops:
         ink = _translate(ink, gen)
+    if "blur" in ops:
+        ink = blur(ink, BLUR_SIGMA * ink.shape[-1])
     return 1 - 2 * ink
 
 
