@@ -10,7 +10,7 @@ import torch
 from studio.cli import main
 from studio.engine import load_model
 from studio.engine.customize.trainer import recommended_settings
-from studio.engine.images import load_image, read_png_text
+from studio.engine.images import load_image, read_png_text, tensor_to_images
 from studio.engine.model.checkpoints import DEFAULT_MODEL, card_path
 
 
@@ -46,3 +46,23 @@ def test_default_model_discriminator_and_truncation():
         img = m.G(z, truncation_psi=0.0)
         assert torch.allclose(img[0], img[1], atol=1e-5)  # psi 0 collapses every z onto w_avg
         assert torch.isfinite(m.D(m.G(z))).all()
+
+
+def test_genre_model_paints_each_genre_it_names(tmp_path):
+    """The shipped four-genre model: its classes are the world's genres and the probe reads each as drawn."""
+    from studio.engine.model.checkpoints import GENRES_MODEL
+    from studio.engine.model.labels import class_labels
+    from studio.engine.world import GENRES
+    from studio.engine.world.probe import load_probe, read_images
+
+    m = load_model("genres")
+    assert m.classes == list(GENRES) and m.G.c_dim == m.D.c_dim == 4
+    card = json.loads(card_path(GENRES_MODEL).read_text())
+    assert min(r["genre_share"] for r in card["quality"]["genres"].values()) >= 0.95
+    z = torch.randn(8, m.G.z_dim, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        images = [m.G(z, class_labels(m.G, k, 8), truncation_psi=0.7) for k in range(4)]
+    read = read_images(load_probe(), np.concatenate([tensor_to_images(x) for x in images]))
+    assert (read.genre == np.repeat(np.arange(4), 8)).mean() >= 0.9
+    assert main(["generate", "--model", "genres", "--class", "landscape", "--seeds", "0", "--out", str(tmp_path)]) == 0
+    assert json.loads(read_png_text(tmp_path / "seed0000.png")["gan-studio-recipe"])["class"] == "landscape"
