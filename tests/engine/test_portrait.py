@@ -6,23 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from studio.engine.edit.directions import Direction
 from studio.engine.edit.latents import truncate, z_from_seed
 from studio.engine.edit.portrait import Latent, Mixing, Portrait
-
-
-@pytest.fixture
-def G(tiny_pair):
-    return tiny_pair[0]
-
-
-@pytest.fixture
-def dirs(G):
-    rng = np.random.RandomState(0)
-    return {
-        "PC1": Direction("PC1", rng.randn(G.w_dim).astype(np.float32), 0.5),
-        "mine": Direction("mine", rng.randn(G.num_ws, G.w_dim).astype(np.float32), 1.0, kind="saved"),
-    }
 
 
 def test_seed_portrait_matches_generator(G):

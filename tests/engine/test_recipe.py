@@ -11,7 +11,6 @@ import torch
 
 from studio.cli import main
 from studio.engine import load_model, save_model
-from studio.engine.edit.directions import Direction
 from studio.engine.edit.portrait import GroupMix, Latent, Mixing, Portrait
 from studio.engine.images import load_image, tensor_to_images
 from studio.engine.library.gallery import list_pictures, publish_site, read_recipe
@@ -21,20 +20,6 @@ from studio.engine.library.recipe import RECIPE_SCHEMA, portrait_from_recipe, po
 class FakeModel:
     name = "tiny"
     weights_hash = "h" * 64
-
-
-@pytest.fixture
-def G(tiny_pair):
-    return tiny_pair[0]
-
-
-@pytest.fixture
-def dirs(G):
-    rng = np.random.RandomState(0)
-    return {
-        "PC1": Direction("PC1", rng.randn(G.w_dim).astype(np.float32), 0.5),
-        "mine": Direction("mine", rng.randn(G.num_ws, G.w_dim).astype(np.float32), 1.0, kind="saved"),
-    }
 
 
 def test_recipe_round_trips_exactly_through_json(G, dirs):

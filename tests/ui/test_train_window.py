@@ -8,7 +8,6 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-import torch
 
 from studio.engine import load_model
 from studio.engine.edit.latents import z_from_seed
@@ -19,16 +18,10 @@ from studio.engine.train.runs import Run, list_runs, new_run, train_run
 from studio.ui.model_blend import BlendPanel
 from studio.ui.train_window import TrainWindow
 from tests.conftest import write_pictures
+from tests.engine.test_train import one_thread  # noqa: F401 - the fixture applies to this module too
 
 TIMEOUT = 60_000
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture
