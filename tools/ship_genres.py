@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "tools"))
 
-from model_quality import figures, model_genre_quality, model_images, world_images  # noqa: E402
+from model_quality import figures, model_genre_quality, model_images, print_genre_table, world_images  # noqa: E402
 from ship_default import lineage  # noqa: E402
 
 from studio.engine import load_model, save_model  # noqa: E402
@@ -44,14 +44,6 @@ MIXING_PNG = ROOT / "docs" / "images" / "genres_mixing.png"
 
 def mean_frechet(rows: dict[str, dict[str, float]]) -> float:
     return float(np.mean([r["frechet"] for name, r in rows.items() if name != "all"]))
-
-
-def print_rows(title: str, rows: dict[str, dict[str, float]]) -> None:
-    print(f"\n{title}\n| genre | read as the genre | Fréchet | floor | diversity |\n|---|---|---|---|---|")
-    for name, r in rows.items():
-        if name != "all":
-            print(f"| {name} | {r['genre_share']:.1%} | {r['frechet']:.1f} | {r['floor']:.1f} | {r['diversity']:.2f} |")
-    print(f"| all | {rows['all']['genre_share']:.1%} | mean {mean_frechet(rows):.1f} | | |")
 
 
 def render_figures(path: Path) -> None:
@@ -80,7 +72,8 @@ def main() -> None:
     if GENRES_MODEL.exists():
         rows["shipped genre model"] = model_genre_quality(str(GENRES_MODEL), args.n, 1.0, args.workers, probe)
     for name, r in rows.items():
-        print_rows(name, r)
+        print(f"\n{name}: mean Fréchet {mean_frechet(r):.1f}")
+        print_genre_table(r)
     portrait = load_model(args.candidate).classes.index("portrait")
     ref = world_images(2_000_000, args.n, args.workers)
     vs_default = {"shipped default": figures(probe, ref, model_images("default", args.n, 1.0)),
