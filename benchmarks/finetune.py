@@ -4,9 +4,11 @@ A. A folder of world portraits of one look the default model rarely draws (by de
    plain background): the share of samples the probe reads as that look (hair colour AND background) before
    and after, the diversity kept (mean pairwise distance of probe features), and the training minutes until
    ≥ 80 % of samples have the look (checked every ``--check-kimg``; sampling time not counted).
-   ``--augments`` compares augmentations, each from the same start on the same folder.
 B. A folder of 30 painterly pictures (world portraits of other seeds through benchmarks/recolor.py's painterly
    filter): probe Fréchet distance of the model's samples to the folder before and after.
+``--variants`` compares settings, each run from the same start on the same folder: ``few-shot`` is what the folder
+gets by default; ``augment=translation-cutout+freeze_d=2`` changes those TrainConfig fields on top of it (kept as a
+user's choice would be).
 
 Both runs use exactly what the window and ``studio train --init MODEL --data DIR`` use: the cpu64 recipe with
 the few-shot settings for the folder's size (studio/engine/train/few_shot.py). Training time is reported twice:
@@ -25,8 +27,9 @@ import platform
 import sys
 import tempfile
 import time
+from dataclasses import fields
 from pathlib import Path
-from typing import Optional
+from typing import Any
 
 import numpy as np
 import torch
@@ -36,7 +39,7 @@ from studio.engine.images import save_png, tensor_to_images
 from studio.engine.jobs import Cancelled, CancelToken, Progress
 from studio.engine.model.stylegan2 import Generator
 from studio.engine.train import Trainer, preset
-from studio.engine.train.config import AUGMENTS
+from studio.engine.train.config import AUGMENTS, TrainConfig
 from studio.engine.train.few_shot import apply_few_shot
 from studio.engine.world import render_sample, sample_attributes
 from studio.engine.world.attributes import BACKGROUNDS
@@ -94,16 +97,36 @@ def share(r: ProbeReadout, hair: str, background: str) -> float:
     return float(((r.hair == HAIR_NAMES.index(hair)) & (r.background == BACKGROUNDS.index(background))).mean())
 
 
+def parse_variant(text: str) -> dict[str, Any]:
+    """``few-shot`` -> {}; ``augment=translation-cutout+freeze_d=2`` -> those TrainConfig fields, typed as theirs."""
+    if text == "few-shot":
+        return {}
+    defaults = TrainConfig()
+    names = {f.name for f in fields(TrainConfig)}
+    out: dict[str, Any] = {}
+    for item in text.split("+"):
+        name, _, value = item.partition("=")
+        if name not in names or not value:
+            raise SystemExit(f"--variants: {item!r} is not FIELD=VALUE for a TrainConfig field.")
+        default = getattr(defaults, name)
+        if isinstance(default, bool):
+            out[name] = value.lower() in ("1", "true", "yes", "on")
+        elif isinstance(default, (int, float, str)):
+            out[name] = type(default)(value)
+        else:  # an optional number, None by default
+            out[name] = float(value)
+    return out
+
+
 def finetune(model: str, folder: Path, pictures: int, minutes: float, kimg: float, check_kimg: float, threads: int,
-             check, out: Path, augment: Optional[str] = None,
+             check, out: Path, settings: dict[str, Any],
              ) -> tuple[Trainer, list[tuple[float, float, float, float]], list[str]]:
-    """Train until ``check(G_ema)`` says stop, ``minutes`` of training pass or ``kimg`` are shown; returns the
-    trainer, the checks as (training wall minutes, CPU minutes / threads, kimg, value) and the few-shot lines.
-    ``augment``: this augmentation instead of the few-shot one (kept as a user's choice would be)."""
+    """Train until ``check(G_ema)`` says stop, ``minutes`` of training pass or ``kimg`` are shown (then checked
+    once more); returns the trainer, the checks as (training wall minutes, CPU minutes / threads, kimg, value) and
+    the few-shot lines. ``settings``: TrainConfig fields set on top of the few-shot ones."""
     cfg = preset("cpu64", init=model, data=str(folder), out_dir=str(out), steps=10**7, checkpoint_every=10**7,
-                 sample_every=10**7, workers=0, **({"augment": augment} if augment else {}))
-    cfg, lines = apply_few_shot(cfg, pictures, keep={"augment"} if augment else (),
-                                resolution=load_model(model).G.resolution)
+                 sample_every=10**7, workers=0, **settings)
+    cfg, lines = apply_few_shot(cfg, pictures, keep=settings, resolution=load_model(model).G.resolution)
     torch.set_num_threads(threads)
     trainer = Trainer(cfg)
     every = max(1, round(check_kimg * 1000 / cfg.batch))
@@ -114,7 +137,8 @@ def finetune(model: str, folder: Path, pictures: int, minutes: float, kimg: floa
         clock["wall_mark"], clock["cpu_mark"] = time.perf_counter(), time.process_time()
 
     def progress(p: Progress) -> None:
-        if p.done == 0 or p.done % every:
+        spent = trainer.images_seen >= kimg * 1000
+        if p.done == 0 or (p.done % every and not spent):
             return
         clock["wall"] += time.perf_counter() - clock["wall_mark"]
         clock["cpu"] += time.process_time() - clock["cpu_mark"]
@@ -123,7 +147,7 @@ def finetune(model: str, folder: Path, pictures: int, minutes: float, kimg: floa
         checks.append((wall, cpu, trainer.images_seen / 1000, value))
         print(f"  {wall:5.2f} min wall  {cpu:5.2f} min CPU/{threads}  {trainer.images_seen / 1000:6.1f} kimg  "
               f"{value:.3f}  (load {os.getloadavg()[0]:.1f})", flush=True)
-        if stop or clock["wall"] >= minutes * 60 or trainer.images_seen >= kimg * 1000:
+        if stop or spent or clock["wall"] >= minutes * 60:
             token.cancel()
         mark()
 
@@ -158,9 +182,10 @@ def main() -> int:
     ap.add_argument("--check-samples", type=int, default=128, help="samples per check during training")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--parts", default="AB", help="which measurements to run: A, B or AB")
-    ap.add_argument("--augments", default="few-shot",
-                    help="A: comma-separated augmentations to compare, each its own run from the same start "
-                         f"(few-shot: the default the folder gets; or one of {', '.join(AUGMENTS)})")
+    ap.add_argument("--variants", default="few-shot",
+                    help="comma-separated settings to compare, each its own run from the same start: few-shot (the "
+                         "default the folder gets) or FIELD=VALUE[+FIELD=VALUE] on top of it, e.g. "
+                         f"augment=translation-cutout+freeze_d=2 (augments: {', '.join(AUGMENTS)})")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     probe = load_probe()
@@ -193,17 +218,16 @@ def one_look(args: argparse.Namespace, probe: WorldProbe, start: LoadedModel, be
     d_before = mean_pairwise_distance(before.features)
     header, looks, diversity, reach = [""], [f"samples with {args.hair} hair and {args.background} background"], \
         ["diversity (mean pairwise probe distance)"], [f"training minutes to ≥ {TARGET:.0%} (wall; CPU/{args.threads})"]
-    for augment in args.augments.split(","):
-        print(f"\n  augmentation: {augment}")
+    for i, variant in enumerate(args.variants.split(",")):
+        print(f"\n  variant: {variant}")
         trainer, checks, lines = finetune(args.model, folder, args.pictures, args.minutes, args.kimg, args.check_kimg,
-                                          args.threads, look_check, tmp / f"run-look-{augment}",
-                                          None if augment == "few-shot" else augment)
+                                          args.threads, look_check, tmp / f"run-look-{i}", parse_variant(variant))
         print("  " + "\n  ".join(lines))
         after = read_images(probe, samples(trainer.G_ema, args.samples, seed=1))
         reached = next(((m, c, k) for m, c, k, v in checks if v >= TARGET), None)
         train_min, cpu_min, kimg = checks[-1][:3] if checks else (0.0, 0.0, 0.0)
         d_after = mean_pairwise_distance(after.features)
-        header.append(f"{augment}: after {kimg:.1f} kimg ({train_min:.1f} min wall, "
+        header.append(f"{variant}: after {kimg:.1f} kimg ({train_min:.1f} min wall, "
                       f"{cpu_min:.1f} min CPU/{args.threads})")
         looks.append(f"{share(after, args.hair, args.background):.1%} (checks: "
                      + ", ".join(f"{v:.0%}" for *_, v in checks) + ")")
@@ -237,23 +261,27 @@ def painterly_look(args: argparse.Namespace, probe: WorldProbe, start: LoadedMod
     f_start_check = frechet_check(start.G)[0]  # the checks' baseline: as many samples as each check
     print(f"\nB. {args.painterly} painterly pictures (probe Fréchet to the folder: start model {f_start:.1f} on "
           f"{args.samples} samples, {f_start_check:.1f} on {args.check_samples})")
-    trainer, checks, lines = finetune(args.model, write(images, tmp / "painterly"), args.painterly,
-                                      args.painterly_minutes, args.painterly_kimg, args.check_kimg, args.threads,
-                                      frechet_check, tmp / "run-painterly")
-    print("  " + "\n  ".join(lines))
-    after = read_images(probe, samples(trainer.G_ema, args.samples, seed=1))
-    f_after = frechet_distance(after.features, paintings.features)
-    below = next(((m, c, k) for m, c, k, v in checks if v < f_start_check), None)
-    train_min, cpu_min, kimg = checks[-1][:3] if checks else (0.0, 0.0, 0.0)
+    folder = write(images, tmp / "painterly")
+    header, frechets, reach = ["", "start model"], ["probe Fréchet to the folder", f"{f_start:.1f}"], \
+        [f"training minutes to below the start model's (wall; CPU/{args.threads}; checks of {args.check_samples})", ""]
+    for i, variant in enumerate(args.variants.split(",")):
+        print(f"\n  variant: {variant}")
+        trainer, checks, lines = finetune(args.model, folder, args.painterly, args.painterly_minutes,
+                                          args.painterly_kimg, args.check_kimg, args.threads, frechet_check,
+                                          tmp / f"run-painterly-{i}", parse_variant(variant))
+        print("  " + "\n  ".join(lines))
+        f_after = frechet_distance(read_images(probe, samples(trainer.G_ema, args.samples, seed=1)).features,
+                                   paintings.features)
+        below = next(((m, c, k) for m, c, k, v in checks if v < f_start_check), None)
+        train_min, cpu_min, kimg = checks[-1][:3] if checks else (0.0, 0.0, 0.0)
+        header.append(f"{variant}: after {kimg:.1f} kimg ({train_min:.1f} min wall, {cpu_min:.1f} min CPU/{args.threads})")
+        frechets.append(f"{f_after:.1f} ({f_after / f_start:.2f}×)")
+        reach.append(f"{below[0]:.1f}; {below[1]:.1f} ({below[2]:.1f} kimg)" if below else "not reached")
     print()
-    table(["", "start model", f"after {kimg:.1f} kimg ({train_min:.1f} min wall, {cpu_min:.1f} min CPU/{args.threads})",
-           f"{args.samples} other painterly pictures"], [
-        ["probe Fréchet to the folder", f"{f_start:.1f}", f"{f_after:.1f} ({f_after / f_start:.2f}×)",
-         f"{frechet_distance(others.features, paintings.features):.1f}"],
-        [f"training minutes to below the start model's (wall; CPU/{args.threads}; checks of {args.check_samples})",
-         "", f"{below[0]:.1f}; {below[1]:.1f} ({below[2]:.1f} kimg)" if below else "not reached", ""],
+    table([*header, f"{args.samples} other painterly pictures"], [
+        [*frechets, f"{frechet_distance(others.features, paintings.features):.1f}"],
+        [*reach, ""],
     ])
-
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -378,7 +378,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     chosen = dict(
         data=args.data, out_dir=args.out, batch=args.batch, lr=args.lr, r1_gamma=args.gamma,
         pl_weight=args.pl_weight, mixing_prob=args.mixing, ema_kimg=args.ema_kimg, augment=args.augment,
-        xflip=args.xflip, seed=args.seed, checkpoint_every=args.checkpoint_every,
+        freeze_d=args.freeze_d, xflip=args.xflip, seed=args.seed, checkpoint_every=args.checkpoint_every,
         sample_every=args.sample_every, keep=args.keep, device=args.device, workers=args.workers, init=args.init,
         world_cache=args.world_cache, precision=args.precision, modconv=args.modconv, minutes=args.minutes,
         cond=args.cond or None,
@@ -618,6 +618,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--ema-kimg", type=number(0),
                    help=f"G EMA half-life in thousands of images (default {defaults.ema_kimg:g})")
     s.add_argument("--augment", choices=AUGMENTS, help="augmentation for small data sets")
+    s.add_argument("--freeze-d", type=whole(0), metavar="N",
+                   help="Freeze-D: keep the start model's weights in D's first N blocks from the image side "
+                        "(warm starts on small folders)")
     s.add_argument("--xflip", action=argparse.BooleanOptionalAction,
                    help=f"also train on mirrored images (folders; on by default under {SMALL_FOLDER:,} pictures)")
     s.add_argument("--seed", type=whole(0), help="the run's random seed: the same seed repeats a run exactly")

@@ -68,7 +68,7 @@ class Augment:
 
     def __init__(self, mode: str, batch: int, target: float = 0.6, kimg: float = 100.0) -> None:
         self.mode, self.batch, self.target, self.kimg = mode, batch, target, kimg
-        self.p = 0.0 if mode == "ada" else 1.0  # DiffAugment's policies are always on
+        self.p = 1.0 if mode in ("diffaugment", "translation-cutout") else 0.0  # those two are always on
         self.colour = mode != "translation-cutout"
         self.sign_sum, self.count = 0.0, 0
 

@@ -61,6 +61,9 @@ class TrainConfig:
     ada_target: float = 0.6
     ada_kimg: float = 100.0  # images it takes p to move by 1
     xflip: bool = False  # folder data only: also train on mirror images
+    # Freeze-D (Mo et al. 2020; stylegan2-ada's --freezed): this many of D's blocks on the image side (the highest
+    # resolutions) keep the start model's weights, so a few pictures cannot make D relearn its low-level features
+    freeze_d: int = 0
     world_cache: int = 0  # world data: train on this many pre-rendered paintings (0 = render every batch)
     seed: int = 0
     checkpoint_every: int = 1000
@@ -89,6 +92,8 @@ class TrainConfig:
         for name, allowed in (("augment", AUGMENTS), ("precision", PRECISIONS), ("modconv", MODCONVS)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}.")
+        if self.freeze_d < 0:
+            raise ValueError(f"freeze_d must be 0 (train all of D) or a number of D blocks, not {self.freeze_d}.")
         if self.world_cache < 0:
             raise ValueError(f"world_cache must be 0 (stream) or a number of images, not {self.world_cache}.")
         if self.minutes is not None and not self.minutes > 0:

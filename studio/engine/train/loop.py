@@ -85,6 +85,17 @@ class MixingGenerator(nn.Module):
         return img.float(), ws
 
 
+def trained_d_params(D: Discriminator, freeze: int) -> list[nn.Parameter]:
+    """D's parameters that train when its first ``freeze`` blocks (from the image side) are frozen (Freeze-D);
+    the frozen ones are set not to require gradients, so they keep their start weights."""
+    blocks = D.block_resolutions
+    if freeze > len(blocks):
+        raise ValueError(f"freeze_d {freeze} is more than the discriminator's {len(blocks)} blocks.")
+    for res in blocks[:freeze]:
+        getattr(D, f"b{res}").requires_grad_(False)
+    return [p for p in D.parameters() if p.requires_grad]
+
+
 def _adam(params, lr: float, interval: Optional[int]) -> torch.optim.Adam:
     """Adam(lr, betas (0, 0.99)), corrected for a lazy regulariser that also steps it every ``interval`` steps."""
     c = interval / (interval + 1) if interval else 1.0
@@ -150,8 +161,9 @@ class Trainer:
             self.D.to(memory_format=torch.channels_last)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         self.mixing = MixingGenerator(self.G, cfg.mixing_prob, self.plan)
+        self.D_trained = trained_d_params(self.D, cfg.freeze_d)
         self.opt_G = _adam(self.G.parameters(), cfg.lr, cfg.pl_interval if cfg.pl_weight > 0 else None)
-        self.opt_D = _adam(self.D.parameters(), cfg.lr, cfg.r1_interval if cfg.gamma > 0 else None)
+        self.opt_D = _adam(self.D_trained, cfg.lr, cfg.r1_interval if cfg.gamma > 0 else None)
         self.augment = Augment(cfg.augment, cfg.batch, cfg.ada_target, cfg.ada_kimg)
         self.pl_mean = torch.zeros([], device=dev)
         self.step, self.images_seen, self.seconds = 0, 0, 0.0
@@ -249,7 +261,8 @@ class Trainer:
         c = F.one_hot(labels.to(dev), self.G.c_dim).float() if labels is not None else None
         r1 = pl = torch.full([], float("nan"), device=dev)
 
-        self.D.requires_grad_(False)
+        for p in self.D_trained:
+            p.requires_grad_(False)
         self.opt_G.zero_grad(set_to_none=True)
         img, _ = self.G_train(torch.randn(n, z_dim, device=dev), c, update_w_avg=True)
         loss_G = g_nonsaturating(self._logits(self.D, img, c)).mean()
@@ -269,7 +282,8 @@ class Trainer:
             self._apply(self.opt_G, self.G)
             pl = penalty.detach().mean()
 
-        self.D.requires_grad_(True)
+        for p in self.D_trained:
+            p.requires_grad_(True)
         self.opt_D.zero_grad(set_to_none=True)
         with torch.no_grad():
             fake, _ = self.mixing(torch.randn(n, z_dim, device=dev), c)
