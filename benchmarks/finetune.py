@@ -112,9 +112,9 @@ def parse_variant(text: str) -> dict[str, Any]:
         if isinstance(default, bool):
             out[name] = value.lower() in ("1", "true", "yes", "on")
         elif isinstance(default, (int, float, str)):
-            out[name] = type(default)(value)
+            out[name] = None if value.lower() == "none" else type(default)(value)
         else:  # an optional number, None by default
-            out[name] = float(value)
+            out[name] = None if value.lower() == "none" else float(value)
     return out
 
 
@@ -138,7 +138,7 @@ def finetune(model: str, folder: Path, pictures: int, minutes: float, kimg: floa
 
     def progress(p: Progress) -> None:
         spent = trainer.images_seen >= kimg * 1000
-        if p.done == 0 or (p.done % every and not spent):
+        if p.done == 0 or token.cancelled or (p.done % every and not spent):  # a cancel takes a step to land
             return
         clock["wall"] += time.perf_counter() - clock["wall_mark"]
         clock["cpu"] += time.process_time() - clock["cpu_mark"]
