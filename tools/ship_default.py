@@ -38,32 +38,32 @@ from studio.engine.world.probe import load_probe  # noqa: E402
 SAMPLES_PNG = ROOT / "docs" / "images" / "default_samples.png"
 
 
-def lineage(card: dict, shipped: dict) -> list[dict]:
-    """The chain of runs a model descends from, oldest first: the init model's lineage, then this run.
+def lineage(card: dict, shipped: dict, name: str = "this run") -> list[dict]:
+    """The chain of runs a model descends from, oldest first, ending with the run that made ``card``.
 
-    A run that continues the one the shipped default came from (same init) keeps the shipped lineage's
-    earlier entries, which may have been written out by hand where a card did not record its own history.
+    A card that carries its lineage (a shipped model's) is complete. Otherwise the chain follows the init models'
+    cards back until a run that started where the shipped default's last run started: from there on the shipped
+    lineage's earlier entries stand, which were partly written out by hand where a card did not record them.
     """
-    config = card.get("train_config", {})
-    earlier: list[dict] = []
-    if shipped.get("lineage") and shipped.get("train_config", {}).get("init") == config.get("init"):
+    if card.get("lineage"):
+        return card["lineage"]
+    init = card.get("train_config", {}).get("init")
+    if shipped.get("lineage") and init == shipped.get("train_config", {}).get("init"):
         earlier = shipped["lineage"][:-1]
-    elif config.get("init"):
-        init_card = load_model(config["init"]).card
-        earlier = init_card.get("lineage") or [{
-            "name": init_card.get("name", Path(config["init"]).stem),
-            "kimg": round(init_card.get("images_seen", 0) / 1000, 1),
-            "hours": round(init_card.get("training_seconds", 0) / 3600, 2),
-            "hardware": init_card.get("hardware", "unknown"),
-            "what": init_card.get("description", ""),
-        }]
-        same_run = init_card.get("train_config", {}).get("init") == shipped.get("train_config", {}).get("init")
-        if not init_card.get("lineage") and same_run and shipped.get("lineage"):
-            earlier = [*shipped["lineage"][:-1], *earlier]  # the init is a later export of the shipped model's run
-    run = {"name": "this run", "kimg": round(card.get("images_seen", 0) / 1000, 1),
+    elif init:
+        earlier = lineage(load_model(init).card, shipped, name=card_name(init))
+    else:
+        earlier = []
+    run = {"name": name, "kimg": round(card.get("images_seen", 0) / 1000, 1),
            "hours": round(card.get("training_seconds", 0) / 3600, 2), "hardware": card.get("hardware", "unknown"),
-           "what": card.get("description", "")}
+           "what": " ".join(filter(None, [card.get("description", ""), card.get("averaged", "")]))}
     return [*earlier, run]
+
+
+def card_name(init: str) -> str:
+    """How a lineage entry names the model file a run started from."""
+    path = Path(init)
+    return init if not path.suffix else f"{path.parent.name}/{path.stem}"
 
 
 def average_exports(paths: list[str], out: Path) -> Path:

@@ -11,7 +11,13 @@ import torch
 from studio.engine import load_model, save_model
 from studio.engine.jobs import Progress
 from studio.engine.train import preset
-from studio.engine.train.few_shot import DIFFAUGMENT_BELOW, SMALL_FOLDER, apply_few_shot, folder_pictures
+from studio.engine.train.few_shot import (
+    DIFFAUGMENT_BELOW,
+    SMALL_FOLDER,
+    apply_few_shot,
+    apply_to_new_run,
+    folder_pictures,
+)
 from studio.engine.train.folder_summary import summarize_folder
 from studio.engine.train.report import sample_grid, sample_latents
 from studio.engine.train.runs import Run, list_runs, new_run, publish_run, start_grid, train_run
@@ -71,8 +77,12 @@ def test_few_shot_settings_by_folder_size_and_kept_user_choices():
     scratch, _ = apply_few_shot(replace(cfg, init=None), DIFFAUGMENT_BELOW)
     assert scratch.ada_kimg == 500.0
     big, lines = apply_few_shot(cfg, SMALL_FOLDER)
-    assert big == cfg and lines == ["5,000 pictures: the standard recipe (few-shot settings are for folders under "
-                                    "5,000 pictures)."]
+    assert big == replace(cfg, ema_rampup=None) and len(lines) == 2  # a warm start averages G from the first step
+    assert lines[0] == "5,000 pictures: the standard recipe (few-shot settings are for folders under 5,000 pictures)."
+    assert small.ema_rampup == 0.05  # few-shot runs keep the ramp-up: they last a few kimg
+    assert apply_few_shot(replace(cfg, init=None), SMALL_FOLDER)[0].ema_rampup == 0.05  # from scratch too
+    world, lines = apply_to_new_run(cfg)
+    assert world.ema_rampup is None and "no ramp-up" in lines[0]
     mine, lines = apply_few_shot(replace(cfg, augment="none", lr=0.001), 50, keep={"augment", "lr"})
     assert (mine.augment, mine.lr, mine.xflip) == ("none", 0.001, True)
     assert any(line.startswith("Kept your augment='none'") for line in lines)
