@@ -67,7 +67,7 @@ FIRST_SKETCH_SEED = 3_000_000
 KINDS = ("world", "hand")
 SUPERSAMPLE = 4  # hand-drawn-like sketches are drawn at 4x and box-filtered down, like the world's
 TUNABLE = ("steps", "batch", "train", "extractor", "mapping_lr_multiplier", "lr_rampdown", "lambda_image", "augment",
-           "lr", "select_every", "ema_halflife")
+           "lr", "select_every")
 # Candidate selection scores the trace compares with the probe: (name, blur sigma as a fraction of the side, how)
 CANDIDATES = (("l1 nearest, blur 3 %", 0.03, "nearest"), ("l1 nearest, blur 12 %", 0.12, "nearest"),
               ("l1 nearest, blur 24 %", 0.24, "nearest"), ("l1 mean over sketches, blur 12 %", 0.12, "mean"),
@@ -159,19 +159,14 @@ def figures(r: ProbeReadout, target: int) -> dict[str, float]:
             "feature_spread": mean_pairwise_distance(r.features)}
 
 
-def snapshots(base_G, train: str, checkpoint: Path) -> dict:
-    """G′ as the run's checkpoint holds it (the benchmark writes one at each point it reads): "raw", the trained
-    tensors, and "ema", their moving average, when the run keeps one."""
-    state = load_state(checkpoint, CHECKPOINT_KIND, CHECKPOINT_VERSION)
-    out = {}
-    for view, tensors in (("raw", state["trainable"]), ("ema", state["ema"])):
-        if tensors:
-            Gp = CustomGenerator(base_G, train)
-            with torch.no_grad():
-                for k, p in Gp.trainable().items():
-                    p.copy_(tensors[k])
-            out[view] = Gp.export()
-    return out
+def snapshot(base_G, train: str, checkpoint: Path):
+    """G′ as the run's checkpoint holds it (the benchmark writes one at each point it reads)."""
+    Gp = CustomGenerator(base_G, train)
+    trained = load_state(checkpoint, CHECKPOINT_KIND, CHECKPOINT_VERSION)["trainable"]
+    with torch.no_grad():
+        for k, p in Gp.trainable().items():
+            p.copy_(trained[k])
+    return Gp.export()
 
 
 @torch.no_grad()
@@ -196,24 +191,20 @@ def rank_correlation(x: list[float], y: list[float]) -> float:
 
 def print_selection_table(runs: list[dict]) -> None:
     """From the traces: the share in composition at the last point, at the best point (what a perfect score would
-    keep), and at the point each candidate score keeps, per run and view (the trained tensors or their average)."""
+    keep), and at the point each candidate score keeps, per run, and their means."""
     names = [c[0] for c in CANDIDATES]
     print("\nWhat each score would keep (in composition at the kept step; the step in brackets):\n")
-    print("| composition | sketches | weights | last | best point | " + " | ".join(names) + " |\n" +
-          "|---" * (5 + len(names)) + "|")
+    print("| composition | sketches | last | best point | " + " | ".join(names) + " |\n" + "|---" * (4 + len(names)) + "|")
+    columns = []
     for r in runs:
-        for view in ("raw", "ema"):
-            points = [t for t in r["trace"] if t["view"] == view]
-            if not points:
-                continue
-
-            def at(t: dict) -> str:
-                return f"{t['figures']['in_composition']:.1%} ({t['step']})"
-
-            best = max(points, key=lambda t: t["figures"]["in_composition"])
-            kept = [min(points, key=lambda t, n=n: (t[n], t["step"])) for n in names]
-            print(f"| {r['composition']} | {r['kind']} | {view} | {at(points[-1])} | {at(best)} | " +
-                  " | ".join(at(t) for t in kept) + " |")
+        points = r["trace"]
+        best = max(points, key=lambda t: t["figures"]["in_composition"])
+        kept = [min(points, key=lambda t, n=n: (t[n], t["step"])) for n in names]
+        columns.append([points[-1], best, *kept])
+        print(f"| {r['composition']} | {r['kind']} | " +
+              " | ".join(f"{t['figures']['in_composition']:.1%} ({t['step']})" for t in columns[-1]) + " |")
+    means = np.mean([[t["figures"]["in_composition"] for t in row] for row in columns], axis=0)
+    print("| mean | | " + " | ".join(f"{m:.1%}" for m in means) + " |")
 
 
 def sheet(sketch_sets: list[SketchSet], path: Path, per_row: int = 8) -> None:
@@ -290,21 +281,19 @@ def main() -> int:
                     if p.done % cfg.checkpoint_every:
                         return
                     t, c = time.perf_counter(), time.process_time()  # the probe's time is no part of the run's
-                    for view, G_now in snapshots(base.G, cfg.train, cfg.checkpoint_path).items():
-                        if not args.trace and view != "raw":
-                            continue
-                        fig = figures(read_images(probe, samples(G_now, args.samples)), target)
-                        if p.done == cfg.steps and view == "raw":
-                            aside["last"] = fig
-                        if args.trace:
-                            with torch.no_grad():
-                                z = z_from_seeds(SELECT_SEEDS, G_now.z_dim)
-                                held_out = F(G_now(z, noise_mode="const"))
-                                scores = candidate_scores(held_out, real)
-                            aside[f"{view}_{p.done}"] = held_out.numpy()  # to try other scores on later
-                            trace.append({"step": p.done, "view": view, "figures": fig, **scores})
-                            print(f"  trace step {p.done} ({view}): in composition {fig['in_composition']:.1%}, " +
-                                  ", ".join(f"{k} {v:.4f}" for k, v in scores.items()), flush=True)
+                    G_now = snapshot(base.G, cfg.train, cfg.checkpoint_path)
+                    fig = figures(read_images(probe, samples(G_now, args.samples)), target)
+                    if p.done == cfg.steps:
+                        aside["last"] = fig
+                    if args.trace:
+                        with torch.no_grad():
+                            held_out = F(G_now(z_from_seeds(SELECT_SEEDS, G_now.z_dim), noise_mode="const"))
+                            scores = candidate_scores(held_out, real)
+                        aside[f"step_{p.done}"] = held_out.numpy()  # to try other scores on later
+                        trace.append({"step": p.done, "figures": fig, **scores})
+                        print(f"  trace step {p.done}: in composition {fig['in_composition']:.1%}, run score "
+                              f"{p.metrics['sketch_distance']:.4f}, " +
+                              ", ".join(f"{k} {v:.4f}" for k, v in scores.items()), flush=True)
                     aside["wall"] += time.perf_counter() - t
                     aside["cpu"] += time.process_time() - c
 
@@ -329,13 +318,11 @@ def main() -> int:
                 print(f"  in composition {r['before']['in_composition']:.1%} -> {r['after']['in_composition']:.1%}"
                       f" (kept step {r['kept_step']}; last step {r['last']['in_composition']:.1%}) in {minutes:.1f} "
                       f"min ({cpu_minutes:.1f} CPU min)", flush=True)
-                for view in ("raw", "ema"):
-                    points = [t for t in trace if t["view"] == view]
-                    if points:
-                        share = [t["figures"]["in_composition"] for t in points]
-                        print(f"  {view}: rank correlation with the probe's share (negative: a lower score is more in "
-                              "composition): " + ", ".join(f"{n} {rank_correlation([t[n] for t in points], share):+.2f}"
-                                                           for n, _, _ in CANDIDATES), flush=True)
+                if trace:
+                    share = [t["figures"]["in_composition"] for t in trace]
+                    print("  rank correlation with the probe's share (negative: a lower score is more in composition): "
+                          + ", ".join(f"{n} {rank_correlation([t[n] for t in trace], share):+.2f}"
+                                      for n, _, _ in CANDIDATES), flush=True)
 
     print(f"\n{base.name} ({size} px), {args.sketches} sketches per run, {args.samples} samples, {args.threads} "
           f"threads; " + ", ".join(f"{k} {v}" for k, v in settings.items()) + "\n")

@@ -247,14 +247,16 @@ def test_best_snapshot_keeps_the_lowest_score_as_a_copy_and_round_trips():
     assert torch.equal(again.params["w"], best.params["w"])
 
 
-def test_sketch_distance_is_zero_on_a_sketch_and_picks_the_nearest():
+def test_sketch_distance_picks_the_nearest_sketch_by_where_the_ink_is_not_how_much():
     real = torch.ones(2, 1, 16, 16)
     real[0, :, 4, :] = -1  # a line near the top
     real[1, :, 12, :] = -1  # one near the bottom
     near_top = torch.ones(1, 1, 16, 16)
     near_top[0, :, 5, :] = -1
-    d = sketch_distance(torch.cat([real, near_top]), real)
-    assert d[0] == 0 and d[1] == 0 and 0 < d[2] < sketch_distance(near_top, real[1:])[0]
+    faint_top = torch.where(real[:1] < 0, 0.0, 1.0)  # the top line with half the ink
+    d = sketch_distance(torch.cat([real, near_top, faint_top]), real)
+    assert d[:2].abs().max() < 1e-6 and d[3].abs() < 1e-6
+    assert 0 < d[2] < sketch_distance(near_top, real[1:])[0]
 
 
 def _snapshots_by_step(cfg):
