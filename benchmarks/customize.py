@@ -38,7 +38,7 @@ from PIL import Image, ImageDraw
 
 from studio.engine import load_model
 from studio.engine.customize import SketchSet, load_extractor, sketches_from_arrays
-from studio.engine.customize.selection import SELECT_SEEDS, blurred_ink
+from studio.engine.customize.selection import SELECT_SEEDS, blurred_ink, sketch_distance
 from studio.engine.customize.trainer import (
     CHECKPOINT_KIND,
     CHECKPOINT_VERSION,
@@ -174,12 +174,12 @@ def candidate_scores(fake: torch.Tensor, real: torch.Tensor) -> dict[str, float]
     """Each CANDIDATES score of the sketches ``fake`` against the user's ``real`` ones (lower: closer)."""
     out = {}
     for name, sigma, how in CANDIDATES:
+        if how == "cosine":  # the studio's score (selection.sketch_distance), at this blur
+            out[name] = float(sketch_distance(fake, real, sigma).mean())
+            continue
         a, b = blurred_ink(fake, sigma).flatten(1), blurred_ink(real, sigma).flatten(1)
-        if how == "cosine":
-            d = 1 - torch.nn.functional.normalize(a, dim=1) @ torch.nn.functional.normalize(b, dim=1).T
-        else:
-            d = torch.cdist(a, b, p=1) / a.shape[1]
-        out[name] = float((d.min(1).values if how != "mean" else d.mean(1)).mean())
+        d = torch.cdist(a, b, p=1) / a.shape[1]
+        out[name] = float((d.min(1).values if how == "nearest" else d.mean(1)).mean())
     return out
 
 
