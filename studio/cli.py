@@ -407,7 +407,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_customize(args: argparse.Namespace) -> int:
-    from .engine.customize.trainer import CustomizeConfig, customize, recommended_settings
+    from .engine.customize.trainer import CustomizeConfig, customize, kept_note, recommended_settings
 
     m = _load(args.model)
     chosen = {k: getattr(args, k) for k in ("steps", "batch", "train", "extractor")}
@@ -418,7 +418,8 @@ def cmd_customize(args: argparse.Namespace) -> int:
     )
     with TqdmProgress("customize", "step") as bar, cancel_on_interrupt() as token:
         out = customize(m, args.sketches, cfg, progress=bar, token=token)
-    print(f"wrote {out} and {out.with_suffix('.json')}")
+    note = kept_note(out)
+    print(f"wrote {out} and {out.with_suffix('.json')}" + (f"; {note}" if note else ""))
     return 0
 
 

@@ -43,6 +43,7 @@ from ..engine.customize.trainer import (
     CustomizeConfig,
     CustomizeError,
     customize,
+    kept_note,
     recommended_settings,
 )
 from ..engine.edit.latents import z_from_seeds
@@ -363,7 +364,8 @@ class CustomizeWindow(QMainWindow):
         self.settings_box.setEnabled(task is None)
 
     def _finished(self, path: Path) -> None:
-        self.eta.setText(f"Done: saved {path}")
+        note = kept_note(path)
+        self.eta.setText(f"Done: {note}; saved {path}" if note else f"Done: saved {path}")
         self._offer(Path(path))
 
     def _cancelled(self) -> None:
@@ -375,7 +377,8 @@ class CustomizeWindow(QMainWindow):
             card_path(out).unlink(missing_ok=True)
             self.eta.setText("Stopped; nothing was saved.")
         elif out.exists():
-            self.eta.setText(f"Stopped at step {self.progress.value()}; kept {out}")
+            note = kept_note(out)
+            self.eta.setText(f"Stopped at step {self.progress.value()}{f'; {note}' if note else ''}; saved {out}")
             self._offer(out)
         else:
             self.eta.setText("Stopped before the first step; there is no model to keep.")

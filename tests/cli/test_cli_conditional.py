@@ -95,7 +95,7 @@ def test_mix_recolor_project_take_the_class(cond_model, tmp_path):
     assert json.loads(out.with_suffix(".json").read_text())["class_index"] == 2
 
 
-def test_customize_takes_the_class(cond_model, tmp_path):
+def test_customize_takes_the_class(cond_model, tmp_path, capsys):
     sketches = tmp_path / "sketches"
     sketches.mkdir()
     img = np.full((64, 64), 255, np.uint8)
@@ -104,6 +104,7 @@ def test_customize_takes_the_class(cond_model, tmp_path):
     out = tmp_path / "custom.safetensors"
     assert main(["customize", "--model", str(cond_model), "--sketches", str(sketches), "--class", "still_life",
                  "--images", "world", "--steps", "1", "--out", str(out)]) == 0
+    assert "; kept step 1 of 1, the closest to the sketches" in capsys.readouterr().out
     m = load_model(out)
     assert m.classes == CLASSES and m.card["customized"]["class"] == "still_life"
     assert "(class still_life)" in m.card["description"]

@@ -11,7 +11,10 @@ import torch
 from PIL import Image
 
 from studio.engine import LoadedModel, load_model
+from studio.engine.customize.selection import BestSnapshot, sketch_distance
 from studio.engine.customize.trainer import (
+    CHECKPOINT_KIND,
+    CHECKPOINT_VERSION,
     CustomGenerator,
     CustomizeConfig,
     CustomizeError,
@@ -20,11 +23,12 @@ from studio.engine.customize.trainer import (
     blend_w,
     customize,
     interpolate_models,
+    kept_note,
     lr_ramp,
     recommended_settings,
 )
 from studio.engine.jobs import Cancelled, CancelToken
-from studio.engine.train.checkpoint import list_checkpoints, save_checkpoint
+from studio.engine.train.checkpoint import list_checkpoints, load_state, save_checkpoint
 from tests.conftest import make_tiny_pair
 
 
@@ -225,3 +229,112 @@ def test_exported_shift_model_renders_what_training_saw():
         Gp.shift.copy_(torch.randn(G.w_dim) * 0.5)
     z = torch.randn(3, G.z_dim)
     assert torch.allclose(Gp.export()(z), Gp.render(z), atol=1e-4)
+
+
+# --- keeping the best snapshot ------------------------------------------------------------------------------
+
+
+def test_best_snapshot_keeps_the_lowest_score_as_a_copy_and_round_trips():
+    best, p = BestSnapshot(), {"w": torch.zeros(2)}
+    for step, score in ((1, 0.5), (2, 0.2), (3, 0.2), (4, 0.9)):  # a forced sequence: the tie keeps the earlier
+        p["w"].fill_(step)
+        best.consider(step, score, p)
+    assert (best.step, best.score) == (2, 0.2) and torch.equal(best.params["w"], torch.full((2,), 2.0))
+    assert best.scores == [(1, 0.5), (2, 0.2), (3, 0.2), (4, 0.9)]
+    again = BestSnapshot()
+    again.load_state_dict(best.state_dict())
+    assert (again.step, again.score, again.scores) == (best.step, best.score, best.scores)
+    assert torch.equal(again.params["w"], best.params["w"])
+
+
+def test_sketch_distance_picks_the_nearest_sketch_by_where_the_ink_is_not_how_much():
+    real = torch.ones(2, 1, 16, 16)
+    real[0, :, 4, :] = -1  # a line near the top
+    real[1, :, 12, :] = -1  # one near the bottom
+    near_top = torch.ones(1, 1, 16, 16)
+    near_top[0, :, 5, :] = -1
+    faint_top = torch.where(real[:1] < 0, 0.0, 1.0)  # the top line with half the ink
+    d = sketch_distance(torch.cat([real, near_top, faint_top]), real)
+    assert d[:2].abs().max() < 1e-6 and d[3].abs() < 1e-6
+    assert 0 < d[2] < sketch_distance(near_top, real[1:])[0]
+
+
+def _snapshots_by_step(cfg):
+    """A progress callback that copies G′'s trained tensors at every step from the checkpoint (checkpoint_every 1)."""
+    seen = {}
+
+    def report(p):
+        seen[p.done] = load_state(cfg.checkpoint_path, CHECKPOINT_KIND, CHECKPOINT_VERSION)["trainable"]
+        seen.setdefault("scores", {})[p.done] = p.metrics.get("sketch_distance")
+
+    return seen, report
+
+
+def _mapping_equal(G, tensors) -> bool:
+    return all(torch.equal(p, tensors[f"mapping.{k}"]) for k, p in G.mapping.named_parameters())
+
+
+def test_the_best_scored_step_is_exported_and_named_on_the_card(tmp_path):
+    base, sketches = _base(), _sketch_folder(tmp_path)
+    cfg = _cfg(tmp_path, steps=6, select_every=1, checkpoint_every=1, lr=0.05)  # a large lr: G′ wanders
+    seen, report = _snapshots_by_step(cfg)
+    m = load_model(customize(base, sketches, cfg, progress=report))
+    scores = seen["scores"]
+    kept = min(scores, key=lambda k: (scores[k], k))
+    info = m.card["customized"]
+    assert info["kept_step"] == kept and info["steps"] == 6
+    assert info["selection"]["scores"] == [[k, scores[k]] for k in range(1, 7)]
+    assert info["selection"]["score"] == scores[kept] and f"kept step {kept} of 6" in m.card["training"]
+    assert _mapping_equal(m.G, seen[kept])
+
+
+def test_select_every_zero_exports_the_last_step_unscored(tmp_path):
+    base, sketches = _base(), _sketch_folder(tmp_path)
+    cfg = _cfg(tmp_path, steps=3, select_every=0, checkpoint_every=1, lr=0.05)
+    seen, report = _snapshots_by_step(cfg)
+    m = load_model(customize(base, sketches, cfg, progress=report))
+    assert set(seen["scores"].values()) == {None}  # nothing scored
+    info = m.card["customized"]
+    assert info["kept_step"] == 3 and "selection" not in info and "kept step" not in m.card["training"]
+    assert _mapping_equal(m.G, seen[3])
+    # scoring draws no random numbers: the same run with selection trains the very same weights
+    scored = _cfg(tmp_path, out=str(tmp_path / "scored.safetensors"), steps=3, select_every=1, checkpoint_every=1,
+                  lr=0.05)
+    seen_scored, report = _snapshots_by_step(scored)
+    customize(base, sketches, scored, progress=report)
+    assert all(torch.equal(seen[3][k], t) for k, t in seen_scored[3].items())
+
+
+def test_resume_keeps_the_best_and_selects_as_a_straight_run(tmp_path):
+    sketches = _sketch_folder(tmp_path)
+    kw = {"steps": 6, "select_every": 2, "lr": 0.05}
+    straight = load_model(customize(_base(), sketches, _cfg(tmp_path, out=str(tmp_path / "a.safetensors"), **kw)))
+    token = CancelToken()
+
+    def stop_after_three(p):
+        if p.done == 3:
+            token.cancel()
+
+    cfg = _cfg(tmp_path, out=str(tmp_path / "b.safetensors"), **kw)
+    with pytest.raises(Cancelled):
+        customize(_base(), sketches, cfg, progress=stop_after_three, token=token)
+    early = load_model(tmp_path / "b.safetensors").card["customized"]
+    assert [s[0] for s in early["selection"]["scores"]] == [2, 3]  # the stopped step competed for the saved model
+    ckpt = load_state(cfg.checkpoint_path, CHECKPOINT_KIND, CHECKPOINT_VERSION)
+    assert [s[0] for s in ckpt["best"]["scores"]] == [2] and ckpt["best"]["step"] == 2  # ...but not on resume
+    cfg.resume = True
+    resumed = load_model(customize(_base(), sketches, cfg))
+    assert resumed.card["customized"]["selection"] == straight.card["customized"]["selection"]
+    assert resumed.card["customized"]["kept_step"] == straight.card["customized"]["kept_step"]
+    for k, t in straight.G.state_dict().items():
+        assert torch.equal(t, resumed.G.state_dict()[k]), k
+
+
+def test_kept_note_reads_the_card_and_is_empty_without_selection(tmp_path):
+    sketches = _sketch_folder(tmp_path)
+    out = customize(_base(), sketches, _cfg(tmp_path, steps=2, select_every=1))
+    assert kept_note(out).startswith("kept step ") and " of 2, the closest to the sketches" in kept_note(out)
+    plain = customize(_base(), sketches, _cfg(tmp_path, out=str(tmp_path / "p.safetensors"), select_every=0))
+    assert kept_note(plain) == "" and kept_note(tmp_path / "missing.safetensors") == ""
+    with pytest.raises(CustomizeError, match="select_every"):
+        CustomizeConfig(out="x.safetensors", select_every=-1).validate()

@@ -108,6 +108,7 @@ def test_run_progress_pause_resume_and_loadable_result(qtbot, window, tmp_path, 
     wait_done(qtbot, window)
     assert [p.done for p in reports] == [1, 2, 3]
     assert window.progress.value() == 3 and window.losses.series
+    assert window.eta.text().startswith("Done: kept step 3 of 3, the closest to the sketches")
     assert window.preview.pixmap() is not None and not window.preview.pixmap().isNull()
     loaded = load_model(out)
     info = loaded.card["customized"]
@@ -138,6 +139,7 @@ def test_stop_and_keep_leaves_a_loadable_model(qtbot, window, tmp_path):
     wait_done(qtbot, window)
     info = load_model(out).card["customized"]
     assert not info["finished"] and 1 <= info["steps"] < 10_000
+    assert f"kept step {info['kept_step']} of {info['steps']}" in window.eta.text()  # the stopped step is scored too
     assert offered == [str(out)] and not out.with_suffix(".customize.pt").exists()
 
 
