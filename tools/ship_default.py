@@ -36,6 +36,7 @@ from studio.engine.model.checkpoints import DEFAULT_MODEL  # noqa: E402
 from studio.engine.world.probe import load_probe  # noqa: E402
 
 SAMPLES_PNG = ROOT / "docs" / "images" / "default_samples.png"
+CARRIED = ("customize",)  # card blocks of the shipped default that the new one keeps (see main)
 
 
 def lineage(card: dict, shipped: dict, name: str = "this run") -> list[dict]:
@@ -129,6 +130,10 @@ def main() -> None:
             or shipped.card.get("quality", {}).get("this_model"),
         },
         "sample_grid": str(SAMPLES_PNG.relative_to(ROOT)),
+        # what a benchmark recommends for the default's role (the customize window's settings) stays, said to be
+        # measured on the model it was measured on, until the benchmark is run again on this one
+        **{k: {"measured_on": f"the previous default ({shipped.card.get('total_kimg', '?')} kimg)", **shipped.card[k]}
+           for k in CARRIED if k in shipped.card},
         "replace_with": "a run warm-started from this file: `studio train --preset cpu64 --init default ...` "
                         "(CPU) or `make train-gpu OUT=DIR` (one GPU, ~8 minutes); then tools/ship_default.py",
     }
