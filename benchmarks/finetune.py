@@ -111,10 +111,12 @@ def parse_variant(text: str) -> dict[str, Any]:
         default = getattr(defaults, name)
         if isinstance(default, bool):
             out[name] = value.lower() in ("1", "true", "yes", "on")
-        elif isinstance(default, (int, float, str)):
-            out[name] = None if value.lower() == "none" else type(default)(value)
-        else:  # an optional number, None by default
-            out[name] = None if value.lower() == "none" else float(value)
+        elif isinstance(default, str):  # augment=none is the string "none"
+            out[name] = value
+        elif value.lower() == "none":  # an optional setting turned off, e.g. ema_rampup=none
+            out[name] = None
+        else:
+            out[name] = int(value) if isinstance(default, int) else float(value)
     return out
 
 
