@@ -378,10 +378,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     chosen = dict(
         data=args.data, out_dir=args.out, batch=args.batch, lr=args.lr, r1_gamma=args.gamma,
         pl_weight=args.pl_weight, mixing_prob=args.mixing, ema_kimg=args.ema_kimg, augment=args.augment,
-        freeze_d=args.freeze_d, xflip=args.xflip, seed=args.seed, checkpoint_every=args.checkpoint_every,
-        sample_every=args.sample_every, keep=args.keep, device=args.device, workers=args.workers, init=args.init,
-        world_cache=args.world_cache, precision=args.precision, modconv=args.modconv, minutes=args.minutes,
-        cond=args.cond or None,
+        freeze_d=args.freeze_d, freeze_g=args.freeze_g, xflip=args.xflip, seed=args.seed,
+        checkpoint_every=args.checkpoint_every, sample_every=args.sample_every, keep=args.keep, device=args.device,
+        workers=args.workers, init=args.init, world_cache=args.world_cache, precision=args.precision,
+        modconv=args.modconv, minutes=args.minutes, cond=args.cond or None,
     )
     given = {k: v for k, v in chosen.items() if v is not None}
     config = preset(args.preset, **given)
@@ -622,6 +622,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--freeze-d", type=whole(0), metavar="N",
                    help="Freeze-D: keep the start model's weights in D's first N blocks from the image side "
                         "(warm starts on small folders)")
+    s.add_argument("--freeze-g", type=whole(0), metavar="N",
+                   help="FreezeG: keep the start model's weights in G's first N blocks from 4 px up (warm starts "
+                        "on folders that differ in texture and colour, not in layout)")
     s.add_argument("--xflip", action=argparse.BooleanOptionalAction,
                    help=f"also train on mirrored images (folders; on by default under {SMALL_FOLDER:,} pictures)")
     s.add_argument("--seed", type=whole(0), help="the run's random seed: the same seed repeats a run exactly")

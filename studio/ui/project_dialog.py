@@ -1,15 +1,14 @@
 """Open a real image to edit: project it into W+ (Image2StyleGAN) on a worker, compare, use it as the portrait.
 
-A portrait renders with the model's constant noise (recipes carry no noise maps), so the reconstruction
-shown and the PSNR that counts are the projected W+ rendered that way: what "Use as portrait" will give.
-The projection's own noise maps (a higher PSNR) are reported beside it, so the difference is no surprise.
+A portrait renders with the model's constant noise (recipes carry no noise maps), so the dialog projects W+
+alone (no detail pass on the noise maps: ``studio project`` has it, since its files keep the maps), and the
+reconstruction shown and its PSNR are exactly what "Use as portrait" will give.
 A class-conditional model projects into the chosen class (the search starts at its mean w), and the portrait
 records that class.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
@@ -30,9 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..engine.edit.portrait import Portrait
-from ..engine.images import load_fitted, tensor_to_images
-from ..engine.invert.projection import ProjectionResult, project, psnr
-from ..engine.invert.pulse_fit import render
+from ..engine.images import load_fitted
+from ..engine.invert.projection import ProjectionResult, project
 from ..engine.jobs import CancelToken, Progress, ProgressFn
 from ..engine.model.checkpoints import LoadedModel
 from ..engine.model.labels import class_labels
@@ -49,15 +47,6 @@ def ask_image_path(parent: QWidget) -> Optional[Path]:
     return Path(path) if path else None
 
 
-@dataclass
-class Reconstruction:
-    """A projection and its W+ rendered as a portrait will render it (the model's own noise)."""
-
-    projection: ProjectionResult
-    image: np.ndarray  # (H, W, 3) uint8
-    psnr: float
-
-
 def read_target(path: Path, resolution: int, progress: ProgressFn, token: CancelToken) -> np.ndarray:
     """The picture as the projection sees it: RGB (transparency over white), centre-cropped to the model's size."""
     return load_fitted(path, resolution)
@@ -66,11 +55,9 @@ def read_target(path: Path, resolution: int, progress: ProgressFn, token: Cancel
 def reconstruct(
     model: LoadedModel, target: np.ndarray, steps: int, class_index: Optional[int], progress: ProgressFn,
     token: CancelToken,
-) -> Reconstruction:
-    result = project(model.G, target, D=model.D, steps=steps, preview_every=max(1, steps // 30),
-                     progress=progress, token=token, c=class_labels(model.G, class_index))
-    image = tensor_to_images(render(model.G, result.ws))[0]
-    return Reconstruction(result, image, psnr(image, target))
+) -> ProjectionResult:
+    return project(model.G, target, D=model.D, steps=steps, detail=0.0, preview_every=max(1, steps // 30),
+                   progress=progress, token=token, c=class_labels(model.G, class_index))
 
 
 class ProjectDialog(QDialog):
@@ -83,7 +70,7 @@ class ProjectDialog(QDialog):
         self.tasks = TaskRunner(self)
         self.path: Optional[Path] = None
         self.target: Optional[np.ndarray] = None
-        self.result: Optional[Reconstruction] = None
+        self.result: Optional[ProjectionResult] = None
         self.result_class: Optional[int] = None  # the class the result was projected into
 
         self.original, self.reconstruction = self._view("original"), self._view("reconstruction")
@@ -198,14 +185,12 @@ class ProjectDialog(QDialog):
         """The class to project into (None for an unconditional model)."""
         return self.class_box.currentIndex() if self.model.classes else None
 
-    def _projected(self, rec: Reconstruction, class_index: Optional[int]) -> None:
-        self.result, self.result_class = rec, class_index
-        self._show(self.reconstruction, rec.image)
+    def _projected(self, result: ProjectionResult, class_index: Optional[int]) -> None:
+        self.result, self.result_class = result, class_index
+        self._show(self.reconstruction, result.portrait)
         self.use_button.setEnabled(True)
-        p = rec.projection
-        stopped = f"Stopped after {p.steps_done} steps" if p.cancelled else f"{p.steps_done} steps"
-        self.message.setText(f"{stopped}: PSNR {rec.psnr:.1f} dB as a portrait "
-                             f"({p.psnr:.1f} dB with the projection's own noise maps).")
+        stopped = f"Stopped after {result.steps_done} steps" if result.cancelled else f"{result.steps_done} steps"
+        self.message.setText(f"{stopped}: PSNR {result.portrait_psnr:.1f} dB.")
 
     # --- result ----------------------------------------------------------------------------------------
 
@@ -213,7 +198,7 @@ class ProjectDialog(QDialog):
         """Make the projected W+ the current portrait (one undo step; its recipe carries the W+)."""
         if self.result is None:
             return
-        ws = self.result.projection.ws
+        ws = self.result.ws
         self.doc.commit(Portrait.from_w_plus(ws, class_index=self.result_class), f"Open image {self.path.name}")
         self.accept()
 

@@ -242,6 +242,23 @@ def test_freeze_d_keeps_the_image_side_blocks_and_trains_the_rest(tmp_path, tiny
         Trainer(tiny(tmp_path / "other", freeze_d=9))
 
 
+def test_freeze_g_keeps_the_coarse_blocks_and_trains_the_rest(tmp_path, tiny_pair):
+    from studio.engine import save_model
+    from studio.engine.train import Trainer
+
+    G, D = tiny_pair
+    path = save_model(tmp_path / "start.safetensors", G, D, {"name": "start"})
+    trainer = Trainer(tiny(tmp_path / "run", steps=2, init=str(path), freeze_g=2))
+    frozen = tuple(f"synthesis.b{b.resolution}." for b in trainer.G.synthesis.blocks()[:2])
+    trainer.run()
+    for (name, after), before in zip(trainer.G.named_parameters(), G.parameters()):
+        assert torch.equal(after, before) == name.startswith(frozen), name
+    assert load_checkpoint(list_checkpoints(tmp_path / "run")[-1])["config"]["freeze_g"] == 2
+
+    with pytest.raises(ValueError, match="more than the generator's"):
+        Trainer(tiny(tmp_path / "other", freeze_g=9))
+
+
 def test_minutes_limit_stops_cleanly_with_a_checkpoint(tmp_path):
     reports: list[Progress] = []
     path = train(tiny(tmp_path / "run", steps=50, checkpoint_every=50, minutes=1e-9), progress=reports.append)

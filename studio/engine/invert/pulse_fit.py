@@ -113,8 +113,16 @@ class PrivateSynthesis:
 
     def trainable_noise(self, count: int) -> list[torch.Tensor]:
         """Make the ``count`` coarsest noise maps trainable leaves (starting at their current values)."""
+        return self._trainable(list(self.layers.values())[:count])
+
+    def trainable_fine_noise(self, min_size: int) -> list[torch.Tensor]:
+        """Make the noise maps of at least ``min_size`` px trainable leaves (starting at their current values)."""
+        return self._trainable([layer for layer in self.layers.values() if layer.noise_const.shape[-1] >= min_size])
+
+    @staticmethod
+    def _trainable(layers: list[SynthesisLayer]) -> list[torch.Tensor]:
         leaves = []
-        for layer in list(self.layers.values())[:count]:
+        for layer in layers:
             leaf = layer.noise_const.detach().clone().requires_grad_(True)
             layer.noise_const = leaf
             leaves.append(leaf)

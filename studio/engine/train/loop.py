@@ -96,6 +96,17 @@ def trained_d_params(D: Discriminator, freeze: int) -> list[nn.Parameter]:
     return [p for p in D.parameters() if p.requires_grad]
 
 
+def trained_g_params(G: Generator, freeze: int) -> list[nn.Parameter]:
+    """G's parameters that train when its first ``freeze`` synthesis blocks (from 4 px up) are frozen (FreezeG); the
+    frozen ones are set not to require gradients, so they keep their start weights."""
+    blocks = G.synthesis.blocks()
+    if freeze > len(blocks):
+        raise ValueError(f"freeze_g {freeze} is more than the generator's {len(blocks)} blocks.")
+    for block in blocks[:freeze]:
+        block.requires_grad_(False)
+    return [p for p in G.parameters() if p.requires_grad]
+
+
 def _adam(params, lr: float, interval: Optional[int]) -> torch.optim.Adam:
     """Adam(lr, betas (0, 0.99)), corrected for a lazy regulariser that also steps it every ``interval`` steps."""
     c = interval / (interval + 1) if interval else 1.0
@@ -162,7 +173,8 @@ class Trainer:
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         self.mixing = MixingGenerator(self.G, cfg.mixing_prob, self.plan)
         self.D_trained = trained_d_params(self.D, cfg.freeze_d)
-        self.opt_G = _adam(self.G.parameters(), cfg.lr, cfg.pl_interval if cfg.pl_weight > 0 else None)
+        G_trained = trained_g_params(self.G, cfg.freeze_g)
+        self.opt_G = _adam(G_trained, cfg.lr, cfg.pl_interval if cfg.pl_weight > 0 else None)
         self.opt_D = _adam(self.D_trained, cfg.lr, cfg.r1_interval if cfg.gamma > 0 else None)
         self.augment = Augment(cfg.augment, cfg.batch, cfg.ada_target, cfg.ada_kimg)
         self.pl_mean = torch.zeros([], device=dev)
