@@ -622,9 +622,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--freeze-d", type=whole(0), metavar="N",
                    help="Freeze-D: keep the start model's weights in D's first N blocks from the image side "
                         "(warm starts on small folders)")
-    s.add_argument("--freeze-g", type=whole(0), metavar="N",
-                   help="FreezeG: keep the start model's weights in G's first N blocks from 4 px up (warm starts "
-                        "on folders that differ in texture and colour, not in layout)")
+    s.add_argument("--freeze-g", type=whole(0), metavar="PX",
+                   help="FreezeG: keep the start model's weights in G's blocks up to PX pixels (32: learn a folder's "
+                        "colours and brushwork, keep the model's layouts and faces)")
     s.add_argument("--xflip", action=argparse.BooleanOptionalAction,
                    help=f"also train on mirrored images (folders; on by default under {SMALL_FOLDER:,} pictures)")
     s.add_argument("--seed", type=whole(0), help="the run's random seed: the same seed repeats a run exactly")

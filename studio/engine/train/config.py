@@ -64,8 +64,9 @@ class TrainConfig:
     # Freeze-D (Mo et al. 2020; stylegan2-ada's --freezed): this many of D's blocks on the image side (the highest
     # resolutions) keep the start model's weights, so a few pictures cannot make D relearn its low-level features
     freeze_d: int = 0
-    # FreezeG (Lee 2020): this many of G's synthesis blocks from the coarse side (4 px up) keep the start model's
-    # weights, so a folder that differs in texture and colour cannot unlearn layout and faces
+    # FreezeG (Lee 2020): G's synthesis blocks up to this resolution (px; 0 = none) keep the start model's weights,
+    # so a folder that differs in colour and brushwork cannot unlearn layouts and faces. Not a few-shot default:
+    # on the default model it did not beat training all of G on either benchmark folder (README)
     freeze_g: int = 0
     world_cache: int = 0  # world data: train on this many pre-rendered paintings (0 = render every batch)
     seed: int = 0
@@ -97,8 +98,9 @@ class TrainConfig:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}.")
         if self.freeze_d < 0:
             raise ValueError(f"freeze_d must be 0 (train all of D) or a number of D blocks, not {self.freeze_d}.")
-        if self.freeze_g < 0:
-            raise ValueError(f"freeze_g must be 0 (train all of G) or a number of G blocks, not {self.freeze_g}.")
+        if not 0 <= self.freeze_g < self.resolution:
+            raise ValueError(f"freeze_g must be 0 (train all of G) or a resolution below the model's "
+                             f"{self.resolution} px up to which G keeps its blocks, not {self.freeze_g}.")
         if self.world_cache < 0:
             raise ValueError(f"world_cache must be 0 (stream) or a number of images, not {self.world_cache}.")
         if self.minutes is not None and not self.minutes > 0:

@@ -96,14 +96,12 @@ def trained_d_params(D: Discriminator, freeze: int) -> list[nn.Parameter]:
     return [p for p in D.parameters() if p.requires_grad]
 
 
-def trained_g_params(G: Generator, freeze: int) -> list[nn.Parameter]:
-    """G's parameters that train when its first ``freeze`` synthesis blocks (from 4 px up) are frozen (FreezeG); the
-    frozen ones are set not to require gradients, so they keep their start weights."""
-    blocks = G.synthesis.blocks()
-    if freeze > len(blocks):
-        raise ValueError(f"freeze_g {freeze} is more than the generator's {len(blocks)} blocks.")
-    for block in blocks[:freeze]:
-        block.requires_grad_(False)
+def trained_g_params(G: Generator, up_to: int) -> list[nn.Parameter]:
+    """G's parameters that train when its synthesis blocks up to ``up_to`` px are frozen (FreezeG); the frozen ones
+    are set not to require gradients, so they keep their start weights."""
+    for block in G.synthesis.blocks():
+        if block.resolution <= up_to:
+            block.requires_grad_(False)
     return [p for p in G.parameters() if p.requires_grad]
 
 
