@@ -410,7 +410,7 @@ def cmd_customize(args: argparse.Namespace) -> int:
     from .engine.customize.trainer import CustomizeConfig, customize, kept_note, recommended_settings
 
     m = _load(args.model)
-    chosen = {k: getattr(args, k) for k in ("steps", "batch", "train", "extractor")}
+    chosen = {k: getattr(args, k) for k in ("steps", "batch", "train", "extractor", "select_every")}
     settings = {**recommended_settings(m), **{k: v for k, v in chosen.items() if v is not None}}
     cfg = CustomizeConfig(
         out=args.out, images="world" if args.world else args.images, seed=args.seed, resume=args.resume,
@@ -680,6 +680,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--extractor", help=f"sketch extractor: {', '.join(EXTRACTOR_NAMES)} (default: world for a "
                    "model trained on the world, else default, unless its card recommends another)")
     s.add_argument("--batch", type=whole(1, 256), help="sketches and images per step (default 4)")
+    s.add_argument("--select-every", type=whole(0), metavar="N",
+                   help="score G' against the sketches every N steps and save the best snapshot (default 25; 0 saves "
+                        "the last step)")
     s.add_argument("--seed", type=whole(0), default=0, help="random seed: the same seed repeats a run exactly")
     s.add_argument("--resume", action="store_true", help="continue from OUT's .customize.pt checkpoint")
     s.set_defaults(func=cmd_customize)

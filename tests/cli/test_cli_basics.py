@@ -1,4 +1,4 @@
-"""`studio info / generate / convert` on real files: outputs, recipes, one-line errors."""
+"""`studio info / generate / convert / customize` on real files: outputs, recipes, one-line errors."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import torch
+from PIL import Image
 
 from studio.cli import main
 from studio.engine import load_model, save_model
@@ -32,6 +33,21 @@ def test_generate_writes_pngs_with_recipes(tmp_path, tiny_pair):
     assert recipe["seed"] == 4 and recipe["truncation_psi"] == 0.7 and recipe["noise_mode"] == "const"
     expected = tensor_to_images(G(z_from_seed(4, 64), truncation_psi=0.7))[0]
     np.testing.assert_array_equal(load_image(files[1]), expected)
+
+
+def test_customize_scores_every_n_steps_and_keeps_the_best(tmp_path, tiny_pair, capsys):
+    path = save_model(tmp_path / "m.safetensors", *tiny_pair)
+    sketches = tmp_path / "sketches"
+    sketches.mkdir()
+    img = np.full((32, 32), 255, np.uint8)
+    img[8:24, 14:18] = 0
+    Image.fromarray(img).save(sketches / "s.png")
+    out = tmp_path / "custom.safetensors"
+    assert main(["customize", "--model", str(path), "--sketches", str(sketches), "--world", "--steps", "4",
+                 "--select-every", "2", "--out", str(out)]) == 0
+    info = load_model(out).card["customized"]
+    assert [step for step, _ in info["selection"]["scores"]] == [2, 4]
+    assert f"kept step {info['kept_step']} of 4" in capsys.readouterr().out
 
 
 def test_convert_pkl(tmp_path, tiny_pair):
