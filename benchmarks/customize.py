@@ -183,6 +183,18 @@ def candidate_scores(fake: torch.Tensor, real: torch.Tensor) -> dict[str, float]
     return out
 
 
+@torch.no_grad()
+def realism_candidates(G_now, base) -> dict[str, float]:
+    """How far G′ has left what the base model draws, on the held-out z: the base D's mean logit on G′'s pictures
+    (lower: less like the paintings D was trained on) and the mean distance of G′'s w from the base's mean w, as a
+    ratio to the base's own (above 1: G′ maps outside the base's W)."""
+    z = z_from_seeds(SELECT_SEEDS, G_now.z_dim)
+    w_now, w_base = G_now.mapping(z), base.G.mapping(z)
+    centre = base.G.mapping.w_avg
+    drift = float((w_now - centre).norm(dim=-1).mean() / (w_base - centre).norm(dim=-1).mean())
+    return {"base D logit": float(base.D(G_now.synthesis(w_now, noise_mode="const")).mean()), "w drift": drift}
+
+
 def rank_correlation(x: list[float], y: list[float]) -> float:
     """Spearman's rho (ties ranked by order; enough for a trace of a dozen points)."""
     rx, ry = np.argsort(np.argsort(x)), np.argsort(np.argsort(y))
@@ -288,7 +300,7 @@ def main() -> int:
                     if args.trace:
                         with torch.no_grad():
                             held_out = F(G_now(z_from_seeds(SELECT_SEEDS, G_now.z_dim), noise_mode="const"))
-                            scores = candidate_scores(held_out, real)
+                            scores = {**candidate_scores(held_out, real), **realism_candidates(G_now, base)}
                         aside[f"step_{p.done}"] = held_out.numpy()  # to try other scores on later
                         trace.append({"step": p.done, "figures": fig, **scores})
                         print(f"  trace step {p.done}: in composition {fig['in_composition']:.1%}, run score "
