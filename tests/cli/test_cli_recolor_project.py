@@ -45,8 +45,13 @@ def test_project_writes_latents(tmp_path):
     model = _model(tmp_path)
     Image.fromarray((np.random.default_rng(0).random((40, 40, 3)) * 255).astype(np.uint8)).save(tmp_path / "p.png")
     out = tmp_path / "proj.png"
-    assert main(["project", "--model", str(model), "--image", str(tmp_path / "p.png"), "--steps", "3",
+    assert main(["project", "--model", str(model), "--image", str(tmp_path / "p.png"), "--steps", "4",
                  "--out", str(out)]) == 0
     data = np.load(out.with_suffix(".npz"))
     assert data["w_plus"].shape == (8, 64)
-    assert json.loads(out.with_suffix(".json").read_text())["projection"]["steps"] == 3
+    projection = json.loads(out.with_suffix(".json").read_text())["projection"]
+    assert projection["steps"] == 4 and projection["detail"] == 0.25
+    assert main(["project", "--model", str(model), "--image", str(tmp_path / "p.png"), "--steps", "3",
+                 "--detail", "0", "--out", str(out)]) == 0  # W+ alone: the picture is the portrait
+    projection = json.loads(out.with_suffix(".json").read_text())["projection"]
+    assert projection["psnr"] == projection["portrait_psnr"]
