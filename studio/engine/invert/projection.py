@@ -4,7 +4,7 @@ Two passes, in Image2StyleGAN++'s order (latents first, then noise for detail):
 1. W+ alone, with the model's constant noise — what a portrait renders with, so this picture is exactly the one
    sliders, mixing and the colour search edit: NVIDIA's stylegan2-ada projector in W+ (W alone cannot reach a
    real image): start at the mean w, Adam lr 0.1 with a 5 % warm-up and a cosine ramp-down over the last 25 %,
-   latent jitter w_std·0.05·max(0, 1 − t/0.75)². The jitter costs ~0.5 dB but finds latents that edit better:
+   latent jitter w_std·0.05·max(0, 1 − t/0.75)². The jitter costs ~0.7 dB but finds latents that edit better:
    a blond − black direction searched from a jittered projection turned 64 % of sampled heads light, from an
    unjittered one 22 % (README).
 2. The last ``detail`` share of the steps holds W+ and fits only the noise maps of ≥ DETAIL_MIN px to what is
@@ -135,7 +135,6 @@ def project(
     latent_steps = steps - round(steps * detail)
     history: list[tuple[int, float]] = []
     done = 0
-
     gen = torch.Generator().manual_seed(seed)
 
     def fit(params: list[torch.Tensor], first: int, last: int, jitter: float = 0.0) -> bool:
@@ -166,8 +165,9 @@ def project(
     w = w.detach()
     with torch.no_grad():
         portrait = tensor_to_images(synth(w))[0]
-    if finished and latent_steps < steps:
-        finished = fit(synth.trainable_fine_noise(DETAIL_MIN), latent_steps, steps)
+    maps = synth.trainable_fine_noise(DETAIL_MIN) if finished and latent_steps < steps else []
+    if maps:  # a model under 32 px has none
+        finished = fit(maps, latent_steps, steps)
     with torch.no_grad():
         image = tensor_to_images(synth(w))[0]
     return ProjectionResult(
