@@ -47,6 +47,17 @@ def tiny_cond_pair() -> tuple[Generator, Discriminator]:
     return make_tiny_pair(c_dim=3)
 
 
+def write_sketch_folder(folder, size: int) -> None:
+    """``folder`` with one ``size`` px sketch in it: a dark stroke on white paper."""
+    import numpy as np
+    from PIL import Image
+
+    folder.mkdir(parents=True)
+    img = np.full((size, size), 255, np.uint8)
+    img[size // 4 : size * 3 // 4, size * 7 // 16 : size * 9 // 16] = 0
+    Image.fromarray(img).save(folder / "s.png")
+
+
 def write_pictures(folder, count: int = 6) -> None:
     """``count`` world portraits (32 px PNGs, one 48x40 JPEG in a subfolder) and one damaged file."""
     from PIL import Image

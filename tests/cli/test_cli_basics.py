@@ -6,12 +6,12 @@ import json
 
 import numpy as np
 import torch
-from PIL import Image
 
 from studio.cli import main
 from studio.engine import load_model, save_model
 from studio.engine.edit.latents import z_from_seed
 from studio.engine.images import load_image, read_png_text, tensor_to_images
+from tests.conftest import write_sketch_folder
 from tests.formats import write_nvidia
 
 
@@ -38,10 +38,7 @@ def test_generate_writes_pngs_with_recipes(tmp_path, tiny_pair):
 def test_customize_scores_every_n_steps_and_keeps_the_best(tmp_path, tiny_pair, capsys):
     path = save_model(tmp_path / "m.safetensors", *tiny_pair)
     sketches = tmp_path / "sketches"
-    sketches.mkdir()
-    img = np.full((32, 32), 255, np.uint8)
-    img[8:24, 14:18] = 0
-    Image.fromarray(img).save(sketches / "s.png")
+    write_sketch_folder(sketches, 32)
     out = tmp_path / "custom.safetensors"
     assert main(["customize", "--model", str(path), "--sketches", str(sketches), "--world", "--steps", "4",
                  "--select-every", "2", "--out", str(out)]) == 0

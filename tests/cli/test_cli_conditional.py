@@ -14,7 +14,7 @@ from studio.engine import load_model, save_model
 from studio.engine.edit.latents import z_from_seed
 from studio.engine.images import load_image, read_png_text, tensor_to_images
 from studio.engine.model.labels import class_labels
-from tests.conftest import make_tiny_pair
+from tests.conftest import make_tiny_pair, write_sketch_folder
 
 CLASSES = ["portrait", "still_life", "landscape"]
 
@@ -97,10 +97,7 @@ def test_mix_recolor_project_take_the_class(cond_model, tmp_path):
 
 def test_customize_takes_the_class(cond_model, tmp_path, capsys):
     sketches = tmp_path / "sketches"
-    sketches.mkdir()
-    img = np.full((64, 64), 255, np.uint8)
-    img[20:24, 8:56] = 0
-    Image.fromarray(img).save(sketches / "s.png")
+    write_sketch_folder(sketches, 64)
     out = tmp_path / "custom.safetensors"
     assert main(["customize", "--model", str(cond_model), "--sketches", str(sketches), "--class", "still_life",
                  "--images", "world", "--steps", "1", "--out", str(out)]) == 0
