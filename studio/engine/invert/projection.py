@@ -165,11 +165,12 @@ def project(
     w = w.detach()
     with torch.no_grad():
         portrait = tensor_to_images(synth(w))[0]
+    image = portrait
     maps = synth.trainable_fine_noise(DETAIL_MIN) if finished and latent_steps < steps else []
     if maps:  # a model under 32 px has none
         finished = fit(maps, latent_steps, steps)
-    with torch.no_grad():
-        image = tensor_to_images(synth(w))[0]
+        with torch.no_grad():
+            image = tensor_to_images(synth(w))[0]
     return ProjectionResult(
         ws=w.clone(), noise=noise_arrays(synth), image=image, psnr=psnr(image, goal), portrait=portrait,
         portrait_psnr=psnr(portrait, goal), steps_done=done, cancelled=not finished, history=history,
