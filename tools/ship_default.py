@@ -88,10 +88,15 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2, help="processes rendering the world reference")
     ap.add_argument("--dry-run", action="store_true", help="measure and print, ship nothing")
     args = ap.parse_args()
-    candidate = args.candidate[0]
-    if len(args.candidate) > 1:
-        candidate = str(average_exports(args.candidate, Path(tempfile.mkdtemp()) / "averaged.safetensors"))
+    with tempfile.TemporaryDirectory() as tmp:  # the averaged file lives only as long as it is measured and shipped
+        candidate = args.candidate[0]
+        if len(args.candidate) > 1:
+            candidate = str(average_exports(args.candidate, Path(tmp) / "averaged.safetensors"))
+        measure_and_ship(candidate, args)
 
+
+def measure_and_ship(candidate: str, args: argparse.Namespace) -> None:
+    """Compare ``candidate`` with the shipped default on the probe; ship it (model, card, lineage) if it is better."""
     probe = load_probe()
     ref = world_images(2_000_000, args.n, args.workers)
     rows = {
