@@ -14,9 +14,9 @@ the world probe reads their hair colour before and after: how often it changes, 
 colour, against a random W+ direction of the same size per layer (measured in the same run).
 
 Projection: PSNR on world images and on "paintings" made by other means (world portraits of another seed
-range through a painterly filter: mode filter, posterise, colour shift, brush-grain blur; no downloads), as a
-portrait renders it (W+ with the model's constant noise: what the window's "Open image to edit" gives) and with
-the detail pass's noise maps (what ``studio project`` writes). The recolouring starts from the latter.
+range through a painterly filter: mode filter, posterise, colour shift, brush-grain blur; no downloads),
+with W+ alone (the model's constant noise) and with the detail pass's noise maps (what ``studio project`` writes
+and the window's "Open image to edit" gives). The recolouring starts from the latter.
 
     python benchmarks/recolor.py --model default
 """

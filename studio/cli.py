@@ -484,15 +484,15 @@ def cmd_project(args: argparse.Namespace) -> int:
         r = project(m.G, target, D=m.D, steps=args.steps, detail=args.detail, progress=bar, token=token,
                     c=class_labels(m.G, k))
     write_picture(out, r.image, portrait_recipe(
-        m, Portrait.from_w_plus(r.ws[0], class_index=k), noise=r.noise,
+        m, Portrait.from_w_plus(r.ws[0], class_index=k, noise=r.noise),
         projection={"image": str(args.image), "steps": r.steps_done, "detail": args.detail, "psnr": r.psnr,
                     "portrait_psnr": r.portrait_psnr},
     ))
     npz = out.with_suffix(".npz")
     noise = {f"noise/{k}": v for k, v in r.noise.items()}
     atomic_stream(npz, lambda f: np.savez(f, w_plus=r.ws[0].cpu().numpy(), **noise))  # a file: no ".npz" appended
-    print(f"wrote {out} and {npz}: PSNR {r.psnr:.2f} dB after {r.steps_done} steps ({r.portrait_psnr:.2f} dB with "
-          "the model's own noise maps, as a portrait in the studio)")
+    print(f"wrote {out} and {npz}: PSNR {r.psnr:.2f} dB after {r.steps_done} steps ({r.portrait_psnr:.2f} dB "
+          "with the model's own noise maps)")
     return 0
 
 
@@ -666,7 +666,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--steps", type=whole(1), default=300, help="optimisation steps (default 300)")
     s.add_argument("--detail", type=number(0, 0.9), default=0.25, metavar="SHARE",
                    help="share of the steps spent fitting the 32 px and finer noise maps to the brushwork after W+ "
-                        "(default 0.25; 0: W+ alone, as the studio's Open image to edit)")
+                        "(default 0.25, as the studio's Open image to edit; 0: W+ alone)")
     s.add_argument("--device", default="cpu", help=device_help)
     s.add_argument("--out", required=True, help="OUT.png (with OUT.json and OUT.npz: W+ and noise maps)")
     s.set_defaults(func=cmd_project)

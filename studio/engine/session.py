@@ -94,6 +94,10 @@ class Session:
         ws = portrait.ws(G, self.directions)
         return torch.cat([ws, portrait.without_edits().ws(G)]) if with_before else ws
 
+    def render_noise(self, portrait: Portrait) -> dict[str, torch.Tensor]:
+        """The noise maps ``portrait`` renders with (its 'before' too); ValueError if one does not fit the model."""
+        return portrait.base.noise_for(self.model.G)
+
     # --- recent models ---------------------------------------------------------------------------------
 
     def recent_models(self) -> list[str]:

@@ -277,6 +277,7 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
             return
         try:
             ws = self.session.render_ws(portrait, with_before=self.canvas.compare)
+            noise = self.session.render_noise(portrait)
         except KeyError as e:
             if self.session.directions_ready:  # not just waiting for the directions job
                 self.statusBar().showMessage(f"Cannot show this portrait: {e.args[0]}.", 8000)
@@ -285,7 +286,7 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
             self.statusBar().showMessage(f"Cannot show this portrait: {e}.", 8000)
             return
         level = _preview_level(self.model.G.resolution, dragging)
-        self.preview.submit(ws, level=level, tag=(portrait, self.canvas.compare))
+        self.preview.submit(ws, level=level, tag=(portrait, self.canvas.compare), noise=noise)
 
     def _on_frame(self, frame: Frame) -> None:
         portrait, compare = frame.tag

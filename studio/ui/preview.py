@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from ..engine.jobs import CancelToken, ProgressFn
 from ..engine.model.checkpoints import LoadedModel
 from ..engine.preview.renderer import Frame, LatestWinsRenderer
-from ..engine.preview.runtime import ArrayLike, Backend, open_backend
+from ..engine.preview.runtime import ArrayLike, Backend, NoiseMaps, open_backend
 
 __all__ = ["Frame", "Preview", "make_backend"]
 
@@ -62,8 +62,9 @@ class Preview(QObject):
         """Frames delivered over the last second (0 when idle)."""
         return self._renderer.fps
 
-    def submit(self, ws: ArrayLike, level: str = "full", tag: Any = None) -> int:
-        return self._renderer.submit(ws, level=level, tag=tag)
+    def submit(self, ws: ArrayLike, level: str = "full", tag: Any = None, noise: Optional[NoiseMaps] = None) -> int:
+        """Ask for a frame; ``noise``: the portrait's noise maps by layer name (ValueError here if one does not fit)."""
+        return self._renderer.submit(ws, level=level, tag=tag, noise=noise)
 
     def wait_until_idle(self, timeout: Optional[float] = None) -> bool:
         return self._renderer.wait_until_idle(timeout)

@@ -1,8 +1,8 @@
 """Open a real image to edit: project it into W+ (Image2StyleGAN) on a worker, compare, use it as the portrait.
 
-A portrait renders with the model's constant noise (recipes carry no noise maps), so the dialog projects W+
-alone (no detail pass on the noise maps: ``studio project`` has it, since its files keep the maps), and the
-reconstruction shown and its PSNR are exactly what "Use as portrait" will give.
+The projection fits W+, then the fine noise maps to the brushwork (its detail pass); the portrait carries both
+(``Latent.noise``: the preview, recipes and autosave keep the maps), so the reconstruction shown and its PSNR are
+exactly what "Use as portrait" gives, and sliders and colour searches edit it with its detail kept.
 A class-conditional model projects into the chosen class (the search starts at its mean w), and the portrait
 records that class.
 """
@@ -56,7 +56,7 @@ def reconstruct(
     model: LoadedModel, target: np.ndarray, steps: int, class_index: Optional[int], progress: ProgressFn,
     token: CancelToken,
 ) -> ProjectionResult:
-    return project(model.G, target, D=model.D, steps=steps, detail=0.0, preview_every=max(1, steps // 30),
+    return project(model.G, target, D=model.D, steps=steps, preview_every=max(1, steps // 30),
                    progress=progress, token=token, c=class_labels(model.G, class_index))
 
 
@@ -187,19 +187,21 @@ class ProjectDialog(QDialog):
 
     def _projected(self, result: ProjectionResult, class_index: Optional[int]) -> None:
         self.result, self.result_class = result, class_index
-        self._show(self.reconstruction, result.portrait)
+        self._show(self.reconstruction, result.image)
         self.use_button.setEnabled(True)
         stopped = f"Stopped after {result.steps_done} steps" if result.cancelled else f"{result.steps_done} steps"
-        self.message.setText(f"{stopped}: PSNR {result.portrait_psnr:.1f} dB.")
+        detail = f" ({result.portrait_psnr:.1f} dB before the detail pass)" if result.noise else ""
+        self.message.setText(f"{stopped}: PSNR {result.psnr:.1f} dB{detail}.")
 
     # --- result ----------------------------------------------------------------------------------------
 
     def use_as_portrait(self) -> None:
-        """Make the projected W+ the current portrait (one undo step; its recipe carries the W+)."""
+        """Make the projection the current portrait (one undo step; its recipe carries the W+ and noise maps)."""
         if self.result is None:
             return
-        ws = self.result.ws
-        self.doc.commit(Portrait.from_w_plus(ws, class_index=self.result_class), f"Open image {self.path.name}")
+        r = self.result
+        self.doc.commit(Portrait.from_w_plus(r.ws, class_index=self.result_class, noise=r.noise),
+                        f"Open image {self.path.name}")
         self.accept()
 
     def done(self, r: int) -> None:  # noqa: D102 - every way out (Close, Esc, accept) stops the job first

@@ -2,8 +2,9 @@
 
 The search runs on a worker; its preview frames go to the canvas as they arrive and a cancel keeps the best
 step so far. The W+ it finds is final (truncation, mixing and slider edits are in it), so the document gets
-``Portrait.from_w_plus(ws, psi=1)``: nothing is applied twice. The noise maps stay the model's own
-(``trainable_noise=0``) because a portrait cannot carry noise, so the canvas shows exactly what was found.
+``Portrait.from_w_plus(ws, psi=1)``: nothing is applied twice. No noise map is trained (``trainable_noise=0``): the
+W+ change alone carries the edit, so "after − before" is a direction. A search from the portrait starts with the
+noise maps it carries (a projection's detail) and the found portrait keeps them; a random start has none.
 With a class-conditional model the search keeps to the portrait's class (its part of W), and the found
 portrait records that class.
 """
@@ -129,7 +130,8 @@ class SearchPanel(QWidget):
             return
         keep = self.painter.keep_mask()
         steps = self.steps.value()
-        kwargs = dict(start_ws=before, keep=keep if keep.any() else None) if self.identity else dict(seed=self.seed.value())
+        kwargs = (dict(start_ws=before, start_noise=dict(self.doc.portrait.noise), keep=keep if keep.any() else None)
+                  if self.identity else dict(seed=self.seed.value()))
         start = before if self.identity else None
         self.controls.attach(self.tasks.run(
             search, G, paint, steps=steps, trainable_noise=0, preview_every=max(1, steps // PREVIEWS),
@@ -151,7 +153,7 @@ class SearchPanel(QWidget):
             self.report.setText("Cancelled before the first step: the portrait is unchanged.")
             self.doc.commit(self.doc.portrait, "")  # an unchanged commit redraws it over the search's frames
             return
-        self.doc.commit(Portrait.from_w_plus(result.ws, class_index=class_index), "Colour search")
+        self.doc.commit(Portrait.from_w_plus(result.ws, class_index=class_index, noise=result.noise), "Colour search")
         self._edit = (before, result.ws) if before is not None else None
         self.save_button.setEnabled(self._edit is not None)
         verdict = "close enough by PULSE's test" if result.reached else "not within PULSE's ε"

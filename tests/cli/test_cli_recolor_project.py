@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import torch
 from PIL import Image
 
 from studio.cli import main
 from studio.engine import load_model, save_model
+from studio.engine.images import load_image, tensor_to_images
 from studio.engine.library.recipe import portrait_from_recipe
 from tests.conftest import make_tiny_pair
 
@@ -49,8 +51,16 @@ def test_project_writes_latents(tmp_path):
                  "--out", str(out)]) == 0
     data = np.load(out.with_suffix(".npz"))
     assert data["w_plus"].shape == (8, 64)
-    projection = json.loads(out.with_suffix(".json").read_text())["projection"]
+    assert {k for k in data.files if k.startswith("noise/")} == {"noise/b32.conv0", "noise/b32.conv1"}
+    recipe = json.loads(out.with_suffix(".json").read_text())
+    projection = recipe["projection"]
     assert projection["steps"] == 4 and projection["detail"] == 0.25
+    # the recipe reopens as a portrait that carries the fitted maps and renders the picture written
+    portrait = portrait_from_recipe(recipe)
+    G = load_model(model).G
+    with torch.no_grad():
+        again = tensor_to_images(G.synthesis(portrait.ws(G), noise=portrait.base.noise_for(G)))[0]
+    np.testing.assert_array_equal(again, load_image(out))
     assert main(["project", "--model", str(model), "--image", str(tmp_path / "p.png"), "--steps", "3",
                  "--detail", "0", "--out", str(out)]) == 0  # W+ alone: the picture is the portrait
     projection = json.loads(out.with_suffix(".json").read_text())["projection"]

@@ -16,6 +16,7 @@ from studio.engine.jobs import Cancelled, CancelToken
 from studio.engine.model.checkpoints import LoadedModel
 from studio.engine.preview.export_onnx import (
     CACHE_KEEP,
+    FORMAT_VERSION,
     LEVELS,
     OPSET,
     PARITY_TOLERANCE,
@@ -26,8 +27,10 @@ from studio.engine.preview.export_onnx import (
     check_opset,
     default_cache_root,
     export_onnx,
+    level_noise_layers,
     level_resolutions,
     max_opset,
+    noise_input,
     relative_error,
     trim_cache,
     verify_export,
@@ -60,23 +63,38 @@ def test_export_writes_every_graph_and_its_description(exported):
     assert info.opset >= 17
     assert set(info.parity) == {"mapping", *LEVELS} and max(info.parity.values()) <= PARITY_TOLERANCE
     described = json.loads((path / "model.json").read_text())
-    assert sorted(described["files"]) == sorted(p.name for p in path.glob("*.onnx"))
+    assert sorted(described["files"]) == sorted([*(p.name for p in path.glob("*.onnx")), "noise.npz"])
+    assert described["format_version"] == FORMAT_VERSION == 2
+    assert info.noise_shapes == model.G.synthesis.noise_shapes()  # coarse to fine, despite sort_keys
+    maps = info.noise_maps()
+    assert list(maps) == list(info.noise_shapes)
+    for name, m in maps.items():
+        assert m.dtype == np.float32 and np.array_equal(m, model.G.synthesis.get_submodule(name).noise_const.numpy())
     assert described["source"]["generator"] == json.loads(json.dumps(model.G.config))
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".")], "temporary folders were left behind"
 
 
 def test_graphs_have_the_documented_names_and_a_dynamic_batch(exported):
-    _, path = exported
+    model, path = exported
     mapping = onnx.load(str(path / "mapping.onnx"))
     assert [i.name for i in mapping.graph.input] == ["z", "psi"]
     assert [o.name for o in mapping.graph.output] == ["ws"]
+    shapes = model.G.synthesis.noise_shapes()
     for name, (div, file) in LEVELS.items():
         graph = onnx.load(str(path / file)).graph
-        assert [i.name for i in graph.input] == ["ws"] and [o.name for o in graph.output] == ["img"]
+        layers = level_noise_layers(shapes, 32 // div)
+        assert layers == [k for k, (h, w) in shapes.items() if h <= 32 // div] and "b4.conv1" in layers
+        assert [i.name for i in graph.input] == ["ws", *(f"noise_{k.replace('.', '_')}" for k in layers)]
+        assert [o.name for o in graph.output] == ["img"]
         in_dims = graph.input[0].type.tensor_type.shape.dim
         out_dims = graph.output[0].type.tensor_type.shape.dim
         assert in_dims[0].dim_param and in_dims[0].dim_param == out_dims[0].dim_param
         assert [d.dim_value for d in out_dims[1:]] == [3, 32 // div, 32 // div]
+        for layer, graph_input in zip(layers, graph.input[1:]):  # fixed (H, W): one map for the whole batch
+            dims = graph_input.type.tensor_type.shape.dim
+            assert [(d.dim_param, d.dim_value) for d in dims] == [("", n) for n in shapes[layer]]
+            assert graph_input.type.tensor_type.elem_type == onnx.TensorProto.FLOAT
+    assert noise_input("b32.conv0") == "noise_b32_conv0"
 
 
 def test_verify_export_passes_a_good_export_and_refuses_a_corrupted_graph(exported, tmp_path):
@@ -101,6 +119,27 @@ def test_cache_hit_returns_the_same_folder_without_exporting(exported, tmp_path_
     reports = []
     again = cached_export(tiny_model(), cache_root=shared_cache(tmp_path_factory), progress=reports.append)
     assert again == path and reports == [] and (path / "model.json").stat().st_mtime_ns == stamp
+
+
+def test_a_cache_folder_of_the_previous_format_is_exported_again_in_place(exported, tmp_path):
+    """Version 1 baked the noise into the graphs and had no noise.npz; a GPU preview may have added its
+    TensorRT engines. Such a folder is rebuilt, not trusted and not refused as a folder of other files."""
+    model, done = exported
+    old = tmp_path / model.weights_hash
+    shutil.copytree(done, old)
+    (old / "noise.npz").unlink()
+    described = json.loads((old / "model.json").read_text())
+    described["format_version"] = 1
+    (old / "model.json").write_text(json.dumps(described))
+    (old / "tensorrt").mkdir()
+    (old / "tensorrt" / "engine.trt").write_bytes(b"an engine for the old graphs")
+    with pytest.raises(ExportError, match="another version"):
+        ExportInfo.read(old)
+
+    path = cached_export(model, cache_root=tmp_path)
+    assert path == old and ExportInfo.read(path).noise_shapes == model.G.synthesis.noise_shapes()
+    assert sorted(p.name for p in path.iterdir()) == sorted(p.name for p in done.iterdir())
+    assert json.loads((path / "model.json").read_text())["format_version"] == FORMAT_VERSION
 
 
 def test_cache_root_follows_the_environment(monkeypatch, tmp_path):

@@ -92,3 +92,24 @@ def test_a_seed_is_drawn_in_its_class_and_b_keeps_its_own(tiny_cond_pair):
     w = p.ws(Gc)[0]
     found = Portrait.from_w_plus(w, class_index=2)
     torch.testing.assert_close(found.with_class(1).ws(Gc), found.ws(Gc), rtol=0, atol=0)
+
+
+def test_a_w_plus_carries_noise_maps_through_edits_and_they_must_fit(G):
+    w = np.random.RandomState(0).randn(G.num_ws, G.w_dim).astype(np.float32)
+    maps = {"b32.conv1": np.random.RandomState(1).randn(32, 32).astype(np.float32)}
+    p = Portrait.from_w_plus(w, noise=maps)
+    maps["b32.conv1"][:] = 0  # the portrait holds its own read-only copy
+    assert p.noise["b32.conv1"].any() and not p.noise["b32.conv1"].flags.writeable
+    edited = p.with_slider("PC1", 1.0).with_psi(0.5).with_mixing(Mixing(Latent(seed=3)).with_group("fine", True))
+    assert edited.noise.keys() == {"b32.conv1"} and edited.without_edits().noise.keys() == {"b32.conv1"}
+    assert p != Portrait.from_w_plus(w) and p == Portrait.from_w_plus(w, noise=dict(p.noise))
+    assert p.with_base(Latent(seed=1)).noise == {}  # a new base draws with the model's own noise
+    with torch.no_grad():
+        img = G.synthesis(p.ws(G), noise=p.base.noise_for(G))
+    assert (img - G.synthesis(p.ws(G))).abs().max() > 0
+    with pytest.raises(ValueError, match="b32.conv1"):
+        Latent(w_plus=w, noise={"b32.conv1": np.zeros((16, 16))}).noise_for(G)
+    with pytest.raises(ValueError, match="b9.conv0"):
+        Latent(w_plus=w, noise={"b9.conv0": np.zeros((16, 16))}).noise_for(G)
+    with pytest.raises(ValueError, match="seed"):
+        Latent(seed=1, noise=maps)

@@ -46,14 +46,15 @@ def test_projection_psnr_improves_and_the_render_keeps_its_noise(pair, target):
     first_psnr = result.history[0][1]
     assert result.psnr > first_psnr + 1.0
     assert result.steps_done == 40 and not result.cancelled
-    assert set(result.noise) == {"b4.conv1", "b8.conv0", "b8.conv1", "b16.conv0", "b16.conv1", "b32.conv0", "b32.conv1"}
-    np.testing.assert_array_equal(tensor_to_images(render(G, result.ws, result.noise))[0], result.image)
-    # the portrait is W+ with the model's own noise; the detail pass changed only the fine maps, and only helped
-    np.testing.assert_array_equal(tensor_to_images(render(G, result.ws))[0], result.portrait)
+    # the detail pass fitted the fine maps only (the result holds those), and only helped
+    assert set(result.noise) == {"b32.conv0", "b32.conv1"}
     for name, layer in G.synthesis.named_modules():
-        if hasattr(layer, "noise_const"):
-            same = np.array_equal(result.noise[name], layer.noise_const.numpy())
-            assert same == (layer.noise_const.shape[-1] < DETAIL_MIN), name
+        if name in result.noise:
+            assert layer.noise_const.shape[-1] >= DETAIL_MIN
+            assert not np.array_equal(result.noise[name], layer.noise_const.numpy())
+    np.testing.assert_array_equal(tensor_to_images(render(G, result.ws, result.noise))[0], result.image)
+    # the portrait is W+ with the model's own noise
+    np.testing.assert_array_equal(tensor_to_images(render(G, result.ws))[0], result.portrait)
     assert result.psnr > result.portrait_psnr
     assert not any(p.grad is not None for p in D.parameters())  # the shared D is left untouched
 

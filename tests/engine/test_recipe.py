@@ -37,6 +37,22 @@ def test_recipe_round_trips_exactly_through_json(G, dirs):
     torch.testing.assert_close(back.ws(G, dirs), p.ws(G, dirs), rtol=0, atol=0)
 
 
+def test_noise_maps_round_trip_and_a_bad_map_is_a_value_error(G):
+    w = np.random.RandomState(3).randn(G.num_ws, G.w_dim).astype(np.float32)
+    maps = {"b32.conv0": np.random.RandomState(4).randn(32, 32).astype(np.float32)}
+    recipe = json.loads(json.dumps(portrait_recipe(FakeModel(), Portrait.from_w_plus(w, noise=maps))))
+    back = portrait_from_recipe(recipe)
+    np.testing.assert_array_equal(back.noise["b32.conv0"], maps["b32.conv0"])  # bit for bit
+    for bad in ({"b32.conv0": {"a": 1}}, ["b32.conv0"], {"b32.conv0": recipe["w_plus"]}):  # the last: 2-D but W+
+        recipe["noise"] = bad
+        if isinstance(bad, dict) and "__ndarray__" in bad["b32.conv0"]:
+            with pytest.raises(ValueError, match="b32.conv0"):  # read, but it does not fit the model
+                portrait_from_recipe(recipe).base.noise_for(G)
+            continue
+        with pytest.raises(ValueError):
+            portrait_from_recipe(recipe)
+
+
 def test_seed_recipe_is_readable_by_plain_tools():
     recipe = portrait_recipe(FakeModel(), Portrait.from_seed(42, 0.5))
     assert recipe["seed"] == 42 and recipe["truncation_psi"] == 0.5 and recipe["sliders"] == []

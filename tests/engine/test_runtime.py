@@ -14,7 +14,12 @@ from studio.engine.images import tensor_to_images
 from studio.engine.model.checkpoints import LoadedModel
 from studio.engine.preview.export_onnx import cached_export
 from studio.engine.preview.renderer import Frame, LatestWinsRenderer
-from studio.engine.preview.runtime import Backend, OrtBackend, TorchBackend, open_backend
+from studio.engine.preview.runtime import (
+    Backend,
+    OrtBackend,
+    TorchBackend,
+    open_backend,
+)
 from tests.engine.test_export_onnx import shared_cache, tiny_model
 
 
@@ -50,6 +55,63 @@ def test_backend_renders_what_torch_renders(backend, exported, level, batch):
     assert got.dtype == np.uint8 and got.shape == want.shape == (batch, side, side, 3)
     # float parity is 1e-3 of the range; rounding to uint8 can still differ by one step at a boundary
     assert np.abs(got.astype(int) - want.astype(int)).max() <= 1
+
+
+def _detail(G, layers, seed: int = 0) -> dict[str, np.ndarray]:
+    """Random maps for ``layers`` (a projection's fitted detail), three times the constant noise's spread, so
+    that they visibly change the picture of a tiny model."""
+    rng = np.random.default_rng(seed)
+    shapes = G.synthesis.noise_shapes()
+    return {name: (rng.standard_normal(shapes[name]) * 3).astype(np.float32) for name in layers}
+
+
+@pytest.mark.parametrize("level", ["full", "half", "quarter"])
+def test_backend_renders_noise_maps_as_torch_does(backend, exported, level):
+    G = exported[0].G
+    ws = G.mapping(torch.randn(2, G.z_dim, generator=torch.Generator().manual_seed(3))).detach()
+    maps = _detail(G, ["b8.conv1", "b16.conv1", "b32.conv0"])
+    with torch.no_grad():
+        tensors = {k: torch.from_numpy(v) for k, v in maps.items()}
+        want = tensor_to_images(G.synthesis(ws, max_resolution=backend.levels[level], noise=tensors))
+    got = backend.render(ws.numpy(), level, noise={**maps, "b32.conv0": tensors["b32.conv0"]})  # a tensor too
+    assert got.shape == want.shape and np.abs(got.astype(int) - want.astype(int)).max() <= 1
+    assert np.abs(got.astype(int) - backend.render(ws.numpy(), level).astype(int)).max() > 10
+
+
+def test_default_noise_is_the_model_constant_noise(backend, exported):
+    G = exported[0].G
+    ws = G.mapping(torch.randn(1, G.z_dim, generator=torch.Generator().manual_seed(4))).detach().numpy()
+    constants = {name: G.synthesis.get_submodule(name).noise_const for name in G.synthesis.noise_shapes()}
+    for level in backend.levels:
+        plain = backend.render(ws, level)
+        assert np.array_equal(backend.render(ws, level, noise={}), plain)
+        assert np.array_equal(backend.render(ws, level, noise=constants), plain)
+
+
+def test_a_full_set_of_maps_serves_the_smaller_levels(backend, exported):
+    """The maps finer than a level are not used there: one portrait's set serves every level."""
+    G = exported[0].G
+    ws = G.mapping(torch.randn(1, G.z_dim, generator=torch.Generator().manual_seed(5))).detach().numpy()
+    maps = _detail(G, G.synthesis.noise_shapes())
+    for level, res in [("half", 16), ("quarter", 8)]:
+        coarse = {k: v for k, v in maps.items() if v.shape[0] <= res}
+        assert np.array_equal(backend.render(ws, level, noise=maps), backend.render(ws, level, noise=coarse))
+    # the quarter level renders none of the 16 and 32 px layers' maps, whatever they hold
+    fine_only = {k: v for k, v in maps.items() if v.shape[0] > 8}
+    assert np.array_equal(backend.render(ws, "quarter", noise=fine_only), backend.render(ws, "quarter"))
+
+
+@pytest.mark.parametrize("kind", ["cpu", "torch"])
+def test_a_map_that_does_not_fit_is_refused_by_name(exported, kind):
+    backend = _open(kind, *exported)
+    ws = np.zeros((1, 8, 64), np.float32)
+    assert backend.noise_shapes == exported[0].G.synthesis.noise_shapes()
+    with pytest.raises(ValueError, match=r"no noise map 'b64\.conv0'"):
+        backend.render(ws, noise={"b64.conv0": np.zeros((64, 64))})
+    with pytest.raises(ValueError, match=r"noise map 'b16\.conv1' must have shape \(16, 16\), not \(32, 32\)"):
+        backend.render(ws, "quarter", noise={"b16.conv1": np.zeros((32, 32))})  # even where it would go unused
+    with pytest.raises(ValueError, match=r"noise map 'b8\.conv0' must have shape \(8, 8\), not \(1, 8, 8\)"):
+        backend.render(ws, noise={"b8.conv0": torch.zeros(1, 8, 8)})
 
 
 def test_backend_maps_like_torch(backend, exported):
@@ -105,13 +167,13 @@ class GatedBackend(TorchBackend):
         self.fail_on = fail_on
         self.rendered_ws: list[float] = []
 
-    def _synthesize(self, ws, level):
+    def _synthesize(self, ws, level, noise):
         self.started.set()
         self.release.wait(30)
         self.rendered_ws.append(float(ws[0, 0, 0]))
         if ws[0, 0, 0] == self.fail_on:
             raise RuntimeError("boom")
-        return super()._synthesize(ws, level)
+        return super()._synthesize(ws, level, noise)
 
 
 def _ws(i: float, G) -> np.ndarray:
@@ -138,6 +200,27 @@ def test_renderer_renders_only_the_newest_request(exported):
     assert backend.rendered_ws == [0.0, 49.0]
     assert frames[-1].tag == 49 and frames[-1].level == "half" and frames[-1].image.shape == (1, 16, 16, 3)
     assert renderer.rendered == 2 and renderer.dropped == 48
+
+
+def test_renderer_carries_a_copy_of_the_noise_maps_and_refuses_bad_ones_on_submit(exported):
+    G = exported[0].G
+    backend = GatedBackend(G)
+    frames: list[Frame] = []
+    ws = G.mapping(torch.randn(1, G.z_dim, generator=torch.Generator().manual_seed(6))).detach().numpy()
+    maps = _detail(G, ["b16.conv0", "b32.conv1"])
+    want = TorchBackend(G).render(ws, "full", noise=maps)
+    with LatestWinsRenderer(backend, on_frame=frames.append) as renderer:
+        renderer.submit(ws, tag="default")
+        assert backend.started.wait(30)
+        renderer.submit(ws, tag="detail", noise=maps)
+        with pytest.raises(ValueError, match="'b32.conv0' must have shape"):
+            renderer.submit(ws, tag="bad", noise={"b32.conv0": np.zeros((16, 16))})  # fails here, not on the worker
+        for m in maps.values():
+            m[:] = 0  # the caller reuses its maps: the renderer must have copied them
+        backend.release.set()
+        assert renderer.wait_until_idle(30)
+    assert [f.tag for f in frames] == ["default", "detail"] and renderer.dropped == 0
+    assert np.array_equal(frames[1].image, want) and not np.array_equal(frames[0].image, want)
 
 
 def test_renderer_reports_errors_and_keeps_going(exported):

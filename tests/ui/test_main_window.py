@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from studio.engine import save_model
+from studio.engine.edit.portrait import Portrait
 from studio.engine.images import load_image
 from studio.engine.library.recipe import portrait_recipe
 from studio.ui.main_window import MainWindow
@@ -167,6 +168,9 @@ def test_autosave_is_offered_back_after_a_crash(qtbot, tiny_model_path, dialogs)
     qtbot.addWidget(first)
     open_and_wait(qtbot, first, tiny_model_path)
     first.choose_seed(21)
+    G = first.model.G  # a projected picture: W+ with a fitted noise map, which the autosave must keep too
+    maps = {"b32.conv1": np.random.RandomState(2).randn(32, 32).astype(np.float32)}
+    first.doc.commit(Portrait.from_w_plus(first.doc.portrait.ws(G), noise=maps), "Open image")
     drag(first.sliders.rows["PC3"].value.slider, 80)
     settle(qtbot, first)
     first.autosave.flush()
@@ -183,7 +187,7 @@ def test_autosave_is_offered_back_after_a_crash(qtbot, tiny_model_path, dialogs)
         second.open_model(str(tiny_model_path), then=second.offer_autosave)
     settle(qtbot, second)
     assert dialogs.texts("question")
-    assert second.doc.portrait == edited
+    assert second.doc.portrait == edited and second.doc.portrait.noise.keys() == {"b32.conv1"}
     assert not second.autosave.path.exists()
 
 

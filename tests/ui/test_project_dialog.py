@@ -58,16 +58,18 @@ def test_projects_with_frames_and_psnr_then_use_as_portrait_is_undoable(qtbot, d
     assert dialog.target.shape == (32, 32, 3) and not dialog.original.pixmap().isNull()
     assert [f for f in frames if f is not None] and not dialog.reconstruction.pixmap().isNull()
     rec = dialog.result
-    assert rec.steps_done == 20 and np.isfinite(rec.portrait_psnr) and rec.portrait_psnr > 5
-    assert f"{rec.portrait_psnr:.1f} dB" in dialog.message.text()
-    assert rec.psnr == rec.portrait_psnr  # no detail pass: a portrait cannot carry noise maps
+    assert rec.steps_done == 20 and np.isfinite(rec.psnr) and rec.psnr > 5
+    assert set(rec.noise) == {"b32.conv0", "b32.conv1"}  # the detail pass ran on the 32 px maps
+    assert f"{rec.psnr:.1f} dB" in dialog.message.text()
     doc = dialog.doc
     old = doc.portrait
     dialog.use_button.click()
     assert not dialog.isVisible() and doc.undo_stack.undoText() == "Open image painting.png"
     assert isinstance(doc.portrait, Portrait) and doc.portrait.psi == 1.0
     np.testing.assert_array_equal(doc.portrait.base.w_plus, rec.ws[0].numpy())
-    assert portrait_recipe(dialog.model, doc.portrait)["w_plus"]  # the recipe carries the W+
+    np.testing.assert_array_equal(doc.portrait.noise["b32.conv1"], rec.noise["b32.conv1"])
+    recipe = portrait_recipe(dialog.model, doc.portrait)
+    assert recipe["w_plus"] and set(recipe["noise"]) == set(rec.noise)  # the recipe carries W+ and the maps
     doc.undo_stack.undo()
     assert doc.portrait == old
 
@@ -108,7 +110,10 @@ def test_window_file_menu_opens_image_and_portrait_shows_the_reconstruction(qtbo
     dlg.steps.setValue(10)
     wait_projected(qtbot, dlg)
     dlg.use_button.click()
-    assert np.abs(settle(qtbot, window).astype(int) - dlg.result.portrait).max() <= 2
+    # the preview renders the reconstruction with its noise maps, as the dialog showed it
+    assert np.abs(settle(qtbot, window).astype(int) - dlg.result.image).max() <= 2
+    assert np.abs(dlg.result.image.astype(int) - dlg.result.portrait).max() > 2  # ...which W+ alone would not
     window.sliders.rows["PC1"].value.slider.setValue(150)  # sliders work on it as on any portrait
     assert window.doc.portrait.slider("PC1").value == 1.5
+    assert window.doc.portrait.noise.keys() == dlg.result.noise.keys()  # and keep its detail
     window.close()

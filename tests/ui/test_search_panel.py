@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from studio.engine.edit.directions import saved_directions
+from studio.engine.edit.portrait import Portrait
 from studio.ui.main_window import MainWindow
 from tests.ui.helpers import TIMEOUT, opened_window, settle
 
@@ -114,3 +115,17 @@ def test_random_start_cannot_be_saved_as_a_direction(qtbot, window):
     assert result.steps_done == 5 and window.doc.portrait.base.w_plus is not None
     assert not window.search_panel.save_button.isEnabled()
     assert np.abs(settle(qtbot, window).astype(int) - result.image).max() <= 2
+
+
+def test_a_search_from_a_projected_portrait_keeps_its_noise_maps(qtbot, window):
+    """A projection's detail (its fitted noise maps) is part of the picture: the search starts from it as shown,
+    and the found portrait keeps it, so the canvas shows what the search found."""
+    G = window.model.G
+    maps = {"b32.conv0": np.random.RandomState(0).randn(32, 32).astype(np.float32) * 3}
+    window.doc.commit(Portrait.from_w_plus(window.doc.portrait.ws(G), noise=maps), "Open image")
+    shown = settle(qtbot, window)
+    paint_hair(window)
+    _, result = run_search(qtbot, window, steps=6)
+    np.testing.assert_array_equal(window.doc.portrait.noise["b32.conv0"], maps["b32.conv0"])
+    assert np.abs(settle(qtbot, window).astype(int) - result.image).max() <= 2
+    assert not np.array_equal(result.image, shown)

@@ -104,3 +104,22 @@ def test_preview_delivers_latest_frame_on_ui_thread(qtbot, tiny_pair):
         assert preview.backend_name
     finally:
         preview.close()
+
+
+def test_preview_passes_noise_maps_to_the_renderer(qtbot, tiny_pair):
+    G = tiny_pair[0]
+    backend = make_backend(LoadedModel(G, None, None, "test", {"name": "t"}), prefer="torch")
+    preview = Preview(backend)
+    frames = []
+    preview.frame_ready.connect(frames.append)
+    ws = G.mapping(torch.randn(1, G.z_dim)).detach().numpy()
+    maps = {"b32.conv0": np.random.default_rng(0).standard_normal((32, 32)).astype(np.float32) * 3}
+    try:
+        with pytest.raises(ValueError, match="'b32.conv1' must have shape"):
+            preview.submit(ws, noise={"b32.conv1": np.zeros((8, 8))})
+        with qtbot.waitSignal(preview.frame_ready, timeout=20_000):
+            preview.submit(ws, tag="detail", noise=maps)
+        assert frames[-1].tag == "detail" and np.array_equal(frames[-1].image, backend.render(ws, noise=maps))
+        assert not np.array_equal(frames[-1].image, backend.render(ws))
+    finally:
+        preview.close()

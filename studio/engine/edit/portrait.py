@@ -3,7 +3,8 @@
 A ``Portrait`` is immutable; each edit returns a new one (``dataclasses.replace``), so undo keeps old
 values and a recipe is just the fields written out (``library.recipe``). Its W+ is built in one fixed order:
 base latents -> truncation -> style mixing with portrait B -> slider edits (as GANSpace edits after
-truncation). A base is a seed (z -> w through the mapping) or an explicit W+ (projected/searched pictures).
+truncation). A base is a seed (z -> w through the mapping) or an explicit W+ (projected/searched pictures),
+which may carry the noise maps a projection fitted (``Latent.noise``).
 
 A class-conditional model's latents carry their class (``Latent.class_index``): a seed is mapped with that
 class's label, so seed 5 as a portrait and seed 5 as a landscape are different pictures; a W+ is final
@@ -29,15 +30,23 @@ DEFAULT_PSI = 0.7
 @dataclass(frozen=True, eq=False)
 class Latent:
     """A seed, or an explicit W+ array of shape (num_ws, w_dim); ``class_index``: the class of a conditional
-    model it is drawn in (None for an unconditional model)."""
+    model it is drawn in (None for an unconditional model).
+
+    ``noise``: a W+ may carry noise maps, layer name (``b32.conv0``) -> (H, W), that replace those layers'
+    constant noise when it renders: the brushwork a projection fitted, which W+ alone cannot draw. They belong to
+    the picture, so they stay through sliders, mixing (as portrait A) and colour searches, and go with a new base.
+    """
 
     seed: Optional[int] = None
     w_plus: Optional[np.ndarray] = None
     class_index: Optional[int] = None
+    noise: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if (self.seed is None) == (self.w_plus is None):
             raise ValueError("a latent is either a seed or a W+ array")
+        if self.noise and self.w_plus is None:
+            raise ValueError("only a W+ latent carries noise maps (a seed renders with the model's own)")
         if self.w_plus is not None:
             arr = np.array(self.w_plus, dtype=np.float32)
             if arr.ndim == 3 and arr.shape[0] == 1:
@@ -46,6 +55,14 @@ class Latent:
                 raise ValueError(f"W+ must have shape (num_ws, w_dim), not {arr.shape}")
             arr.flags.writeable = False
             object.__setattr__(self, "w_plus", arr)
+        maps = {}
+        for name, m in self.noise.items():
+            m = np.array(m.detach().cpu() if isinstance(m, torch.Tensor) else m, dtype=np.float32)
+            if m.ndim != 2:
+                raise ValueError(f"the noise map {name!r} must have shape (H, W), not {m.shape}")
+            m.flags.writeable = False
+            maps[str(name)] = m
+        object.__setattr__(self, "noise", maps)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Latent):
@@ -54,10 +71,12 @@ class Latent:
             return False
         if self.seed is not None or other.seed is not None:
             return self.seed == other.seed
-        return np.array_equal(self.w_plus, other.w_plus)
+        return (np.array_equal(self.w_plus, other.w_plus) and self.noise.keys() == other.noise.keys()
+                and all(np.array_equal(m, other.noise[k]) for k, m in self.noise.items()))
 
     def __hash__(self) -> int:
-        return hash((self.seed if self.seed is not None else self.w_plus.tobytes(), self.class_index))
+        return hash((self.seed if self.seed is not None else self.w_plus.tobytes(), self.class_index,
+                     tuple(self.noise)))
 
     def with_class(self, class_index: Optional[int]) -> "Latent":
         return replace(self, class_index=class_index)
@@ -69,6 +88,12 @@ class Latent:
         if self.w_plus.shape != (G.num_ws, G.w_dim):
             raise ValueError(f"W+ of shape {self.w_plus.shape} does not fit this model ({G.num_ws}, {G.w_dim})")
         return torch.from_numpy(self.w_plus.copy()).unsqueeze(0).to(G.w_avg.device)
+
+    def noise_for(self, G: torch.nn.Module) -> dict[str, torch.Tensor]:
+        """The noise maps as tensors for ``G.synthesis(..., noise=)``; ValueError if one does not fit ``G``."""
+        maps = {k: torch.from_numpy(m.copy()).to(G.w_avg.device) for k, m in self.noise.items()}
+        G.synthesis.check_noise(maps)
+        return maps
 
 
 @dataclass(frozen=True)
@@ -126,16 +151,23 @@ class Portrait:
 
     @classmethod
     def from_w_plus(
-        cls, w_plus: np.ndarray | torch.Tensor, psi: float = 1.0, class_index: Optional[int] = None
+        cls, w_plus: np.ndarray | torch.Tensor, psi: float = 1.0, class_index: Optional[int] = None,
+        noise: Optional[Mapping[str, np.ndarray]] = None,
     ) -> "Portrait":
+        """A found picture: its W+ and, from a projection, the noise maps it renders with."""
         if isinstance(w_plus, torch.Tensor):
             w_plus = w_plus.detach().cpu().numpy()
-        return cls(Latent(w_plus=w_plus, class_index=class_index), psi)
+        return cls(Latent(w_plus=w_plus, class_index=class_index, noise=noise or {}), psi)
 
     @property
     def class_index(self) -> Optional[int]:
         """The class of a conditional model this portrait is drawn in (its base's); None when unconditional."""
         return self.base.class_index
+
+    @property
+    def noise(self) -> Mapping[str, np.ndarray]:
+        """The noise maps it renders with (its base's; portrait B's are not used); empty: the model's own."""
+        return self.base.noise
 
     # --- edits ---------------------------------------------------------------------------------------
 

@@ -1,15 +1,16 @@
 """Projection of a real painting into W+ (Image2StyleGAN), so it can be edited like a generated portrait.
 
 Two passes, in Image2StyleGAN++'s order (latents first, then noise for detail):
-1. W+ alone, with the model's constant noise — what a portrait renders with, so this picture is exactly the one
-   sliders, mixing and the colour search edit: NVIDIA's stylegan2-ada projector in W+ (W alone cannot reach a
+1. W+ alone, with the model's constant noise, so W+ holds the whole picture that sliders, mixing and the colour
+   search edit: NVIDIA's stylegan2-ada projector in W+ (W alone cannot reach a
    real image): start at the mean w, Adam lr 0.1 with a 5 % warm-up and a cosine ramp-down over the last 25 %,
    latent jitter w_std·0.05·max(0, 1 − t/0.75)². The jitter costs ~0.7 dB but finds latents that edit better:
    a blond − black direction searched from a jittered projection turned 64 % of sampled heads light, from an
    unjittered one 22 % (README).
 2. The last ``detail`` share of the steps holds W+ and fits only the noise maps of ≥ DETAIL_MIN px to what is
    left: brush texture and edges the model's weights cannot draw (+3.5–7.5 dB on the default model). The coarse
-   maps stay constant, so the noise cannot carry the layout, and W+ keeps the whole picture for editing.
+   maps stay constant, so the noise cannot carry the layout, and W+ keeps the whole picture for editing. The
+   fitted maps go with the portrait (``Latent.noise``) and stay through its edits.
 NVIDIA's script optimises all noise maps beside w, kept white by an autocorrelation penalty; on the default model
 those maps ended where they started (the same PSNR with the model's constant noise), so that is gone.
 VGG/LPIPS weights cannot be shipped, so the distance is a multi-scale pixel MSE plus, when the checkpoint
@@ -41,10 +42,10 @@ class ProjectionResult:
     """Where the projection ended: W+ latents, the noise maps it found, the render and its PSNR."""
 
     ws: torch.Tensor  # (1, num_ws, w_dim)
-    noise: dict[str, np.ndarray]  # every synthesis layer's noise map: the constant ones and the detail pass's
+    noise: dict[str, np.ndarray]  # the maps the detail pass fitted (the other layers keep the model's constants)
     image: np.ndarray  # (H, W, 3) uint8, rendered with ``noise``
     psnr: float  # dB against the (fitted) target
-    portrait: np.ndarray  # (H, W, 3) uint8, ``ws`` rendered with the model's constant noise, as a portrait renders
+    portrait: np.ndarray  # (H, W, 3) uint8, ``ws`` rendered with the model's constant noise (W+ alone)
     portrait_psnr: float
     steps_done: int
     cancelled: bool
@@ -171,7 +172,8 @@ def project(
         finished = fit(maps, latent_steps, steps)
         with torch.no_grad():
             image = tensor_to_images(synth(w))[0]
+    fitted = {name: m for name, m in noise_arrays(synth).items() if maps and m.shape[-1] >= DETAIL_MIN}
     return ProjectionResult(
-        ws=w.clone(), noise=noise_arrays(synth), image=image, psnr=psnr(image, goal), portrait=portrait,
+        ws=w.clone(), noise=fitted, image=image, psnr=psnr(image, goal), portrait=portrait,
         portrait_psnr=psnr(portrait, goal), steps_done=done, cancelled=not finished, history=history,
     )

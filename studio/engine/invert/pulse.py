@@ -235,7 +235,7 @@ def search(
     stats = latent_stats(G, fit_samples, c=c)
     synth = PrivateSynthesis(G)
     start_noise = start_noise or {}
-    synth.set_noise({k: torch.as_tensor(v).to(device) for k, v in start_noise.items()})
+    synth.set_noise({k: torch.from_numpy(np.array(v, np.float32)).to(device) for k, v in start_noise.items()})
     render_size = min(render_size, G.resolution)
     size = min(loss_size, render_size)
     searched = [i for i in layer_indices(layers or ("all" if start_ws is None else SEARCH_LAYERS), G.num_ws)

@@ -145,8 +145,5 @@ def noise_arrays(synth: PrivateSynthesis, count: Optional[int] = None) -> dict[s
 @torch.no_grad()
 def render(G: Generator, ws: torch.Tensor, noise: Optional[dict[str, np.ndarray]] = None) -> torch.Tensor:
     """Render W+ latents with the model's constant noise, or with the maps a search or projection found."""
-    if not noise:
-        return G.synthesis(ws, noise_mode="const")
-    synth = PrivateSynthesis(G)
-    synth.set_noise({k: torch.as_tensor(v, device=ws.device) for k, v in noise.items()})
-    return synth(ws)
+    maps = {k: torch.from_numpy(np.array(v, np.float32)).to(ws.device) for k, v in (noise or {}).items()}
+    return G.synthesis(ws, noise_mode="const", noise=maps)

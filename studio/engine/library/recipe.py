@@ -1,9 +1,10 @@
 """Recipes: what it takes to make a picture again, and the one way a picture is written with its recipe.
 
 A portrait recipe (``kind: "portrait"``) names the model by name and weights hash and holds the
-``Portrait``'s fields: a seed or an exact W+ (``arrays.encode_array``), the class of a conditional model
+``Portrait``'s fields: a seed or an exact W+ (``arrays.encode_array``) with any noise maps it carries (``noise``:
+layer name -> map, a projection's detail), the class of a conditional model
 (``class`` name and ``class_index``; portrait B's inside ``mixing.other``), truncation, sliders and mixing,
-plus whatever a method adds (a search's settings, a projection's noise maps). ``portrait_recipe`` is the
+plus whatever a method adds (a search's or a projection's settings). ``portrait_recipe`` is the
 only encoder, ``portrait_from_recipe`` the only decoder; the studio's export, ``studio generate``,
 ``recolor`` and ``project`` all write through ``write_picture``: ``OUT.png`` with the recipe in an iTXt
 chunk (it travels with the file) plus ``OUT.json`` beside it (it survives tools that strip PNG chunks),
@@ -61,6 +62,8 @@ def write_picture(path: PathLike, image: np.ndarray, recipe: Mapping) -> Path:
 
 def _latent(model: Any, latent: Latent) -> dict:
     found = {"seed": latent.seed} if latent.seed is not None else {"w_plus": encode_array(latent.w_plus)}
+    if latent.noise:
+        found["noise"] = {name: encode_array(m) for name, m in latent.noise.items()}
     return {**found, **class_fields(model, latent.class_index)}
 
 
@@ -70,7 +73,8 @@ def _read_latent(d: Mapping) -> Latent:
         raise ValueError(f"class_index {k!r} is not a class number")
     if d.get("seed") is not None:
         return Latent(seed=int(d["seed"]), class_index=k)
-    return Latent(w_plus=decode_array(d["w_plus"]), class_index=k)
+    noise = {str(name): decode_array(m) for name, m in (d.get("noise") or {}).items()}
+    return Latent(w_plus=decode_array(d["w_plus"]), class_index=k, noise=noise)
 
 
 def portrait_recipe(model: Any, portrait: Portrait, noise_mode: str = "const", **extra: Any) -> dict:

@@ -109,13 +109,19 @@ class SynthesisLayer(nn.Module):
         self.resolution = resolution
         self.conv_clamp = conv_clamp
 
-    def forward(self, x: torch.Tensor, w: torch.Tensor, noise_mode: str = "const", fused: bool = True) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, w: torch.Tensor, noise_mode: str = "const", fused: bool = True,
+        noise: Optional[torch.Tensor] = None,
+    ) -> torch.Tensor:
+        """``noise`` (H, W): a map to add in place of ``noise_const`` (a projection's detail), const mode only."""
         styles = self.affine(w)
         x = modulated_conv2d(x, self.weight * self.weight_gain, styles, up=self.up, padding=1, fused=fused)
         if self.up > 1:
             x = upfirdn2d(x, self.resample_filter, pad=(1, 1, 1, 1), gain=self.up**2)
+        if noise is not None and noise_mode != "const":
+            raise ValueError(f"noise maps replace the constant noise; they cannot be used with noise_mode {noise_mode!r}")
         if noise_mode == "const":
-            x = x + self.noise_const * self.noise_strength
+            x = x + (self.noise_const if noise is None else noise) * self.noise_strength
         elif noise_mode == "random":
             r = self.resolution
             x = x + torch.randn(x.shape[0], 1, r, r, device=x.device, dtype=x.dtype) * self.noise_strength
@@ -160,14 +166,17 @@ class SynthesisBlock(nn.Module):
         self.register_buffer("resample_filter", setup_filter(), persistent=False)
 
     def forward(
-        self, x: Optional[torch.Tensor], img: Optional[torch.Tensor], ws: torch.Tensor, noise_mode: str, fused: bool
+        self, x: Optional[torch.Tensor], img: Optional[torch.Tensor], ws: torch.Tensor, noise_mode: str, fused: bool,
+        noise: Optional[Mapping[str, torch.Tensor]] = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``noise``: maps replacing the constant noise of ``conv0`` / ``conv1`` (keys are those names)."""
+        noise = noise or {}
         if x is None:
             x = self.const.unsqueeze(0).repeat(ws.shape[0], 1, 1, 1)
-            x = self.conv1(x, ws[:, 0], noise_mode, fused)
+            x = self.conv1(x, ws[:, 0], noise_mode, fused, noise.get("conv1"))
         else:
-            x = self.conv0(x, ws[:, 0], noise_mode, fused)
-            x = self.conv1(x, ws[:, 1], noise_mode, fused)
+            x = self.conv0(x, ws[:, 0], noise_mode, fused, noise.get("conv0"))
+            x = self.conv1(x, ws[:, 1], noise_mode, fused, noise.get("conv1"))
         if img is not None:
             img = upfirdn2d(img, self.resample_filter, up=2, pad=(2, 1, 2, 1), gain=4)
         y = self.torgb(x, ws[:, self.num_conv], fused)
@@ -198,21 +207,44 @@ class SynthesisNetwork(nn.Module):
     def blocks(self) -> list[SynthesisBlock]:
         return [getattr(self, f"b{res}") for res in self.block_resolutions]
 
+    def noise_shapes(self) -> dict[str, tuple[int, int]]:
+        """Every layer's noise map, name (``b32.conv0``) -> (H, W), from coarse to fine."""
+        return {name: tuple(m.noise_const.shape) for name, m in self.named_modules() if isinstance(m, SynthesisLayer)}
+
+    def check_noise(self, noise: Mapping[str, torch.Tensor]) -> None:
+        """ValueError naming the first map in ``noise`` that is not one of this network's (name and shape)."""
+        shapes = self.noise_shapes()
+        for name, t in noise.items():
+            if shapes.get(name) != tuple(t.shape):
+                raise ValueError(f"the noise map {name!r} of shape {tuple(t.shape)} does not fit this model")
+
     def forward(
         self,
         ws: torch.Tensor,
         noise_mode: str = "const",
         fused: Optional[bool] = None,
         max_resolution: Optional[int] = None,
+        noise: Optional[Mapping[str, torch.Tensor]] = None,
     ) -> torch.Tensor:
-        """Render ``ws``; with ``max_resolution`` stop early and return that resolution's RGB output."""
+        """Render ``ws``; with ``max_resolution`` stop early and return that resolution's RGB output.
+
+        ``noise``: maps (H, W) by layer name (``noise_shapes``) that replace those layers' constant noise, shared
+        by the whole batch: the detail a projection fitted. Layers not named keep their ``noise_const``.
+        """
         if ws.ndim != 3 or ws.shape[1] != self.num_ws:
             raise ValueError(f"ws must have shape (N, {self.num_ws}, {self.w_dim}), not {tuple(ws.shape)}")
         fused = self.fused_modconv if fused is None else fused
+        by_block: dict[str, dict[str, torch.Tensor]] = {}
+        if noise:
+            self.check_noise(noise)
+            for name, t in noise.items():
+                block, layer = name.split(".")
+                by_block.setdefault(block, {})[layer] = t
         x = img = None
         w_idx = 0
         for block in self.blocks():
-            x, img = block(x, img, ws[:, w_idx : w_idx + block.num_conv + 1], noise_mode, fused)
+            block_noise = by_block.get(f"b{block.resolution}", {})
+            x, img = block(x, img, ws[:, w_idx : w_idx + block.num_conv + 1], noise_mode, fused, block_noise)
             w_idx += block.num_conv
             if max_resolution is not None and block.resolution >= max_resolution:
                 break

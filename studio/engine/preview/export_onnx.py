@@ -1,28 +1,34 @@
-"""Export a generator to ONNX for the live preview: ``mapping.onnx``, ``synthesis*.onnx`` and ``model.json``.
+"""Export a generator to ONNX for the preview: ``mapping.onnx``, ``synthesis*.onnx``, ``noise.npz``, ``model.json``.
 
 Why ONNX: onnxruntime renders the synthesis network with about 1.4-1.6x less CPU time than torch eager (see
 benchmarks/preview.py) and runs it on CUDA/TensorRT where there is a GPU, with no torch CUDA build needed. The
 graphs use the non-fused modulated convolution (no per-sample weights, so nothing in them depends on the batch
-size), bake the constant noise in, and have a dynamic batch dimension.
+size) and have a dynamic batch dimension. The noise maps are inputs rather than baked-in constants, so a
+portrait that carries its own detail maps (a projection's fitted noise) renders through the same graphs.
 
 What is written (one folder per model):
 
 - ``mapping.onnx``: ``z`` (N, z_dim) and ``psi`` (a scalar: truncation towards ``w_avg``, 1 = none) -> ``ws``
   (N, num_ws, w_dim), the same as ``G.mapping(z, psi)``. A class-conditional model's graph also takes ``c``
   (N, c_dim), the one-hot class labels: ``G.mapping(z, c, psi)``.
-- ``synthesis.onnx``: ``ws`` (N, num_ws, w_dim) -> ``img`` (N, C, H, W), float, roughly in [-1, 1].
-- ``synthesis_half.onnx`` / ``synthesis_quarter.onnx``: the same ``ws`` -> the RGB skip output at 1/2 and 1/4 of the
-  resolution (``G.synthesis(ws, max_resolution=...)``), which stops early and costs a fraction of a full frame:
-  what a preview shows while a slider is being dragged. Written for every level of at least
-  ``MIN_LEVEL_RESOLUTION`` px (8: a 4 px image is only the learned constant; 8 px already shows the layout).
+- ``synthesis.onnx``: ``ws`` (N, num_ws, w_dim) and one noise map per layer, ``noise_b32_conv0`` (H, W) and so on
+  (``noise_input``), shared by the whole batch -> ``img`` (N, C, H, W), float, roughly in [-1, 1]; the same as
+  ``G.synthesis(ws, noise_mode="const", noise=maps)``.
+- ``synthesis_half.onnx`` / ``synthesis_quarter.onnx``: the same ``ws`` and the maps of the layers up to the level's
+  resolution (``level_noise_layers``) -> the RGB skip output at 1/2 and 1/4 of the resolution
+  (``G.synthesis(ws, max_resolution=...)``), which stops early and costs a fraction of a full frame: what a
+  preview shows while a slider is being dragged. Written for every level of at least ``MIN_LEVEL_RESOLUTION`` px
+  (8: a 4 px image is only the learned constant; 8 px already shows the layout).
+- ``noise.npz``: the model's constant noise maps by layer name (``b32.conv0``), what a frame without maps of
+  its own is fed.
 - ``model.json``: the source model's weights hash and architecture, shapes, names, opset, files and the parity
   figures measured at export time.
 
-Every graph is checked against torch at export time (batch 1 and 4; relative error = max|ort - torch| /
-max|torch| must be at most ``PARITY_TOLERANCE``). The export is built in a temporary folder beside the target
-and moved into place only once it has passed, ``model.json`` last, so a folder holding ``model.json`` is complete
-and checked. The preview cache keeps the ``CACHE_KEEP`` most recently used models' exports and sweeps the
-temporary folders of killed exports.
+Every graph is checked against torch at export time (batch 1 and 4 fed the constant maps, batch 4 fed random
+maps for all its layers; relative error = max|ort - torch| / max|torch| must be at most ``PARITY_TOLERANCE``).
+The export is built in a temporary folder beside the target and moved into place only once it has passed,
+``model.json`` last, so a folder holding ``model.json`` is complete and checked. The preview cache keeps the
+``CACHE_KEEP`` most recently used models' exports and sweeps the temporary folders of killed exports.
 """
 
 from __future__ import annotations
@@ -34,9 +40,10 @@ import logging
 import os
 import shutil
 import warnings
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional, Union
+from typing import Iterator, Mapping, Optional, Union
 
 import numpy as np
 import onnx
@@ -61,18 +68,23 @@ PARITY_BATCHES = (1, 4)
 MIN_LEVEL_RESOLUTION = 8
 # Bump when the exported graphs change, so caches written by older versions are rebuilt.
 FORMAT = "gan-studio-onnx"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: noise maps are graph inputs, the constant ones in noise.npz
 INFO_FILE = "model.json"
 MAPPING_FILE = "mapping.onnx"
+NOISE_FILE = "noise.npz"
+# onnxruntime's TensorRT provider keeps its engines in this folder of the export (runtime.py); re-exporting
+# deletes it, as the engines were built for the graphs replaced.
+TENSORRT_CACHE = "tensorrt"
 # Preview levels: name -> (divisor of the model's resolution, file).
 LEVELS = {
     "full": (1, "synthesis.onnx"),
     "half": (2, "synthesis_half.onnx"),
     "quarter": (4, "synthesis_quarter.onnx"),
 }
-EXPORT_FILES = (INFO_FILE, MAPPING_FILE, *(file for _, file in LEVELS.values()))
+EXPORT_FILES = (INFO_FILE, MAPPING_FILE, NOISE_FILE, *(file for _, file in LEVELS.values()))
 # The preview cache keeps the exports of this many models, the most recently used: each is 8-30 MB.
 CACHE_KEEP = 4
+BATCH = torch.export.Dim("batch")  # the graphs' symbolic batch dimension
 
 
 class ExportError(RuntimeError):
@@ -93,11 +105,29 @@ class ExportInfo:
     c_dim: int  # label inputs of the mapping graph (0: unconditional, no ``c`` input)
     opset: int
     levels: dict[str, int]  # level name -> output resolution, for the levels that were exported
+    noise_shapes: dict[str, tuple[int, int]]  # every layer's noise map, name -> (H, W), coarse to fine
     parity: dict[str, float]  # graph ("mapping" or a level) -> worst relative error measured at export
 
     def graph_path(self, graph: str) -> Path:
         """The file of ``"mapping"`` or a level name."""
         return self.path / (MAPPING_FILE if graph == "mapping" else LEVELS[graph][1])
+
+    def level_noise(self, level: str) -> list[str]:
+        """The layers whose noise maps the graph of ``level`` takes as inputs."""
+        return level_noise_layers(self.noise_shapes, self.levels[level])
+
+    def noise_maps(self) -> dict[str, np.ndarray]:
+        """The model's constant noise maps (``noise.npz``), float32 by layer name, checked against ``model.json``."""
+        path = self.path / NOISE_FILE
+        try:
+            with np.load(path, allow_pickle=False) as npz:
+                maps = {name: np.ascontiguousarray(npz[name], dtype=np.float32) for name in self.noise_shapes}
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as e:
+            raise ExportError(f"{path}: not a readable noise map file ({_short(e)}); export again.") from None
+        for name, m in maps.items():
+            if m.shape != self.noise_shapes[name]:
+                raise ExportError(f"{path}: the map {name!r} has shape {m.shape}, not {self.noise_shapes[name]}.")
+        return maps
 
     @classmethod
     def read(cls, path: PathLike) -> "ExportInfo":
@@ -111,6 +141,7 @@ class ExportInfo:
                 resolution=d["resolution"], num_ws=d["num_ws"], w_dim=d["w_dim"], z_dim=d["z_dim"],
                 c_dim=d.get("c_dim", 0), opset=d["opset"],
                 levels={k: v["resolution"] for k, v in d["graphs"].items() if k in LEVELS},
+                noise_shapes={layer["name"]: tuple(layer["shape"]) for layer in d["noise"]["layers"]},
                 parity=d["parity"]["relative_error"],
             )
         except (OSError, ValueError, KeyError, TypeError) as e:
@@ -130,8 +161,12 @@ def check_opset(opset: int) -> int:
 
 
 def is_export_folder(folder: Path) -> bool:
-    """True when ``folder`` holds nothing but an export's files (a complete one, or the rest of a killed one)."""
-    return folder_holds_only(folder, EXPORT_FILES)
+    """True when ``folder`` holds nothing but an export's files (a complete one, or the rest of a killed one).
+
+    Any format version's files count (version 1 lacked ``noise.npz``), so an old cache folder is re-exported in
+    place; so does the TensorRT engine folder a GPU preview adds.
+    """
+    return folder_holds_only(folder, (*EXPORT_FILES, TENSORRT_CACHE))
 
 
 def check_export_folder(out_dir: PathLike) -> Path:
@@ -142,6 +177,16 @@ def check_export_folder(out_dir: PathLike) -> Path:
 def level_resolutions(resolution: int) -> dict[str, int]:
     """The preview levels a model of ``resolution`` px gets (name -> px); every backend offers the same ones."""
     return {name: resolution // div for name, (div, _) in LEVELS.items() if resolution // div >= MIN_LEVEL_RESOLUTION}
+
+
+def noise_input(layer: str) -> str:
+    """The synthesis graphs' input name for a layer's noise map: ``b32.conv0`` -> ``noise_b32_conv0``."""
+    return "noise_" + layer.replace(".", "_")
+
+
+def level_noise_layers(noise_shapes: Mapping[str, tuple[int, int]], resolution: int) -> list[str]:
+    """The layers a level of ``resolution`` px renders, coarse to fine: those whose maps are no larger."""
+    return [name for name, (h, _) in noise_shapes.items() if h <= resolution]
 
 
 def relative_error(actual: np.ndarray, expected: np.ndarray) -> float:
@@ -174,15 +219,20 @@ def mapping_inputs(G: Generator) -> list[str]:
 
 
 class _SynthesisLevels(nn.Module):
-    """ws -> one image per preview level, traced together once; each level is cut out as its own graph."""
+    """ws and every layer's noise map -> one image per preview level, traced together once; each level is cut
+    out as its own graph with the inputs it uses. The maps are a list because torch.export takes a variable
+    number of inputs only as one list argument."""
 
     def __init__(self, G: Generator, resolutions: list[int]) -> None:
         super().__init__()
         self.synthesis, self.resolutions = G.synthesis, resolutions
+        self.layers = list(G.synthesis.noise_shapes())
 
-    def forward(self, ws: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    def forward(self, ws: torch.Tensor, noise: list[torch.Tensor]) -> tuple[torch.Tensor, ...]:
+        maps = dict(zip(self.layers, noise))
         return tuple(
-            self.synthesis(ws, noise_mode="const", fused=False, max_resolution=r) for r in self.resolutions
+            self.synthesis(ws, noise_mode="const", fused=False, max_resolution=r, noise=maps)
+            for r in self.resolutions
         )
 
 
@@ -202,11 +252,10 @@ def _quiet_exporter() -> Iterator[None]:
             logger.setLevel(level)
 
 
-def _to_onnx(module: nn.Module, args: tuple, input_names: list[str], output_names: list[str], dynamic: dict,
+def _to_onnx(module: nn.Module, args: tuple, input_names: list[str], output_names: list[str], shapes: dict,
              opset: int) -> onnx.ModelProto:
-    """torch.export (dynamo) -> optimised ONNX; the batch dimension stays symbolic ("batch")."""
-    batch = torch.export.Dim("batch")
-    shapes = {name: ({0: batch} if name in dynamic else None) for name in input_names}
+    """torch.export (dynamo) -> optimised ONNX. ``shapes``: forward's arguments -> their dynamic dimensions
+    (``{0: BATCH}`` keeps the batch symbolic), as torch.export's ``dynamic_shapes``."""
     with _quiet_exporter(), torch.no_grad():
         program = torch.onnx.export(
             module.eval(), args, None, input_names=input_names, output_names=output_names, opset_version=opset,
@@ -215,9 +264,10 @@ def _to_onnx(module: nn.Module, args: tuple, input_names: list[str], output_name
     return program.model_proto
 
 
-def _cut_level(model: onnx.ModelProto, output: str) -> onnx.ModelProto:
-    """The part of the multi-level synthesis graph that computes ``output``, with that output renamed ``img``."""
-    level = onnx.utils.Extractor(model).extract_model(["ws"], [output])
+def _cut_level(model: onnx.ModelProto, output: str, inputs: list[str]) -> onnx.ModelProto:
+    """The part of the multi-level synthesis graph that computes ``output`` from ``inputs`` (``ws`` and the
+    level's noise maps), with that output renamed ``img``."""
+    level = onnx.utils.Extractor(model).extract_model(inputs, [output])
     for node in level.graph.node:
         node.output[:] = ["img" if o == output else o for o in node.output]
     level.graph.output[0].name = "img"
@@ -261,8 +311,9 @@ def export_onnx(
         z = torch.randn(2, G.z_dim)
         c = balanced_labels(G, 2)
         args = (z, torch.tensor(0.7)) + ((c,) if c is not None else ())
+        dynamic = {"z": {0: BATCH}, "psi": None, **({"c": {0: BATCH}} if c is not None else {})}
         try:
-            mapping = _to_onnx(_MappingGraph(G), args, mapping_inputs(G), ["ws"], {"z", "c"}, opset)
+            mapping = _to_onnx(_MappingGraph(G), args, mapping_inputs(G), ["ws"], dynamic, opset)
         except Exception as e:
             raise ExportError(
                 f"{model.name}: torch could not export the mapping network to ONNX ({_short(e)})."
@@ -273,24 +324,32 @@ def export_onnx(
         step(steps[1])
 
         ws = G.mapping(z, c).detach()
+        shapes = G.synthesis.noise_shapes()
+        noise = [torch.randn(shape) for shape in shapes.values()]  # not the buffers: an input must not alias one
+        inputs = ["ws", *map(noise_input, shapes)]
         outputs = [f"img_{name}" for name in levels]
         try:
             synthesis = _to_onnx(
-                _SynthesisLevels(G, list(levels.values())), (ws,), ["ws"], outputs, {"ws"}, opset
+                _SynthesisLevels(G, list(levels.values())), (ws, noise), inputs, outputs,
+                {"ws": {0: BATCH}, "noise": [None] * len(noise)}, opset,
             )
         except Exception as e:
             raise ExportError(
                 f"{model.name}: torch could not export the synthesis network to ONNX ({_short(e)})."
             ) from e
         for name, output in zip(levels, outputs):
-            _save_graph(_cut_level(synthesis, output), tmp / LEVELS[name][1], opset)
+            level_inputs = ["ws", *map(noise_input, level_noise_layers(shapes, levels[name]))]
+            _save_graph(_cut_level(synthesis, output, level_inputs), tmp / LEVELS[name][1], opset)
+        constants = {name: G.synthesis.get_submodule(name).noise_const.numpy() for name in shapes}
+        np.savez(tmp / NOISE_FILE, **constants)
         step(steps[2])
         for name, res in levels.items():
-            parity[name] = _check_synthesis(tmp / LEVELS[name][1], G, res)
+            parity[name] = _check_synthesis(tmp / LEVELS[name][1], G, res, constants)
         step(steps[3])
 
         info = _describe(model, G, levels, opset, parity)
         (tmp / INFO_FILE).write_text(json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    shutil.rmtree(out_dir / TENSORRT_CACHE, ignore_errors=True)
     step(steps[4])
     return ExportInfo.read(out_dir)
 
@@ -311,18 +370,24 @@ def _short(e: BaseException) -> str:
 
 def _describe(model: LoadedModel, G: Generator, levels: dict[str, int], opset: int, parity: dict) -> dict:
     graphs = {"mapping": {"file": MAPPING_FILE, "inputs": mapping_inputs(G), "outputs": ["ws"]}}
+    shapes = G.synthesis.noise_shapes()
     for name, res in levels.items():
-        graphs[name] = {"file": LEVELS[name][1], "resolution": res, "inputs": ["ws"], "outputs": ["img"]}
+        inputs = ["ws", *map(noise_input, level_noise_layers(shapes, res))]
+        graphs[name] = {"file": LEVELS[name][1], "resolution": res, "inputs": inputs, "outputs": ["img"]}
+    # a list, not an object: sort_keys would put b16 before b4, and the order (coarse to fine) is the contract
+    layers = [{"name": name, "input": noise_input(name), "shape": list(shape)} for name, shape in shapes.items()]
     return {
         "format": FORMAT, "format_version": FORMAT_VERSION,
         "source": {"name": model.name, "weights_hash": model.weights_hash, "generator": G.config},
         "resolution": G.resolution, "num_ws": G.num_ws, "w_dim": G.w_dim, "z_dim": G.z_dim,
         **({"c_dim": G.c_dim} if G.c_dim else {}),
         "img_channels": G.img_channels, "noise_mode": "const", "opset": opset, "graphs": graphs,
-        "files": [g["file"] for g in graphs.values()],
+        "noise": {"file": NOISE_FILE, "layers": layers},
+        "files": [g["file"] for g in graphs.values()] + [NOISE_FILE],
         "parity": {
             "metric": "max|onnxruntime - torch| / max|torch|", "tolerance": PARITY_TOLERANCE,
             "batches": list(PARITY_BATCHES), "provider": "CPUExecutionProvider", "relative_error": parity,
+            "noise": f"{NOISE_FILE} at every batch, random maps for all of a level's layers at the largest",
         },
         "versions": {"torch": torch.__version__, "onnx": onnx.__version__, "onnxruntime": ort.__version__},
     }
@@ -372,13 +437,23 @@ def _check_mapping(path: Path, G: Generator) -> float:
 
 
 @torch.no_grad()
-def _check_synthesis(path: Path, G: Generator, resolution: int) -> float:
+def _check_synthesis(path: Path, G: Generator, resolution: int, constants: Mapping[str, np.ndarray]) -> float:
+    """Fed ``constants`` (what ``noise.npz`` holds) the graph must render G's own picture; fed random maps for
+    all of its layers (at the largest batch: one set shared by the batch), what G renders with those maps."""
     session = _cpu_session(path)
+    layers = level_noise_layers(G.synthesis.noise_shapes(), resolution)
+    defaults = {noise_input(name): constants[name] for name in layers}
+    rng = torch.Generator().manual_seed(resolution)
+    random = {name: torch.randn(constants[name].shape, generator=rng) for name in layers}
+    cases = [(n, None) for n in PARITY_BATCHES] + [(max(PARITY_BATCHES), random)]
     worst = 0.0
-    for n in PARITY_BATCHES:
+    for n, maps in cases:
         ws = _parity_ws(G, n, seed=n)
-        want = G.synthesis(ws, noise_mode="const", max_resolution=resolution).numpy()
-        worst = max(worst, relative_error(session.run(None, {"ws": ws.numpy()})[0], want))
+        want = G.synthesis(ws, noise_mode="const", max_resolution=resolution, noise=maps).numpy()
+        feed = {"ws": ws.numpy(), **defaults}
+        if maps is not None:
+            feed.update({noise_input(name): m.numpy() for name, m in maps.items()})
+        worst = max(worst, relative_error(session.run(None, feed)[0], want))
     return _require(path, worst)
 
 
@@ -386,9 +461,10 @@ def verify_export(path: PathLike, G: Generator) -> dict[str, float]:
     """Re-run the export-time parity check of every graph in ``path`` against ``G``; raises ``ExportError``."""
     info = ExportInfo.read(path)
     G = _cpu_float(G)
+    constants = info.noise_maps()
     parity = {"mapping": _check_mapping(info.graph_path("mapping"), G)}
     for name, res in info.levels.items():
-        parity[name] = _check_synthesis(info.graph_path(name), G, res)
+        parity[name] = _check_synthesis(info.graph_path(name), G, res, constants)
     return parity
 
 

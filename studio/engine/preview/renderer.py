@@ -18,7 +18,7 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from .runtime import ArrayLike, Backend
+from .runtime import ArrayLike, Backend, NoiseMaps
 
 LOG = logging.getLogger(__name__)
 
@@ -40,6 +40,7 @@ class _Request:
     ws: np.ndarray
     level: str
     tag: Any
+    noise: dict[str, np.ndarray]
 
 
 FrameFn = Callable[[Frame], None]
@@ -70,9 +71,14 @@ class LatestWinsRenderer:
         self._thread = threading.Thread(target=self._run, name="preview-renderer", daemon=True)
         self._thread.start()
 
-    def submit(self, ws: ArrayLike, level: str = "full", tag: Any = None) -> int:
-        """Ask for a frame of ``ws`` (N, num_ws, w_dim); returns its request id. Replaces any pending request."""
+    def submit(self, ws: ArrayLike, level: str = "full", tag: Any = None, noise: Optional[NoiseMaps] = None) -> int:
+        """Ask for a frame of ``ws`` (N, num_ws, w_dim); returns its request id. Replaces any pending request.
+
+        ``noise``: the frame's noise maps by layer name (``Backend.render``), checked here so that a map that
+        does not fit raises ValueError in the caller rather than on the worker.
+        """
         ws = self.backend.prepare_ws(ws).copy()  # the caller may reuse its array for the next request
+        noise_maps = self.backend.prepare_noise(noise, copy=True)  # and its maps, or edit them in place
         level = self.backend.resolve_level(level)
         with self._cond:
             if self._closed:
@@ -80,7 +86,7 @@ class LatestWinsRenderer:
             self._last_id += 1
             if self._pending is not None:
                 self.dropped += 1
-            self._pending = _Request(self._last_id, ws, level, tag)
+            self._pending = _Request(self._last_id, ws, level, tag, noise_maps)
             self._cond.notify_all()
             return self._last_id
 
@@ -131,7 +137,7 @@ class LatestWinsRenderer:
     def _render(self, request: _Request) -> None:
         start = time.perf_counter()
         try:
-            image = self.backend.render(request.ws, request.level)
+            image = self.backend.render(request.ws, request.level, request.noise)
             frame = Frame(request.request_id, image, request.level, time.perf_counter() - start, request.tag)
             with self._cond:
                 self.rendered += 1

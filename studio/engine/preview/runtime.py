@@ -1,5 +1,8 @@
 """The preview runtime: one interface, "ws in, image out", over onnxruntime (TensorRT, CUDA, CPU) and torch.
 
+A frame may carry noise maps (a projection's fitted detail): absolute maps by layer name that replace those
+layers' constant noise for the whole batch, as ``G.synthesis(..., noise=...)`` takes them.
+
 ``open_backend`` picks the fastest backend that actually starts on this machine and logs which and why.
 onnxruntime-gpu lists the CUDA and TensorRT providers even where there is no GPU, and a session asked for a
 provider that cannot start quietly runs on the CPU instead; so a GPU provider only counts once a session
@@ -23,7 +26,7 @@ import os
 import sys
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Optional, Union
+from typing import Mapping, Optional, Union
 
 import numpy as np
 import onnx
@@ -34,9 +37,18 @@ from ..images import tensor_to_images
 from ..jobs import CancelToken, ProgressFn
 from ..model.checkpoints import LoadedModel
 from ..model.stylegan2 import Generator
-from .export_onnx import ExportError, ExportInfo, cached_export, level_resolutions
+from .export_onnx import (
+    TENSORRT_CACHE,
+    ExportError,
+    ExportInfo,
+    cached_export,
+    level_noise_layers,
+    level_resolutions,
+    noise_input,
+)
 
 ArrayLike = Union[np.ndarray, torch.Tensor]
+NoiseMaps = Mapping[str, ArrayLike]  # layer name (``b32.conv0``) -> (H, W) map
 LOG = logging.getLogger(__name__)
 PREFERENCES = ("auto", "tensorrt", "cuda", "cpu", "torch")
 # onnxruntime providers "auto" tries, fastest first; torch comes after all of them.
@@ -48,18 +60,26 @@ class Backend(ABC):
 
     name: str
 
-    def __init__(self, resolution: int, num_ws: int, w_dim: int, z_dim: int, c_dim: int = 0) -> None:
+    def __init__(
+        self, resolution: int, num_ws: int, w_dim: int, z_dim: int, c_dim: int = 0, *,
+        noise_shapes: Mapping[str, tuple[int, int]],
+    ) -> None:
         self.resolution, self.num_ws, self.w_dim, self.z_dim = resolution, num_ws, w_dim, z_dim
         self.c_dim = c_dim  # class labels the mapping takes (0: unconditional)
         self.levels = level_resolutions(resolution)
+        self.noise_shapes = dict(noise_shapes)  # every layer's noise map, name -> (H, W), coarse to fine
 
-    def render(self, ws: ArrayLike, level: str = "full") -> np.ndarray:
+    def render(self, ws: ArrayLike, level: str = "full", noise: Optional[NoiseMaps] = None) -> np.ndarray:
         """ws (N, num_ws, w_dim) -> uint8 (N, H, W, 3) at ``level`` ("full", "half" or "quarter").
 
-        A level too small for this model (below 8 px) renders at the smallest level there is.
+        A level too small for this model (below 8 px) renders at the smallest level there is. ``noise``: maps
+        (H, W) by layer name (``noise_shapes``) replacing those layers' constant noise for the whole batch; the
+        maps of layers finer than the level are not used, so one set serves every level.
         """
-        ws = self.prepare_ws(ws)
-        return tensor_to_images(torch.from_numpy(self._synthesize(ws, self.resolve_level(level))))
+        ws, level = self.prepare_ws(ws), self.resolve_level(level)
+        maps = self.prepare_noise(noise)
+        used = {name: maps[name] for name in level_noise_layers(self.noise_shapes, self.levels[level]) if name in maps}
+        return tensor_to_images(torch.from_numpy(self._synthesize(ws, level, used)))
 
     def map(self, z: ArrayLike, psi: float = 1.0, c: Optional[ArrayLike] = None) -> np.ndarray:
         """z (N, z_dim) -> ws (N, num_ws, w_dim) float32, truncated towards w_avg by ``psi`` (1 = none).
@@ -80,6 +100,22 @@ class Backend(ABC):
         """``ws`` as a C-contiguous float32 numpy array, checked to be (N, num_ws, w_dim)."""
         return _batch(ws, (self.num_ws, self.w_dim), "ws")
 
+    def prepare_noise(self, noise: Optional[NoiseMaps], copy: bool = False) -> dict[str, np.ndarray]:
+        """``noise`` as C-contiguous float32 numpy maps (copies with ``copy``), each checked against
+        ``noise_shapes``: ValueError naming the first map that is not one of this model's."""
+        maps = {}
+        for name, m in (noise or {}).items():
+            if name not in self.noise_shapes:
+                raise ValueError(f"this model has no noise map {name!r} (its layers run from "
+                                 f"{next(iter(self.noise_shapes))} to {list(self.noise_shapes)[-1]}).")
+            if isinstance(m, torch.Tensor):
+                m = m.detach().cpu().numpy()
+            m = np.array(m, np.float32, order="C") if copy else np.ascontiguousarray(m, np.float32)
+            if m.shape != self.noise_shapes[name]:
+                raise ValueError(f"the noise map {name!r} must have shape {self.noise_shapes[name]}, not {m.shape}.")
+            maps[name] = m
+        return maps
+
     def resolve_level(self, level: str) -> str:
         """``level`` if this model has it, else the smallest level it has (tiny models lack "quarter")."""
         if level not in ("full", "half", "quarter"):
@@ -87,8 +123,8 @@ class Backend(ABC):
         return level if level in self.levels else min(self.levels, key=self.levels.get)
 
     @abstractmethod
-    def _synthesize(self, ws: np.ndarray, level: str) -> np.ndarray:
-        """float32 (N, num_ws, w_dim) -> float32 (N, C, H, W) in about [-1, 1]."""
+    def _synthesize(self, ws: np.ndarray, level: str, noise: dict[str, np.ndarray]) -> np.ndarray:
+        """float32 (N, num_ws, w_dim) and checked maps of the level's layers -> float32 (N, C, H, W), about [-1, 1]."""
 
     @abstractmethod
     def _map(self, z: np.ndarray, psi: float, c: Optional[np.ndarray]) -> np.ndarray:
@@ -111,15 +147,16 @@ class TorchBackend(Backend):
     """The generator as loaded, on its own device: always works, and the only choice if export fails."""
 
     def __init__(self, G: Generator) -> None:
-        super().__init__(G.resolution, G.num_ws, G.w_dim, G.z_dim, G.c_dim)
+        super().__init__(G.resolution, G.num_ws, G.w_dim, G.z_dim, G.c_dim, noise_shapes=G.synthesis.noise_shapes())
         self.G = G
         self.device = next(G.parameters()).device
         self.name = f"torch {self.device.type}"
 
     @torch.inference_mode()
-    def _synthesize(self, ws: np.ndarray, level: str) -> np.ndarray:
+    def _synthesize(self, ws: np.ndarray, level: str, noise: dict[str, np.ndarray]) -> np.ndarray:
         ws_t = torch.from_numpy(ws).to(self.device)
-        img = self.G.synthesis(ws_t, noise_mode="const", max_resolution=self.levels[level])
+        maps = {name: torch.from_numpy(m).to(self.device) for name, m in noise.items()}
+        img = self.G.synthesis(ws_t, noise_mode="const", max_resolution=self.levels[level], noise=maps)
         return img.float().cpu().numpy()
 
     @torch.inference_mode()
@@ -129,21 +166,32 @@ class TorchBackend(Backend):
 
 
 class OrtBackend(Backend):
-    """onnxruntime sessions over an export folder: one per preview level, plus the mapping network."""
+    """onnxruntime sessions over an export folder: one per preview level, plus the mapping network.
+
+    The synthesis graphs take every noise map of their level as an input; a frame is fed the model's constant
+    maps (``noise.npz``) for the layers it does not override. That feed is built once per level, so an ordinary
+    frame allocates no maps.
+    """
 
     def __init__(
         self, export_dir: Union[str, os.PathLike], provider: str = "cpu", fp16: bool = False,
         threads: Optional[int] = None,
     ) -> None:
         info = ExportInfo.read(export_dir)
-        super().__init__(info.resolution, info.num_ws, info.w_dim, info.z_dim, info.c_dim)
+        super().__init__(
+            info.resolution, info.num_ws, info.w_dim, info.z_dim, info.c_dim, noise_shapes=info.noise_shapes
+        )
         self.info, self.provider, self.fp16 = info, provider, fp16 and provider != "cpu"
         self.threads = threads
         self.name = f"onnxruntime {_PROVIDER_LABEL[provider]}" + (" fp16" if self.fp16 else "")
         self._mapping = self._session("mapping")
         self._levels = {name: self._session(name) for name in info.levels}
+        constants = info.noise_maps()
+        self._default_feeds = {
+            level: {noise_input(layer): constants[layer] for layer in info.level_noise(level)} for level in info.levels
+        }
         # A provider can load and still fail on the first run (TensorRT builds its engine there): render now.
-        self._synthesize(np.zeros((1, self.num_ws, self.w_dim), np.float32), "full")
+        self._synthesize(np.zeros((1, self.num_ws, self.w_dim), np.float32), "full", {})
 
     def _session(self, graph: str) -> ort.InferenceSession:
         path = self.info.graph_path(graph)
@@ -162,15 +210,16 @@ class OrtBackend(Backend):
 
     def _providers(self, path: Path) -> list:
         if self.provider == "tensorrt":
-            cache = path.parent / "tensorrt"
+            cache = path.parent / TENSORRT_CACHE
             trt = {"trt_engine_cache_enable": True, "trt_engine_cache_path": str(cache), "trt_fp16_enable": self.fp16}
             return [("TensorrtExecutionProvider", trt), "CUDAExecutionProvider", "CPUExecutionProvider"]
         if self.provider == "cuda":
             return ["CUDAExecutionProvider", "CPUExecutionProvider"]
         return ["CPUExecutionProvider"]
 
-    def _synthesize(self, ws: np.ndarray, level: str) -> np.ndarray:
-        return self._levels[level].run(None, {"ws": ws})[0].astype(np.float32, copy=False)
+    def _synthesize(self, ws: np.ndarray, level: str, noise: dict[str, np.ndarray]) -> np.ndarray:
+        feed = {"ws": ws, **self._default_feeds[level], **{noise_input(name): m for name, m in noise.items()}}
+        return self._levels[level].run(None, feed)[0].astype(np.float32, copy=False)
 
     def _map(self, z: np.ndarray, psi: float, c: Optional[np.ndarray]) -> np.ndarray:
         feed = {"z": z, "psi": np.array(psi, np.float32)}
