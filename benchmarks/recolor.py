@@ -169,9 +169,9 @@ def main() -> int:
                 rec_rows.append([s, name, int(hair.sum()), before[0], after[0], before[1], after[1],
                                  100 * outside, r.l2_in_mask, secs])
 
-    table("Projection (PSNR dB; as portrait = W+ with the model's noise, detail = with the detail pass's noise "
-          "maps; pix = pixel terms only, with detail)",
-          ["image", "seed", "step 10", "as portrait", "detail", "pix", "s"], proj_rows)
+    table("Projection (PSNR dB; W+ alone = with the model's noise, detail = with the detail pass's noise maps, as "
+          "the studio and `studio project` give it; pix = pixel terms only, with detail)",
+          ["image", "seed", "step 10", "W+ alone", "detail", "pix", "s"], proj_rows)
     table("Recolour (identity mode, keep = everything outside the hair mask)",
           ["seed", "target", "px", "ΔE px before", "ΔE px after", "ΔE mean before", "ΔE mean after",
            "outside %", "l2 in mask", "s"], rec_rows)
