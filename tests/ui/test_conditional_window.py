@@ -114,6 +114,7 @@ def test_autosave_brings_the_class_back(qtbot, tiny_cond_model_path, dialogs):
     edited = first.doc.portrait
     pixels = settle(qtbot, first)
     first.autosave.flush()
+    first.autosave.wait()
     saved = first.autosave.path.read_text()
     first.close()
     first.autosave.path.write_text(saved)  # as a crash would have left it

@@ -174,6 +174,7 @@ def test_autosave_is_offered_back_after_a_crash(qtbot, tiny_model_path, dialogs)
     drag(first.sliders.rows["PC3"].value.slider, 80)
     settle(qtbot, first)
     first.autosave.flush()
+    first.autosave.wait()
     saved = first.autosave.path.read_text()
     edited = first.doc.portrait
     first.close()  # a clean exit removes the autosave ...
