@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, Protocol
 
+import numpy as np
 import torch
 
 from .edit.directions import Direction, named_by_card, saved_directions
@@ -94,9 +95,10 @@ class Session:
         ws = portrait.ws(G, self.directions)
         return torch.cat([ws, portrait.without_edits().ws(G)]) if with_before else ws
 
-    def render_noise(self, portrait: Portrait) -> dict[str, torch.Tensor]:
+    def render_noise(self, portrait: Portrait) -> Mapping[str, np.ndarray]:
         """The noise maps ``portrait`` renders with (its 'before' too); ValueError if one does not fit the model."""
-        return portrait.base.noise_for(self.model.G)
+        self.model.G.synthesis.check_noise(portrait.noise)
+        return portrait.noise
 
     # --- recent models ---------------------------------------------------------------------------------
 

@@ -41,9 +41,10 @@ class WindowGallery:
             self._render(portrait)
             return
         self._export_waiting = False
-        image, recipe, folder = self._last_full[1], portrait_recipe(self.model, portrait), self.gallery_folder
+        image, model, folder = self._last_full[1], self.model, self.gallery_folder
 
-        def write(progress, token) -> Path:
+        def write(progress, token) -> Path:  # the recipe too: a projected portrait's noise maps take a while to encode
+            recipe = portrait_recipe(model, portrait)
             return export_picture(folder, image, recipe, label=recipe.get("class"))  # the gallery shows the class
 
         def done(path: Path) -> None:

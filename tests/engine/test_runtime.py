@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from studio.engine.edit.portrait import Portrait
 from studio.engine.images import tensor_to_images
 from studio.engine.model.checkpoints import LoadedModel
 from studio.engine.preview.export_onnx import cached_export
@@ -221,6 +222,21 @@ def test_renderer_carries_a_copy_of_the_noise_maps_and_refuses_bad_ones_on_submi
         assert renderer.wait_until_idle(30)
     assert [f.tag for f in frames] == ["default", "detail"] and renderer.dropped == 0
     assert np.array_equal(frames[1].image, want) and not np.array_equal(frames[0].image, want)
+
+
+def test_a_portraits_read_only_maps_are_not_copied_per_frame(exported):
+    """A portrait's maps are frozen (read-only, owning their data): the renderer may keep them as they are."""
+    G = exported[0].G
+    backend = TorchBackend(G)
+    p = Portrait.from_w_plus(np.zeros((G.num_ws, G.w_dim), np.float32), noise=_detail(G, ["b32.conv1"]))
+    assert backend.prepare_noise(p.noise, copy=True)["b32.conv1"] is p.noise["b32.conv1"]
+    writable = _detail(G, ["b32.conv1"])
+    assert backend.prepare_noise(writable, copy=True)["b32.conv1"] is not writable["b32.conv1"]
+    view = writable["b32.conv1"][:]
+    view.flags.writeable = False  # read-only, but its owner can still change it
+    assert backend.prepare_noise({"b32.conv1": view}, copy=True)["b32.conv1"] is not view
+    ws = p.ws(G).numpy()
+    np.testing.assert_array_equal(backend.render(ws, noise=p.noise), backend.render(ws, noise=writable))
 
 
 def test_renderer_reports_errors_and_keeps_going(exported):
