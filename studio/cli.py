@@ -242,6 +242,51 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_render(args: argparse.Namespace) -> int:
+    import torch
+
+    from .engine.edit.directions import pca_directions
+    from .engine.images import load_image, tensor_to_images
+    from .engine.library.gallery import read_recipe
+    from .engine.library.recipe import write_picture
+    from .engine.model.checkpoints import SHIPPED_MODELS, model_files
+    from .engine.session import Session
+
+    source = Path(args.recipe)
+    recipe = read_recipe(source)
+    name, wanted = recipe.get("model", "unknown"), recipe.get("model_hash")
+    model_path = args.model or (name if name in SHIPPED_MODELS else None)
+    if model_path is None:
+        raise UserError(f"{source} was made with the model “{name}”; pass --model with that checkpoint.")
+    out = _check_picture_out(args.out, [source, source.with_suffix(".png"), *model_files(model_path)], (".json",))
+    m = _load(model_path, args.device)
+    if wanted not in (None, m.weights_hash):
+        raise UserError(f"{source} was made with the model “{name}” ({str(wanted)[:12]}…), not with {model_path} "
+                        f"({m.weights_hash[:12]}…); its W+ and sliders would draw another picture.")
+    session = Session({})
+    session.install(m, model_path)
+    portrait = session.plan_recipe(recipe, str(source)).portrait
+    if portrait.sliders:
+        print("computing the principal directions the sliders name (cached per model)…", file=sys.stderr)
+        session.set_directions(pca_directions(m.G, m.weights_hash))
+    try:
+        ws = session.render_ws(portrait)
+    except KeyError as e:
+        raise UserError(f"{source}: the slider direction {e.args[0]} is not available for this model.") from None
+    with torch.no_grad():
+        img = m.G.synthesis(ws, noise_mode=recipe.get("noise_mode", "const"), noise=portrait.base.noise_for(m.G))
+    image = tensor_to_images(img)[0]
+    write_picture(out, image, recipe)
+    original = source.with_suffix(".png")
+    same = ""
+    if original.is_file() and original.resolve() != out.resolve():
+        before = load_image(original)
+        if before.shape == image.shape:
+            same = f"; the most any pixel differs from {original.name}: {int(abs(before.astype(int) - image).max())}/255"
+    print(f"wrote {out} and {out.with_suffix('.json')}{same}")
+    return 0
+
+
 def _seed_of(name: str) -> Optional[int]:
     """The seed of a picture ``studio generate`` names ``seed<N>.png`` (and its ``seed<N>.json``), else None."""
     found = re.fullmatch(r"seed(\d+)\.(png|json)", name)
@@ -536,6 +581,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True, help="output folder; seed<N>.png files are added to it")
     s.add_argument("--yes", action="store_true", help=yes_help)
     s.set_defaults(func=cmd_generate)
+
+    s = sub.add_parser("render", help="render a picture again from its recipe (a gallery PNG or its .json)")
+    s.add_argument("--recipe", required=True, help="a picture with its recipe (PNG), or the recipe's .json")
+    s.add_argument("--model", default=None,
+                   help="the checkpoint the recipe was made with (default: the shipped model it names)")
+    s.add_argument("--device", default="cpu", help=device_help)
+    s.add_argument("--out", required=True, help="OUT.png (with OUT.json, the same recipe)")
+    s.set_defaults(func=cmd_render)
 
     s = sub.add_parser("convert", help="convert a checkpoint to GAN Studio .safetensors + model card")
     s.add_argument("src", help="the checkpoint to convert: NVIDIA .pkl, rosinality .pt or GAN Studio .safetensors")
