@@ -113,3 +113,7 @@ def test_a_w_plus_carries_noise_maps_through_edits_and_they_must_fit(G):
         Latent(w_plus=w, noise={"b9.conv0": np.zeros((16, 16))}).noise_for(G)
     with pytest.raises(ValueError, match="seed"):
         Latent(seed=1, noise=maps)
+    with pytest.raises(ValueError, match="'b32.conv1' holds values that are not finite"):  # a hostile recipe
+        Latent(w_plus=w, noise={"b32.conv1": np.full((32, 32), np.nan)})
+    with pytest.raises(ValueError, match="W\\+ holds values that are not finite"):
+        Latent(w_plus=np.full_like(w, np.inf))

@@ -53,6 +53,8 @@ class Latent:
                 arr = arr[0]
             if arr.ndim != 2:
                 raise ValueError(f"W+ must have shape (num_ws, w_dim), not {arr.shape}")
+            if not np.isfinite(arr).all():
+                raise ValueError("W+ holds values that are not finite numbers")
             arr.flags.writeable = False
             object.__setattr__(self, "w_plus", arr)
         maps = {}
@@ -60,6 +62,8 @@ class Latent:
             m = np.array(m.detach().cpu() if isinstance(m, torch.Tensor) else m, dtype=np.float32)
             if m.ndim != 2:
                 raise ValueError(f"the noise map {name!r} must have shape (H, W), not {m.shape}")
+            if not np.isfinite(m).all():
+                raise ValueError(f"the noise map {name!r} holds values that are not finite numbers")
             m.flags.writeable = False
             maps[str(name)] = m
         object.__setattr__(self, "noise", maps)
