@@ -256,6 +256,10 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
     def reset_edits(self) -> None:
         self.doc.commit(self.doc.portrait.without_edits(), "Reset edits")
 
+    def drop_detail(self) -> None:
+        """Drop a projected picture's noise maps (one undo step)."""
+        self.doc.commit(self.doc.portrait.without_noise(), "Drop brush detail")
+
     def toggle_compare(self) -> None:
         self.canvas.set_compare(self.compare_action.isChecked())
         self._render(self.doc.portrait)
@@ -266,6 +270,7 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
         self.seeds.set_psi(portrait.psi)
         self.seeds.lock_class(portrait.base.seed is None)
         self.reset_action.setEnabled(portrait.edited)
+        self.drop_detail_action.setEnabled(bool(portrait.noise))
         self._render(portrait)
         if self.model is not None:
             model, path = self.model, self.model_path

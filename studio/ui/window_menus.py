@@ -61,6 +61,10 @@ def build_menus(w: "MainWindow") -> None:
     w.gallery_folder_action = a("Gallery &folder…", w.choose_gallery_folder, icon_name="fa6s.images")
     w.quit_action = a("&Quit", w.close, K.Quit)
     w.reset_action = a("Reset &edits", w.reset_edits, "Ctrl+R", "fa6s.eraser", "Reset sliders and mixing")
+    w.drop_detail_action = a("Drop brush &detail", w.drop_detail, None, "fa6s.droplet-slash",
+                             "Render the projected picture from its latents alone: its fitted noise maps stay where "
+                             "the original's strokes were, which shows as a ghost after big pose edits")
+    w.drop_detail_action.setEnabled(False)  # only a projected picture has any
     w.prev_seed_action = a("&Previous seed", lambda: w.step_seed(-1), Qt.Key.Key_Left, "fa6s.chevron-left")
     w.next_seed_action = a("&Next seed", lambda: w.step_seed(1), Qt.Key.Key_Right, "fa6s.chevron-right")
     w.random_seed_action = a("Ra&ndom seed", w.random_seed, "Ctrl+D", "fa6s.dice")
@@ -93,7 +97,7 @@ def build_menus(w: "MainWindow") -> None:
     file_menu.addSeparator()
     file_menu.addAction(w.quit_action)
     edit_menu = mb.addMenu("&Edit")
-    edit_menu.addActions([undo, redo, w.reset_action])
+    edit_menu.addActions([undo, redo, w.reset_action, w.drop_detail_action])
     portrait_menu = mb.addMenu("&Portrait")
     portrait_menu.addActions([w.prev_seed_action, w.next_seed_action, w.random_seed_action,
                               w.prev_page_action, w.next_page_action])

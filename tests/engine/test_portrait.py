@@ -104,6 +104,9 @@ def test_a_w_plus_carries_noise_maps_through_edits_and_they_must_fit(G):
     assert edited.noise.keys() == {"b32.conv1"} and edited.without_edits().noise.keys() == {"b32.conv1"}
     assert p != Portrait.from_w_plus(w) and p == Portrait.from_w_plus(w, noise=dict(p.noise))
     assert p.with_base(Latent(seed=1)).noise == {}  # a new base draws with the model's own noise
+    dropped = edited.without_noise()
+    assert dropped.noise == {} and dropped.sliders == edited.sliders and dropped.mixing == edited.mixing
+    np.testing.assert_array_equal(dropped.base.w_plus, p.base.w_plus)
     with torch.no_grad():
         img = G.synthesis(p.ws(G), noise=p.base.noise_for(G))
     assert (img - G.synthesis(p.ws(G))).abs().max() > 0

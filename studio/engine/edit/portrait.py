@@ -203,6 +203,11 @@ class Portrait:
     def with_mixing(self, mixing: Mixing) -> "Portrait":
         return replace(self, mixing=mixing)
 
+    def without_noise(self) -> "Portrait":
+        """The same edits on the base's W+ alone: a projection's noise maps stay where the original's strokes were,
+        so after a big pose edit they show as a ghost of it; this drops them."""
+        return replace(self, base=replace(self.base, noise={}))
+
     def without_edits(self) -> "Portrait":
         """The 'before' picture: the same base and truncation, no sliders, no mixing."""
         return replace(self, sliders=(), mixing=Mixing())
