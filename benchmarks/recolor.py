@@ -33,7 +33,8 @@ from PIL import Image, ImageFilter, ImageOps
 
 from studio.engine import CheckpointError, load_model
 from studio.engine.edit.latents import z_from_seeds
-from studio.engine.images import tensor_to_images
+from studio.engine.grid import make_grid
+from studio.engine.images import fit_image, tensor_to_images
 from studio.engine.invert.projection import project
 from studio.engine.invert.pulse import direction, search
 from studio.engine.invert.pulse_fit import latent_stats, render
@@ -127,6 +128,8 @@ def main() -> int:
     ap.add_argument("--project-detail", type=float, default=0.25, help="share of the projection steps on noise")
     ap.add_argument("--pixel-only", action="store_true", help="also project with the pixel terms alone")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--figure", help="also save the projections as one PNG, 3x nearest-neighbour: the targets, then "
+                                     "W+ alone, then with the detail pass, a row each")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     try:
@@ -142,7 +145,7 @@ def main() -> int:
     latent_stats(G)
     print(f"Gaussian fit (once per model): {time.perf_counter() - t:.1f} s")
 
-    proj_rows, rec_rows, projected, directions = [], [], [], {}
+    proj_rows, rec_rows, projected, directions, tiles = [], [], [], {}, ([], [], [])
     for kind, seeds in (("world", args.seeds), ("painting", args.paintings)):
         for s in (int(x) for x in seeds.split(",") if x):
             sample = render_sample(s, res)
@@ -154,6 +157,8 @@ def main() -> int:
             if args.pixel_only:
                 pix = project(G, image, D=None, steps=args.project_steps, detail=args.project_detail).psnr
             proj_rows.append([kind, s, p.history[0][1], p.portrait_psnr, p.psnr, pix, secs])
+            for row, tile in zip(tiles, (fit_image(image, res), p.portrait, p.image)):
+                row.append(tile)
             if kind != "world":
                 continue
             hair = sample.masks["hair"]
@@ -172,6 +177,10 @@ def main() -> int:
     table("Projection (PSNR dB; W+ alone = with the model's noise, detail = with the detail pass's noise maps, as "
           "the studio and `studio project` give it; pix = pixel terms only, with detail)",
           ["image", "seed", "step 10", "W+ alone", "detail", "pix", "s"], proj_rows)
+    if args.figure:
+        grid = make_grid([tile for row in tiles for tile in row], cols=len(tiles[0]))
+        Image.fromarray(grid).resize((grid.shape[1] * 3, grid.shape[0] * 3), Image.NEAREST).save(args.figure)
+        print(f"wrote {args.figure}")
     table("Recolour (identity mode, keep = everything outside the hair mask)",
           ["seed", "target", "px", "ΔE px before", "ΔE px after", "ΔE mean before", "ΔE mean after",
            "outside %", "l2 in mask", "s"], rec_rows)
