@@ -85,6 +85,7 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
         self.preview: Optional[Preview] = None
         self._last_full: Optional[tuple[Portrait, object]] = None  # the last full-quality frame and its portrait
         self._export_waiting = False
+        self._found = 0  # found pictures (W+) offered as portrait B so far, to name them
         self.doc = PortraitDocument(parent=self)
         self.autosave = Autosave(user_data_dir() / "autosave.json", parent=self)
 
@@ -239,11 +240,16 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
         self.doc.commit(old.with_class(index), f"Class {self.model.classes[index]}")
 
     def _remember(self, portrait: Portrait) -> None:
-        """Offer the seed portrait being left as portrait B later."""
+        """Offer the portrait being left as portrait B later: a seed, or a found picture (a projected painting's
+        colours and texture on other portraits); B lends its W+ only, never its noise maps."""
         base = portrait.base
         if base.seed is not None:
             of_class = f" · {self.model.classes[base.class_index]}" if base.class_index is not None else ""
             self.mixing.remember(base, f"seed {base.seed}{of_class}")
+        else:
+            self._found += 1
+            self.mixing.remember(Latent(w_plus=base.w_plus, class_index=base.class_index),
+                                 f"found picture {self._found}")
 
     def step_seed(self, step: int) -> None:
         seed = self.doc.portrait.base.seed

@@ -122,4 +122,14 @@ def test_window_file_menu_opens_image_and_portrait_shows_the_reconstruction(qtbo
     window.sliders.rows["PC1"].value.slider.setValue(150)  # sliders work on it as on any portrait
     assert window.doc.portrait.slider("PC1").value == 1.5
     assert window.doc.portrait.noise.keys() == dlg.result.noise.keys()  # and keep its detail
+    # leaving it for a seed offers it as portrait B: its colours and texture on other portraits
+    window.choose_seed(3)
+    history = window.mixing.history
+    assert history.itemText(0) == "found picture 1"
+    history.activated.emit(0)
+    window.mixing.toggles["middle"].setChecked(True)
+    other = window.doc.portrait.mixing.other
+    np.testing.assert_array_equal(other.w_plus, dlg.result.ws[0].numpy())
+    assert other.noise == {} and window.doc.portrait.noise == {}  # B lends its W+ only
+    settle(qtbot, window)
     window.close()
