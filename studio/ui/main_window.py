@@ -248,8 +248,7 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
             self.mixing.remember(base, f"seed {base.seed}{of_class}")
         else:
             self._found += 1
-            self.mixing.remember(Latent(w_plus=base.w_plus, class_index=base.class_index),
-                                 f"found picture {self._found}")
+            self.mixing.remember(base.without_noise(), f"found picture {self._found}")
 
     def step_seed(self, step: int) -> None:
         seed = self.doc.portrait.base.seed

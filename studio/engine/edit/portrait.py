@@ -85,6 +85,10 @@ class Latent:
     def with_class(self, class_index: Optional[int]) -> "Latent":
         return replace(self, class_index=class_index)
 
+    def without_noise(self) -> "Latent":
+        """The same latent rendered with the model's own noise."""
+        return replace(self, noise={})
+
     def ws(self, G: torch.nn.Module) -> torch.Tensor:
         """Untruncated W+, shape (1, num_ws, w_dim); ValueError if a seed's class does not fit ``G``."""
         if self.seed is not None:
@@ -206,7 +210,7 @@ class Portrait:
     def without_noise(self) -> "Portrait":
         """The same edits on the base's W+ alone: a projection's noise maps stay where the original's strokes were,
         so after a big pose edit they show as a ghost of it; this drops them."""
-        return replace(self, base=replace(self.base, noise={}))
+        return replace(self, base=self.base.without_noise())
 
     def without_edits(self) -> "Portrait":
         """The 'before' picture: the same base and truncation, no sliders, no mixing."""

@@ -27,7 +27,7 @@ from ..images import fit_image, load_image, tensor_to_images
 from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
 from ..model.stylegan2 import Generator
 from ..resample import downscale
-from .pulse_fit import FIT_SAMPLES, PrivateSynthesis, from_w, latent_stats, noise_arrays, to_w
+from .pulse_fit import FIT_SAMPLES, PrivateSynthesis, from_w, latent_stats, noise_arrays, noise_tensors, to_w
 
 LOSS_SIZE = 32
 RENDER_SIZE = 64
@@ -235,7 +235,7 @@ def search(
     stats = latent_stats(G, fit_samples, c=c)
     synth = PrivateSynthesis(G)
     start_noise = start_noise or {}
-    synth.set_noise({k: torch.from_numpy(np.array(v, np.float32)).to(device) for k, v in start_noise.items()})
+    synth.set_noise(noise_tensors(start_noise, device))
     render_size = min(render_size, G.resolution)
     size = min(loss_size, render_size)
     searched = [i for i in layer_indices(layers or ("all" if start_ws is None else SEARCH_LAYERS), G.num_ws)
@@ -302,7 +302,7 @@ def search(
             ws = mapped()
             best = dict(evaluate(ws), ws=ws, noise={})
             best["loss"] = best["loss"].item()
-        synth.set_noise({k: torch.from_numpy(v).to(device) for k, v in best["noise"].items()})
+        synth.set_noise(noise_tensors(best["noise"], device))
         image = tensor_to_images(synth(best["ws"]))[0]
     return SearchResult(
         ws=best["ws"], image=image, best_loss=best["loss"], l2=best["l2"], l2_in_mask=best["l2_mask"],

@@ -142,8 +142,12 @@ def noise_arrays(synth: PrivateSynthesis, count: Optional[int] = None) -> dict[s
     return {name: t.detach().cpu().numpy().astype(np.float32) for name, t in items}
 
 
+def noise_tensors(noise: Optional[dict[str, np.ndarray]], device: torch.device) -> dict[str, torch.Tensor]:
+    """Noise maps as float32 tensors on ``device``, copied (a portrait's arrays are read-only)."""
+    return {k: torch.from_numpy(np.array(v, np.float32)).to(device) for k, v in (noise or {}).items()}
+
+
 @torch.no_grad()
 def render(G: Generator, ws: torch.Tensor, noise: Optional[dict[str, np.ndarray]] = None) -> torch.Tensor:
     """Render W+ latents with the model's constant noise, or with the maps a search or projection found."""
-    maps = {k: torch.from_numpy(np.array(v, np.float32)).to(ws.device) for k, v in (noise or {}).items()}
-    return G.synthesis(ws, noise_mode="const", noise=maps)
+    return G.synthesis(ws, noise_mode="const", noise=noise_tensors(noise, ws.device))
