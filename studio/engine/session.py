@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, Protocol
 
-import numpy as np
 import torch
 
 from .edit.directions import Direction, named_by_card, saved_directions
@@ -94,11 +93,6 @@ class Session:
         G = self.model.G
         ws = portrait.ws(G, self.directions)
         return torch.cat([ws, portrait.without_edits().ws(G)]) if with_before else ws
-
-    def render_noise(self, portrait: Portrait) -> Mapping[str, np.ndarray]:
-        """The noise maps ``portrait`` renders with (its 'before' too); ValueError if one does not fit the model."""
-        self.model.G.synthesis.check_noise(portrait.noise)
-        return portrait.noise
 
     # --- recent models ---------------------------------------------------------------------------------
 

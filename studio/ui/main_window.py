@@ -287,16 +287,14 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
             return
         try:
             ws = self.session.render_ws(portrait, with_before=self.canvas.compare)
-            noise = self.session.render_noise(portrait)
+            level = _preview_level(self.model.G.resolution, dragging)
+            # submit checks the noise maps against the model (a ValueError here, not on the render thread)
+            self.preview.submit(ws, level=level, tag=(portrait, self.canvas.compare), noise=portrait.noise)
         except KeyError as e:
             if self.session.directions_ready:  # not just waiting for the directions job
                 self.statusBar().showMessage(f"Cannot show this portrait: {e.args[0]}.", 8000)
-            return
         except ValueError as e:
             self.statusBar().showMessage(f"Cannot show this portrait: {e}.", 8000)
-            return
-        level = _preview_level(self.model.G.resolution, dragging)
-        self.preview.submit(ws, level=level, tag=(portrait, self.canvas.compare), noise=noise)
 
     def _on_frame(self, frame: Frame) -> None:
         portrait, compare = frame.tag

@@ -227,3 +227,11 @@ def test_settings_remember_layout_and_recent(qtbot, window, tiny_model_path):
     qtbot.addWidget(again)
     assert again.recent_models() == [str(tiny_model_path)]
     assert again.settings.value("window/state") is not None
+
+
+def test_a_portrait_whose_noise_map_does_not_fit_is_one_status_line(qtbot, window):
+    settle(qtbot, window)
+    w = window.doc.portrait.ws(window.model.G)
+    window.doc.commit(Portrait.from_w_plus(w, noise={"b32.conv0": np.zeros((16, 16), np.float32)}), "Bad recipe")
+    message = window.statusBar().currentMessage()
+    assert message.startswith("Cannot show this portrait:") and "'b32.conv0'" in message
