@@ -28,6 +28,11 @@ test: $(STAMP)
 	$(VENV)/bin/lint-imports
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider
 
+# ruff (style, import order, likely bugs) and the import-linter contracts (the layers).
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+
 bench: $(STAMP)
 	$(PY) benchmarks/generate.py
 

@@ -206,8 +206,7 @@ def main() -> None:
         print_table(f"{pc} from -{args.step:g} to +{args.step:g} sd, {args.seeds} portraits: each attribute's change "
                     "relative to the difference between two random portraits", by_group, "{:.2f}")
     names, layers = slider_names(sliders)
-    print_table("What PC1…PC{} do (the three largest effects per layer group) and the slider names".format(
-        args.components), summary_rows(sliders, names, layers), "{}")
+    print_table(f"What PC1…PC{args.components} do (the three largest effects per layer group) and the slider names", summary_rows(sliders, names, layers), "{}")
     print("\nslider names: " + json.dumps(names) + "\nslider layers: " + json.dumps(layers))
     if args.write_card:
         card_file = card_path(model.path)

@@ -54,7 +54,7 @@ from studio.engine.world.probe import (
 )
 
 sys.path.insert(0, str(Path(__file__).parent))
-from recolor import painterly  # noqa: E402 - the painterly filter lives with the recolour benchmark
+from recolor import painterly
 
 TARGET = 0.8
 FOLDER_SEEDS = 2_000_000  # world seeds of the folders: far from the seeds any model was trained on first

@@ -17,7 +17,6 @@ import argparse
 import json
 from multiprocessing import Pool
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 import torch
@@ -52,7 +51,7 @@ def world_images(first_seed: int, n: int, workers: int, genre: str = "portrait")
 
 
 @torch.no_grad()
-def model_images(path: str, n: int, psi: float, class_index: Optional[int] = None) -> np.ndarray:
+def model_images(path: str, n: int, psi: float, class_index: int | None = None) -> np.ndarray:
     """Samples of seeds 0..n-1 at probe size; ``class_index``: the class they are drawn in (conditional models)."""
     G = load_model(path).G
     out = []

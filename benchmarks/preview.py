@@ -81,7 +81,7 @@ def backends_for(model: LoadedModel, threads: int) -> list[Backend]:
     for provider in ("cuda", "tensorrt") if nvidia_driver_present() else ():
         try:
             found.append(OrtBackend(path, provider))
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 - a provider that does not start is reported and skipped
             print(f"  ({model.name}: onnxruntime {provider} did not start: {str(e).splitlines()[0][:120]})")
     return found
 

@@ -12,8 +12,9 @@ import math
 import re
 import signal
 import sys
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Callable, Iterator, NoReturn, Optional, Sequence
+from typing import NoReturn
 
 from tqdm import tqdm
 
@@ -30,7 +31,7 @@ class TqdmProgress:
     """Turns the engine's Progress reports into a tqdm bar (rate and ETA included)."""
 
     def __init__(self, desc: str, unit: str = "it") -> None:
-        self.bar: Optional[tqdm] = None
+        self.bar: tqdm | None = None
         self.desc, self.unit = desc, unit
 
     def __call__(self, p: Progress) -> None:
@@ -46,7 +47,7 @@ class TqdmProgress:
         if self.bar is not None:
             self.bar.close()
 
-    def __enter__(self) -> "TqdmProgress":
+    def __enter__(self) -> TqdmProgress:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -73,7 +74,7 @@ def _load(path: str, device: str = "cpu"):
 CLASS_HELP = "class of a class-conditional model: a name from its card or an index (default: class 0)"
 
 
-def _class_index(m, args: argparse.Namespace) -> Optional[int]:
+def _class_index(m, args: argparse.Namespace) -> int | None:
     """``--class`` as an index into the model's classes; None for an unconditional model.
 
     A conditional model without ``--class`` renders class 0, said once on stderr: an error would break every
@@ -118,11 +119,11 @@ def _num(x: float) -> str:
     return f"{x:g}" if isinstance(x, float) else str(x)
 
 
-def _span(lo: float, hi: Optional[float]) -> str:
+def _span(lo: float, hi: float | None) -> str:
     return f"from {_num(lo)} to {_num(hi)}" if hi is not None else f"of at least {_num(lo)}"
 
 
-def whole(lo: int, hi: Optional[int] = None) -> Callable[[str], int]:
+def whole(lo: int, hi: int | None = None) -> Callable[[str], int]:
     """An argparse type: a whole number from ``lo`` (to ``hi``)."""
 
     def parse(text: str) -> int:
@@ -137,7 +138,7 @@ def whole(lo: int, hi: Optional[int] = None) -> Callable[[str], int]:
     return parse
 
 
-def number(lo: float, hi: Optional[float] = None, above: bool = False) -> Callable[[str], float]:
+def number(lo: float, hi: float | None = None, above: bool = False) -> Callable[[str], float]:
     """An argparse type: a finite number from ``lo`` (or ``above`` it) to ``hi``."""
 
     def parse(text: str) -> float:
@@ -287,7 +288,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
-def _seed_of(name: str) -> Optional[int]:
+def _seed_of(name: str) -> int | None:
     """The seed of a picture ``studio generate`` names ``seed<N>.png`` (and its ``seed<N>.json``), else None."""
     found = re.fullmatch(r"seed(\d+)\.(png|json)", name)
     return int(found[1]) if found else None
@@ -314,8 +315,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
 def cmd_mix(args: argparse.Namespace) -> int:
     from .engine.edit.mixing import mixing_grid
     from .engine.images import save_png
-    from .engine.model.labels import class_labels
     from .engine.model.checkpoints import model_files
+    from .engine.model.labels import class_labels
     from .engine.outputs import check_output_file
 
     seeds = {"rows": args.rows, "cols": args.cols}
@@ -367,7 +368,12 @@ def cmd_gallery_publish(args: argparse.Namespace) -> int:
 
 def cmd_export_onnx(args: argparse.Namespace) -> int:
     from .engine.preview.export_onnx import (
-        OPSET, ExportError, ExportInfo, cached_export, check_export_folder, export_onnx,
+        OPSET,
+        ExportError,
+        ExportInfo,
+        cached_export,
+        check_export_folder,
+        export_onnx,
     )
 
     if args.out:
@@ -485,8 +491,8 @@ def cmd_recolor(args: argparse.Namespace) -> int:
     from .engine.edit.portrait import Portrait
     from .engine.invert.pulse import direction, load_mask, search
     from .engine.library.recipe import portrait_recipe, write_picture
-    from .engine.model.labels import class_labels
     from .engine.model.checkpoints import model_files
+    from .engine.model.labels import class_labels
 
     out = _check_picture_out(args.out, [args.mask, args.keep, *model_files(args.model)], (".json",))
     m = _load(args.model, args.device)
@@ -573,7 +579,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--model", default="default", help=model_help)
     s.add_argument("--seeds", type=seeds, default=seeds("0-7"), help=seeds_help)
     s.add_argument("--truncation", type=psi, default=1.0,
-                   help="truncation psi, %g to %g: 1 = none, lower = more typical portraits" % TRUNCATION_RANGE)
+                   help="truncation psi, {:g} to {:g}: 1 = none, lower = more typical portraits".format(*TRUNCATION_RANGE))
     s.add_argument("--noise-mode", choices=NOISE_MODES, default="const", help=noise_help)
     _add_class_option(s)
     s.add_argument("--batch", type=whole(1, 1024), default=8, help="pictures rendered at once (1 to 1024)")
@@ -604,7 +610,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"what B gives: {', '.join(GROUPS)}, a sum such as coarse+middle, all, or W+ indices a-b")
     s.add_argument("--strength", type=number(0.0, 1.0), default=1.0, help="0 to 1: 0 keeps A, 1 copies B's styles")
     s.add_argument("--truncation", type=psi, default=1.0,
-                   help="truncation psi, %g to %g (1 = none)" % TRUNCATION_RANGE)
+                   help="truncation psi, {:g} to {:g} (1 = none)".format(*TRUNCATION_RANGE))
     s.add_argument("--noise-mode", choices=NOISE_MODES, default="const", help=noise_help)
     _add_class_option(s)
     s.add_argument("--batch", type=whole(1, 1024), default=8, help="pictures rendered at once (1 to 1024)")
@@ -748,7 +754,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     from .engine import CheckpointError
     from .engine.atomic import describe_os_error
 

@@ -13,7 +13,7 @@ import torch
 # torch thread keeps the suite fast and free of oversubscription on CI's two cores.
 torch.set_num_threads(1)
 
-from studio.engine import Discriminator, Generator
+from studio.engine import Discriminator, Generator  # noqa: E402 - after the thread setting
 
 TINY_CHANNELS = {4: 32, 8: 32, 16: 16, 32: 16}
 

@@ -30,7 +30,7 @@ def main() -> None:
     from PySide6.QtCore import QEventLoop, QTimer
 
     from studio.ui.app import create_app
-    from studio.ui.main_window import MainWindow
+    from studio.ui.window.main_window import MainWindow
 
     app = create_app([sys.argv[0]])
     window = MainWindow()

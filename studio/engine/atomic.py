@@ -18,10 +18,11 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator, Optional, Sequence, Union
+from typing import BinaryIO
 
-PathLike = Union[str, os.PathLike]
+PathLike = str | os.PathLike
 
 
 def _current_umask() -> int:
@@ -190,7 +191,7 @@ def atomic_stream(path: PathLike, writer: Callable[[BinaryIO], None]) -> None:
 
 
 @contextlib.contextmanager
-def atomic_dir(path: PathLike, last: Optional[str] = None, replaces: Sequence[str] = ()) -> Iterator[Path]:
+def atomic_dir(path: PathLike, last: str | None = None, replaces: Sequence[str] = ()) -> Iterator[Path]:
     """Yield a temporary folder beside ``path``; on success its files are moved into ``path``.
 
     A new ``path`` is the renamed temporary folder, with ordinary permissions. An existing one keeps its own

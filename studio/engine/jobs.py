@@ -7,8 +7,9 @@ only calls ``report`` and ``token.check()`` between steps, so every job cancels 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any
 
 
 class Cancelled(Exception):
@@ -75,5 +76,5 @@ class CancelToken:
             raise Cancelled()
 
 
-def ensure_token(token: Optional[CancelToken]) -> CancelToken:
+def ensure_token(token: CancelToken | None) -> CancelToken:
     return token if token is not None else CancelToken()

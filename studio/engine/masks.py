@@ -13,7 +13,6 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 
@@ -37,7 +36,7 @@ class Brush:
 
 
 def segment_coverage(shape: tuple[int, int], p0: tuple[float, float], p1: tuple[float, float],
-                     radius: float, hardness: float) -> Optional[tuple[BBox, np.ndarray]]:
+                     radius: float, hardness: float) -> tuple[BBox, np.ndarray] | None:
     """The brush footprint of a segment (a capsule, so fast strokes leave no gaps) in its bounding box."""
     h, w = shape
     pad = radius + 1.5
@@ -96,7 +95,7 @@ def compose(old: np.ndarray, cover: np.ndarray, brush: Brush) -> np.ndarray:
     return out
 
 
-def _union(a: Optional[BBox], b: BBox) -> BBox:
+def _union(a: BBox | None, b: BBox) -> BBox:
     if a is None:
         return b
     return (slice(min(a[0].start, b[0].start), max(a[0].stop, b[0].stop)),
@@ -133,7 +132,7 @@ class _Stroke:
     before: np.ndarray  # the whole mask when the stroke began
     cover: np.ndarray  # float32 HxW, max footprint so far
     last: tuple[float, float]
-    box: Optional[BBox] = None
+    box: BBox | None = None
 
 
 def _what(keep: bool) -> str:
@@ -146,7 +145,7 @@ class Masks:
     def __init__(self, resolution: int) -> None:
         self.paint = np.zeros((resolution, resolution, 4), np.uint8)
         self.keep = np.zeros((resolution, resolution), np.uint8)
-        self._stroke: Optional[_Stroke] = None
+        self._stroke: _Stroke | None = None
 
     @property
     def resolution(self) -> int:
@@ -169,14 +168,14 @@ class Masks:
 
     # --- strokes ---------------------------------------------------------------------------------------
 
-    def begin_stroke(self, brush: Brush, x: float, y: float) -> Optional[BBox]:
+    def begin_stroke(self, brush: Brush, x: float, y: float) -> BBox | None:
         """Start a stroke at image coordinates (x, y); returns the box it changed (drop any stroke going on)."""
         self.abort_stroke()
         layer = self.layer(brush.keep)
         self._stroke = _Stroke(replace(brush), layer.copy(), np.zeros(layer.shape[:2], np.float32), (x, y))
         return self.extend_stroke(x, y)
 
-    def extend_stroke(self, x: float, y: float) -> Optional[BBox]:
+    def extend_stroke(self, x: float, y: float) -> BBox | None:
         """Draw the stroke on to (x, y); returns the box it changed, if any."""
         s = self._stroke
         if s is None:
@@ -191,7 +190,7 @@ class Masks:
         self.put(s.brush.keep, box, compose(s.before[box], s.cover[box] * s.brush.opacity, s.brush))
         return box
 
-    def commit_stroke(self) -> Optional[MaskEdit]:
+    def commit_stroke(self) -> MaskEdit | None:
         """Finish the stroke: the edit covering everything it changed (None if it changed nothing)."""
         s, self._stroke = self._stroke, None
         if s is None or s.box is None:
@@ -200,7 +199,7 @@ class Masks:
         keep = s.brush.keep
         return MaskEdit(keep, s.box, s.before[s.box], self.layer(keep)[s.box].copy(), f"{what} {_what(keep)} stroke")
 
-    def abort_stroke(self) -> Optional[BBox]:
+    def abort_stroke(self) -> BBox | None:
         """Drop the stroke in progress, restoring the mask; returns the box restored."""
         s, self._stroke = self._stroke, None
         if s is None or s.box is None:
@@ -210,7 +209,7 @@ class Masks:
 
     # --- whole edits -----------------------------------------------------------------------------------
 
-    def fill(self, brush: Brush, x: int, y: int, guide: Optional[np.ndarray] = None) -> Optional[MaskEdit]:
+    def fill(self, brush: Brush, x: int, y: int, guide: np.ndarray | None = None) -> MaskEdit | None:
         """Flood-fill from (x, y) with the brush's colour (or keep weight): a fill adds, as a brush would.
 
         The region is the 4-connected area of values within ``brush.tolerance`` of the start: in the mask's
@@ -237,7 +236,7 @@ class Masks:
         box = (slice(0, self.resolution), slice(0, self.resolution))
         return self._edit(keep, box, self.layer(keep).copy(), pixels, text)
 
-    def clear(self, keep: bool) -> Optional[MaskEdit]:
+    def clear(self, keep: bool) -> MaskEdit | None:
         if not self.layer(keep).any():
             return None
         return self.replace(keep, np.zeros_like(self.layer(keep)), f"Clear {_what(keep)} mask")

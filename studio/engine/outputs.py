@@ -18,8 +18,8 @@ import os
 import struct
 import tempfile
 import zipfile
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Callable, Iterable, Optional, Sequence
 
 from .atomic import PathLike, os_error_reason, sweep_stale
 from .images import SOFTWARE, ImageError, read_png_text
@@ -40,7 +40,7 @@ def same_path(a: PathLike, b: PathLike) -> bool:
         return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
 
 
-def check_writable(folder: PathLike, target: Optional[PathLike] = None) -> None:
+def check_writable(folder: PathLike, target: PathLike | None = None) -> None:
     """Refuse a folder that cannot be created or written into, by really trying (access bits lie for root and
     on read-only disks); writes nothing that stays. ``target``: the file to be written there, for the message."""
     folder = Path(os.path.abspath(folder))
@@ -61,7 +61,7 @@ def check_output_file(
     path: PathLike,
     suffix: str,
     kind: str,
-    inputs: Iterable[Optional[PathLike]] = (),
+    inputs: Iterable[PathLike | None] = (),
     companions: Sequence[PathLike] = (),
     replace_confirmed: bool = False,
 ) -> Path:
@@ -90,7 +90,7 @@ def check_output_file(
     return path
 
 
-def dialog_output(path: PathLike, suffix: str, kind: str, inputs: Iterable[Optional[PathLike]] = ()) -> Path:
+def dialog_output(path: PathLike, suffix: str, kind: str, inputs: Iterable[PathLike | None] = ()) -> Path:
     """The file a save dialog's answer names: the format's suffix added when the name has none, then checked as
     ``check_output_file`` does (the dialog already asked before replacing an existing file)."""
     path = Path(path)

@@ -7,9 +7,10 @@ open model's directions change.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional, Protocol
+from typing import Any, Protocol
 
 import torch
 
@@ -42,17 +43,17 @@ class RecipePlan:
     """How to open a recipe: its portrait, and the model file to open first (None: the open model fits)."""
 
     portrait: Portrait
-    model_hash: Optional[str]
-    open_first: Optional[str] = None
+    model_hash: str | None
+    open_first: str | None = None
 
 
 class Session:
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.model: Optional[LoadedModel] = None
-        self.model_path: Optional[str] = None
+        self.model: LoadedModel | None = None
+        self.model_path: str | None = None
         self.directions: dict[str, Direction] = {}
-        self.directions_for: Optional[str] = None  # the weights hash the directions belong to
+        self.directions_for: str | None = None  # the weights hash the directions belong to
         self.on_directions: list[Callable[[dict[str, Direction]], None]] = []
 
     # --- the open model --------------------------------------------------------------------------------

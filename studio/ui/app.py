@@ -9,29 +9,30 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional, Sequence
+from typing import TYPE_CHECKING
 
-from ..engine.library.gallery import has_recipe
-from ..engine.paths import shipped
-from . import desktop
-from .platform_check import diagnose
+from studio.engine.library.gallery import has_recipe
+from studio.engine.paths import shipped
+from studio.ui import desktop
+from studio.ui.platform_check import diagnose
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
-    from .main_window import MainWindow
+    from studio.ui.window.main_window import MainWindow
 
 APP_NAME = "GAN Studio"
 ORG_NAME = "GAN Studio"
 CHECKPOINT_SUFFIXES = (".safetensors", ".pt", ".pth", ".ckpt", ".pkl")
 
 
-def create_app(argv: Optional[Sequence[str]] = None) -> QApplication:
+def create_app(argv: Sequence[str] | None = None) -> QApplication:
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
-    from .theme import apply_dark_theme
+    from studio.ui.theme import apply_dark_theme
 
     app = QApplication.instance() or QApplication(list(argv or sys.argv))
     app.setApplicationName(APP_NAME)
@@ -71,7 +72,7 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     return parser.parse_known_args(argv)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
     args, qt_args = parse_args(argv[1:])
     if args.install_desktop or args.uninstall_desktop:
@@ -90,9 +91,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return app.exec()
 
 
-def open_window(path: Optional[Path] = None) -> MainWindow:
+def open_window(path: Path | None = None) -> MainWindow:
     """The studio window, shown, opening the default model or what ``path`` names."""
-    from .main_window import MainWindow
+    from studio.ui.window.main_window import MainWindow
 
     window = MainWindow()
     window.show()

@@ -15,10 +15,9 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Optional
 
-from ..engine.atomic import atomic_write_text
-from ..engine.paths import shipped
+from studio.engine.atomic import atomic_write_text
+from studio.engine.paths import shipped
 
 APP_ID = "gan-studio"
 MODEL_MIME_TYPE = "application/x-gan-studio-model"
@@ -58,7 +57,7 @@ def exec_line(command: list[str]) -> str:
     return " ".join(quote(a) for a in command).replace("\\", "\\\\").replace("%", "%%")
 
 
-def install_desktop(env: Mapping[str, str] = os.environ, command: Optional[list[str]] = None) -> list[Path]:
+def install_desktop(env: Mapping[str, str] = os.environ, command: list[str] | None = None) -> list[Path]:
     """Write the entry, icon and MIME type, then refresh the caches where the tools exist; returns the files."""
     for dest, src in installed_files(env).items():
         dest.parent.mkdir(parents=True, exist_ok=True)

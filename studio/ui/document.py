@@ -6,16 +6,14 @@ recorded), ``commit`` on release (one undo step), and redraw from ``changed``.
 
 from __future__ import annotations
 
-from typing import Optional
-
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from ..engine.edit.portrait import Portrait
+from studio.engine.edit.portrait import Portrait
 
 
 class _SetPortrait(QUndoCommand):
-    def __init__(self, doc: "PortraitDocument", old: Portrait, new: Portrait, text: str) -> None:
+    def __init__(self, doc: PortraitDocument, old: Portrait, new: Portrait, text: str) -> None:
         super().__init__(text)
         self.doc, self.old, self.new = doc, old, new
 
@@ -30,7 +28,7 @@ class PortraitDocument(QObject):
     changed = Signal(object)  # the committed Portrait (after an edit, undo or redo)
     previewed = Signal(object)  # a Portrait being dragged towards; not in the history
 
-    def __init__(self, portrait: Optional[Portrait] = None, parent: Optional[QObject] = None) -> None:
+    def __init__(self, portrait: Portrait | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.portrait = portrait or Portrait()
         self.undo_stack = QUndoStack(self)

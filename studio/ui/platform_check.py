@@ -19,7 +19,6 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Optional
 
 # Shared libraries Qt's platform plugins (and QtGui under them) link to -> the Debian/Ubuntu package with it.
 DEBIAN_PACKAGES = {
@@ -68,7 +67,7 @@ def platforms(env: Mapping[str, str]) -> list[str]:
     return ["xcb"]
 
 
-def plugin_path(name: str) -> Optional[Path]:
+def plugin_path(name: str) -> Path | None:
     """PySide6's plugin for platform ``name`` (found without importing Qt), or None if it has none."""
     spec = importlib.util.find_spec("PySide6")
     if spec is None or not spec.submodule_search_locations:
@@ -122,7 +121,7 @@ def advice(platform: str, missing: Sequence[str], debian: bool) -> str:
     return f"{lead}; install the packages of your distribution that provide them."
 
 
-def diagnose(env: Mapping[str, str] = os.environ, os_release: Optional[str] = None) -> Optional[str]:
+def diagnose(env: Mapping[str, str] = os.environ, os_release: str | None = None) -> str | None:
     """Why Qt could not open a window here, in one sentence, or None when nothing stands in its way."""
     if not sys.platform.startswith("linux"):
         return None
@@ -167,7 +166,7 @@ def install_missing(env: Mapping[str, str] = os.environ) -> bool:
     return True
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m studio.ui.platform_check",
                                      description="Check that Qt can open a window here; name what is missing.")
     parser.add_argument("--install", action="store_true",

@@ -9,25 +9,23 @@ thread), which drops it once detached: a panel never checks whether a result is 
 ``latest_only=True`` keeps the running task and lets the newest request wait its turn instead (newer
 requests replace the waiting one), for previews that should keep up with a slider.
 
-``TaskBar`` shows each running task with its own Cancel; ``RunControls`` is the Start ⇄ Cancel button and
-progress bar of a panel's one long job. The runner's ``idle`` signal (and ``wait_idle``) tell when no
-thread of it runs any more.
+The runner's ``idle`` signal (and ``wait_idle``) tell when no thread of it runs any more. It holds no widget
+(Orange keeps its threading apart from widgets the same way): ``widgets/task_bar.py`` shows its tasks in a
+status bar, ``widgets/run_controls.py`` is a panel's Start ⇄ Cancel button.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable, Optional
+from typing import Any
 
 from PySide6.QtCore import QEventLoop, QObject, QThread, QTimer, Signal
-from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QToolButton, QVBoxLayout, QWidget
 
-from ..engine.atomic import describe_os_error
-from ..engine.jobs import Cancelled, CancelToken, Progress
-from .theme import icon
+from studio.engine.atomic import describe_os_error
+from studio.engine.jobs import Cancelled, CancelToken, Progress
 
-Callback = Optional[Callable[..., Any]]
+Callback = Callable[..., Any] | None
 
 
 class _Thread(QThread):
@@ -68,7 +66,7 @@ class Task(QObject):
     progressed = Signal(object)  # Progress, while attached
     ended = Signal()  # once: after the final callbacks, or when detached (the thread may still wind down)
 
-    def __init__(self, runner: "TaskRunner", owner: Hashable, request: _Request) -> None:
+    def __init__(self, runner: TaskRunner, owner: Hashable, request: _Request) -> None:
         super().__init__(runner)
         self.runner, self.owner, self.title = runner, owner, request.title
         self.callbacks = request.callbacks
@@ -147,7 +145,7 @@ class TaskRunner(QObject):
     started = Signal(object)  # Task
     idle = Signal()  # no thread of this runner runs any more
 
-    def __init__(self, parent: Optional[QObject] = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._live: dict[Hashable, Task] = {}  # owner -> its attached task
         self._threads: list[Task] = []  # every task whose thread has not ended (attached or not)
@@ -167,7 +165,7 @@ class TaskRunner(QObject):
         on_end: Callback = None,
         latest_only: bool = False,
         **kwargs: Any,
-    ) -> Optional[Task]:
+    ) -> Task | None:
         """Run ``fn(*args, progress=, token=, **kwargs)`` as ``owner``'s task (None: a task of its own).
 
         The previous task of ``owner`` is cancelled and detached, or with ``latest_only`` left running
@@ -210,7 +208,7 @@ class TaskRunner(QObject):
 
     # --- asking and stopping -----------------------------------------------------------------------------
 
-    def task(self, owner: Hashable) -> Optional[Task]:
+    def task(self, owner: Hashable) -> Task | None:
         """The attached task of ``owner``, if one runs."""
         return self._live.get(owner)
 
@@ -269,121 +267,3 @@ class TaskRunner(QObject):
         loop.exec()
         self.idle.disconnect(loop.quit)
         return not self.busy
-
-
-class _TaskRow(QWidget):
-    """One task in a TaskBar: what it is doing, how far, and a Cancel for it alone."""
-
-    def __init__(self, task: Task, parent: Optional[QWidget] = None) -> None:
-        super().__init__(parent)
-        self.task = task
-        self.label = QLabel()
-        self.bar = QProgressBar()
-        self.bar.setFixedWidth(140)
-        self.bar.setRange(0, 1000)
-        self.cancel_button = QToolButton(toolTip=f"Cancel {task.title.lower()}")
-        self.cancel_button.setIcon(icon("fa6s.xmark"))
-        self.cancel_button.clicked.connect(lambda: task.runner.cancel(task.owner))
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        for w in (self.label, self.bar, self.cancel_button):
-            lay.addWidget(w)
-        task.progressed.connect(self.show_progress)
-        self.show_progress(task.last)
-
-    def show_progress(self, p: Progress) -> None:
-        self.label.setText(f"{self.task.title}{': ' + p.message if p.message else ''}")
-        self.bar.setRange(0, 1000 if p.total else 0)  # a busy indicator until the job knows its size
-        self.bar.setValue(int(1000 * p.fraction))
-
-
-class TaskBar(QWidget):
-    """The status-bar face of a runner: one row per running task, each with its own Cancel."""
-
-    def __init__(self, runner: TaskRunner, parent: Optional[QWidget] = None) -> None:
-        super().__init__(parent)
-        self.rows: list[_TaskRow] = []
-        self._lay = QVBoxLayout(self)
-        self._lay.setContentsMargins(0, 0, 0, 0)
-        self._lay.setSpacing(1)
-        runner.started.connect(self._add)
-        self.setVisible(False)
-
-    def _add(self, task: Task) -> None:
-        row = _TaskRow(task, self)
-        self.rows.append(row)
-        self._lay.addWidget(row)
-        task.ended.connect(lambda: self._remove(row))
-        self.setVisible(True)
-
-    def _remove(self, row: _TaskRow) -> None:
-        if row in self.rows:
-            self.rows.remove(row)
-            row.deleteLater()
-        self.setVisible(bool(self.rows))
-
-    def row(self, title: str) -> Optional[_TaskRow]:
-        """The row of the running task called ``title``, if any."""
-        return next((r for r in self.rows if r.task.title == title and r.task.attached), None)
-
-
-class RunControls(QWidget):
-    """A panel's long job: a Start button that turns into Cancel while its task runs, and a progress bar.
-
-    ``start_requested`` fires on Start; the panel starts its task and hands it to ``attach``. Cancel
-    cancels that task (a job may still return its best so far); when it ends the button is Start again.
-    """
-
-    start_requested = Signal()
-
-    def __init__(self, start_text: str, start_icon: str, cancel_text: str = "Cancel",
-                 parent: Optional[QWidget] = None) -> None:
-        super().__init__(parent)
-        self._start = (start_text, icon(start_icon))
-        self._cancel = (cancel_text, icon("fa6s.stop"))
-        self.task: Optional[Task] = None
-        self.button = QPushButton()
-        self.button.clicked.connect(self._clicked)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        self.progress.setTextVisible(False)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.button)
-        lay.addWidget(self.progress, 1)
-        self._show(*self._start)
-
-    @property
-    def running(self) -> bool:
-        return self.task is not None
-
-    def attach(self, task: Optional[Task]) -> None:
-        """Show ``task`` (None: nothing started): Cancel, then Start again once it has ended."""
-        if task is None:
-            return
-        self.task = task
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        task.progressed.connect(self._progressed)
-        task.ended.connect(lambda: self._ended(task))
-        self._show(*self._cancel)
-
-    def _clicked(self) -> None:
-        if self.task is not None:
-            self.task.runner.cancel(self.task.owner)
-        else:
-            self.start_requested.emit()
-
-    def _progressed(self, p: Progress) -> None:
-        self.progress.setRange(0, p.total)  # 0 of 0: a busy indicator until the job knows its size
-        self.progress.setValue(p.done)
-
-    def _ended(self, task: Task) -> None:
-        if task is self.task:
-            self.task = None
-            self._show(*self._start)
-
-    def _show(self, text: str, face: QIcon) -> None:
-        self.button.setText(text)
-        self.button.setIcon(face)

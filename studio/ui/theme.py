@@ -7,7 +7,7 @@ import qtawesome as qta
 from PySide6.QtGui import QColor, QIcon, QImage, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication
 
-from ..engine.paths import shipped
+from studio.engine.paths import shipped
 
 ACCENT = "#e0a040"
 TEXT = "#d8d8d8"

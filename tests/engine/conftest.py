@@ -9,7 +9,7 @@ from studio.engine.edit.directions import Direction
 
 
 @pytest.fixture
-def G(tiny_pair):
+def G(tiny_pair):  # noqa: N802 - the generator, named as in the papers
     return tiny_pair[0]
 
 

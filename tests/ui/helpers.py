@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from studio.ui.main_window import MainWindow
 from studio.ui.theme import qimage_to_array
+from studio.ui.window.main_window import MainWindow
 
 TIMEOUT = 20_000
 

@@ -15,8 +15,8 @@ import pytest
 from studio.engine.model.checkpoints import DEFAULT_MODEL
 from studio.ui import desktop
 from studio.ui.app import main, open_path, open_window, parse_args
-from studio.ui.main_window import MainWindow
-from studio.ui.project_dialog import ProjectDialog
+from studio.ui.dialogs.project_dialog import ProjectDialog
+from studio.ui.window.main_window import MainWindow
 from tests.ui.helpers import TIMEOUT, opened_window, settle
 
 

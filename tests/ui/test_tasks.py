@@ -8,7 +8,9 @@ import threading
 import pytest
 
 from studio.engine.jobs import Progress
-from studio.ui.tasks import RunControls, TaskBar, TaskRunner
+from studio.ui.tasks import TaskRunner
+from studio.ui.widgets.run_controls import RunControls
+from studio.ui.widgets.task_bar import TaskBar
 
 TIMEOUT = 10_000
 

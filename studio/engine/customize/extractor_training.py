@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 import torch
@@ -58,9 +57,9 @@ def world_pairs(seeds: range, size: int, token: CancelToken, report: ProgressFn)
 
 def train_extractor(
     out: Path,
-    config: Optional[ExtractorTrainConfig] = None,
-    progress: Optional[ProgressFn] = None,
-    token: Optional[CancelToken] = None,
+    config: ExtractorTrainConfig | None = None,
+    progress: ProgressFn | None = None,
+    token: CancelToken | None = None,
 ) -> Path:
     """Train a world extractor and write it to ``out`` (.safetensors + .json card); returns ``out``."""
     cfg = config or ExtractorTrainConfig()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import warnings
 from pathlib import Path
-from typing import Optional
 
 import torch
 import torch.nn.functional as F
@@ -35,12 +34,12 @@ class SketchExtractorError(ValueError):
 class SketchExtractor(nn.Module):
     """Frozen F: resizes to the network's working size (if it has one), runs it, resizes back."""
 
-    def __init__(self, net: nn.Module, name: str, work_size: Optional[int] = None, max_size: Optional[int] = None):
+    def __init__(self, net: nn.Module, name: str, work_size: int | None = None, max_size: int | None = None):
         super().__init__()
         self.net, self.name, self.work_size, self.max_size = net, name, work_size, max_size
         self.eval().requires_grad_(False)
 
-    def train(self, mode: bool = True) -> "SketchExtractor":
+    def train(self, mode: bool = True) -> SketchExtractor:
         return super().train(False)  # BatchNorm must keep its running statistics: F never trains
 
     def forward(self, img: torch.Tensor) -> torch.Tensor:
@@ -73,7 +72,7 @@ def load_photosketch(path: Path) -> SketchExtractor:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             sd = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # torch raises many types for non-checkpoints; one sentence for all
+    except Exception as e:  # noqa: BLE001 - torch raises many types for non-checkpoints; one sentence for all
         raise SketchExtractorError(f"{path}: not a readable PyTorch weights file ({type(e).__name__}).") from None
     if isinstance(sd, dict) and isinstance(sd.get("state_dict"), dict):
         sd = sd["state_dict"]

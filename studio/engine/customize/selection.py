@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Optional
 
 import torch
 from torch.nn.functional import normalize
@@ -47,7 +46,7 @@ class BestSnapshot:
 
     step: int = 0
     score: float = math.inf
-    params: Optional[dict[str, torch.Tensor]] = None
+    params: dict[str, torch.Tensor] | None = None
     scores: list[tuple[int, float]] = field(default_factory=list)
 
     def consider(self, step: int, score: float, params: dict[str, torch.Tensor]) -> bool:

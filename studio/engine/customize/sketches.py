@@ -8,9 +8,10 @@ Blank pages, all-dark pages and sets outside 1..30 sketches are refused with a s
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence, Union
+from typing import Union
 
 import numpy as np
 import torch

@@ -25,9 +25,9 @@ import copy
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
 
 import numpy as np
 import torch
@@ -83,7 +83,7 @@ class CustomizeConfig:
     # edges need no weights and suit any model; for models drawn from the world recommended_settings picks
     # "world": 68 % against 49 % for edges from world drawings of one pose, a tie over hand-drawn sketches
     extractor: str = "default"  # default | world | photosketch:PATH
-    images: Optional[str] = None
+    images: str | None = None
     lambda_image: float = 0.7  # the paper's; 2.0 held the base's composition mix (3 % instead of 58 % after 150 steps)
     lambda_weight: float = 1.0  # only without real images
     lr: float = 0.002
@@ -111,7 +111,7 @@ class CustomizeConfig:
     checkpoint_every: int = 200
     preview_every: int = 50
     resume: bool = False
-    class_index: Optional[int] = None  # the class a conditional model is customized for (None: unconditional)
+    class_index: int | None = None  # the class a conditional model is customized for (None: unconditional)
 
     def validate(self) -> None:
         if self.train not in TRAIN_MODES:
@@ -166,7 +166,7 @@ def folder_images(folder: Path, size: int, token: CancelToken) -> ImageSource:
     return draw
 
 
-def _image_source(base: LoadedModel, cfg: CustomizeConfig, token: CancelToken) -> tuple[Optional[ImageSource], str]:
+def _image_source(base: LoadedModel, cfg: CustomizeConfig, token: CancelToken) -> tuple[ImageSource | None, str]:
     size = base.G.resolution
     choice = cfg.images
     if choice is None:
@@ -186,7 +186,7 @@ def _image_source(base: LoadedModel, cfg: CustomizeConfig, token: CancelToken) -
 class CustomGenerator(nn.Module):
     """G′ while it trains: a copy of G, plus a learned W shift in "shift" mode."""
 
-    def __init__(self, G: Generator, mode: str, c: Optional[torch.Tensor] = None) -> None:
+    def __init__(self, G: Generator, mode: str, c: torch.Tensor | None = None) -> None:
         super().__init__()
         self.G = copy.deepcopy(G).requires_grad_(False)
         self.mode = mode
@@ -211,7 +211,7 @@ class CustomGenerator(nn.Module):
             ws = crossover(ws, ws2, int(torch.randint(1, G.num_ws, (), generator=gen)))
         return G.synthesis(self.shifted(ws), noise_mode="random")
 
-    def labels(self, n: int) -> Optional[torch.Tensor]:
+    def labels(self, n: int) -> torch.Tensor | None:
         """The class labels for a batch of ``n`` (None for an unconditional G)."""
         return batch_labels(self.c, n)
 
@@ -276,7 +276,7 @@ class _State:
 
     Gp: CustomGenerator
     D_sketch: Discriminator
-    D_image: Optional[Discriminator]
+    D_image: Discriminator | None
     opt_G: torch.optim.Optimizer
     opt_D: torch.optim.Optimizer
     gen: torch.Generator
@@ -288,8 +288,8 @@ def customize(
     base: LoadedModel,
     sketches: SketchSource,
     config: CustomizeConfig,
-    progress: Optional[ProgressFn] = None,
-    token: Optional[CancelToken] = None,
+    progress: ProgressFn | None = None,
+    token: CancelToken | None = None,
 ) -> Path:
     """Fine-tune ``base`` towards ``sketches`` and save G′ (+ D_X) at ``config.out`` with a model card.
 
@@ -376,7 +376,7 @@ def customize(
     return out
 
 
-def _new_state(base: LoadedModel, cfg: CustomizeConfig, with_images: bool, c: Optional[torch.Tensor]) -> _State:
+def _new_state(base: LoadedModel, cfg: CustomizeConfig, with_images: bool, c: torch.Tensor | None) -> _State:
     Gp = CustomGenerator(base.G, cfg.train, c)
     D_sketch = copy.deepcopy(base.D).train().requires_grad_(True)
     D_image = copy.deepcopy(base.D).train().requires_grad_(True) if with_images else None
@@ -400,7 +400,7 @@ def _to3(sketch: torch.Tensor) -> torch.Tensor:
     return sketch.repeat(1, 3, 1, 1)
 
 
-def _d_loss(D: Discriminator, real: torch.Tensor, fake: torch.Tensor, c: Optional[torch.Tensor]) -> torch.Tensor:
+def _d_loss(D: Discriminator, real: torch.Tensor, fake: torch.Tensor, c: torch.Tensor | None) -> torch.Tensor:
     return d_loss_real(D(real, c)).mean() + d_loss_fake(D(fake, c)).mean()
 
 
@@ -411,7 +411,7 @@ def _real_batch(real: torch.Tensor, n: int, gen: torch.Generator) -> torch.Tenso
 
 def _train_step(
     s: _State, cfg: CustomizeConfig, F: SketchExtractor, ops: tuple[str, ...], real_sketches: torch.Tensor,
-    images: Optional[ImageSource], start: dict[str, torch.Tensor],
+    images: ImageSource | None, start: dict[str, torch.Tensor],
 ) -> dict[str, float]:
     n, gen, lam = cfg.batch, s.gen, cfg.lambda_image
     D_all = [d for d in (s.D_sketch, s.D_image) if d is not None]
@@ -600,7 +600,7 @@ def interpolate_models(base_G: Generator, custom_G: Generator, alpha: float) -> 
 
 @torch.no_grad()
 def blend_w(base_G: Generator, custom_G: Generator, z: torch.Tensor, alpha: float,
-            truncation_psi: float = 1.0, c: Optional[torch.Tensor] = None) -> torch.Tensor:
+            truncation_psi: float = 1.0, c: torch.Tensor | None = None) -> torch.Tensor:
     """W+ latents lerped between the base and the custom mapping of the same ``z`` (and class labels ``c``).
 
     For mapping-trained models (the default) both share one synthesis network: render the result with

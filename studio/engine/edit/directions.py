@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable, Mapping, Optional
 
 import numpy as np
 import torch
@@ -51,7 +51,7 @@ class Direction:
     def title(self) -> str:
         return self.label or self.name
 
-    def offset(self, value: float, num_ws: int, layers: Optional[LayerSpec] = None) -> torch.Tensor:
+    def offset(self, value: float, num_ws: int, layers: LayerSpec | None = None) -> torch.Tensor:
         """The (num_ws, w_dim) change that slider ``value`` makes on ``layers`` (default: the direction's)."""
         vec = torch.from_numpy(np.asarray(self.vector, dtype=np.float32))
         full = vec.expand(num_ws, -1) if vec.ndim == 1 else vec
@@ -69,8 +69,8 @@ def sample_w(
     seed: int = 0,
     batch_size: int = 1000,
     progress: ProgressFn = no_progress,
-    token: Optional[CancelToken] = None,
-) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
+    token: CancelToken | None = None,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
     """``samples`` fixed-seed w's (N, w_dim) float64, and for a conditional G their classes (N,): sample ``i`` is
     of class ``i % c_dim``, so every class has an equal share; None for an unconditional G."""
     token = ensure_token(token)
@@ -89,7 +89,7 @@ def sample_w(
 
 
 def principal_directions(
-    w: torch.Tensor, components: int = PCA_COMPONENTS, labels: Optional[torch.Tensor] = None
+    w: torch.Tensor, components: int = PCA_COMPONENTS, labels: torch.Tensor | None = None
 ) -> list[Direction]:
     """The top principal components of ``w`` (N, w_dim), strongest first, as directions; with ``labels`` (N,)
     each sample is centred on its class's mean first (pooled within-class PCA), else on the mean of all."""
@@ -115,7 +115,7 @@ def compute_pca(
     seed: int = 0,
     batch_size: int = 1000,
     progress: ProgressFn = no_progress,
-    token: Optional[CancelToken] = None,
+    token: CancelToken | None = None,
 ) -> list[Direction]:
     """The top principal components of W (from ``samples`` fixed-seed z's), strongest first, as directions;
     within the classes for a conditional G (the module's docstring says why)."""
@@ -159,7 +159,7 @@ def pca_directions(
     samples: int = PCA_SAMPLES,
     components: int = PCA_COMPONENTS,
     progress: ProgressFn = no_progress,
-    token: Optional[CancelToken] = None,
+    token: CancelToken | None = None,
 ) -> list[Direction]:
     """``compute_pca`` once per model (by weights hash), then from the cache; a bad cache is recomputed."""
     path = _pca_cache_path(model_hash, samples, components)
@@ -183,7 +183,7 @@ def _savez(path: Path, comps: np.ndarray, stdev: np.ndarray) -> None:
         np.savez(f, components=comps, stdev=stdev)
 
 
-def load_pca_cache(path: Path) -> Optional[list[Direction]]:
+def load_pca_cache(path: Path) -> list[Direction] | None:
     try:
         with np.load(path, allow_pickle=False) as data:
             comps, stdev = data["components"].astype(np.float32), data["stdev"].astype(np.float32)

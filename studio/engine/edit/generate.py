@@ -5,7 +5,7 @@ A seed's recipe is ``library.recipe.portrait_recipe`` of ``Portrait.from_seed(se
 
 from __future__ import annotations
 
-from typing import Iterator, Optional, Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import torch
@@ -24,8 +24,8 @@ def render_seeds(
     noise_mode: str = "const",
     batch_size: int = 8,
     progress: ProgressFn = no_progress,
-    token: Optional[CancelToken] = None,
-    c: Optional[torch.Tensor] = None,
+    token: CancelToken | None = None,
+    c: torch.Tensor | None = None,
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Yield (seed, HxWx3 uint8 image) for every seed, a batch at a time, checking cancel between batches.
 

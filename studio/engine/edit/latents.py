@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
-from typing import Iterable, Iterator, Optional, Sequence, Union
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -29,7 +29,7 @@ def z_from_seeds(seeds: Iterable[int], z_dim: int = 512) -> torch.Tensor:
 
 @torch.no_grad()
 def seed_ws(
-    G: torch.nn.Module, seeds: Sequence[int], truncation_psi: float = 1.0, c: Optional[torch.Tensor] = None
+    G: torch.nn.Module, seeds: Sequence[int], truncation_psi: float = 1.0, c: torch.Tensor | None = None
 ) -> torch.Tensor:
     """The W+ of ``seeds``, shape (N, num_ws, w_dim): z from each seed, the mapping, then truncation.
 
@@ -116,7 +116,7 @@ def parse_seeds(text: str) -> Seeds:
     return Seeds(ranges)
 
 
-def truncate(ws: torch.Tensor, w_avg: torch.Tensor, psi: float, cutoff: Optional[int] = None) -> torch.Tensor:
+def truncate(ws: torch.Tensor, w_avg: torch.Tensor, psi: float, cutoff: int | None = None) -> torch.Tensor:
     """Pull W or W+ latents towards ``w_avg``: w' = w_avg + psi (w - w_avg), on the first ``cutoff`` layers."""
     if psi == 1:
         return ws
@@ -144,7 +144,7 @@ def layer_groups(num_ws: int) -> dict[str, list[int]]:
     return groups
 
 
-LayerSpec = Union[str, Sequence[int], range]
+LayerSpec = str | Sequence[int] | range
 
 
 def layer_indices(spec: LayerSpec, num_ws: int) -> list[int]:

@@ -7,8 +7,8 @@ so one grid shows what each group controls for this model.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -19,7 +19,7 @@ from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
 from ..model.labels import batch_labels
 from .latents import LayerSpec, layer_indices, mix_styles, seed_ws, to_wplus
 
-Sources = Union[Sequence[int], torch.Tensor]  # seeds, or W (N, w_dim) / W+ (N, num_ws, w_dim) latents
+Sources = Sequence[int] | torch.Tensor  # seeds, or W (N, w_dim) / W+ (N, num_ws, w_dim) latents
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class MixingGrid:
 
 
 def _wplus(
-    G: torch.nn.Module, sources: Sources, psi: float, name: str, device: torch.device, c: Optional[torch.Tensor]
+    G: torch.nn.Module, sources: Sources, psi: float, name: str, device: torch.device, c: torch.Tensor | None
 ) -> torch.Tensor:
     """Seeds (of class ``c``) -> truncated W+; latents pass through (already final, so no truncation), checked."""
     if isinstance(sources, torch.Tensor):
@@ -65,10 +65,10 @@ def mixing_grid(
     truncation_psi: float = 1.0,
     noise_mode: str = "const",
     batch_size: int = 8,
-    progress: Optional[ProgressFn] = None,
-    token: Optional[CancelToken] = None,
-    rows_c: Optional[torch.Tensor] = None,
-    cols_c: Optional[torch.Tensor] = None,
+    progress: ProgressFn | None = None,
+    token: CancelToken | None = None,
+    rows_c: torch.Tensor | None = None,
+    cols_c: torch.Tensor | None = None,
 ) -> MixingGrid:
     """Render sources A (rows) and B (cols) and every mix of B's ``layers`` into A at ``strength``.
 

@@ -14,8 +14,8 @@ base's; portrait B of the style mixing has its own, so a portrait's coarse layer
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Mapping, Optional
 
 import numpy as np
 import torch
@@ -37,9 +37,9 @@ class Latent:
     the picture, so they stay through sliders, mixing (as portrait A) and colour searches, and go with a new base.
     """
 
-    seed: Optional[int] = None
-    w_plus: Optional[np.ndarray] = None
-    class_index: Optional[int] = None
+    seed: int | None = None
+    w_plus: np.ndarray | None = None
+    class_index: int | None = None
     noise: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -82,10 +82,10 @@ class Latent:
         return hash((self.seed if self.seed is not None else self.w_plus.tobytes(), self.class_index,
                      tuple(self.noise)))
 
-    def with_class(self, class_index: Optional[int]) -> "Latent":
+    def with_class(self, class_index: int | None) -> Latent:
         return replace(self, class_index=class_index)
 
-    def without_noise(self) -> "Latent":
+    def without_noise(self) -> Latent:
         """The same latent rendered with the model's own noise."""
         return replace(self, noise={})
 
@@ -127,7 +127,7 @@ def _no_groups() -> tuple[GroupMix, ...]:
 class Mixing:
     """Style mixing with portrait B, per layer group (coarse, middle, fine)."""
 
-    other: Optional[Latent] = None
+    other: Latent | None = None
     groups: tuple[GroupMix, ...] = field(default_factory=_no_groups)
 
     @property
@@ -137,7 +137,7 @@ class Mixing:
     def group(self, name: str) -> GroupMix:
         return self.groups[GROUPS.index(name)]
 
-    def with_group(self, name: str, enabled: Optional[bool] = None, strength: Optional[float] = None) -> "Mixing":
+    def with_group(self, name: str, enabled: bool | None = None, strength: float | None = None) -> Mixing:
         i = GROUPS.index(name)
         old = self.groups[i]
         new = GroupMix(old.enabled if enabled is None else enabled, old.strength if strength is None else strength)
@@ -154,21 +154,21 @@ class Portrait:
     mixing: Mixing = Mixing()
 
     @classmethod
-    def from_seed(cls, seed: int, psi: float = DEFAULT_PSI, class_index: Optional[int] = None) -> "Portrait":
+    def from_seed(cls, seed: int, psi: float = DEFAULT_PSI, class_index: int | None = None) -> Portrait:
         return cls(Latent(seed=seed, class_index=class_index), psi)
 
     @classmethod
     def from_w_plus(
-        cls, w_plus: np.ndarray | torch.Tensor, psi: float = 1.0, class_index: Optional[int] = None,
-        noise: Optional[Mapping[str, np.ndarray]] = None,
-    ) -> "Portrait":
+        cls, w_plus: np.ndarray | torch.Tensor, psi: float = 1.0, class_index: int | None = None,
+        noise: Mapping[str, np.ndarray] | None = None,
+    ) -> Portrait:
         """A found picture: its W+ and, from a projection, the noise maps it renders with."""
         if isinstance(w_plus, torch.Tensor):
             w_plus = w_plus.detach().cpu().numpy()
         return cls(Latent(w_plus=w_plus, class_index=class_index, noise=noise or {}), psi)
 
     @property
-    def class_index(self) -> Optional[int]:
+    def class_index(self) -> int | None:
         """The class of a conditional model this portrait is drawn in (its base's); None when unconditional."""
         return self.base.class_index
 
@@ -179,20 +179,20 @@ class Portrait:
 
     # --- edits ---------------------------------------------------------------------------------------
 
-    def with_base(self, base: Latent) -> "Portrait":
+    def with_base(self, base: Latent) -> Portrait:
         return replace(self, base=base)
 
-    def with_class(self, class_index: Optional[int]) -> "Portrait":
+    def with_class(self, class_index: int | None) -> Portrait:
         """The same base in another class: a seed is drawn anew in it; a W+ only records it (its pixels stay)."""
         return replace(self, base=self.base.with_class(class_index))
 
-    def with_psi(self, psi: float) -> "Portrait":
+    def with_psi(self, psi: float) -> Portrait:
         return replace(self, psi=float(psi))
 
-    def slider(self, direction: str) -> Optional[SliderEdit]:
+    def slider(self, direction: str) -> SliderEdit | None:
         return next((s for s in self.sliders if s.direction == direction), None)
 
-    def with_slider(self, direction: str, value: float, layers: Optional[str] = None) -> "Portrait":
+    def with_slider(self, direction: str, value: float, layers: str | None = None) -> Portrait:
         """Set one slider (keeping its place and, unless given, its layers); value 0 removes it."""
         old = self.slider(direction)
         layers = layers if layers is not None else (old.layers if old else "all")
@@ -204,15 +204,15 @@ class Portrait:
             return replace(self, sliders=tuple(rest) + (edit,))
         return replace(self, sliders=tuple(edit if s.direction == direction else s for s in self.sliders))
 
-    def with_mixing(self, mixing: Mixing) -> "Portrait":
+    def with_mixing(self, mixing: Mixing) -> Portrait:
         return replace(self, mixing=mixing)
 
-    def without_noise(self) -> "Portrait":
+    def without_noise(self) -> Portrait:
         """The same edits on the base's W+ alone: a projection's noise maps stay where the original's strokes were,
         so after a big pose edit they show as a ghost of it; this drops them."""
         return replace(self, base=self.base.without_noise())
 
-    def without_edits(self) -> "Portrait":
+    def without_edits(self) -> Portrait:
         """The 'before' picture: the same base and truncation, no sliders, no mixing."""
         return replace(self, sliders=(), mixing=Mixing())
 
@@ -223,7 +223,7 @@ class Portrait:
     # --- latents -------------------------------------------------------------------------------------
 
     @torch.no_grad()
-    def ws(self, G: torch.nn.Module, directions: Optional[Mapping[str, Direction]] = None) -> torch.Tensor:
+    def ws(self, G: torch.nn.Module, directions: Mapping[str, Direction] | None = None) -> torch.Tensor:
         """The W+ to render, shape (1, num_ws, w_dim); a slider whose direction is unknown is an error."""
         ws = truncate(self.base.ws(G), G.w_avg, self.psi)
         if self.mixing.active:

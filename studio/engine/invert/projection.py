@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Optional
 
 import numpy as np
 import torch
@@ -65,7 +64,7 @@ class ImageDistance:
     painting's strokes and textures that a plain pixel loss blurs away.
     """
 
-    def __init__(self, target: torch.Tensor, D: Optional[Discriminator] = None, feature_weight: float = 0.1) -> None:
+    def __init__(self, target: torch.Tensor, D: Discriminator | None = None, feature_weight: float = 0.1) -> None:
         self.D = D if feature_weight > 0 else None
         self.feature_weight = feature_weight
         self.target_pyramid = self._pyramid(target)
@@ -105,7 +104,7 @@ def _lr_factor(t: float, rampdown: float = 0.25, rampup: float = 0.05) -> float:
 def project(
     G: Generator,
     target: np.ndarray,
-    D: Optional[Discriminator] = None,
+    D: Discriminator | None = None,
     steps: int = 300,
     lr: float = 0.1,
     feature_weight: float = 0.1,
@@ -115,8 +114,8 @@ def project(
     preview_every: int = 10,
     fit_samples: int = FIT_SAMPLES,
     progress: ProgressFn = no_progress,
-    token: Optional[CancelToken] = None,
-    c: Optional[torch.Tensor] = None,
+    token: CancelToken | None = None,
+    c: torch.Tensor | None = None,
 ) -> ProjectionResult:
     """Find W+ latents, then fine noise maps, that render ``target`` (uint8 HxWx3, centre-cropped and resized).
 

@@ -16,7 +16,6 @@ portrait, so step 0 renders exactly the starting picture and ``result.ws - start
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
 
 import numpy as np
 import torch
@@ -147,7 +146,7 @@ class ColourTarget:
     paint_rgb: torch.Tensor  # (1, 3, s, s) in [0, 1]
     paint_a: torch.Tensor  # (1, 1, s, s)
     keep_a: torch.Tensor  # (1, 1, s, s); zeros when nothing is kept
-    original: Optional[torch.Tensor]  # (1, 3, s, s) in [0, 1], the start portrait downscaled
+    original: torch.Tensor | None  # (1, 3, s, s) in [0, 1], the start portrait downscaled
     keep_weight: float = 1.0
 
     def l2(self, small: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -168,8 +167,8 @@ def _region_mean(err: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
 def colour_target(
     paint: np.ndarray,
     size: int,
-    keep: Optional[np.ndarray] = None,
-    original: Optional[torch.Tensor] = None,
+    keep: np.ndarray | None = None,
+    original: torch.Tensor | None = None,
     keep_weight: float = 1.0,
 ) -> ColourTarget:
     """Scale an RGBA paint image (and keep alpha) to ``size``; without ``keep``, keep what is unpainted.
@@ -197,9 +196,9 @@ def colour_target(
 def search(
     G: Generator,
     paint: np.ndarray,
-    start_ws: Optional[torch.Tensor] = None,
-    start_noise: Optional[dict[str, np.ndarray]] = None,
-    keep: Optional[np.ndarray] = None,
+    start_ws: torch.Tensor | None = None,
+    start_noise: dict[str, np.ndarray] | None = None,
+    keep: np.ndarray | None = None,
     keep_weight: float = KEEP_WEIGHT,
     steps: int = 100,
     lr: float = 0.4,
@@ -208,14 +207,14 @@ def search(
     eps: float = 2e-3,
     loss_size: int = LOSS_SIZE,
     render_size: int = RENDER_SIZE,
-    trainable_noise: Optional[int] = None,
-    layers: Optional[LayerSpec] = None,
+    trainable_noise: int | None = None,
+    layers: LayerSpec | None = None,
     seed: int = 0,
     preview_every: int = 5,
     fit_samples: int = FIT_SAMPLES,
     progress: ProgressFn = no_progress,
-    token: Optional[CancelToken] = None,
-    c: Optional[torch.Tensor] = None,
+    token: CancelToken | None = None,
+    c: torch.Tensor | None = None,
 ) -> SearchResult:
     """Search W+ for a portrait whose downscaled colours match ``paint`` (uint8 RGBA, any square size).
 
@@ -275,7 +274,7 @@ def search(
     noise_vars = synth.trainable_noise(trainable_noise)
     opt = SphericalOptimizer([latent] + noise_vars, lr)
     sched = torch.optim.lr_scheduler.LambdaLR(opt.opt, lambda i: linear1cycledrop(i, steps))
-    best: Optional[dict] = None
+    best: dict | None = None
     done, cancelled = 0, False
     for step in range(steps):
         if token.stop_requested():

@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import threading
 from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 import torch
@@ -28,7 +27,7 @@ FIT_SAMPLES = 50_000
 FIT_SEED = 0
 _SLOPE = 0.2
 
-_cache: dict[tuple[str, int], "LatentStats"] = {}
+_cache: dict[tuple[str, int], LatentStats] = {}
 _cache_lock = threading.Lock()
 
 
@@ -43,7 +42,7 @@ class LatentStats:
 
 
 def latent_stats(
-    G: Generator, samples: int = FIT_SAMPLES, seed: int = FIT_SEED, c: Optional[torch.Tensor] = None
+    G: Generator, samples: int = FIT_SAMPLES, seed: int = FIT_SEED, c: torch.Tensor | None = None
 ) -> LatentStats:
     """The fit for ``G`` (for class label ``c``, one row, of a conditional model), computed once per weights hash,
     class and sample count and kept in memory."""
@@ -56,7 +55,7 @@ def latent_stats(
 
 
 @torch.no_grad()
-def _fit(G: Generator, samples: int, seed: int, c: Optional[torch.Tensor], chunk: int = 10_000) -> LatentStats:
+def _fit(G: Generator, samples: int, seed: int, c: torch.Tensor | None, chunk: int = 10_000) -> LatentStats:
     gen = torch.Generator().manual_seed(seed)
     device = G.w_avg.device
     s1 = s2 = w1 = w2 = 0.0
@@ -132,22 +131,22 @@ class PrivateSynthesis:
         """How many leading W+ entries the layers up to ``resolution`` read (the rest cannot matter there)."""
         return sum(b.num_conv for b in self.net.blocks() if b.resolution <= resolution) + 1
 
-    def __call__(self, ws: torch.Tensor, max_resolution: Optional[int] = None) -> torch.Tensor:
+    def __call__(self, ws: torch.Tensor, max_resolution: int | None = None) -> torch.Tensor:
         return self.net(ws, noise_mode="const", max_resolution=max_resolution)
 
 
-def noise_arrays(synth: PrivateSynthesis, count: Optional[int] = None) -> dict[str, np.ndarray]:
+def noise_arrays(synth: PrivateSynthesis, count: int | None = None) -> dict[str, np.ndarray]:
     """The first ``count`` (default all) noise maps as float32 arrays, for results and recipes."""
     items = list(synth.noise().items())[:count]
     return {name: t.detach().cpu().numpy().astype(np.float32) for name, t in items}
 
 
-def noise_tensors(noise: Optional[dict[str, np.ndarray]], device: torch.device) -> dict[str, torch.Tensor]:
+def noise_tensors(noise: dict[str, np.ndarray] | None, device: torch.device) -> dict[str, torch.Tensor]:
     """Noise maps as float32 tensors on ``device``, copied (a portrait's arrays are read-only)."""
     return {k: torch.from_numpy(np.array(v, np.float32)).to(device) for k, v in (noise or {}).items()}
 
 
 @torch.no_grad()
-def render(G: Generator, ws: torch.Tensor, noise: Optional[dict[str, np.ndarray]] = None) -> torch.Tensor:
+def render(G: Generator, ws: torch.Tensor, noise: dict[str, np.ndarray] | None = None) -> torch.Tensor:
     """Render W+ latents with the model's constant noise, or with the maps a search or projection found."""
     return G.synthesis(ws, noise_mode="const", noise=noise_tensors(noise, ws.device))

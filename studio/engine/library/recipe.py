@@ -14,8 +14,9 @@ both stamped with the ``schema`` version, so the gallery, its website and "reope
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import torch

@@ -20,7 +20,7 @@ import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any
 
 import torch
 from safetensors import SafetensorError
@@ -34,7 +34,7 @@ from .ops import setup_filter
 from .safe_pickle import PersistentRecord, UnsafePickleError, restricted_load
 from .stylegan2 import Discriminator, Generator
 
-PathLike = Union[str, os.PathLike]
+PathLike = str | os.PathLike
 MODELS_DIR = shipped("models")
 DEFAULT_MODEL = MODELS_DIR / "default.safetensors"
 GENRES_MODEL = MODELS_DIR / "genres.safetensors"  # class-conditional: the world's four genres
@@ -52,12 +52,12 @@ class LoadedModel:
     """A generator (EMA weights), its discriminator when the file has one, and where they came from."""
 
     G: Generator
-    D: Optional[Discriminator]
-    path: Optional[Path]
+    D: Discriminator | None
+    path: Path | None
     format: str
     card: dict = field(default_factory=dict)
     contents: list[str] = field(default_factory=list)
-    _hash: Optional[str] = None
+    _hash: str | None = None
 
     @property
     def name(self) -> str:
@@ -88,7 +88,7 @@ def weights_hash(module: torch.nn.Module) -> str:
     return h.hexdigest()
 
 
-def load_model(path: Union[PathLike, str], device: Union[str, torch.device] = "cpu") -> LoadedModel:
+def load_model(path: PathLike | str, device: str | torch.device = "cpu") -> LoadedModel:
     """Load any supported checkpoint (or a shipped model's name: ``"default"``, ``"genres"``) in eval mode on
     ``device``."""
     if str(path) in SHIPPED_MODELS:
@@ -364,7 +364,7 @@ def card_path(path: PathLike) -> Path:
     return Path(path).with_suffix(".json")
 
 
-def model_files(path: Union[PathLike, str]) -> list[Path]:
+def model_files(path: PathLike | str) -> list[Path]:
     """The files a model is read from (a shipped model's name too): the checkpoint, and a GAN Studio model's card
     beside it; an output must never replace them."""
     path = SHIPPED_MODELS.get(str(path), Path(path))
@@ -406,7 +406,7 @@ def _prefixed(tensors: dict, prefix: str) -> dict:
 
 
 def save_model(
-    path: PathLike, G: Generator, D: Optional[Discriminator] = None, card: Optional[dict] = None, half: bool = False
+    path: PathLike, G: Generator, D: Discriminator | None = None, card: dict | None = None, half: bool = False
 ) -> Path:
     """Write G (and D) as GAN Studio ``.safetensors`` with the architecture inside, plus the JSON card.
 

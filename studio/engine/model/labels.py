@@ -7,7 +7,7 @@ NVIDIA's, get "0", "1"…). Everything that renders takes ``c`` as a tensor (N, 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional, Union
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .stylegan2 import Generator
 
 
-def resolve_class(model: "LoadedModel", spec: Union[str, int]) -> int:
+def resolve_class(model: LoadedModel, spec: str | int) -> int:
     """The index of class ``spec`` in ``model``: a name from its card (exact, else case-insensitive) or an index."""
     classes = model.classes
     if not classes:
@@ -37,12 +37,12 @@ def resolve_class(model: "LoadedModel", spec: Union[str, int]) -> int:
     return spec
 
 
-def class_fields(model: "LoadedModel", index: Optional[int]) -> dict:
+def class_fields(model: LoadedModel, index: int | None) -> dict:
     """What a recipe records of the class a picture was made with: its name and index (nothing if None)."""
     return {} if index is None else {"class": model.classes[resolve_class(model, index)], "class_index": index}
 
 
-def class_labels(G: "Generator", index: Optional[int], n: int = 1) -> Optional[torch.Tensor]:
+def class_labels(G: Generator, index: int | None, n: int = 1) -> torch.Tensor | None:
     """``c`` for ``n`` samples of class ``index``: one-hot (n, c_dim) on G's device; None for an unconditional G."""
     if G.c_dim == 0:
         if index is not None:
@@ -55,7 +55,7 @@ def class_labels(G: "Generator", index: Optional[int], n: int = 1) -> Optional[t
     return F.one_hot(torch.full((n,), index, dtype=torch.long), G.c_dim).float().to(G.w_avg.device)
 
 
-def balanced_labels(G: "Generator", n: int) -> Optional[torch.Tensor]:
+def balanced_labels(G: Generator, n: int) -> torch.Tensor | None:
     """One-hot labels cycling through the classes (sample i is class i mod c_dim); None for an unconditional G.
 
     For averages over all classes in equal parts, sample grids and parity checks.
@@ -65,7 +65,7 @@ def balanced_labels(G: "Generator", n: int) -> Optional[torch.Tensor]:
     return F.one_hot(torch.arange(n) % G.c_dim, G.c_dim).float().to(G.w_avg.device)
 
 
-def batch_labels(c: Optional[torch.Tensor], n: int) -> Optional[torch.Tensor]:
+def batch_labels(c: torch.Tensor | None, n: int) -> torch.Tensor | None:
     """``c`` for a batch of ``n``: one label row (1, c_dim) is repeated, a full batch passes as it is."""
     if c is None or c.shape[0] == n:
         return c

@@ -8,7 +8,7 @@ sum 1 (times up² when upsampling), zero-insertion upsampling, leaky ReLU 0.2 wi
 from __future__ import annotations
 
 import math
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
@@ -51,10 +51,10 @@ def upfirdn2d(
 
 def bias_act(
     x: torch.Tensor,
-    b: Optional[torch.Tensor],
+    b: torch.Tensor | None,
     act: str = "lrelu",
-    gain: Optional[float] = None,
-    clamp: Optional[float] = None,
+    gain: float | None = None,
+    clamp: float | None = None,
     dim: int = 1,
 ) -> torch.Tensor:
     """Add a bias along ``dim``, apply 'lrelu' (slope 0.2) or 'linear', scale by gain, clamp."""
@@ -119,7 +119,7 @@ class EqualConv2d(nn.Module):
         bias: bool = True,
         activation: str = "lrelu",
         down: int = 1,
-        conv_clamp: Optional[float] = None,
+        conv_clamp: float | None = None,
     ) -> None:
         super().__init__()
         self.weight = nn.Parameter(torch.randn(out_channels, in_channels, kernel_size, kernel_size))

@@ -30,7 +30,7 @@ class PersistentRecord:
     class_name: str
     state: dict = field(default_factory=dict)
 
-    def children(self) -> dict[str, "PersistentRecord"]:
+    def children(self) -> dict[str, PersistentRecord]:
         return {k: v for k, v in (self.state.get("_modules") or {}).items() if isinstance(v, PersistentRecord)}
 
     def tensors(self, prefix: str = "") -> dict[str, torch.Tensor]:
@@ -44,7 +44,7 @@ class PersistentRecord:
             out.update(child.tensors(f"{prefix}{name}."))
         return out
 
-    def find(self, class_name: str) -> list["PersistentRecord"]:
+    def find(self, class_name: str) -> list[PersistentRecord]:
         found = [self] if self.class_name == class_name else []
         for child in self.children().values():
             found += child.find(class_name)

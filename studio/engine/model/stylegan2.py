@@ -19,7 +19,7 @@ unconditional model, whose parameters and numbers are those of the plain StyleGA
 from __future__ import annotations
 
 import math
-from typing import Mapping, Optional
+from collections.abc import Mapping
 
 import torch
 import torch.nn.functional as F
@@ -95,7 +95,7 @@ class SynthesisLayer(nn.Module):
         w_dim: int,
         resolution: int,
         up: int = 1,
-        conv_clamp: Optional[float] = None,
+        conv_clamp: float | None = None,
     ) -> None:
         super().__init__()
         self.affine = EqualLinear(w_dim, in_channels, bias_init=1.0)
@@ -111,7 +111,7 @@ class SynthesisLayer(nn.Module):
 
     def forward(
         self, x: torch.Tensor, w: torch.Tensor, noise_mode: str = "const", fused: bool = True,
-        noise: Optional[torch.Tensor] = None,
+        noise: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """``noise`` (H, W): a map to add in place of ``noise_const`` (a projection's detail), const mode only."""
         styles = self.affine(w)
@@ -133,7 +133,7 @@ class SynthesisLayer(nn.Module):
 class ToRGBLayer(nn.Module):
     """Modulated 1x1 conv to RGB without demodulation."""
 
-    def __init__(self, in_channels: int, out_channels: int, w_dim: int, conv_clamp: Optional[float] = None) -> None:
+    def __init__(self, in_channels: int, out_channels: int, w_dim: int, conv_clamp: float | None = None) -> None:
         super().__init__()
         self.affine = EqualLinear(w_dim, in_channels, bias_init=1.0)
         self.weight = nn.Parameter(torch.randn(out_channels, in_channels, 1, 1))
@@ -152,7 +152,7 @@ class SynthesisBlock(nn.Module):
 
     def __init__(
         self, in_channels: int, out_channels: int, w_dim: int, resolution: int, img_channels: int,
-        conv_clamp: Optional[float] = None,
+        conv_clamp: float | None = None,
     ) -> None:
         super().__init__()
         self.resolution = resolution
@@ -166,8 +166,8 @@ class SynthesisBlock(nn.Module):
         self.register_buffer("resample_filter", setup_filter(), persistent=False)
 
     def forward(
-        self, x: Optional[torch.Tensor], img: Optional[torch.Tensor], ws: torch.Tensor, noise_mode: str, fused: bool,
-        noise: Optional[Mapping[str, torch.Tensor]] = None,
+        self, x: torch.Tensor | None, img: torch.Tensor | None, ws: torch.Tensor, noise_mode: str, fused: bool,
+        noise: Mapping[str, torch.Tensor] | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """``noise``: maps replacing the constant noise of ``conv0`` / ``conv1`` (keys are those names)."""
         noise = noise or {}
@@ -188,7 +188,7 @@ class SynthesisNetwork(nn.Module):
 
     def __init__(
         self, w_dim: int, resolution: int, channels: Mapping[int, int], img_channels: int = 3,
-        conv_clamp: Optional[float] = None,
+        conv_clamp: float | None = None,
     ) -> None:
         super().__init__()
         self.w_dim = w_dim
@@ -222,9 +222,9 @@ class SynthesisNetwork(nn.Module):
         self,
         ws: torch.Tensor,
         noise_mode: str = "const",
-        fused: Optional[bool] = None,
-        max_resolution: Optional[int] = None,
-        noise: Optional[Mapping[str, torch.Tensor]] = None,
+        fused: bool | None = None,
+        max_resolution: int | None = None,
+        noise: Mapping[str, torch.Tensor] | None = None,
     ) -> torch.Tensor:
         """Render ``ws``; with ``max_resolution`` stop early and return that resolution's RGB output.
 
@@ -251,7 +251,7 @@ class SynthesisNetwork(nn.Module):
         return img
 
 
-def check_labels(c: Optional[torch.Tensor], c_dim: int, n: int, who: str) -> None:
+def check_labels(c: torch.Tensor | None, c_dim: int, n: int, who: str) -> None:
     """Raise ValueError unless ``c`` fits a network with ``c_dim`` label inputs and a batch of ``n``."""
     if c_dim == 0:
         if c is not None:
@@ -278,8 +278,8 @@ class MappingNetwork(nn.Module):
     """
 
     def __init__(
-        self, z_dim: int, w_dim: int, num_ws: Optional[int], num_layers: int = 8, lr_multiplier: float = 0.01,
-        w_avg_beta: Optional[float] = 0.995, c_dim: int = 0,
+        self, z_dim: int, w_dim: int, num_ws: int | None, num_layers: int = 8, lr_multiplier: float = 0.01,
+        w_avg_beta: float | None = 0.995, c_dim: int = 0,
     ) -> None:
         super().__init__()
         self.z_dim, self.w_dim, self.num_ws, self.num_layers = z_dim, w_dim, num_ws, num_layers
@@ -301,10 +301,10 @@ class MappingNetwork(nn.Module):
 
     def forward(
         self,
-        z: Optional[torch.Tensor],
-        c: Optional[torch.Tensor] = None,
+        z: torch.Tensor | None,
+        c: torch.Tensor | None = None,
         truncation_psi: float = 1.0,
-        truncation_cutoff: Optional[int] = None,
+        truncation_cutoff: int | None = None,
         update_w_avg: bool = False,
     ) -> torch.Tensor:
         """z (N, z_dim) and c (N, c_dim) or None -> w (N, w_dim), or W+ (N, num_ws, w_dim) when broadcasting."""
@@ -338,13 +338,13 @@ class Generator(nn.Module):
     def __init__(
         self,
         resolution: int,
-        channels: Optional[Mapping[int, int]] = None,
+        channels: Mapping[int, int] | None = None,
         z_dim: int = 512,
         w_dim: int = 512,
         mapping_layers: int = 8,
         mapping_lr_multiplier: float = 0.01,
         img_channels: int = 3,
-        conv_clamp: Optional[float] = None,
+        conv_clamp: float | None = None,
         c_dim: int = 0,  # class-conditional: label inputs of the mapping (classes, one-hot); 0 = unconditional
     ) -> None:
         super().__init__()
@@ -369,9 +369,9 @@ class Generator(nn.Module):
     def forward(
         self,
         z: torch.Tensor,
-        c: Optional[torch.Tensor] = None,
+        c: torch.Tensor | None = None,
         truncation_psi: float = 1.0,
-        truncation_cutoff: Optional[int] = None,
+        truncation_cutoff: int | None = None,
         noise_mode: str = "const",
     ) -> torch.Tensor:
         """z (N, z_dim), c (N, c_dim) one-hot labels or None (unconditional) -> images (N, C, H, W)."""
@@ -384,7 +384,7 @@ class DiscriminatorBlock(nn.Module):
 
     def __init__(
         self, in_channels: int, tmp_channels: int, out_channels: int, img_channels: int,
-        conv_clamp: Optional[float] = None,
+        conv_clamp: float | None = None,
     ) -> None:
         super().__init__()
         self.in_channels = in_channels
@@ -394,7 +394,7 @@ class DiscriminatorBlock(nn.Module):
         self.conv1 = EqualConv2d(tmp_channels, out_channels, 3, down=2, conv_clamp=conv_clamp)
         self.skip = EqualConv2d(tmp_channels, out_channels, 1, bias=False, activation="linear", down=2)
 
-    def forward(self, x: Optional[torch.Tensor], img: Optional[torch.Tensor]) -> torch.Tensor:
+    def forward(self, x: torch.Tensor | None, img: torch.Tensor | None) -> torch.Tensor:
         if self.in_channels == 0:
             x = self.fromrgb(img)
         y = self.skip(x, gain=math.sqrt(0.5))
@@ -425,7 +425,7 @@ class DiscriminatorEpilogue(nn.Module):
 
     def __init__(
         self, in_channels: int, img_channels: int, mbstd_group_size: int = 4, mbstd_num_channels: int = 1,
-        conv_clamp: Optional[float] = None,
+        conv_clamp: float | None = None,
         cmap_dim: int = 0,  # conditional: width of the mapped label the output is projected onto; 0 = one logit
     ) -> None:
         super().__init__()
@@ -435,7 +435,7 @@ class DiscriminatorEpilogue(nn.Module):
         self.fc = EqualLinear(in_channels * 16, in_channels, activation="lrelu")
         self.out = EqualLinear(in_channels, cmap_dim or 1)
 
-    def forward(self, x: torch.Tensor, cmap: Optional[torch.Tensor] = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, cmap: torch.Tensor | None = None) -> torch.Tensor:
         if self.mbstd is not None:
             x = self.mbstd(x)
         x = self.conv(x)
@@ -451,13 +451,13 @@ class Discriminator(nn.Module):
     def __init__(
         self,
         resolution: int,
-        channels: Optional[Mapping[int, int]] = None,
+        channels: Mapping[int, int] | None = None,
         img_channels: int = 3,
         mbstd_group_size: int = 4,
         mbstd_num_channels: int = 1,
-        conv_clamp: Optional[float] = None,
+        conv_clamp: float | None = None,
         c_dim: int = 0,  # class-conditional: label inputs (classes, one-hot); 0 = unconditional
-        cmap_dim: Optional[int] = None,  # width of the mapped label; None = channels at 4 px (NVIDIA's default)
+        cmap_dim: int | None = None,  # width of the mapped label; None = channels at 4 px (NVIDIA's default)
         mapping_layers: int = 8,  # depth of the label mapping network (NVIDIA's D uses the default 8)
         mapping_lr_multiplier: float = 0.01,  # its learning-rate multiplier, as the generator's mapping
     ) -> None:
@@ -484,7 +484,7 @@ class Discriminator(nn.Module):
             channels[4], img_channels, mbstd_group_size, mbstd_num_channels, conv_clamp, cmap_dim
         )
 
-    def forward(self, img: torch.Tensor, c: Optional[torch.Tensor] = None) -> torch.Tensor:
+    def forward(self, img: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         check_labels(c, self.c_dim, img.shape[0], "discriminator")
         x = None
         for res in self.block_resolutions:

@@ -41,9 +41,9 @@ import os
 import shutil
 import warnings
 import zipfile
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Mapping, Optional, Union
 
 import numpy as np
 import onnx
@@ -59,7 +59,7 @@ from ..model.stylegan2 import Generator
 from ..outputs import check_output_folder, folder_holds_only
 from ..paths import user_cache_dir
 
-PathLike = Union[str, os.PathLike]
+PathLike = str | os.PathLike
 
 OPSET = 18
 MIN_OPSET = 18  # torch's exporter writes opset 18 when asked for anything older
@@ -130,7 +130,7 @@ class ExportInfo:
         return maps
 
     @classmethod
-    def read(cls, path: PathLike) -> "ExportInfo":
+    def read(cls, path: PathLike) -> ExportInfo:
         path = Path(path)
         try:
             d = json.loads((path / INFO_FILE).read_text(encoding="utf-8"))
@@ -209,7 +209,7 @@ class _MappingGraph(nn.Module):
         super().__init__()
         self.mapping = G.mapping
 
-    def forward(self, z: torch.Tensor, psi: torch.Tensor, c: Optional[torch.Tensor] = None) -> torch.Tensor:
+    def forward(self, z: torch.Tensor, psi: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         return self.mapping.w_avg.lerp(self.mapping(z, c), psi)
 
 
@@ -285,8 +285,8 @@ def export_onnx(
     model: LoadedModel,
     out_dir: PathLike,
     opset: int = OPSET,
-    progress: Optional[ProgressFn] = None,
-    token: Optional[CancelToken] = None,
+    progress: ProgressFn | None = None,
+    token: CancelToken | None = None,
 ) -> ExportInfo:
     """Export ``model``'s generator to ``out_dir``, checked against torch.
 
@@ -478,10 +478,10 @@ def default_cache_root() -> Path:
 
 def cached_export(
     model: LoadedModel,
-    cache_root: Optional[PathLike] = None,
+    cache_root: PathLike | None = None,
     opset: int = OPSET,
-    progress: Optional[ProgressFn] = None,
-    token: Optional[CancelToken] = None,
+    progress: ProgressFn | None = None,
+    token: CancelToken | None = None,
 ) -> Path:
     """The export folder of ``model`` in the cache (keyed by its weights hash), exporting it the first time.
 

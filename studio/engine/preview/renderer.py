@@ -13,8 +13,9 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any
 
 import numpy as np
 
@@ -53,8 +54,8 @@ class LatestWinsRenderer:
     def __init__(
         self,
         backend: Backend,
-        on_frame: Optional[FrameFn] = None,
-        on_error: Optional[ErrorFn] = None,
+        on_frame: FrameFn | None = None,
+        on_error: ErrorFn | None = None,
         fps_window: float = 1.0,
     ) -> None:
         self.backend = backend
@@ -63,7 +64,7 @@ class LatestWinsRenderer:
         self.rendered = 0  # frames delivered
         self.dropped = 0  # requests replaced by a newer one before they were rendered
         self._cond = threading.Condition()
-        self._pending: Optional[_Request] = None
+        self._pending: _Request | None = None
         self._busy = False
         self._closed = False
         self._last_id = 0
@@ -71,7 +72,7 @@ class LatestWinsRenderer:
         self._thread = threading.Thread(target=self._run, name="preview-renderer", daemon=True)
         self._thread.start()
 
-    def submit(self, ws: ArrayLike, level: str = "full", tag: Any = None, noise: Optional[NoiseMaps] = None) -> int:
+    def submit(self, ws: ArrayLike, level: str = "full", tag: Any = None, noise: NoiseMaps | None = None) -> int:
         """Ask for a frame of ``ws`` (N, num_ws, w_dim); returns its request id. Replaces any pending request.
 
         ``noise``: the frame's noise maps by layer name (``Backend.render``), checked here so that a map that
@@ -97,12 +98,12 @@ class LatestWinsRenderer:
             self._forget_old(time.monotonic())
             return len(self._finished) / self.fps_window
 
-    def wait_until_idle(self, timeout: Optional[float] = None) -> bool:
+    def wait_until_idle(self, timeout: float | None = None) -> bool:
         """Block until nothing is pending or rendering; False if ``timeout`` ran out first."""
         with self._cond:
             return self._cond.wait_for(lambda: self._pending is None and not self._busy, timeout)
 
-    def close(self, timeout: Optional[float] = 5.0) -> None:
+    def close(self, timeout: float | None = 5.0) -> None:
         """Drop any pending request, let the frame in progress finish, stop the worker."""
         with self._cond:
             self._closed = True
@@ -110,7 +111,7 @@ class LatestWinsRenderer:
             self._cond.notify_all()
         self._thread.join(timeout)
 
-    def __enter__(self) -> "LatestWinsRenderer":
+    def __enter__(self) -> LatestWinsRenderer:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -145,7 +146,7 @@ class LatestWinsRenderer:
                 self._forget_old(self._finished[-1])
             if self.on_frame is not None:
                 self.on_frame(frame)
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 - any failure of a frame is reported, never raised in the worker
             self._report(request.request_id, e)
 
     def _report(self, request_id: int, error: Exception) -> None:

@@ -25,8 +25,8 @@ import logging
 import os
 import sys
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping, Optional, Union
 
 import numpy as np
 import onnx
@@ -47,7 +47,7 @@ from .export_onnx import (
     noise_input,
 )
 
-ArrayLike = Union[np.ndarray, torch.Tensor]
+ArrayLike = np.ndarray | torch.Tensor
 NoiseMaps = Mapping[str, ArrayLike]  # layer name (``b32.conv0``) -> (H, W) map
 LOG = logging.getLogger(__name__)
 PREFERENCES = ("auto", "tensorrt", "cuda", "cpu", "torch")
@@ -69,7 +69,7 @@ class Backend(ABC):
         self.levels = level_resolutions(resolution)
         self.noise_shapes = dict(noise_shapes)  # every layer's noise map, name -> (H, W), coarse to fine
 
-    def render(self, ws: ArrayLike, level: str = "full", noise: Optional[NoiseMaps] = None) -> np.ndarray:
+    def render(self, ws: ArrayLike, level: str = "full", noise: NoiseMaps | None = None) -> np.ndarray:
         """ws (N, num_ws, w_dim) -> uint8 (N, H, W, 3) at ``level`` ("full", "half" or "quarter").
 
         A level too small for this model (below 8 px) renders at the smallest level there is. ``noise``: maps
@@ -81,7 +81,7 @@ class Backend(ABC):
         used = {name: maps[name] for name in level_noise_layers(self.noise_shapes, self.levels[level]) if name in maps}
         return tensor_to_images(torch.from_numpy(self._synthesize(ws, level, used)))
 
-    def map(self, z: ArrayLike, psi: float = 1.0, c: Optional[ArrayLike] = None) -> np.ndarray:
+    def map(self, z: ArrayLike, psi: float = 1.0, c: ArrayLike | None = None) -> np.ndarray:
         """z (N, z_dim) -> ws (N, num_ws, w_dim) float32, truncated towards w_avg by ``psi`` (1 = none).
 
         ``c`` (N, c_dim): the class labels of a conditional model (one-hot), None for an unconditional one.
@@ -100,7 +100,7 @@ class Backend(ABC):
         """``ws`` as a C-contiguous float32 numpy array, checked to be (N, num_ws, w_dim)."""
         return _batch(ws, (self.num_ws, self.w_dim), "ws")
 
-    def prepare_noise(self, noise: Optional[NoiseMaps], copy: bool = False) -> dict[str, np.ndarray]:
+    def prepare_noise(self, noise: NoiseMaps | None, copy: bool = False) -> dict[str, np.ndarray]:
         """``noise`` as C-contiguous float32 numpy maps, each checked against ``noise_shapes``: ValueError naming the
         first map that is not one of this model's. ``copy`` copies them, except read-only arrays that own their data
         (a portrait's: nobody can change them), which saves copying megabytes per frame on a big model."""
@@ -129,7 +129,7 @@ class Backend(ABC):
         """float32 (N, num_ws, w_dim) and checked maps of the level's layers -> float32 (N, C, H, W), about [-1, 1]."""
 
     @abstractmethod
-    def _map(self, z: np.ndarray, psi: float, c: Optional[np.ndarray]) -> np.ndarray:
+    def _map(self, z: np.ndarray, psi: float, c: np.ndarray | None) -> np.ndarray:
         """float32 (N, z_dim) and labels (N, c_dim) or None -> float32 (N, num_ws, w_dim)."""
 
     def __repr__(self) -> str:
@@ -162,7 +162,7 @@ class TorchBackend(Backend):
         return img.float().cpu().numpy()
 
     @torch.inference_mode()
-    def _map(self, z: np.ndarray, psi: float, c: Optional[np.ndarray]) -> np.ndarray:
+    def _map(self, z: np.ndarray, psi: float, c: np.ndarray | None) -> np.ndarray:
         labels = torch.from_numpy(c).to(self.device) if c is not None else None
         return self.G.mapping(torch.from_numpy(z).to(self.device), labels, truncation_psi=psi).float().cpu().numpy()
 
@@ -176,8 +176,8 @@ class OrtBackend(Backend):
     """
 
     def __init__(
-        self, export_dir: Union[str, os.PathLike], provider: str = "cpu", fp16: bool = False,
-        threads: Optional[int] = None,
+        self, export_dir: str | os.PathLike, provider: str = "cpu", fp16: bool = False,
+        threads: int | None = None,
     ) -> None:
         info = ExportInfo.read(export_dir)
         super().__init__(
@@ -197,7 +197,7 @@ class OrtBackend(Backend):
 
     def _session(self, graph: str) -> ort.InferenceSession:
         path = self.info.graph_path(graph)
-        model: Union[str, bytes] = str(path)
+        model: str | bytes = str(path)
         if self.fp16 and self.provider == "cuda" and graph != "mapping":
             from onnxruntime.transformers.float16 import convert_float_to_float16
 
@@ -223,7 +223,7 @@ class OrtBackend(Backend):
         feed = {"ws": ws, **self._default_feeds[level], **{noise_input(name): m for name, m in noise.items()}}
         return self._levels[level].run(None, feed)[0].astype(np.float32, copy=False)
 
-    def _map(self, z: np.ndarray, psi: float, c: Optional[np.ndarray]) -> np.ndarray:
+    def _map(self, z: np.ndarray, psi: float, c: np.ndarray | None) -> np.ndarray:
         feed = {"z": z, "psi": np.array(psi, np.float32)}
         if c is not None:
             feed["c"] = c
@@ -236,7 +236,7 @@ _PROVIDER_NAME = {
 _PROVIDER_LABEL = {"tensorrt": "TensorRT", "cuda": "CUDA", "cpu": "CPU"}
 
 
-def session_options(threads: Optional[int] = None) -> ort.SessionOptions:
+def session_options(threads: int | None = None) -> ort.SessionOptions:
     """Tuned for the latency of one frame at a time (see benchmarks/preview.py for the measurements).
 
     One thread per physical core (hyper-threads share the FMA units a convolution saturates), every graph
@@ -277,10 +277,10 @@ def open_backend(
     model: LoadedModel,
     prefer: str = "auto",
     fp16: bool = False,
-    cache_root: Optional[Union[str, os.PathLike]] = None,
+    cache_root: str | os.PathLike | None = None,
     log: logging.Logger = LOG,
-    progress: Optional[ProgressFn] = None,
-    token: Optional[CancelToken] = None,
+    progress: ProgressFn | None = None,
+    token: CancelToken | None = None,
 ) -> Backend:
     """The fastest backend that starts for ``model``: ``prefer`` is tried first, then the rest in speed order.
 
@@ -297,7 +297,7 @@ def open_backend(
         candidates = list(_ORT_ORDER) if prefer == "auto" else []
     else:
         candidates = [prefer] + [c for c in _ORT_ORDER if c != prefer]
-    export_dir: Optional[Path] = None
+    export_dir: Path | None = None
     for candidate in candidates:
         label = _PROVIDER_LABEL[candidate]
         if _PROVIDER_NAME[candidate] not in ort.get_available_providers():
@@ -314,7 +314,7 @@ def open_backend(
                 break
         try:
             backend: Backend = OrtBackend(export_dir, candidate, fp16=fp16)
-        except Exception as e:  # onnxruntime raises plain RuntimeErrors (Fail, EPFail...) for providers
+        except Exception as e:  # noqa: BLE001 - onnxruntime raises plain RuntimeErrors (Fail, EPFail...) for providers
             log.warning("preview: onnxruntime %s failed to start, falling back: %s", label, _first_line(e))
             continue
         why = "as asked" if candidate == prefer else "fastest that started"

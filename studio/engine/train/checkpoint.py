@@ -13,7 +13,7 @@ import random
 import re
 import zipfile
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 import torch
@@ -41,8 +41,8 @@ def list_checkpoints(out_dir: str | Path) -> list[Path]:
 
 
 def resolve_resume(
-    resume: Optional[str | Path], out_dir: str | Path
-) -> tuple[Optional[Path], Optional[dict], list[str]]:
+    resume: str | Path | None, out_dir: str | Path
+) -> tuple[Path | None, dict | None, list[str]]:
     """The checkpoint to resume, its state and notes for the user: ``None`` -> start fresh; a path -> that file;
     ``"auto"`` -> the newest checkpoint in ``out_dir`` that reads (a damaged newer one, say cut short by a full
     disk or a kill mid-copy, is skipped with a note), or a fresh start if there are none."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Optional
 
 from ..model.stylegan2 import resolutions_up_to
 from .hardware import MODCONVS, PRECISIONS
@@ -41,12 +40,12 @@ class TrainConfig:
     z_dim: int = 512
     w_dim: int = 512
     mapping_layers: int = 8
-    conv_clamp: Optional[float] = None  # clamp conv outputs (NVIDIA's 256 for fp16 layers); None = off
-    init: Optional[str] = None  # warm start: a model file (ours, rosinality, NVIDIA) whose G and D the run starts from
+    conv_clamp: float | None = None  # clamp conv outputs (NVIDIA's 256 for fp16 layers); None = off
+    init: str | None = None  # warm start: a model file (ours, rosinality, NVIDIA) whose G and D the run starts from
     batch: int = 32  # global batch: split evenly over the ranks of a torchrun job
     steps: int = 10_000
     lr: float = 0.002
-    r1_gamma: Optional[float] = None  # None: 0.0002 * resolution² / batch, stylegan2-ada's heuristic
+    r1_gamma: float | None = None  # None: 0.0002 * resolution² / batch, stylegan2-ada's heuristic
     r1_interval: int = 16
     pl_weight: float = 2.0  # 0 turns path-length regularisation off
     pl_interval: int = 4
@@ -54,7 +53,7 @@ class TrainConfig:
     pl_decay: float = 0.01
     mixing_prob: float = 0.9
     ema_kimg: float = 10.0
-    ema_rampup: Optional[float] = 0.05  # EMA half-life ≤ this fraction of images seen; None turns it off
+    ema_rampup: float | None = 0.05  # EMA half-life ≤ this fraction of images seen; None turns it off
     # "none" | "diffaugment" (always on) | "translation-cutout" (DiffAugment without colour, always on) | "ada"
     # (DiffAugment's ops at an adaptive p)
     augment: str = "none"
@@ -74,10 +73,10 @@ class TrainConfig:
     sample_every: int = 500
     keep: int = 3  # how many training checkpoints to keep
     device: str = "auto"  # "auto" = cuda when available; under torchrun each rank takes cuda:LOCAL_RANK
-    workers: Optional[int] = None  # data-loading processes per rank; None picks by device
+    workers: int | None = None  # data-loading processes per rank; None picks by device
     precision: str = "auto"  # "auto" (bf16 where the device computes it natively, else fp32), "fp32", "bf16"
     modconv: str = "auto"  # "auto" (fused on CUDA, non-fused on CPU), "fused", "nonfused"
-    minutes: Optional[float] = None  # stop (checkpoint and export) after this many minutes of this process
+    minutes: float | None = None  # stop (checkpoint and export) after this many minutes of this process
 
     def __post_init__(self) -> None:
         self.channels = {int(k): int(v) for k, v in self.channels.items()}
@@ -118,11 +117,11 @@ class TrainConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "TrainConfig":
+    def from_dict(cls, d: dict) -> TrainConfig:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in known})
 
-    def with_kimg(self, kimg: float) -> "TrainConfig":
+    def with_kimg(self, kimg: float) -> TrainConfig:
         """The same config trained for ``kimg`` thousand images (rounded up to whole steps)."""
         return replace(self, steps=max(1, math.ceil(kimg * 1000 / self.batch)))
 

@@ -14,9 +14,9 @@ so a streamed batch of a multiple of four holds every genre equally, and a cache
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Sequence
 
 import numpy as np
 import torch
@@ -55,7 +55,7 @@ class _ReadCheck(Dataset):
     def __len__(self) -> int:
         return len(self.paths)
 
-    def __getitem__(self, i: int) -> Optional[str]:
+    def __getitem__(self, i: int) -> str | None:
         try:
             load_image(self.paths[i], reduce_to=self.resolution)
             return None
@@ -107,7 +107,7 @@ class StepBatches(Dataset):
 
     def __init__(
         self, resolution: int, batch: int, rank: int, world_size: int, seed: int,
-        folder: Optional[FolderScan] = None, xflip: bool = False, world_cache: Optional[np.ndarray] = None,
+        folder: FolderScan | None = None, xflip: bool = False, world_cache: np.ndarray | None = None,
         genres: bool = False,
     ) -> None:
         self.resolution, self.batch, self.seed, self.folder, self.xflip = resolution, batch, seed, folder, xflip
@@ -119,7 +119,7 @@ class StepBatches(Dataset):
     def __len__(self) -> int:  # steps are unbounded; the sampler says which ones to load
         return 2**62
 
-    def __getitem__(self, step: int) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
+    def __getitem__(self, step: int) -> tuple[torch.Tensor, torch.Tensor | None]:
         start = step * self.batch + self.offset
         indices = range(start, start + self.per_rank)
         labels = None
@@ -179,7 +179,7 @@ def world_size(resolution: int) -> int:
     return max(resolution, 32)
 
 
-def describe(scan: Optional[FolderScan], world_cache: int = 0, genres: Sequence[str] = ()) -> str:
+def describe(scan: FolderScan | None, world_cache: int = 0, genres: Sequence[str] = ()) -> str:
     """The data in one line, for the log and the model card (``genres``: a conditional world run's classes)."""
     what = f"paintings in {len(genres)} genres ({', '.join(genres)})" if genres else "painted portraits"
     if scan is None and world_cache:

@@ -9,9 +9,10 @@ window shows and the CLI prints; a setting the user gave is kept, and said so.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any
 
 from .checkpoint import list_checkpoints
 from .config import TrainConfig
@@ -37,7 +38,7 @@ class Choice:
     reason: str
 
 
-def few_shot_choices(pictures: int, batch: int, warm: bool, resolution: Optional[int] = None) -> list[Choice]:
+def few_shot_choices(pictures: int, batch: int, warm: bool, resolution: int | None = None) -> list[Choice]:
     """The few-shot settings for a folder of ``pictures`` (none at ``SMALL_FOLDER`` and above)."""
     if pictures >= SMALL_FOLDER:
         return []
@@ -85,7 +86,7 @@ def warm_ema(config: TrainConfig) -> tuple[TrainConfig, list[str]]:
 
 
 def apply_few_shot(
-    config: TrainConfig, pictures: int, keep: Iterable[str] = (), resolution: Optional[int] = None,
+    config: TrainConfig, pictures: int, keep: Iterable[str] = (), resolution: int | None = None,
 ) -> tuple[TrainConfig, list[str]]:
     """``config`` with the few-shot settings for ``pictures``, except those touching a field in ``keep`` (what
     the user set); returns it with one line per choice made or kept. ``resolution``: the run's, when known
@@ -110,7 +111,7 @@ def apply_few_shot(
 
 
 def apply_to_new_run(
-    config: TrainConfig, keep: Iterable[str] = (), resume: Optional[str | Path] = None,
+    config: TrainConfig, keep: Iterable[str] = (), resume: str | Path | None = None,
 ) -> tuple[TrainConfig, list[str]]:
     """``apply_few_shot`` for a run about to start on a folder (``studio train``), ``warm_ema`` for one on the
     world; a run that resumes a checkpoint (whose settings it keeps) is left as it is, with no lines."""

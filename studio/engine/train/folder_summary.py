@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 
@@ -46,7 +45,7 @@ class FolderSummary:
         counts = np.histogram(sides, edges)[0] if len(sides) else np.zeros(len(labels), int)
         return list(zip(labels, (int(c) for c in counts)))
 
-    def lines(self, resolution: Optional[int] = None) -> list[str]:
+    def lines(self, resolution: int | None = None) -> list[str]:
         """The summary in a few sentences; ``resolution``: the model's, to say how many pictures are upscaled."""
         skipped = f"; {len(self.skipped)} file(s) skipped (unreadable)" if self.skipped else ""
         out = [f"{self.pictures:,} usable picture(s) in {self.root}{skipped}."]
@@ -72,7 +71,7 @@ def picture_files(root: Path) -> list[Path]:
 
 
 def summarize_folder(
-    root: str | Path, progress: Optional[ProgressFn] = None, token: Optional[CancelToken] = None,
+    root: str | Path, progress: ProgressFn | None = None, token: CancelToken | None = None,
 ) -> FolderSummary:
     """Read every picture under ``root`` once; ValueError (one sentence) if there is no folder or no usable picture."""
     report, token = progress or no_progress, ensure_token(token)

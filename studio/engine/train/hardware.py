@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import ContextManager
 
 import torch
 
@@ -47,7 +47,7 @@ class Plan:
     fused: bool  # modulated conv as one grouped conv (True) or scale-conv-scale (False)
     channels_last: bool
 
-    def autocast(self) -> ContextManager:
+    def autocast(self) -> AbstractContextManager:
         """The context around synthesis and D: bf16 autocast, or nothing."""
         if self.precision == "bf16":
             return torch.autocast(self.device.type, dtype=torch.bfloat16)

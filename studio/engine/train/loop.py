@@ -23,7 +23,6 @@ from collections import deque
 from dataclasses import fields, replace
 from pathlib import Path
 from time import perf_counter
-from typing import Optional
 
 import numpy as np
 import torch
@@ -73,7 +72,7 @@ class MixingGenerator(nn.Module):
         self.G, self.mixing_prob, self.plan = G, mixing_prob, plan
 
     def forward(
-        self, z: torch.Tensor, c: Optional[torch.Tensor] = None, update_w_avg: bool = False
+        self, z: torch.Tensor, c: torch.Tensor | None = None, update_w_avg: bool = False
     ) -> tuple[torch.Tensor, torch.Tensor]:
         G = self.G
         ws = G.mapping(z, c, update_w_avg=update_w_avg)
@@ -105,7 +104,7 @@ def trained_g_params(G: Generator, up_to: int) -> list[nn.Parameter]:
     return [p for p in G.parameters() if p.requires_grad]
 
 
-def _adam(params, lr: float, interval: Optional[int]) -> torch.optim.Adam:
+def _adam(params, lr: float, interval: int | None) -> torch.optim.Adam:
     """Adam(lr, betas (0, 0.99)), corrected for a lazy regulariser that also steps it every ``interval`` steps."""
     c = interval / (interval + 1) if interval else 1.0
     return torch.optim.Adam(params, lr=lr * c, betas=(0.0**c, 0.99**c), eps=1e-8)
@@ -114,7 +113,7 @@ def _adam(params, lr: float, interval: Optional[int]) -> torch.optim.Adam:
 class Trainer:
     """A run, ready to go: data found, models built or restored from a checkpoint. ``run()`` trains it."""
 
-    def __init__(self, config: TrainConfig, resume: Optional[str | Path] = None) -> None:
+    def __init__(self, config: TrainConfig, resume: str | Path | None = None) -> None:
         self.ranks, self.device = distributed.setup(config.device)
         try:
             self._build(config, resume)
@@ -124,7 +123,7 @@ class Trainer:
 
     # --- setup -------------------------------------------------------------------------------------------
 
-    def _build(self, config: TrainConfig, resume: Optional[str | Path]) -> None:
+    def _build(self, config: TrainConfig, resume: str | Path | None) -> None:
         check_output_folder(config.out_dir, "a training run", lambda folder: folder_holds_only(folder, RUN_FILES))
         for folder in (checkpoint_dir(config.out_dir), Path(config.out_dir) / "samples"):
             sweep_stale(folder)  # a checkpoint half-written when the last run was killed: up to hundreds of MB
@@ -199,7 +198,7 @@ class Trainer:
         return describe(self.scan, self.config.world_cache if self.config.data == "world" else 0,
                         self.classes if self.genres else ())
 
-    def _find_data(self, ckpt: Optional[dict]) -> Optional[FolderScan]:
+    def _find_data(self, ckpt: dict | None) -> FolderScan | None:
         """None for the world; for a folder, the readable files (the checkpoint's list when resuming)."""
         cfg = self.config
         if cfg.data == "world":
@@ -259,7 +258,7 @@ class Trainer:
         opt.step()
 
     def _train_step(
-        self, real_u8: torch.Tensor, labels: Optional[torch.Tensor], cancel: bool, timeout: bool
+        self, real_u8: torch.Tensor, labels: torch.Tensor | None, cancel: bool, timeout: bool
     ) -> list[float]:
         """One iteration of all phases; returns [loss_G, loss_D, E sign D(real), r1, pl, cancel, timeout] averaged
         over ranks (so every rank stops at the same step when any rank is cancelled or out of time)."""
@@ -320,7 +319,7 @@ class Trainer:
         ])
         return distributed.mean_(stats, self.ranks).tolist()
 
-    def _logits(self, D: nn.Module, img: torch.Tensor, c: Optional[torch.Tensor]) -> torch.Tensor:
+    def _logits(self, D: nn.Module, img: torch.Tensor, c: torch.Tensor | None) -> torch.Tensor:
         """D's logits for augmented ``img`` (labels ``c``) in the plan's precision, as fp32 for the losses (R1 calls
         D in fp32)."""
         with self.plan.autocast():
@@ -340,7 +339,7 @@ class Trainer:
 
     # --- the run -----------------------------------------------------------------------------------------
 
-    def run(self, progress: Optional[ProgressFn] = None, token: Optional[CancelToken] = None) -> Path:
+    def run(self, progress: ProgressFn | None = None, token: CancelToken | None = None) -> Path:
         """Train to ``config.steps``; returns the exported model. A cancel checkpoints, then raises Cancelled."""
         try:
             return self._run(progress if progress and self.ranks.main else no_progress, ensure_token(token))
@@ -426,7 +425,7 @@ class Trainer:
     def _sample_path(self) -> Path:
         return self.out / "samples" / f"{self.step:08d}.png"
 
-    def _write_samples(self, log: Optional[MetricsLog]) -> Optional[np.ndarray]:
+    def _write_samples(self, log: MetricsLog | None) -> np.ndarray | None:
         """The sample grid (fixed z; psi 1 and 0.7) and the loss curves, on rank 0; the grid is the preview."""
         if not self.ranks.main:
             return None
@@ -474,9 +473,9 @@ class Trainer:
 
 def train(
     config: TrainConfig,
-    resume: Optional[str | Path] = None,
-    progress: Optional[ProgressFn] = None,
-    token: Optional[CancelToken] = None,
+    resume: str | Path | None = None,
+    progress: ProgressFn | None = None,
+    token: CancelToken | None = None,
 ) -> Path:
     """Train StyleGAN2 as ``config`` says (``resume``: a checkpoint, ``"auto"`` or None); returns the model path."""
     return Trainer(config, resume).run(progress, token)

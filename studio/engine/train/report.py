@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence
 
 import numpy as np
 import torch
@@ -94,7 +94,7 @@ def sample_latents(count: int, z_dim: int, seed: int) -> torch.Tensor:
 
 @torch.no_grad()
 def sample_grid(
-    G: Generator, z: torch.Tensor, psis: Sequence[float] = (1.0, 0.7), cols: int = 8, c: Optional[torch.Tensor] = None
+    G: Generator, z: torch.Tensor, psis: Sequence[float] = (1.0, 0.7), cols: int = 8, c: torch.Tensor | None = None
 ) -> np.ndarray:
     """G(z, c) at each truncation psi, one block of rows per psi, as one uint8 image (``c``: labels of a
     conditional G, one row or one per z)."""

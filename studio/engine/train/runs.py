@@ -17,7 +17,6 @@ import shutil
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 
@@ -54,11 +53,11 @@ class Run:
     pictures: int
     preset: str  # the recipe the run's hyper-parameters came from
     config: TrainConfig
-    start: Optional[dict] = None  # the start model {name, path, weights_hash}; None: trained from scratch
+    start: dict | None = None  # the start model {name, path, weights_hash}; None: trained from scratch
     few_shot: list[str] = field(default_factory=list)
     created: float = 0.0
-    ended: Optional[str] = None  # "finished" | "stopped" (and kept); None while running, or when killed
-    model: Optional[str] = None  # the published model
+    ended: str | None = None  # "finished" | "stopped" (and kept); None while running, or when killed
+    model: str | None = None  # the published model
 
     # --- reading and writing ---------------------------------------------------------------------------
 
@@ -68,7 +67,7 @@ class Run:
         atomic_write_text(self.folder / RUN_FILE, json.dumps(d, indent=2) + "\n")
 
     @classmethod
-    def load(cls, folder: Path) -> "Run":
+    def load(cls, folder: Path) -> Run:
         """The run in ``folder``; ValueError (one sentence) if its run.json is missing or damaged."""
         try:
             d = json.loads((folder / RUN_FILE).read_text(encoding="utf-8"))
@@ -113,8 +112,8 @@ def _slug(name: str) -> str:
 
 
 def new_run(
-    name: str, config: TrainConfig, pictures: int, preset: str, start: Optional[LoadedModel] = None,
-    few_shot: Optional[list[str]] = None,
+    name: str, config: TrainConfig, pictures: int, preset: str, start: LoadedModel | None = None,
+    few_shot: list[str] | None = None,
 ) -> Run:
     """Make the folder of a new run training ``config`` (its data folder) from ``start`` (warm) or from scratch."""
     info = None
@@ -145,7 +144,7 @@ def list_runs() -> list[Run]:
     return sorted(runs, key=lambda r: r.created, reverse=True)
 
 
-def start_grid(run: Run) -> Optional[np.ndarray]:
+def start_grid(run: Run) -> np.ndarray | None:
     """The start model's sample grid for the run's fixed z (None when trained from scratch or the file changed)."""
     if run.start is None:
         return None
@@ -157,7 +156,7 @@ def start_grid(run: Run) -> Optional[np.ndarray]:
     return sample_grid(G, z, c=balanced_labels(G, SAMPLE_COUNT))  # the trainer's grid: same z, same classes
 
 
-def train_run(run: Run, progress: Optional[ProgressFn] = None, token: Optional[CancelToken] = None) -> Path:
+def train_run(run: Run, progress: ProgressFn | None = None, token: CancelToken | None = None) -> Path:
     """Train ``run`` from its newest checkpoint (if any) and publish its model; returns the published file.
 
     Previews show the start model's grid and the current one side by side. A cancel saves a checkpoint and

@@ -14,9 +14,9 @@ A class-conditional world run (``genres``) paints the four genres in turn: image
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Optional, Sequence
 
 import numpy as np
 
@@ -56,7 +56,7 @@ def world_images(size: int, run_seed: int, indices: Sequence[int], genres: bool 
     return render_batch([world_seed(run_seed, i) for i in indices], size, genre)
 
 
-def cache_folder(size: int, run_seed: int, root: Optional[Path] = None, genres: bool = False) -> Path:
+def cache_folder(size: int, run_seed: int, root: Path | None = None, genres: bool = False) -> Path:
     return (root or user_cache_dir() / "world") / f"{size}px-seed{run_seed}{'-genres' if genres else ''}"
 
 
@@ -73,10 +73,10 @@ def load_world_cache(
     size: int,
     run_seed: int,
     count: int,
-    workers: Optional[int] = None,
-    progress: Optional[ProgressFn] = None,
-    token: Optional[CancelToken] = None,
-    root: Optional[Path] = None,
+    workers: int | None = None,
+    progress: ProgressFn | None = None,
+    token: CancelToken | None = None,
+    root: Path | None = None,
     genres: bool = False,
 ) -> np.ndarray:
     """The first ``count`` world images of the run's stream, (count, size, size, 3) uint8, rendering what is missing

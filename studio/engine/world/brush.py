@@ -8,7 +8,7 @@ one numpy assignment per part, so thousands of strokes cost a few full-image ope
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 from PIL import Image
 
@@ -50,7 +49,7 @@ def _records(out: Path) -> dict[int, str]:
     return found
 
 
-def _image_size(out: Path) -> Optional[int]:
+def _image_size(out: Path) -> int | None:
     """The size of the data set's images (the first one's), or None for a data set with none yet."""
     first = next(iter(sorted((out / "images").glob("*.png"))), None) if (out / "images").is_dir() else None
     if first is None:
@@ -79,9 +78,9 @@ def write_dataset(
     out_dir: PathLike,
     count: int,
     size: int = 128,
-    start_seed: Optional[int] = None,
-    progress: Optional[ProgressFn] = None,
-    token: Optional[CancelToken] = None,
+    start_seed: int | None = None,
+    progress: ProgressFn | None = None,
+    token: CancelToken | None = None,
     genre: GenreArg = "portrait",
 ) -> WorldDataset:
     """Render seeds ``start_seed ..`` of ``genre`` (a name, "all" for the genres in turn, or one name per

@@ -7,8 +7,9 @@ the brushwork, canvas, tone ramp, lighting and colour grade, so they read as one
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence, Union
+from typing import Any
 
 import numpy as np
 
@@ -64,7 +65,7 @@ _SPECS: dict[str, Genre] = {g.name: g for g in (_PORTRAIT, _layout_genre("still_
 # Region masks per genre: mask names in label-map order (a label map's value v means masks[v]).
 GENRE_MASKS: dict[str, tuple[str, ...]] = {name: spec.masks for name, spec in _SPECS.items()}
 
-GenreArg = Union[str, Sequence[str]]
+GenreArg = str | Sequence[str]
 
 
 def genre_spec(genre: str) -> Genre:

@@ -13,9 +13,9 @@ the hair turn blue" and "does a class-conditional model paint the genre it was a
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Sequence
 
 import numpy as np
 import torch
@@ -178,8 +178,8 @@ def train_probe(
     lr: float = 2e-3,
     seed: int = 0,
     progress: ProgressFn = no_progress,
-    token: Optional[CancelToken] = None,
-    init: Optional[dict[str, torch.Tensor]] = None,
+    token: CancelToken | None = None,
+    init: dict[str, torch.Tensor] | None = None,
     keep: float = 0.0,
 ) -> WorldProbe:
     """Fit a probe on world samples (uint8 64 px images + their attribute records), with brightness/colour
@@ -253,7 +253,7 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def genre_figures(probe: WorldProbe, images: np.ndarray, genre: GenreArg, reference: dict[str, np.ndarray],
-                  floor: Optional[dict[str, np.ndarray]] = None) -> dict[str, dict[str, float]]:
+                  floor: dict[str, np.ndarray] | None = None) -> dict[str, dict[str, float]]:
     """How well paintings drawn for a genre read as that genre (a class-conditional model's samples, say).
 
     ``genre``: the intended genre of all ``images`` or one per image; ``reference``: world paintings per genre

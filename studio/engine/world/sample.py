@@ -7,8 +7,8 @@ down. Both scenes use the same noise draws, so their geometry agrees.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 

@@ -1,0 +1,100 @@
+"""The studio window's library side: the gallery folder, export with the recipe, reopening a recipe
+(loading the model it needs, as the session plans it) and the autosave offered back after a crash."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from studio.engine.library.gallery import GalleryError, export_picture, read_recipe
+from studio.engine.library.recipe import portrait_recipe
+from studio.engine.session import ModelNeeded, RecipeError
+
+
+class WindowGallery:
+    """Mixed into ``MainWindow``: export, recipes and autosave."""
+
+    @property
+    def gallery_folder(self) -> Path:
+        default = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)) / "GAN Studio"
+        return Path(self.settings.value("gallery_folder", str(default)))
+
+    def set_gallery_folder(self, folder: Path) -> None:
+        self.settings.setValue("gallery_folder", str(folder))
+        self.gallery.set_folder(folder)
+
+    def choose_gallery_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Gallery folder", str(self.gallery_folder))
+        if folder:
+            self.set_gallery_folder(Path(folder))
+
+    def export_to_gallery(self) -> None:
+        """Write what the canvas shows at full quality, with its recipe; waits for that frame if need be."""
+        if self.model is None:
+            return
+        portrait = self.doc.portrait
+        if self._last_full is None or self._last_full[0] != portrait:
+            self._export_waiting = True
+            self._render(portrait)
+            return
+        self._export_waiting = False
+        image, model, folder = self._last_full[1], self.model, self.gallery_folder
+
+        def write(progress, token) -> Path:  # the recipe too: a projected portrait's noise maps take a while to encode
+            recipe = portrait_recipe(model, portrait)
+            return export_picture(folder, image, recipe, label=recipe.get("class"))  # the gallery shows the class
+
+        def done(path: Path) -> None:
+            self.statusBar().showMessage(f"Exported {path.name} to {folder}", 6000)
+            self.gallery.set_folder(folder)
+            self.exported.emit(path)
+
+        self.tasks.run(write, title="Exporting", on_done=done,
+                       on_error=lambda msg: self._warn("Cannot export", f"{folder}: {msg}"))
+
+    def choose_recipe(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open recipe", str(self.gallery_folder), "Pictures (*.png *.json)")
+        if path:
+            self.open_recipe_file(Path(path))
+
+    def open_recipe_file(self, path: Path) -> None:
+        try:
+            recipe = read_recipe(path)
+        except GalleryError as e:
+            self._warn("Cannot open recipe", str(e))
+            return
+        self.open_recipe(recipe, path)
+
+    def open_recipe(self, recipe: dict, source: Path | None = None) -> None:
+        """Make a recipe's portrait current (one undo step), loading the model it needs if we know where it is."""
+        where = str(source) if source is not None else "The recipe"
+        try:
+            plan = self.session.plan_recipe(recipe, where)
+        except RecipeError as e:
+            self._warn("Model needed" if isinstance(e, ModelNeeded) else "Cannot open recipe", str(e))
+            return
+        if plan.open_first is None:
+            self.doc.commit(plan.portrait, "Open recipe")
+            return
+
+        def loaded() -> None:
+            if self.session.fits(plan):
+                self.doc.commit(plan.portrait, "Open recipe")
+            else:
+                self._warn("Model needed", f"{plan.open_first} no longer holds the model that {where} was made with.")
+
+        self.open_model(plan.open_first, then=loaded)
+
+    def offer_autosave(self) -> None:
+        """After a crash, offer the unsaved document back; either way the old autosave is then gone."""
+        data = self.autosave.pending()
+        if data is None or not isinstance(data.get("recipe"), dict):
+            return
+        answer = QMessageBox.question(self, "Restore portrait",
+                                      "GAN Studio did not close properly last time. Restore the portrait you were working on?")
+        recipe = data["recipe"]
+        self.autosave.clear()
+        if answer == QMessageBox.StandardButton.Yes:
+            self.open_recipe(recipe, self.autosave.path)

@@ -1,0 +1,223 @@
+"""ONNX export of the preview graphs: files, parity with torch, refusal of bad graphs, the cache."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+import torch
+from onnx import numpy_helper
+
+from studio.engine.jobs import Cancelled, CancelToken
+from studio.engine.model.checkpoints import LoadedModel
+from studio.engine.preview.export_onnx import (
+    CACHE_KEEP,
+    FORMAT_VERSION,
+    LEVELS,
+    OPSET,
+    PARITY_TOLERANCE,
+    ExportError,
+    ExportInfo,
+    cached_export,
+    check_export_folder,
+    check_opset,
+    default_cache_root,
+    export_onnx,
+    level_noise_layers,
+    level_resolutions,
+    max_opset,
+    noise_input,
+    relative_error,
+    trim_cache,
+    verify_export,
+)
+from tests.conftest import make_tiny_pair
+
+
+def tiny_model() -> LoadedModel:
+    G, D = make_tiny_pair()
+    return LoadedModel(G, D, None, "studio", {"name": "tiny"})
+
+
+def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache for the whole session, so this module and test_runtime export the tiny model only once."""
+    return tmp_path_factory.getbasetemp() / "onnx-cache"
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[LoadedModel, Path]:
+    model = tiny_model()
+    return model, cached_export(model, cache_root=shared_cache(tmp_path_factory))
+
+
+def test_export_writes_every_graph_and_its_description(exported):
+    model, path = exported
+    info = ExportInfo.read(path)
+    assert info.weights_hash == model.weights_hash and path.name == model.weights_hash
+    assert (info.resolution, info.num_ws, info.w_dim, info.z_dim) == (32, model.G.num_ws, 64, 64)
+    assert info.levels == {"full": 32, "half": 16, "quarter": 8} == level_resolutions(32)
+    assert info.opset >= 17
+    assert set(info.parity) == {"mapping", *LEVELS} and max(info.parity.values()) <= PARITY_TOLERANCE
+    described = json.loads((path / "model.json").read_text())
+    assert sorted(described["files"]) == sorted([*(p.name for p in path.glob("*.onnx")), "noise.npz"])
+    assert described["format_version"] == FORMAT_VERSION == 2
+    assert info.noise_shapes == model.G.synthesis.noise_shapes()  # coarse to fine, despite sort_keys
+    maps = info.noise_maps()
+    assert list(maps) == list(info.noise_shapes)
+    for name, m in maps.items():
+        assert m.dtype == np.float32 and np.array_equal(m, model.G.synthesis.get_submodule(name).noise_const.numpy())
+    assert described["source"]["generator"] == json.loads(json.dumps(model.G.config))
+    assert not [p for p in path.parent.iterdir() if p.name.startswith(".")], "temporary folders were left behind"
+
+
+def test_graphs_have_the_documented_names_and_a_dynamic_batch(exported):
+    model, path = exported
+    mapping = onnx.load(str(path / "mapping.onnx"))
+    assert [i.name for i in mapping.graph.input] == ["z", "psi"]
+    assert [o.name for o in mapping.graph.output] == ["ws"]
+    shapes = model.G.synthesis.noise_shapes()
+    for div, file in LEVELS.values():
+        graph = onnx.load(str(path / file)).graph
+        layers = level_noise_layers(shapes, 32 // div)
+        assert layers == [k for k, (h, w) in shapes.items() if h <= 32 // div] and "b4.conv1" in layers
+        assert [i.name for i in graph.input] == ["ws", *(f"noise_{k.replace('.', '_')}" for k in layers)]
+        assert [o.name for o in graph.output] == ["img"]
+        in_dims = graph.input[0].type.tensor_type.shape.dim
+        out_dims = graph.output[0].type.tensor_type.shape.dim
+        assert in_dims[0].dim_param and in_dims[0].dim_param == out_dims[0].dim_param
+        assert [d.dim_value for d in out_dims[1:]] == [3, 32 // div, 32 // div]
+        for layer, graph_input in zip(layers, graph.input[1:]):  # fixed (H, W): one map for the whole batch
+            dims = graph_input.type.tensor_type.shape.dim
+            assert [(d.dim_param, d.dim_value) for d in dims] == [("", n) for n in shapes[layer]]
+            assert graph_input.type.tensor_type.elem_type == onnx.TensorProto.FLOAT
+    assert noise_input("b32.conv0") == "noise_b32_conv0"
+
+
+def test_verify_export_passes_a_good_export_and_refuses_a_corrupted_graph(exported, tmp_path):
+    model, path = exported
+    assert max(verify_export(path, model.G).values()) <= PARITY_TOLERANCE
+    broken = tmp_path / "broken"
+    shutil.copytree(path, broken)
+    graph_file = broken / "synthesis_half.onnx"
+    graph = onnx.load(str(graph_file))
+    biggest = max(graph.graph.initializer, key=lambda t: np.prod(t.dims))
+    weights = numpy_helper.to_array(biggest)
+    noisy = weights + np.random.default_rng(0).standard_normal(weights.shape).astype(weights.dtype) * weights.std()
+    biggest.CopyFrom(numpy_helper.from_array(noisy, biggest.name))
+    onnx.save(graph, str(graph_file))
+    with pytest.raises(ExportError, match="synthesis_half.onnx.*tolerance"):
+        verify_export(broken, model.G)
+
+
+def test_cache_hit_returns_the_same_folder_without_exporting(exported, tmp_path_factory):
+    model, path = exported
+    stamp = (path / "model.json").stat().st_mtime_ns
+    reports = []
+    again = cached_export(tiny_model(), cache_root=shared_cache(tmp_path_factory), progress=reports.append)
+    assert again == path and reports == [] and (path / "model.json").stat().st_mtime_ns == stamp
+
+
+def test_a_cache_folder_of_the_previous_format_is_exported_again_in_place(exported, tmp_path):
+    """Version 1 baked the noise into the graphs and had no noise.npz; a GPU preview may have added its
+    TensorRT engines. Such a folder is rebuilt, not trusted and not refused as a folder of other files."""
+    model, done = exported
+    old = tmp_path / model.weights_hash
+    shutil.copytree(done, old)
+    (old / "noise.npz").unlink()
+    described = json.loads((old / "model.json").read_text())
+    described["format_version"] = 1
+    (old / "model.json").write_text(json.dumps(described))
+    (old / "tensorrt").mkdir()
+    (old / "tensorrt" / "engine.trt").write_bytes(b"an engine for the old graphs")
+    with pytest.raises(ExportError, match="another version"):
+        ExportInfo.read(old)
+
+    path = cached_export(model, cache_root=tmp_path)
+    assert path == old and ExportInfo.read(path).noise_shapes == model.G.synthesis.noise_shapes()
+    assert sorted(p.name for p in path.iterdir()) == sorted(p.name for p in done.iterdir())
+    assert json.loads((path / "model.json").read_text())["format_version"] == FORMAT_VERSION
+
+
+def test_cache_root_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("GAN_STUDIO_CACHE", str(tmp_path / "studio"))
+    assert default_cache_root() == tmp_path / "studio" / "onnx"
+    monkeypatch.delenv("GAN_STUDIO_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_cache_root() == tmp_path / "xdg" / "gan-studio" / "onnx"
+
+
+def test_a_model_that_cannot_match_torch_is_refused_and_leaves_nothing(tmp_path):
+    model = tiny_model()
+    with torch.no_grad():
+        model.G.mapping.fc0.weight[0, 0] = float("nan")  # a damaged model: no output can be trusted
+    out = tmp_path / "export"
+    with pytest.raises(ExportError, match=r"mapping\.onnx: differs from torch"):
+        export_onnx(model, out)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cancel_stops_the_export_and_leaves_nothing(tmp_path):
+    token = CancelToken()
+    with pytest.raises(Cancelled):
+        export_onnx(tiny_model(), tmp_path / "export", progress=lambda p: token.cancel(), token=token)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_cache_sweeps_killed_exports_and_keeps_the_most_recently_used(exported, tmp_path):
+    """After kill -9 an export's temporary folder stayed in the cache forever, and the cache only grew."""
+    import os
+    import subprocess
+    import sys
+
+    model, done = exported
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()  # its process id now belongs to no one: what a killed export leaves behind
+    leftover = tmp_path / f".{model.weights_hash}.gs{child.pid}.k1ll3d.tmp"
+    leftover.mkdir()
+    (leftover / "synthesis.onnx").write_bytes(b"x" * 1000)
+    for age in range(CACHE_KEEP + 1):
+        old = tmp_path / f"{age:064x}"
+        shutil.copytree(done, old)
+        os.utime(old, (1e9 - age, 1e9 - age))
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "mine.txt").write_text("not an export: never touched")
+
+    path = cached_export(model, cache_root=tmp_path)
+    exports = sorted(p.name for p in tmp_path.iterdir() if p.name != "notes")
+    assert exports == sorted([path.name, *(f"{age:064x}" for age in range(CACHE_KEEP - 1))])
+    assert (tmp_path / "notes" / "mine.txt").exists() and not leftover.exists()
+    assert trim_cache(tmp_path, keep=1) == [tmp_path / f"{age:064x}" for age in range(CACHE_KEEP - 1)]
+
+
+def test_export_refuses_a_folder_of_other_files_and_states_the_opset_it_writes(tmp_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="mine is not empty and does not hold an ONNX export"):
+        export_onnx(tiny_model(), out)
+    with pytest.raises(ValueError, match=f"opset 17 cannot be exported; choose one from 18 to {max_opset()}"):
+        export_onnx(tiny_model(), tmp_path / "new", opset=17)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"] and check_opset(OPSET) == OPSET
+
+
+def test_an_export_folder_may_be_replaced_and_a_new_one_is_not_private(exported, tmp_path):
+    import stat
+
+    from studio.engine.atomic import DIR_MODE
+
+    _, done = exported
+    shutil.copytree(done, tmp_path / "earlier")
+    assert check_export_folder(tmp_path / "earlier") == tmp_path / "earlier"
+    assert stat.S_IMODE(done.stat().st_mode) == DIR_MODE  # was mkdtemp's 0700
+
+
+def test_relative_error_is_max_abs_difference_over_max_abs_reference():
+    ref = np.array([1.0, -4.0, 2.0])
+    assert relative_error(ref + [0.0, 0.02, 0.0], ref) == pytest.approx(0.005)
+    assert relative_error(ref, ref) == 0.0
+    assert relative_error(np.array([np.nan, 0, 0]), ref) == float("inf")
+    assert relative_error(ref[:2], ref) == float("inf")
