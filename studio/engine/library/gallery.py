@@ -25,10 +25,11 @@ from PIL import Image
 from send2trash import send2trash
 
 from ..arrays import decode_array
-from ..atomic import PathLike, WriteError, atomic_save, atomic_write_text, describe_os_error, sweep_stale
+from ..atomic import WriteError, atomic_save, atomic_write_text, describe_os_error, sweep_stale
 from ..images import ImageError, load_fitted, read_png_text
 from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
 from ..outputs import check_output_folder, same_path
+from ..paths import PathLike
 from .recipe import RECIPE_KEY, RECIPE_SCHEMA, recipe_text, write_picture
 
 THUMB_SIZE = 256

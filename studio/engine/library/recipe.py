@@ -22,11 +22,12 @@ import numpy as np
 import torch
 
 from ..arrays import decode_array, encode_array
-from ..atomic import PathLike, atomic_write_text
+from ..atomic import atomic_write_text
 from ..edit.latents import GROUPS
 from ..edit.portrait import GroupMix, Latent, Mixing, Portrait, SliderEdit
 from ..images import save_png
 from ..model.labels import class_fields
+from ..paths import PathLike
 
 RECIPE_SCHEMA = 1
 RECIPE_KEY = "gan-studio-recipe"
@@ -112,7 +113,9 @@ def portrait_from_recipe(recipe: Mapping) -> Portrait:
             mixing=Mixing(
                 _read_latent(mix["other"]) if mix.get("other") else None,
                 tuple(
-                    GroupMix(bool(groups.get(n, {}).get("enabled", False)), float(groups.get(n, {}).get("strength", 1.0)))
+                    GroupMix(
+                        bool(groups.get(n, {}).get("enabled", False)), float(groups.get(n, {}).get("strength", 1.0))
+                    )
                     for n in GROUPS
                 ),
             ),

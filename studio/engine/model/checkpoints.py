@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import pickle
 import re
 import warnings
@@ -28,13 +27,13 @@ from safetensors.torch import load_file
 from safetensors.torch import save as safetensors_bytes
 
 from ..atomic import atomic_write_bytes, atomic_write_text
-from ..paths import shipped
+from ..errors import first_line
+from ..paths import PathLike, shipped
 from .labels import balanced_labels
 from .ops import setup_filter
 from .safe_pickle import PersistentRecord, UnsafePickleError, restricted_load
 from .stylegan2 import Discriminator, Generator
 
-PathLike = str | os.PathLike
 MODELS_DIR = shipped("models")
 DEFAULT_MODEL = MODELS_DIR / "default.safetensors"
 GENRES_MODEL = MODELS_DIR / "genres.safetensors"  # class-conditional: the world's four genres
@@ -111,18 +110,13 @@ def load_model(path: PathLike | str, device: str | torch.device = "cpu") -> Load
     except UnsafePickleError as e:
         raise CheckpointError(f"{path}: refused to load: {e}; nothing from the file was run.") from None
     except (pickle.UnpicklingError, EOFError, zipfile.BadZipFile, SafetensorError, UnicodeDecodeError) as e:
-        raise CheckpointError(f"{path}: the file is damaged or truncated ({_short(e)}).") from None
+        raise CheckpointError(f"{path}: the file is damaged or truncated ({first_line(e)}).") from None
     except (RuntimeError, KeyError, ValueError, TypeError, AttributeError, IndexError, OSError) as e:
-        raise CheckpointError(f"{path}: not a readable StyleGAN2 checkpoint ({_short(e)}).") from None
+        raise CheckpointError(f"{path}: not a readable StyleGAN2 checkpoint ({first_line(e)}).") from None
     model.G.eval().requires_grad_(False).to(device)
     if model.D is not None:
         model.D.eval().requires_grad_(False).to(device)
     return model
-
-
-def _short(e: BaseException) -> str:
-    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-    return text[:200]
 
 
 def _reader_for(path: Path):

@@ -33,6 +33,7 @@ import onnx
 import onnxruntime as ort
 import torch
 
+from ..errors import first_line
 from ..images import tensor_to_images
 from ..jobs import CancelToken, ProgressFn
 from ..model.checkpoints import LoadedModel
@@ -315,7 +316,7 @@ def open_backend(
         try:
             backend: Backend = OrtBackend(export_dir, candidate, fp16=fp16)
         except Exception as e:  # noqa: BLE001 - onnxruntime raises plain RuntimeErrors (Fail, EPFail...) for providers
-            log.warning("preview: onnxruntime %s failed to start, falling back: %s", label, _first_line(e))
+            log.warning("preview: onnxruntime %s failed to start, falling back: %s", label, first_line(e, 300))
             continue
         why = "as asked" if candidate == prefer else "fastest that started"
         log.info("preview backend: %s (%s)", backend.name, why)
@@ -323,7 +324,3 @@ def open_backend(
     backend = TorchBackend(model.G)
     log.info("preview backend: %s (%s)", backend.name, "as asked" if prefer == "torch" else "last resort")
     return backend
-
-
-def _first_line(e: BaseException) -> str:
-    return (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
