@@ -80,8 +80,6 @@ def _class_index(m, args: argparse.Namespace) -> int | None:
     A conditional model without ``--class`` renders class 0, said once on stderr: an error would break every
     command and script that works today the moment a conditional model becomes the default.
     """
-    from .engine.model.labels import resolve_class
-
     if not m.classes:
         if args.class_name is not None:
             raise UserError(f"--class: {m.name} is not class-conditional; leave --class out.")
@@ -91,7 +89,7 @@ def _class_index(m, args: argparse.Namespace) -> int | None:
               f"choose with --class ({', '.join(m.classes)})", file=sys.stderr)
         return 0
     try:
-        return resolve_class(m, args.class_name)
+        return m.resolve_class(args.class_name)
     except ValueError as e:
         raise UserError(f"--class: {e}") from None
 
@@ -296,7 +294,8 @@ def _seed_of(name: str) -> int | None:
 
 def cmd_convert(args: argparse.Namespace) -> int:
     from .engine import save_model
-    from .engine.model.checkpoints import card_path, model_files
+    from .engine.model.checkpoints import model_files
+    from .engine.model.safetensors_io import card_path
     from .engine.outputs import check_output_file
 
     check_output_file(args.dst, ".safetensors", "a GAN Studio model", inputs=model_files(args.src),

@@ -17,7 +17,8 @@ import torch
 from .edit.directions import Direction, named_by_card, saved_directions
 from .edit.portrait import Portrait
 from .library.recipe import portrait_from_recipe
-from .model.checkpoints import SHIPPED_MODELS, LoadedModel
+from .model.checkpoints import SHIPPED_MODELS
+from .model.loaded import LoadedModel
 
 MAX_RECENT = 8
 

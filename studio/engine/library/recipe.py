@@ -26,7 +26,6 @@ from ..atomic import atomic_write_text
 from ..edit.latents import GROUPS
 from ..edit.portrait import GroupMix, Latent, Mixing, Portrait, SliderEdit
 from ..images import save_png
-from ..model.labels import class_fields
 from ..paths import PathLike
 
 RECIPE_SCHEMA = 1
@@ -66,7 +65,7 @@ def _latent(model: Any, latent: Latent) -> dict:
     found = {"seed": latent.seed} if latent.seed is not None else {"w_plus": encode_array(latent.w_plus)}
     if latent.noise:
         found["noise"] = {name: encode_array(m) for name, m in latent.noise.items()}
-    return {**found, **class_fields(model, latent.class_index)}
+    return {**found, **model.class_fields(latent.class_index)}
 
 
 def _read_latent(d: Mapping) -> Latent:

@@ -1,2 +1,4 @@
-"""StyleGAN2 itself: the networks (``stylegan2``, ``ops``), reading/writing every checkpoint format, and the
-class labels of conditional models (``labels``)."""
+"""StyleGAN2 itself: the networks (``stylegan2``, ``ops``); ``load_model`` (``checkpoints``), the one door for
+every format, giving a ``LoadedModel`` (``loaded``); our format (``safetensors_io``, with ``save_model``), the
+foreign ones (``foreign``: rosinality, NVIDIA through ``safe_pickle``) and what their readers share
+(``reading``); the class labels of conditional models (``labels``)."""

@@ -54,8 +54,8 @@ from torch import nn
 from ..atomic import atomic_dir, sweep_stale
 from ..errors import first_line
 from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
-from ..model.checkpoints import LoadedModel
 from ..model.labels import balanced_labels
+from ..model.loaded import LoadedModel
 from ..model.stylegan2 import Generator
 from ..outputs import check_output_folder, folder_holds_only
 from ..paths import PathLike, user_cache_dir

@@ -36,7 +36,7 @@ import torch
 from ..errors import first_line
 from ..images import tensor_to_images
 from ..jobs import CancelToken, ProgressFn
-from ..model.checkpoints import LoadedModel
+from ..model.loaded import LoadedModel
 from ..model.stylegan2 import Generator
 from .export_onnx import (
     TENSORRT_CACHE,

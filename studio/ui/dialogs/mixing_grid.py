@@ -36,8 +36,8 @@ from studio.engine.edit.latents import GROUPS, layer_groups, layer_resolution, p
 from studio.engine.edit.mixing import mixing_grid
 from studio.engine.images import save_png
 from studio.engine.jobs import CancelToken, ProgressFn
-from studio.engine.model.checkpoints import LoadedModel
 from studio.engine.model.labels import class_labels
+from studio.engine.model.loaded import LoadedModel
 from studio.engine.model.stylegan2 import Generator
 from studio.engine.outputs import dialog_output
 from studio.ui.panels.seed_browser import MAX_SEED

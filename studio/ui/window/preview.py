@@ -12,7 +12,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 
 from studio.engine.jobs import CancelToken, ProgressFn
-from studio.engine.model.checkpoints import LoadedModel
+from studio.engine.model.loaded import LoadedModel
 from studio.engine.preview.renderer import Frame, LatestWinsRenderer
 from studio.engine.preview.runtime import ArrayLike, Backend, NoiseMaps, open_backend
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QVBoxLayout, QWidget
 
 from studio.engine.edit.directions import Direction
-from studio.engine.model.checkpoints import LoadedModel
+from studio.engine.model.loaded import LoadedModel
 from studio.ui.canvas.mask_painter import MaskPainter
 from studio.ui.canvas.mask_tools import MaskTools
 from studio.ui.dialogs.project_dialog import ProjectDialog, ask_image_path

@@ -13,7 +13,7 @@ import torch
 from onnx import numpy_helper
 
 from studio.engine.jobs import Cancelled, CancelToken
-from studio.engine.model.checkpoints import LoadedModel
+from studio.engine.model.loaded import LoadedModel
 from studio.engine.preview.export_onnx import (
     CACHE_KEEP,
     FORMAT_VERSION,

@@ -12,7 +12,7 @@ import torch
 
 from studio.engine.edit.portrait import Portrait
 from studio.engine.images import tensor_to_images
-from studio.engine.model.checkpoints import LoadedModel
+from studio.engine.model.loaded import LoadedModel
 from studio.engine.preview.export_onnx import cached_export
 from studio.engine.preview.renderer import Frame, LatestWinsRenderer
 from studio.engine.preview.runtime import (

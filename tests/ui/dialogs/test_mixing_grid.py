@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from studio.engine.edit.mixing import mixing_grid
 from studio.engine.images import load_image
-from studio.engine.model.checkpoints import LoadedModel
+from studio.engine.model.loaded import LoadedModel
 from studio.ui.dialogs.mixing_grid import MixingGridDialog, seeds_text
 from tests.conftest import make_tiny_pair
 

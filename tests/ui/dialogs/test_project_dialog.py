@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QWidget
 from studio.engine.edit.portrait import Portrait
 from studio.engine.images import tensor_to_images
 from studio.engine.library.recipe import portrait_recipe
-from studio.engine.model.checkpoints import LoadedModel
+from studio.engine.model.loaded import LoadedModel
 from studio.ui.dialogs.project_dialog import ProjectDialog
 from studio.ui.document import PortraitDocument
 from studio.ui.window.main_window import MainWindow
@@ -99,7 +99,9 @@ def test_cancel_keeps_where_it_got_to_and_closing_stops_the_job(qtbot, dialog, p
     assert dialog.worker is None and not dialog.tasks.busy
 
 
-def test_window_file_menu_opens_image_and_portrait_shows_the_reconstruction(qtbot, tiny_model_path, painting, monkeypatch):
+def test_window_file_menu_opens_image_and_portrait_shows_the_reconstruction(
+    qtbot, tiny_model_path, painting, monkeypatch
+):
     window = MainWindow()
     qtbot.addWidget(window)
     window.show()

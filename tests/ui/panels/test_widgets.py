@@ -8,7 +8,7 @@ import torch
 from PySide6.QtCore import QPoint, Qt
 
 from studio.engine.edit.portrait import Portrait
-from studio.engine.model.checkpoints import LoadedModel
+from studio.engine.model.loaded import LoadedModel
 from studio.ui.canvas.canvas import Canvas
 from studio.ui.document import PortraitDocument
 from studio.ui.panels.seed_browser import SeedBrowser

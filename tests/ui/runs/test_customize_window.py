@@ -8,7 +8,7 @@ import pytest
 from studio.engine import load_model, save_model
 from studio.engine.customize.trainer import CustomizeConfig
 from studio.engine.images import save_png
-from studio.engine.model.checkpoints import card_path
+from studio.engine.model.safetensors_io import card_path
 from studio.ui.runs.customize_window import CustomizeWindow
 from studio.ui.runs.sketch_set import SketchSetPanel
 from tests.conftest import make_tiny_pair
