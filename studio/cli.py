@@ -173,7 +173,7 @@ def seeds_one(text: str) -> int:
 
 def opset(text: str) -> int:
     """An argparse type: an ONNX opset the exporter really writes."""
-    from .engine.preview.export_onnx import check_opset
+    from .engine.preview.export.writer import check_opset
 
     try:
         return check_opset(whole(1)(text))
@@ -366,14 +366,9 @@ def cmd_gallery_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_export_onnx(args: argparse.Namespace) -> int:
-    from .engine.preview.export_onnx import (
-        OPSET,
-        ExportError,
-        ExportInfo,
-        cached_export,
-        check_export_folder,
-        export_onnx,
-    )
+    from .engine.preview.export.cache import cached_export
+    from .engine.preview.export.format import ExportError, ExportInfo, check_export_folder
+    from .engine.preview.export.writer import OPSET, export_onnx
 
     if args.out:
         check_export_folder(args.out)
@@ -554,7 +549,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .engine.customize.trainer import TRAIN_MODES
     from .engine.edit.latents import GROUPS
     from .engine.model.stylegan2 import NOISE_MODES
-    from .engine.preview.export_onnx import MIN_OPSET, OPSET
+    from .engine.preview.export.writer import MIN_OPSET, OPSET
     from .engine.train.config import AUGMENTS, PRESETS, TrainConfig
     from .engine.train.few_shot import SMALL_FOLDER
     from .engine.train.hardware import MODCONVS, PRECISIONS
