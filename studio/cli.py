@@ -246,8 +246,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     from .engine.edit.directions import pca_directions
     from .engine.images import load_image, tensor_to_images
-    from .engine.library.gallery import read_recipe
-    from .engine.library.recipe import write_picture
+    from .engine.library.recipe import read_recipe, write_picture
     from .engine.model.checkpoints import SHIPPED_MODELS, model_files
     from .engine.session import Session
 
@@ -351,7 +350,7 @@ def cmd_gallery_list(args: argparse.Namespace) -> int:
 
 
 def cmd_gallery_publish(args: argparse.Namespace) -> int:
-    from .engine.library.gallery import publish_site
+    from .engine.library.site import publish_site
 
     with TqdmProgress("publish", "pic") as bar:
         site = publish_site(args.gallery_dir, args.out_dir, args.title, progress=bar)

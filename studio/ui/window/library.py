@@ -8,9 +8,9 @@ from pathlib import Path
 from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from studio.engine.library.gallery import GalleryError, export_picture, read_recipe
-from studio.engine.library.recipe import portrait_recipe
-from studio.engine.session import ModelNeeded, RecipeError
+from studio.engine.library.gallery import export_picture
+from studio.engine.library.recipe import RecipeError, portrait_recipe, read_recipe
+from studio.engine.session import ModelNeeded
 
 
 class WindowGallery:
@@ -62,7 +62,7 @@ class WindowGallery:
     def open_recipe_file(self, path: Path) -> None:
         try:
             recipe = read_recipe(path)
-        except GalleryError as e:
+        except RecipeError as e:
             self._warn("Cannot open recipe", str(e))
             return
         self.open_recipe(recipe, path)
@@ -92,8 +92,10 @@ class WindowGallery:
         data = self.autosave.pending()
         if data is None or not isinstance(data.get("recipe"), dict):
             return
-        answer = QMessageBox.question(self, "Restore portrait",
-                                      "GAN Studio did not close properly last time. Restore the portrait you were working on?")
+        answer = QMessageBox.question(
+            self, "Restore portrait",
+            "GAN Studio did not close properly last time. Restore the portrait you were working on?",
+        )
         recipe = data["recipe"]
         self.autosave.clear()
         if answer == QMessageBox.StandardButton.Yes:
