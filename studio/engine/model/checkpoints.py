@@ -28,6 +28,7 @@ from safetensors.torch import load_file
 from safetensors.torch import save as safetensors_bytes
 
 from ..atomic import atomic_write_bytes, atomic_write_text
+from ..errors import first_line
 from ..paths import shipped
 from .labels import balanced_labels
 from .ops import setup_filter
@@ -111,18 +112,13 @@ def load_model(path: PathLike | str, device: str | torch.device = "cpu") -> Load
     except UnsafePickleError as e:
         raise CheckpointError(f"{path}: refused to load: {e}; nothing from the file was run.") from None
     except (pickle.UnpicklingError, EOFError, zipfile.BadZipFile, SafetensorError, UnicodeDecodeError) as e:
-        raise CheckpointError(f"{path}: the file is damaged or truncated ({_short(e)}).") from None
+        raise CheckpointError(f"{path}: the file is damaged or truncated ({first_line(e)}).") from None
     except (RuntimeError, KeyError, ValueError, TypeError, AttributeError, IndexError, OSError) as e:
-        raise CheckpointError(f"{path}: not a readable StyleGAN2 checkpoint ({_short(e)}).") from None
+        raise CheckpointError(f"{path}: not a readable StyleGAN2 checkpoint ({first_line(e)}).") from None
     model.G.eval().requires_grad_(False).to(device)
     if model.D is not None:
         model.D.eval().requires_grad_(False).to(device)
     return model
-
-
-def _short(e: BaseException) -> str:
-    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-    return text[:200]
 
 
 def _reader_for(path: Path):
@@ -334,13 +330,15 @@ def _nvidia_g_config(path: Path, rec: PersistentRecord, tensors: dict[str, torch
 def _nvidia_d_config(path: Path, rec: PersistentRecord, tensors: dict[str, torch.Tensor]) -> dict:
     for block in rec.find("DiscriminatorBlock"):
         if _attr(block, "architecture", "resnet") != "resnet":
-            raise CheckpointError(f"{path}: a '{_attr(block, 'architecture')}' discriminator; only 'resnet' is supported.")
+            kind = _attr(block, "architecture")
+            raise CheckpointError(f"{path}: a '{kind}' discriminator; only 'resnet' is supported.")
     channels = _channels_from(tensors, r"b(\d+)\.conv0\.weight", 0)
     channels.update({res // 2: c for res, c in _channels_from(tensors, r"b(\d+)\.conv1\.weight", 0).items()})
     mbstd = rec.find("MinibatchStdLayer")
     conv = rec.find("Conv2dLayer")[0]
     config = dict(
-        resolution=int(_attr(rec, "img_resolution")), channels=channels, img_channels=int(_attr(rec, "img_channels", 3)),
+        resolution=int(_attr(rec, "img_resolution")), channels=channels,
+        img_channels=int(_attr(rec, "img_channels", 3)),
         mbstd_group_size=int(_attr(mbstd[0], "group_size") or 0) if mbstd else 0,
         mbstd_num_channels=int(_attr(mbstd[0], "num_channels")) if mbstd else 0,
         conv_clamp=_attr(conv, "conv_clamp"),

@@ -52,6 +52,7 @@ import torch
 from torch import nn
 
 from ..atomic import atomic_dir, sweep_stale
+from ..errors import first_line
 from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
 from ..model.checkpoints import LoadedModel
 from ..model.labels import balanced_labels
@@ -123,7 +124,7 @@ class ExportInfo:
             with np.load(path, allow_pickle=False) as npz:
                 maps = {name: np.ascontiguousarray(npz[name], dtype=np.float32) for name in self.noise_shapes}
         except (OSError, ValueError, KeyError, zipfile.BadZipFile) as e:
-            raise ExportError(f"{path}: not a readable noise map file ({_short(e)}); export again.") from None
+            raise ExportError(f"{path}: not a readable noise map file ({first_line(e)}); export again.") from None
         for name, m in maps.items():
             if m.shape != self.noise_shapes[name]:
                 raise ExportError(f"{path}: the map {name!r} has shape {m.shape}, not {self.noise_shapes[name]}.")
@@ -316,7 +317,7 @@ def export_onnx(
             mapping = _to_onnx(_MappingGraph(G), args, mapping_inputs(G), ["ws"], dynamic, opset)
         except Exception as e:
             raise ExportError(
-                f"{model.name}: torch could not export the mapping network to ONNX ({_short(e)})."
+                f"{model.name}: torch could not export the mapping network to ONNX ({first_line(e)})."
             ) from e
         _save_graph(mapping, tmp / MAPPING_FILE, opset)
         step(steps[0])
@@ -335,7 +336,7 @@ def export_onnx(
             )
         except Exception as e:
             raise ExportError(
-                f"{model.name}: torch could not export the synthesis network to ONNX ({_short(e)})."
+                f"{model.name}: torch could not export the synthesis network to ONNX ({first_line(e)})."
             ) from e
         for name, output in zip(levels, outputs):
             level_inputs = ["ws", *map(noise_input, level_noise_layers(shapes, levels[name]))]
@@ -361,11 +362,6 @@ def _save_graph(graph: onnx.ModelProto, path: Path, opset: int) -> None:
         raise ExportError(f"{path.name}: torch wrote ONNX opset {written} when asked for {opset}; "
                           f"choose an opset from {MIN_OPSET} to {max_opset()}.")
     onnx.save(graph, str(path))
-
-
-def _short(e: BaseException) -> str:
-    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-    return text[:200]
 
 
 def _describe(model: LoadedModel, G: Generator, levels: dict[str, int], opset: int, parity: dict) -> dict:
@@ -403,7 +399,7 @@ def _cpu_session(path: Path) -> ort.InferenceSession:
     try:
         return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
     except Exception as e:
-        raise ExportError(f"{path}: onnxruntime cannot load the graph ({_short(e)}).") from e
+        raise ExportError(f"{path}: onnxruntime cannot load the graph ({first_line(e)}).") from e
 
 
 def _require(path: Path, err: float) -> float:
