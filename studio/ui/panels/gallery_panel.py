@@ -174,10 +174,6 @@ class GalleryPanel(QWidget):
                            on_progress=lambda p: self._thumbnail_ready(*p.preview))
 
     @property
-    def loading_thumbnails(self) -> bool:
-        return self.tasks.task("gallery thumbnails") is not None
-
-    @property
     def publishing(self) -> bool:
         return self.tasks.task("gallery publish") is not None
 
