@@ -451,7 +451,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_customize(args: argparse.Namespace) -> int:
-    from .engine.customize.trainer import CustomizeConfig, customize, kept_note, recommended_settings
+    from .engine.customize.card import kept_note
+    from .engine.customize.config import CustomizeConfig, recommended_settings
+    from .engine.customize.loop import customize
 
     m = _load(args.model)
     chosen = {k: getattr(args, k) for k in ("steps", "batch", "train", "extractor", "select_every")}
@@ -544,8 +546,8 @@ def cmd_project(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .engine.customize.config import TRAIN_MODES
     from .engine.customize.extractors import EXTRACTOR_NAMES
-    from .engine.customize.trainer import TRAIN_MODES
     from .engine.edit.latents import GROUPS
     from .engine.model.stylegan2 import NOISE_MODES
     from .engine.preview.export.writer import MIN_OPSET, OPSET

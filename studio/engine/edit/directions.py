@@ -173,11 +173,6 @@ def pca_directions(
     return found
 
 
-def has_cached_pca(model_hash: str, samples: int = PCA_SAMPLES, components: int = PCA_COMPONENTS) -> bool:
-    """Whether ``pca_directions`` would answer at once (the UI then skips the progress bar)."""
-    return _pca_cache_path(model_hash, samples, components).is_file()
-
-
 def _savez(path: Path, comps: np.ndarray, stdev: np.ndarray) -> None:
     with open(path, "wb") as f:  # a file object, so numpy does not append ".npz" to the temp name
         np.savez(f, components=comps, stdev=stdev)
@@ -233,7 +228,3 @@ def save_direction(model_hash: str, name: str, vector: np.ndarray | torch.Tensor
     new = Direction(name, vector, 1.0, layers, "saved")
     _write_saved(model_hash, [d for d in saved_directions(model_hash) if d.name != name] + [new])
     return new
-
-
-def delete_direction(model_hash: str, name: str) -> None:
-    _write_saved(model_hash, [d for d in saved_directions(model_hash) if d.name != name])

@@ -2,7 +2,7 @@
 ``weights_only=True`` (nothing in it can run code), stamped with its kind and version, written atomically.
 
 ``save_state``/``load_state`` are the one implementation, shared with the sketch customization
-(customize/trainer.py). Training keeps ``<out>/checkpoints/ckpt-<step>.pt``, only the newest ``keep`` of them;
+(customize/checkpoint.py). Training keeps ``<out>/checkpoints/ckpt-<step>.pt``, only the newest ``keep`` of them;
 ``resume="auto"`` picks the newest one that reads.
 """
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from studio.engine import load_model, save_model
-from studio.engine.customize.trainer import CustomizeConfig
+from studio.engine.customize.config import CustomizeConfig
 from studio.engine.images import save_png
 from studio.engine.model.safetensors_io import card_path
 from studio.ui.runs.customize_window import CustomizeWindow
