@@ -1,6 +1,14 @@
-"""The engine: pure torch/numpy/pillow; the UI and the CLI both call into it, it never imports Qt."""
+"""The engine: pure torch/numpy/pillow; the UI and the CLI both call into it, it never imports Qt.
 
-from .model.checkpoints import CheckpointError, LoadedModel, load_model, save_model
-from .model.stylegan2 import Discriminator, Generator
+Its top-level names load on first use, so importing a light engine module (seeds, the output policy) does not
+import torch: ``studio --help`` and each command's help start without it.
+"""
 
-__all__ = ["CheckpointError", "LoadedModel", "load_model", "save_model", "Generator", "Discriminator"]
+from .lazy import lazy_exports
+
+_SOURCES = {
+    "model.checkpoints": ("CheckpointError", "LoadedModel", "load_model", "save_model"),
+    "model.stylegan2": ("Generator", "Discriminator"),
+}
+__all__ = [name for names in _SOURCES.values() for name in names]
+__getattr__ = lazy_exports(__name__, _SOURCES)

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QSpinBox, QVBoxLayout, QWidget
 
-from studio.engine.edit.latents import GROUPS
 from studio.engine.edit.portrait import Latent, Mixing, Portrait
+from studio.engine.model.architecture import GROUPS
 from studio.ui.document import PortraitDocument
 from studio.ui.panels.seed_browser import MAX_SEED
 from studio.ui.panels.sliders import ValueSlider
@@ -50,7 +50,8 @@ class MixingPanel(QWidget):
         self.strengths: dict[str, ValueSlider] = {}
         for name in GROUPS:
             toggle = QCheckBox(name.capitalize(), toolTip=_HINTS[name])
-            toggle.toggled.connect(lambda on, n=name: self._commit(self._mixing().with_group(n, enabled=on), f"Mix {n}"))
+            toggle.toggled.connect(
+                lambda on, n=name: self._commit(self._mixing().with_group(n, enabled=on), f"Mix {n}"))
             strength = ValueSlider(0.0, 1.0, "{:.2f}", lambda v, final, n=name: self._strength(n, v, final))
             self.toggles[name], self.strengths[name] = toggle, strength
             form.addRow(toggle, strength)
