@@ -1,21 +1,17 @@
-"""Latent-space helpers: seeds, truncation, W <-> W+, style mixing and the StyleGAN layer groups.
+"""Latent-space helpers: a seed's latents, truncation, W <-> W+, style mixing over the StyleGAN layer groups.
 
 W+ holds one w per synthesis layer; entry ``i`` drives the layer at resolution 2**(i//2 + 2). The paper's
-groups follow from that: coarse = 4–8 px (pose, face shape, hair style), middle = 16–32 px (features,
-hair details), fine = 64 px and up (colours, micro-texture).
+groups (``model.architecture.GROUPS``) follow from that. The seeds a user types are read in ``seeds``.
 """
 
 from __future__ import annotations
 
-import bisect
-import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import torch
 
-GROUPS = ("coarse", "middle", "fine")
-_GROUP_RANGES_PX = {"coarse": (4, 8), "middle": (16, 32), "fine": (64, 1 << 30)}
+from ..model.architecture import GROUP_RESOLUTIONS
 
 
 def z_from_seed(seed: int, z_dim: int = 512) -> torch.Tensor:
@@ -38,82 +34,6 @@ def seed_ws(
     class labels (N, c_dim) of a conditional model, None for an unconditional one.
     """
     return G.mapping(z_from_seeds(seeds, G.z_dim).to(G.w_avg.device), c, truncation_psi=truncation_psi)
-
-
-MAX_SEED = 2**32 - 1  # numpy's RandomState takes seeds 0 .. 2**32 - 1
-_SEEDS_FORM = "whole numbers or ranges such as 0-7 or 1,5,9-12"
-
-
-class Seeds(Sequence[int]):
-    """Seeds as ``parse_seeds`` read them, held as ranges: ``0-10000000000`` has a length at once and costs
-    no memory until someone iterates it (ask for a confirmation before doing that)."""
-
-    def __init__(self, ranges: Iterable[range]) -> None:
-        self.ranges = [r for r in ranges if len(r)]
-        self._starts = list(itertools.accumulate((len(r) for r in self.ranges), initial=0))
-
-    def __len__(self) -> int:
-        return self._starts[-1]
-
-    def __iter__(self) -> Iterator[int]:
-        return itertools.chain.from_iterable(self.ranges)
-
-    def __getitem__(self, index):  # type: ignore[override]
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError("seed index out of range")
-        k = bisect.bisect_right(self._starts, index) - 1
-        return self.ranges[k][index - self._starts[k]]
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Seeds):
-            return self.ranges == other.ranges or (len(self) == len(other) and list(self) == list(other))
-        return isinstance(other, Sequence) and len(self) == len(other) and list(self) == list(other)
-
-    def __contains__(self, seed: object) -> bool:
-        return any(seed in r for r in self.ranges)
-
-    def __str__(self) -> str:
-        """The seeds in the form ``parse_seeds`` reads: '0-3,7'."""
-        return ",".join(f"{r.start}-{r.stop - 1}" if len(r) > 1 else str(r.start) for r in self.ranges)
-
-    def __repr__(self) -> str:
-        return f"Seeds({self})"
-
-
-def _seed(text: str, part: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError(f"{part!r} is not a seed: use {_SEEDS_FORM}") from None
-    if not 0 <= value <= MAX_SEED:
-        raise ValueError(f"seed {value} is out of range: seeds are whole numbers from 0 to {MAX_SEED}")
-    return value
-
-
-def parse_seeds(text: str) -> Seeds:
-    """'0-3,7,10-11' -> [0, 1, 2, 3, 7, 10, 11], as a ``Seeds`` sequence (ranges stay ranges)."""
-    ranges: list[range] = []
-    for part in text.replace(" ", "").split(","):
-        if not part:
-            continue
-        lo, sep, hi = part.partition("-")
-        if sep and not lo:  # "-1": a negative number, not a range
-            _seed(part, part)
-        if sep:
-            a, b = _seed(lo, part), _seed(hi, part)
-            if b < a:
-                raise ValueError(f"seed range {part!r} runs backwards")
-            ranges.append(range(a, b + 1))
-        else:
-            a = _seed(part, part)
-            ranges.append(range(a, a + 1))
-    if not ranges:
-        raise ValueError(f"no seeds in {text!r}: use {_SEEDS_FORM}")
-    return Seeds(ranges)
 
 
 def truncate(ws: torch.Tensor, w_avg: torch.Tensor, psi: float, cutoff: int | None = None) -> torch.Tensor:
@@ -139,7 +59,7 @@ def layer_resolution(index: int) -> int:
 def layer_groups(num_ws: int) -> dict[str, list[int]]:
     """W+ indices of the coarse, middle and fine groups (fine is empty below 64 px)."""
     groups = {}
-    for name, (lo, hi) in _GROUP_RANGES_PX.items():
+    for name, (lo, hi) in GROUP_RESOLUTIONS.items():
         groups[name] = [i for i in range(num_ws) if lo <= layer_resolution(i) <= hi]
     return groups
 

@@ -20,9 +20,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 
+from ..model.architecture import GROUPS
 from ..model.labels import class_labels
 from .directions import Direction
-from .latents import GROUPS, layer_groups, mix_styles, seed_ws, truncate
+from .latents import layer_groups, mix_styles, seed_ws, truncate
 
 DEFAULT_PSI = 0.7
 

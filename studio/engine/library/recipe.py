@@ -24,9 +24,9 @@ import torch
 
 from ..arrays import decode_array, encode_array
 from ..atomic import atomic_write_text
-from ..edit.latents import GROUPS
 from ..edit.portrait import GroupMix, Latent, Mixing, Portrait, SliderEdit
 from ..images import ImageError, read_png_text, save_png
+from ..model.architecture import GROUPS
 from ..paths import PathLike
 
 RECIPE_SCHEMA = 1
@@ -161,10 +161,8 @@ def portrait_from_recipe(recipe: Mapping) -> Portrait:
             mixing=Mixing(
                 _read_latent(mix["other"]) if mix.get("other") else None,
                 tuple(
-                    GroupMix(
-                        bool(groups.get(n, {}).get("enabled", False)), float(groups.get(n, {}).get("strength", 1.0))
-                    )
-                    for n in GROUPS
+                    GroupMix(bool(g.get("enabled", False)), float(g.get("strength", 1.0)))
+                    for g in (groups.get(n, {}) for n in GROUPS)
                 ),
             ),
         )

@@ -25,21 +25,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .architecture import NOISE_MODES, default_channels, resolutions_up_to
 from .ops import EqualConv2d, EqualLinear, bias_act, setup_filter, upfirdn2d
-
-NOISE_MODES = ("const", "random", "none")
-
-
-def default_channels(resolution: int, channel_base: int = 32768, channel_max: int = 512) -> dict[int, int]:
-    """The standard channel table: min(channel_base / res, channel_max) at every resolution 4..resolution."""
-    return {r: min(channel_base // r, channel_max) for r in resolutions_up_to(resolution)}
-
-
-def resolutions_up_to(resolution: int) -> list[int]:
-    log2 = int(math.log2(resolution))
-    if resolution < 4 or 2**log2 != resolution:
-        raise ValueError(f"resolution must be a power of two ≥ 4, not {resolution}")
-    return [2**i for i in range(2, log2 + 1)]
 
 
 def normalize_2nd_moment(x: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
