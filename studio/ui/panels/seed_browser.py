@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.engine.edit.generate import render_seeds
-from studio.engine.edit.latents import MAX_SEED
+from studio.engine.edit.seeds import MAX_SEED
 from studio.engine.images import fit_image
 from studio.engine.jobs import CancelToken, Progress, ProgressFn
 from studio.engine.model.labels import class_labels

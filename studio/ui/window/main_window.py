@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMe
 
 from studio.engine import LoadedModel, load_model
 from studio.engine.edit.directions import Direction, pca_directions
-from studio.engine.edit.latents import MAX_SEED
+from studio.engine.edit.seeds import MAX_SEED
 from studio.engine.edit.portrait import Latent, Portrait
 from studio.engine.library.recipe import portrait_recipe
 from studio.engine.paths import user_data_dir
