@@ -1,2 +1,2 @@
-"""StyleGAN2 itself: the networks (``stylegan2``, ``ops``), reading/writing every checkpoint format, and the
-class labels of conditional models (``labels``)."""
+"""The networks (``stylegan2``, ``stylegan3``, their ``ops`` and ``lowpass`` filters), reading/writing every
+checkpoint format, and the class labels of conditional models (``labels``)."""
