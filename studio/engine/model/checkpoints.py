@@ -3,8 +3,10 @@
 Formats:
 - rosinality/stylegan2-pytorch ``.pt`` (``g_ema``, optional ``g``, ``d``, ``latent_avg``), read with
   ``torch.load(weights_only=True)``; size, channel table and mapping depth come from the tensors.
-- NVIDIA stylegan2-ada-pytorch ``.pkl``, read with ``safe_pickle.restricted_load`` (nothing in it runs).
-- ours: ``.safetensors`` with the architecture in its metadata, plus a JSON model card beside it.
+- NVIDIA stylegan2-ada-pytorch ``.pkl`` and NVlabs/stylegan3 ``.pkl`` (StyleGAN3 T and R, ``nvidia_sg3``), read with
+  ``safe_pickle.restricted_load`` (nothing in it runs).
+- ours: ``.safetensors`` with the architecture (``sg2``, ``sg3-t``, ``sg3-r``) and its settings in the metadata,
+  plus a JSON model card beside it.
 Anything else, or a damaged file, raises ``CheckpointError`` naming the file and the problem.
 """
 
@@ -29,10 +31,12 @@ from safetensors.torch import save as safetensors_bytes
 
 from ..atomic import atomic_write_bytes, atomic_write_text
 from ..paths import shipped
+from . import nvidia_sg3
 from .labels import balanced_labels
 from .ops import setup_filter
 from .safe_pickle import PersistentRecord, UnsafePickleError, restricted_load
 from .stylegan2 import Discriminator, Generator
+from .stylegan3 import Generator as SG3Generator
 
 PathLike = str | os.PathLike
 MODELS_DIR = shipped("models")
@@ -51,7 +55,7 @@ class CheckpointError(ValueError):
 class LoadedModel:
     """A generator (EMA weights), its discriminator when the file has one, and where they came from."""
 
-    G: Generator
+    G: Generator | SG3Generator
     D: Discriminator | None
     path: Path | None
     format: str
@@ -113,7 +117,7 @@ def load_model(path: PathLike | str, device: str | torch.device = "cpu") -> Load
     except (pickle.UnpicklingError, EOFError, zipfile.BadZipFile, SafetensorError, UnicodeDecodeError) as e:
         raise CheckpointError(f"{path}: the file is damaged or truncated ({_short(e)}).") from None
     except (RuntimeError, KeyError, ValueError, TypeError, AttributeError, IndexError, OSError) as e:
-        raise CheckpointError(f"{path}: not a readable StyleGAN2 checkpoint ({_short(e)}).") from None
+        raise CheckpointError(f"{path}: not a readable StyleGAN checkpoint ({_short(e)}).") from None
     model.G.eval().requires_grad_(False).to(device)
     if model.D is not None:
         model.D.eval().requires_grad_(False).to(device)
@@ -268,10 +272,19 @@ def _read_nvidia(path: Path) -> LoadedModel:
     with open(path, "rb") as f:
         data = restricted_load(f)
     if not isinstance(data, dict) or not isinstance(data.get("G_ema", data.get("G")), PersistentRecord):
-        raise CheckpointError(f"{path}: a pickle, but not a stylegan2-ada-pytorch network snapshot (no 'G_ema').")
+        raise CheckpointError(
+            f"{path}: a pickle, but not a stylegan2-ada-pytorch or stylegan3 network snapshot (no 'G_ema').")
     g_rec: PersistentRecord = data.get("G_ema") or data["G"]
-    g_tensors = _nvidia_tensors(path, g_rec)
-    G = _build(path, Generator(**_nvidia_g_config(path, g_rec, g_tensors)), g_tensors)
+    if nvidia_sg3.is_stylegan3(g_rec):
+        try:
+            G = SG3Generator(**nvidia_sg3.generator_config(g_rec))
+            g_tensors = nvidia_sg3.generator_tensors(g_rec, G)
+        except (ValueError, TypeError) as e:
+            raise CheckpointError(f"{path}: a StyleGAN3 network GAN Studio cannot read: {_short(e)}.") from None
+        G = _build(path, G, g_tensors)
+    else:
+        g_tensors = _nvidia_tensors(path, g_rec)
+        G = _build(path, Generator(**_nvidia_g_config(path, g_rec, g_tensors)), g_tensors)
     D = None
     if isinstance(data.get("D"), PersistentRecord):
         d_tensors = _nvidia_tensors(path, data["D"])
@@ -301,58 +314,52 @@ def _channels_from(tensors: dict[str, torch.Tensor], pattern: str, dim: int) -> 
     return found
 
 
-def _attr(rec: PersistentRecord, name: str, default: Any = None) -> Any:
-    if name in rec.state:
-        return rec.state[name]
-    return (rec.state.get("_init_kwargs") or {}).get(name, default)
-
-
 def _nvidia_g_config(path: Path, rec: PersistentRecord, tensors: dict[str, torch.Tensor]) -> dict:
-    if rec.find("SynthesisInput"):
-        raise CheckpointError(f"{path}: a StyleGAN3 network; only StyleGAN2 checkpoints are supported.")
-    c_dim, w_dim = int(_attr(rec, "c_dim", 0) or 0), int(_attr(rec, "w_dim"))
+    c_dim, w_dim = int(rec.attr("c_dim", 0) or 0), int(rec.attr("w_dim"))
     embed = tensors.get("mapping.embed.weight")
     if c_dim and (embed is None or tuple(embed.shape) != (w_dim, c_dim)):
         raise CheckpointError(f"{path}: its label embedding is not {c_dim} classes to {w_dim} features "
                               "(NVIDIA's default), the only layout GAN Studio reads.")
     synth = rec.children()["synthesis"]
     mapping = rec.children()["mapping"]
-    resolution = int(_attr(rec, "img_resolution"))
+    resolution = int(rec.attr("img_resolution"))
     for block in synth.find("SynthesisBlock"):
-        if _attr(block, "architecture", "skip") != "skip":
-            raise CheckpointError(f"{path}: a '{_attr(block, 'architecture')}' generator; only 'skip' is supported.")
+        if block.attr("architecture", "skip") != "skip":
+            raise CheckpointError(f"{path}: a '{block.attr('architecture')}' generator; only 'skip' is supported.")
     channels = _channels_from(tensors, r"synthesis\.b(\d+)\.conv1\.weight", 0)
     layer = synth.find("SynthesisLayer")[0]
     fc0 = mapping.children()["fc0"]
     return dict(
-        resolution=resolution, channels=channels, z_dim=int(_attr(rec, "z_dim")), w_dim=w_dim,
-        mapping_layers=int(_attr(mapping, "num_layers")), mapping_lr_multiplier=float(_attr(fc0, "bias_gain", 0.01)),
-        img_channels=int(_attr(rec, "img_channels", 3)), conv_clamp=_attr(layer, "conv_clamp"), c_dim=c_dim,
+        resolution=resolution, channels=channels, z_dim=int(rec.attr("z_dim")), w_dim=w_dim,
+        mapping_layers=int(mapping.attr("num_layers")), mapping_lr_multiplier=float(fc0.attr("bias_gain", 0.01)),
+        img_channels=int(rec.attr("img_channels", 3)), conv_clamp=layer.attr("conv_clamp"), c_dim=c_dim,
     )
 
 
 def _nvidia_d_config(path: Path, rec: PersistentRecord, tensors: dict[str, torch.Tensor]) -> dict:
     for block in rec.find("DiscriminatorBlock"):
-        if _attr(block, "architecture", "resnet") != "resnet":
-            raise CheckpointError(f"{path}: a '{_attr(block, 'architecture')}' discriminator; only 'resnet' is supported.")
+        if block.attr("architecture", "resnet") != "resnet":
+            raise CheckpointError(
+                f"{path}: a '{block.attr('architecture')}' discriminator; only 'resnet' is supported.")
     channels = _channels_from(tensors, r"b(\d+)\.conv0\.weight", 0)
     channels.update({res // 2: c for res, c in _channels_from(tensors, r"b(\d+)\.conv1\.weight", 0).items()})
     mbstd = rec.find("MinibatchStdLayer")
     conv = rec.find("Conv2dLayer")[0]
     config = dict(
-        resolution=int(_attr(rec, "img_resolution")), channels=channels, img_channels=int(_attr(rec, "img_channels", 3)),
-        mbstd_group_size=int(_attr(mbstd[0], "group_size") or 0) if mbstd else 0,
-        mbstd_num_channels=int(_attr(mbstd[0], "num_channels")) if mbstd else 0,
-        conv_clamp=_attr(conv, "conv_clamp"),
+        resolution=int(rec.attr("img_resolution")), channels=channels,
+        img_channels=int(rec.attr("img_channels", 3)),
+        mbstd_group_size=int(mbstd[0].attr("group_size") or 0) if mbstd else 0,
+        mbstd_num_channels=int(mbstd[0].attr("num_channels")) if mbstd else 0,
+        conv_clamp=conv.attr("conv_clamp"),
     )
-    c_dim = int(_attr(rec, "c_dim", 0) or 0)
+    c_dim = int(rec.attr("c_dim", 0) or 0)
     if c_dim:  # the label mapping (D.mapping) and the projection width come from the file
         mapping = rec.children().get("mapping")
         if mapping is None:
             raise CheckpointError(f"{path}: a class-conditional discriminator without its label mapping network.")
         config.update(
-            c_dim=c_dim, cmap_dim=int(_attr(mapping, "w_dim")), mapping_layers=int(_attr(mapping, "num_layers")),
-            mapping_lr_multiplier=float(_attr(mapping.children()["fc0"], "bias_gain", 0.01)),
+            c_dim=c_dim, cmap_dim=int(mapping.attr("w_dim")), mapping_layers=int(mapping.attr("num_layers")),
+            mapping_lr_multiplier=float(mapping.children()["fc0"].attr("bias_gain", 0.01)),
         )
     return config
 
@@ -379,8 +386,8 @@ def _read_studio(path: Path) -> LoadedModel:
     if meta.get("format") != FORMAT_NAME:
         raise CheckpointError(f"{path}: a safetensors file, but not a GAN Studio model (no architecture in it).")
     tensors = load_file(str(path), device="cpu")
-    g_cfg = json.loads(meta["generator"])
-    G = _build(path, Generator(**_int_channels(g_cfg)), _prefixed(tensors, "G."))
+    G = _build(path, _studio_generator(path, meta.get("architecture", "sg2"), json.loads(meta["generator"])),
+               _prefixed(tensors, "G."))
     D = None
     if meta.get("discriminator"):
         D = _build(path, Discriminator(**_int_channels(json.loads(meta["discriminator"]))), _prefixed(tensors, "D."))
@@ -395,6 +402,17 @@ def _read_studio(path: Path) -> LoadedModel:
     return LoadedModel(G, D, path, "studio", card, contents)
 
 
+def _studio_generator(path: Path, architecture: str, cfg: dict) -> Generator | SG3Generator:
+    """The generator ``architecture`` names (files before StyleGAN3 name none: ``sg2``), built from ``cfg``."""
+    if architecture == "sg2":
+        return Generator(**_int_channels(cfg))
+    G = SG3Generator(**cfg) if architecture in ("sg3-t", "sg3-r") else None
+    if G is None or G.architecture != architecture:
+        raise CheckpointError(f"{path}: its architecture {architecture!r} is not one this GAN Studio knows "
+                              "(sg2, sg3-t, sg3-r).")
+    return G
+
+
 def _int_channels(cfg: dict) -> dict:
     cfg = dict(cfg)
     cfg["channels"] = {int(k): int(v) for k, v in cfg["channels"].items()}
@@ -406,7 +424,8 @@ def _prefixed(tensors: dict, prefix: str) -> dict:
 
 
 def save_model(
-    path: PathLike, G: Generator, D: Discriminator | None = None, card: dict | None = None, half: bool = False
+    path: PathLike, G: Generator | SG3Generator, D: Discriminator | None = None, card: dict | None = None,
+    half: bool = False,
 ) -> Path:
     """Write G (and D) as GAN Studio ``.safetensors`` with the architecture inside, plus the JSON card.
 
@@ -419,13 +438,14 @@ def save_model(
     card.setdefault("name", path.stem)
     if "classes" in card and len(card["classes"]) != G.c_dim:
         raise ValueError(f"{path}: the card names {len(card['classes'])} classes; the generator has {G.c_dim}.")
-    card["architecture"] = {"generator": G.config, **({"discriminator": D.config} if D is not None else {})}
+    card["architecture"] = {"network": G.architecture, "generator": G.config,
+                            **({"discriminator": D.config} if D is not None else {})}
     dtype = torch.float16 if half else torch.float32
     tensors = {f"G.{k}": v.detach().cpu().to(dtype).contiguous() for k, v in G.state_dict().items()}
     if D is not None:
         tensors.update({f"D.{k}": v.detach().cpu().to(dtype).contiguous() for k, v in D.state_dict().items()})
-    meta = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "generator": json.dumps(G.config),
-            "card": json.dumps(card)}
+    meta = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "architecture": G.architecture,
+            "generator": json.dumps(G.config), "card": json.dumps(card)}
     if D is not None:
         meta["discriminator"] = json.dumps(D.config)
     # Serialised in memory and written by Python, so a full disk is an OSError naming the file rather than
@@ -445,12 +465,11 @@ def _build(path: Path, module: torch.nn.Module, tensors: dict[str, torch.Tensor]
     extra = sorted(set(tensors) - set(expected))
     if missing or extra:
         what = f"missing {missing[0]}" if missing else f"unexpected {extra[0]}"
-        raise CheckpointError(f"{path}: the network layout does not match StyleGAN2 ({what}).")
+        raise CheckpointError(f"{path}: the network layout does not match its architecture ({what}).")
     for name, t in tensors.items():
         if tuple(t.shape) != tuple(expected[name].shape):
-            raise CheckpointError(
-                f"{path}: tensor {name} has shape {tuple(t.shape)} where StyleGAN2 needs {tuple(expected[name].shape)}."
-            )
+            raise CheckpointError(f"{path}: tensor {name} has shape {tuple(t.shape)} where the network needs "
+                                  f"{tuple(expected[name].shape)}.")
         if not torch.isfinite(t.float()).all():
             raise CheckpointError(f"{path}: tensor {name} contains NaN or infinite values.")
     module.load_state_dict({k: v.float() for k, v in tensors.items()})
@@ -458,7 +477,7 @@ def _build(path: Path, module: torch.nn.Module, tensors: dict[str, torch.Tensor]
 
 
 @torch.no_grad()
-def estimate_w_avg(G: Generator, samples: int = 10_000, seed: int = 0) -> torch.Tensor:
+def estimate_w_avg(G: Generator | SG3Generator, samples: int = 10_000, seed: int = 0) -> torch.Tensor:
     """Mean w over ``samples`` fixed-seed latents, for files that store no average latent.
 
     A conditional model's average is over all classes in equal parts, as training tracks it on balanced data.

@@ -119,7 +119,8 @@ class SynthesisLayer(nn.Module):
         if self.up > 1:
             x = upfirdn2d(x, self.resample_filter, pad=(1, 1, 1, 1), gain=self.up**2)
         if noise is not None and noise_mode != "const":
-            raise ValueError(f"noise maps replace the constant noise; they cannot be used with noise_mode {noise_mode!r}")
+            raise ValueError(
+                f"noise maps replace the constant noise; they cannot be used with noise_mode {noise_mode!r}")
         if noise_mode == "const":
             x = x + (self.noise_const if noise is None else noise) * self.noise_strength
         elif noise_mode == "random":
@@ -334,6 +335,8 @@ class MappingNetwork(nn.Module):
 
 class Generator(nn.Module):
     """StyleGAN2 generator: ``G(z, c, truncation_psi, noise_mode)``, ``G.mapping``, ``G.synthesis``."""
+
+    architecture = "sg2"  # the name our checkpoints store (StyleGAN3's are sg3-t and sg3-r)
 
     def __init__(
         self,
