@@ -98,6 +98,20 @@ def _class_index(m, args: argparse.Namespace) -> int | None:
 
 def _add_class_option(s: argparse.ArgumentParser) -> None:
     s.add_argument("--class", dest="class_name", metavar="NAME|INDEX", help=CLASS_HELP)
+
+
+def _add_view_options(s: argparse.ArgumentParser, keeps: str = "") -> None:
+    """``--translate X,Y`` and ``--rotate DEG``: a StyleGAN3 picture moved through its Fourier input."""
+    s.add_argument("--translate", type=pair, metavar="X,Y", default=None,
+                   help="StyleGAN3 only: move the picture by X,Y picture widths (+x right, +y down; write "
+                        f"--translate=-0.1,0 for a negative X){keeps}")
+    s.add_argument("--rotate", type=number(-360.0, 360.0), metavar="DEG", default=None,
+                   help=f"StyleGAN3 only: turn the picture by DEG degrees, counter-clockwise{keeps}")
+
+
+def _view(portrait, args: argparse.Namespace):
+    """``portrait`` moved and turned as ``--translate`` / ``--rotate`` ask (an option left out keeps its part)."""
+    return portrait.with_view(args.translate, args.rotate)
 # --- option values: checked while parsing, so a bad value is one line naming the option ------------------
 
 # Requests beyond these sizes state their size and need --yes: they run for hours, or fill a disk.
@@ -154,6 +168,14 @@ def number(lo: float, hi: float | None = None, above: bool = False) -> Callable[
         return value
 
     return parse
+
+
+def pair(text: str) -> tuple[float, float]:
+    """An argparse type: two finite numbers, X,Y."""
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise argparse.ArgumentTypeError(f"must be two numbers X,Y, not {text!r}")
+    return number(-math.inf)(parts[0]), number(-math.inf)(parts[1])
 
 
 def seeds(text: str):
@@ -250,10 +272,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
     m = _load(args.model, args.device)
     k = _class_index(m, args)
     out.mkdir(parents=True, exist_ok=True)
+    view = _view(Portrait(), args)
     with TqdmProgress("generate", "img") as bar:
         for seed, img in render_seeds(m.G, seeds, args.truncation, args.noise_mode, args.batch, progress=bar,
-                                      c=class_labels(m.G, k)):
-            recipe = portrait_recipe(m, Portrait.from_seed(seed, args.truncation, k), noise_mode=args.noise_mode)
+                                      c=class_labels(m.G, k), transform=view.transform()):
+            portrait = Portrait.from_seed(seed, args.truncation, k).with_view(view.translate, view.rotate)
+            recipe = portrait_recipe(m, portrait, noise_mode=args.noise_mode)
             write_picture(out / f"seed{seed:04d}.png", img, recipe)
     print(f"wrote {len(seeds)} images with their recipes to {out}")
     return 0
@@ -265,7 +289,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     from .engine.edit.directions import pca_directions
     from .engine.images import load_image, tensor_to_images
     from .engine.library.gallery import read_recipe
-    from .engine.library.recipe import write_picture
+    from .engine.library.recipe import view_fields, write_picture
     from .engine.model.checkpoints import SHIPPED_MODELS, model_files
     from .engine.session import Session
 
@@ -283,6 +307,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     session = Session({})
     session.install(m, model_path)
     portrait = session.plan_recipe(recipe, str(source)).portrait
+    if args.translate is not None or args.rotate is not None:
+        portrait = _view(portrait, args)
+        recipe = {**{k: v for k, v in recipe.items() if k not in ("translate", "rotate")}, **view_fields(portrait)}
     if portrait.sliders:
         print("computing the principal directions the sliders name (cached per model)…", file=sys.stderr)
         session.set_directions(pca_directions(m.G, m.weights_hash))
@@ -291,7 +318,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     except KeyError as e:
         raise UserError(f"{source}: the slider direction {e.args[0]} is not available for this model.") from None
     with torch.no_grad():
-        img = m.G.synthesis(ws, noise_mode=recipe.get("noise_mode", "const"), noise=portrait.base.noise_for(m.G))
+        img = m.G.synthesis(ws, noise_mode=recipe.get("noise_mode", "const"), noise=portrait.base.noise_for(m.G),
+                            transform=portrait.transform())
     image = tensor_to_images(img)[0]
     write_picture(out, image, recipe)
     original = source.with_suffix(".png")
@@ -331,6 +359,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 def cmd_mix(args: argparse.Namespace) -> int:
     from .engine.edit.mixing import mixing_grid
+    from .engine.edit.portrait import Portrait
     from .engine.images import save_png
     from .engine.model.checkpoints import model_files
     from .engine.model.labels import class_labels
@@ -342,10 +371,11 @@ def cmd_mix(args: argparse.Namespace) -> int:
     check_output_file(args.out, ".png", "PNG", inputs=model_files(args.model))
     m = _load(args.model, args.device)
     c = class_labels(m.G, _class_index(m, args))
+    transform = _view(Portrait(), args).transform()
     with TqdmProgress("mix", "img") as bar:
         grid = mixing_grid(
             m.G, list(seeds["rows"]), list(seeds["cols"]), args.layers, args.strength, args.truncation,
-            args.noise_mode, args.batch, progress=bar, rows_c=c, cols_c=c,
+            args.noise_mode, args.batch, progress=bar, rows_c=c, cols_c=c, transform=transform,
         )
     save_png(args.out, grid.to_image())
     print(f"wrote {args.out}: {len(seeds['rows'])} x {len(seeds['cols'])} mixes "
@@ -603,6 +633,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_class_option(s)
     s.add_argument("--batch", type=whole(1, 1024), default=8, help="pictures rendered at once (1 to 1024)")
     s.add_argument("--device", default="cpu", help=device_help)
+    _add_view_options(s)
     s.add_argument("--out", required=True, help="output folder; seed<N>.png files are added to it")
     s.add_argument("--yes", action="store_true", help=yes_help)
     s.set_defaults(func=cmd_generate)
@@ -612,6 +643,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--model", default=None,
                    help="the checkpoint the recipe was made with (default: the shipped model it names)")
     s.add_argument("--device", default="cpu", help=device_help)
+    _add_view_options(s, keeps=" (default: as the recipe has it)")
     s.add_argument("--out", required=True, help="OUT.png (with OUT.json, the same recipe)")
     s.set_defaults(func=cmd_render)
 
@@ -634,6 +666,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_class_option(s)
     s.add_argument("--batch", type=whole(1, 1024), default=8, help="pictures rendered at once (1 to 1024)")
     s.add_argument("--device", default="cpu", help=device_help)
+    _add_view_options(s)
     s.add_argument("--out", required=True, help="output PNG")
     s.add_argument("--yes", action="store_true", help=f"{yes_help} (over {CONFIRM_MIX_CELLS} mixes)")
     s.set_defaults(func=cmd_mix)

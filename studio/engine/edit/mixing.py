@@ -69,12 +69,14 @@ def mixing_grid(
     token: CancelToken | None = None,
     rows_c: torch.Tensor | None = None,
     cols_c: torch.Tensor | None = None,
+    transform: torch.Tensor | None = None,
 ) -> MixingGrid:
     """Render sources A (rows) and B (cols) and every mix of B's ``layers`` into A at ``strength``.
 
     ``layers`` is anything ``latents.layer_indices`` takes ("coarse", "coarse+fine", "0-3", [0, 1]).
     Truncation applies to seeds only. ``rows_c`` / ``cols_c``: class labels of a conditional model's seeds (one
     row for all, or one per seed); A and B may be of different classes, since mixing happens in W+.
+    ``transform``: a StyleGAN3 model's input transform for every picture, or None.
     Renders in batches, reporting progress and checking cancel between them.
     """
     if batch_size < 1:
@@ -94,7 +96,7 @@ def mixing_grid(
     for start in range(0, total, batch_size):
         token.check()
         batch = everything[start : start + batch_size]
-        images.append(tensor_to_images(G.synthesis(batch, noise_mode=noise_mode)))
+        images.append(tensor_to_images(G.synthesis(batch, noise_mode=noise_mode, transform=transform)))
         report(Progress(start + len(batch), total, f"Rendered {start + len(batch)} of {total} images"))
     out = np.concatenate(images)
     cells = out[n_rows + n_cols :].reshape(n_rows, n_cols, *out.shape[1:])

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from ..model.labels import class_labels
+from ..model.stylegan3 import input_transform
 from .directions import Direction
 from .latents import GROUPS, layer_groups, mix_styles, seed_ws, truncate
 
@@ -152,6 +153,10 @@ class Portrait:
     psi: float = DEFAULT_PSI
     sliders: tuple[SliderEdit, ...] = ()
     mixing: Mixing = Mixing()
+    # StyleGAN3 only: the picture moved (x, y in picture widths, +x right, +y down) and turned (degrees,
+    # counter-clockwise) through the model's Fourier input: the scene moves, nothing is resampled.
+    translate: tuple[float, float] = (0.0, 0.0)
+    rotate: float = 0.0
 
     @classmethod
     def from_seed(cls, seed: int, psi: float = DEFAULT_PSI, class_index: int | None = None) -> Portrait:
@@ -206,6 +211,20 @@ class Portrait:
 
     def with_mixing(self, mixing: Mixing) -> Portrait:
         return replace(self, mixing=mixing)
+
+    def with_view(self, translate: tuple[float, float] | None = None, rotate: float | None = None) -> Portrait:
+        """Move (x, y in picture widths) and turn (degrees) a StyleGAN3 picture; None keeps that part."""
+        translate = self.translate if translate is None else (float(translate[0]), float(translate[1]))
+        return replace(self, translate=translate, rotate=self.rotate if rotate is None else float(rotate))
+
+    @property
+    def moved(self) -> bool:
+        """Whether the picture is translated or rotated (only a StyleGAN3 model can draw it so)."""
+        return self.translate != (0.0, 0.0) or self.rotate != 0.0
+
+    def transform(self) -> torch.Tensor | None:
+        """The input transform for ``G.synthesis(transform=)``; None when the picture is not moved."""
+        return input_transform(self.translate, self.rotate) if self.moved else None
 
     def without_noise(self) -> Portrait:
         """The same edits on the base's W+ alone: a projection's noise maps stay where the original's strokes were,
