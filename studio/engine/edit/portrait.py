@@ -23,7 +23,7 @@ import torch
 from ..model.labels import class_labels
 from ..model.stylegan3 import input_transform
 from .directions import Direction
-from .latents import GROUPS, layer_groups, mix_styles, seed_ws, truncate
+from .latents import GROUPS, layer_groups, mix_styles, seed_ws, truncate, w_sampling_rates
 
 DEFAULT_PSI = 0.7
 
@@ -247,7 +247,7 @@ class Portrait:
         ws = truncate(self.base.ws(G), G.w_avg, self.psi)
         if self.mixing.active:
             other = truncate(self.mixing.other.ws(G), G.w_avg, self.psi)
-            groups = layer_groups(G.num_ws)
+            groups = layer_groups(G.num_ws, w_sampling_rates(G))
             for name, g in zip(GROUPS, self.mixing.groups):
                 if g.enabled and groups[name]:
                     ws = mix_styles(ws, other, groups[name], g.strength)
