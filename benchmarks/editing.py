@@ -30,7 +30,7 @@ from studio.engine.atomic import atomic_write_text
 from studio.engine.edit.directions import compute_pca
 from studio.engine.edit.latents import layer_groups, layer_resolution, mix_styles, z_from_seeds
 from studio.engine.images import images_to_tensor, tensor_to_images
-from studio.engine.model.checkpoints import card_path
+from studio.engine.model.safetensors_io import card_path
 from studio.engine.world.probe import HEAD_CENTER, HEAD_KEYS, HEAD_SPREAD, load_probe, read_images
 
 GROUPS = ("coarse", "middle", "fine")
@@ -206,7 +206,8 @@ def main() -> None:
         print_table(f"{pc} from -{args.step:g} to +{args.step:g} sd, {args.seeds} portraits: each attribute's change "
                     "relative to the difference between two random portraits", by_group, "{:.2f}")
     names, layers = slider_names(sliders)
-    print_table(f"What PC1…PC{args.components} do (the three largest effects per layer group) and the slider names", summary_rows(sliders, names, layers), "{}")
+    print_table(f"What PC1…PC{args.components} do (the three largest effects per layer group) and the slider names",
+                summary_rows(sliders, names, layers), "{}")
     print("\nslider names: " + json.dumps(names) + "\nslider layers: " + json.dumps(layers))
     if args.write_card:
         card_file = card_path(model.path)

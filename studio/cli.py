@@ -80,8 +80,6 @@ def _class_index(m, args: argparse.Namespace) -> int | None:
     A conditional model without ``--class`` renders class 0, said once on stderr: an error would break every
     command and script that works today the moment a conditional model becomes the default.
     """
-    from .engine.model.labels import resolve_class
-
     if not m.classes:
         if args.class_name is not None:
             raise UserError(f"--class: {m.name} is not class-conditional; leave --class out.")
@@ -91,7 +89,7 @@ def _class_index(m, args: argparse.Namespace) -> int | None:
               f"choose with --class ({', '.join(m.classes)})", file=sys.stderr)
         return 0
     try:
-        return resolve_class(m, args.class_name)
+        return m.resolve_class(args.class_name)
     except ValueError as e:
         raise UserError(f"--class: {e}") from None
 
@@ -197,7 +195,7 @@ def seeds_one(text: str) -> int:
 
 def opset(text: str) -> int:
     """An argparse type: an ONNX opset the exporter really writes."""
-    from .engine.preview.export_onnx import check_opset
+    from .engine.preview.export.writer import check_opset
 
     try:
         return check_opset(whole(1)(text))
@@ -288,8 +286,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     from .engine.edit.directions import pca_directions
     from .engine.images import load_image, tensor_to_images
-    from .engine.library.gallery import read_recipe
-    from .engine.library.recipe import view_fields, write_picture
+    from .engine.library.recipe import read_recipe, view_fields, write_picture
     from .engine.model.checkpoints import SHIPPED_MODELS, model_files
     from .engine.session import Session
 
@@ -341,7 +338,8 @@ def _seed_of(name: str) -> int | None:
 
 def cmd_convert(args: argparse.Namespace) -> int:
     from .engine import save_model
-    from .engine.model.checkpoints import card_path, model_files
+    from .engine.model.checkpoints import model_files
+    from .engine.model.safetensors_io import card_path
     from .engine.outputs import check_output_file
 
     check_output_file(args.dst, ".safetensors", "a GAN Studio model", inputs=model_files(args.src),
@@ -400,7 +398,7 @@ def cmd_gallery_list(args: argparse.Namespace) -> int:
 
 
 def cmd_gallery_publish(args: argparse.Namespace) -> int:
-    from .engine.library.gallery import publish_site
+    from .engine.library.site import publish_site
 
     with TqdmProgress("publish", "pic") as bar:
         site = publish_site(args.gallery_dir, args.out_dir, args.title, progress=bar)
@@ -415,14 +413,9 @@ def cmd_gallery_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_export_onnx(args: argparse.Namespace) -> int:
-    from .engine.preview.export_onnx import (
-        OPSET,
-        ExportError,
-        ExportInfo,
-        cached_export,
-        check_export_folder,
-        export_onnx,
-    )
+    from .engine.preview.export.cache import cached_export
+    from .engine.preview.export.format import ExportError, ExportInfo, check_export_folder
+    from .engine.preview.export.writer import OPSET, export_onnx
 
     if args.out:
         check_export_folder(args.out)
@@ -603,7 +596,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .engine.customize.trainer import TRAIN_MODES
     from .engine.edit.latents import GROUPS
     from .engine.model.stylegan2 import NOISE_MODES
-    from .engine.preview.export_onnx import MIN_OPSET, OPSET
+    from .engine.preview.export.writer import MIN_OPSET, OPSET
     from .engine.train.config import AUGMENTS, PRESETS, TrainConfig
     from .engine.train.few_shot import SMALL_FOLDER
     from .engine.train.hardware import MODCONVS, PRECISIONS

@@ -11,7 +11,8 @@ from studio.cli import main
 from studio.engine import load_model
 from studio.engine.customize.trainer import recommended_settings
 from studio.engine.images import load_image, read_png_text, tensor_to_images
-from studio.engine.model.checkpoints import DEFAULT_MODEL, card_path
+from studio.engine.model.checkpoints import DEFAULT_MODEL
+from studio.engine.model.safetensors_io import card_path
 
 
 def test_default_model_loads_with_its_card():
@@ -32,7 +33,8 @@ def test_default_model_is_customized_with_the_world_extractor():
 
 
 def test_default_model_paints_varied_pictures(tmp_path):
-    assert main(["generate", "--model", "default", "--seeds", "0-3", "--truncation", "0.7", "--out", str(tmp_path)]) == 0
+    args = ["generate", "--model", "default", "--seeds", "0-3", "--truncation", "0.7", "--out", str(tmp_path)]
+    assert main(args) == 0
     images = [load_image(p) for p in sorted(tmp_path.glob("*.png"))]
     assert len(images) == 4 and images[0].std() > 5  # not a flat image
     assert np.abs(images[0].astype(int) - images[1].astype(int)).mean() > 2  # seeds differ

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-PathLike = str | os.PathLike
+from .paths import PathLike
 
 
 def _current_umask() -> int:

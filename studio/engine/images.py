@@ -16,7 +16,8 @@ import torch
 from PIL import Image, ImageOps
 from PIL.PngImagePlugin import PngInfo
 
-from studio.engine.atomic import PathLike, atomic_save, describe_os_error
+from studio.engine.atomic import atomic_save, describe_os_error
+from studio.engine.paths import PathLike
 
 # 100 megapixels: far beyond any StyleGAN resolution, yet small enough to decode without exhausting RAM.
 # Pillow's own bomb check (about 179 MP) still applies above this.

@@ -21,8 +21,9 @@ import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from .atomic import PathLike, os_error_reason, sweep_stale
+from .atomic import os_error_reason, sweep_stale
 from .images import SOFTWARE, ImageError, read_png_text
+from .paths import PathLike
 
 MARK = "gan-studio"  # every format GAN Studio writes names itself with this prefix
 _SAFETENSORS_HEADER_MAX = 100 << 20

@@ -11,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 
 APP_DIR = "gan-studio"
+PathLike = str | os.PathLike  # what every function taking a path accepts
 
 
 def shipped(*parts: str) -> Path:

@@ -17,8 +17,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..atomic import PathLike
 from ..images import ImageError, load_image
+from ..paths import PathLike
 
 MAX_SKETCHES = 30
 _MIN_CONTRAST = 0.15  # strokes must be this much darker than the paper (0..1)

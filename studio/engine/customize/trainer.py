@@ -37,8 +37,11 @@ from ..edit.latents import crossover, z_from_seeds
 from ..grid import make_grid
 from ..images import image_to_tensor, images_to_tensor, load_fitted, tensor_to_images
 from ..jobs import Cancelled, CancelToken, Progress, ProgressFn, ensure_token, no_progress
-from ..model.checkpoints import DEFAULT_MODEL, LoadedModel, card_path, estimate_w_avg, model_files, save_model
-from ..model.labels import batch_labels, class_fields, class_labels
+from ..model.checkpoints import DEFAULT_MODEL, model_files
+from ..model.labels import batch_labels, class_labels
+from ..model.loaded import LoadedModel
+from ..model.reading import estimate_w_avg
+from ..model.safetensors_io import card_path, save_model
 from ..model.stylegan2 import Discriminator, Generator
 from ..outputs import check_output_file
 from ..train.checkpoint import load_state, save_state
@@ -554,7 +557,7 @@ def _card(base: LoadedModel, cfg: CustomizeConfig, sk: SketchSet, images_desc: s
             "method": "sketch-your-own-gan",
             "base_model": {"name": base.name, "weights_hash": base.weights_hash,
                            "path": str(base.path) if base.path else None},
-            **class_fields(base, cfg.class_index),
+            **base.class_fields(cfg.class_index),
             "sketches": [{"file": n, "sha256": h} for n, h in zip(sk.names, sk.hashes)],
             "real_images": images_desc, "extractor": F.name, "settings": settings, "steps": steps,
             "finished": finished, "kept_step": kept, **({"selection": selection} if selection else {}),

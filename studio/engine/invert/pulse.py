@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ..atomic import PathLike
 from ..edit.latents import LayerSpec, layer_indices
 from ..images import fit_image, load_image, tensor_to_images
 from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
 from ..model.stylegan2 import Generator
+from ..paths import PathLike
 from ..resample import downscale
 from .pulse_fit import FIT_SAMPLES, PrivateSynthesis, from_w, latent_stats, noise_arrays, noise_tensors, to_w
 
@@ -226,8 +226,8 @@ def search(
     from a random point. ``layers``: the W+ entries the search may change (anything ``layer_indices`` reads),
     default SEARCH_LAYERS from a start and all from a random point. While searching, the synthesis stops at
     ``render_size`` px (colours are settled there; the finer layers' latents stay as they are), which keeps big
-    models usable on a CPU; the result is rendered at full size. Cancel returns the best step so far. ``c``: the class label row (1, c_dim)
-    of a conditional model; the search keeps to that class's part of W.
+    models usable on a CPU; the result is rendered at full size. Cancel returns the best step so far. ``c``: the
+    class label row (1, c_dim) of a conditional model; the search keeps to that class's part of W.
     """
     token = ensure_token(token)
     device = G.w_avg.device

@@ -16,8 +16,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..model.checkpoints import weights_hash
 from ..model.labels import batch_labels
+from ..model.loaded import weights_hash
 from ..model.ops import LRELU_GAIN
 from ..model.stylegan2 import Generator, SynthesisLayer
 

@@ -1,8 +1,8 @@
-"""Class labels of conditional models: a class name or index in, the one-hot ``c`` that G and D take out.
+"""Class labels of conditional models: a class index in, the one-hot ``c`` that G and D take out.
 
-A conditional model's classes are named in its card (``LoadedModel.classes``; files without names, such as
-NVIDIA's, get "0", "1"…). Everything that renders takes ``c`` as a tensor (N, c_dim) or None, so soft labels
-(between two classes) work too; these helpers make the usual one-hot ones.
+A conditional model's classes are named in its card (``LoadedModel.classes``, with ``resolve_class`` for a
+name; files without names, such as NVIDIA's, get "0", "1"…). Everything that renders takes ``c`` as a tensor
+(N, c_dim) or None, so soft labels (between two classes) work too; these helpers make the usual one-hot ones.
 """
 
 from __future__ import annotations
@@ -13,33 +13,7 @@ import torch
 import torch.nn.functional as F
 
 if TYPE_CHECKING:
-    from .checkpoints import LoadedModel
     from .stylegan2 import Generator
-
-
-def resolve_class(model: LoadedModel, spec: str | int) -> int:
-    """The index of class ``spec`` in ``model``: a name from its card (exact, else case-insensitive) or an index."""
-    classes = model.classes
-    if not classes:
-        raise ValueError(f"{model.name} is not class-conditional: it has no classes to choose from.")
-    if isinstance(spec, str):
-        text = spec.strip()
-        named = [i for i, name in enumerate(classes) if name == text]
-        named = named or [i for i, name in enumerate(classes) if name.lower() == text.lower()]
-        if named:
-            return named[0]
-        if not text.isdigit():
-            raise ValueError(f"{model.name} has no class {spec!r}; its classes are {', '.join(classes)}.")
-        spec = int(text)
-    if not 0 <= spec < len(classes):
-        raise ValueError(f"{model.name} has classes 0 to {len(classes) - 1} ({', '.join(classes)}); "
-                         f"there is no class {spec}.")
-    return spec
-
-
-def class_fields(model: LoadedModel, index: int | None) -> dict:
-    """What a recipe records of the class a picture was made with: its name and index (nothing if None)."""
-    return {} if index is None else {"class": model.classes[resolve_class(model, index)], "class_index": index}
 
 
 def class_labels(G: Generator, index: int | None, n: int = 1) -> torch.Tensor | None:

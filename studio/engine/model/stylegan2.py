@@ -1,7 +1,7 @@
 """The StyleGAN2 generator (mapping + synthesis) and residual discriminator, in plain PyTorch.
 
 Parameter names follow NVIDIA's stylegan2-ada-pytorch layout (``mapping.fc0``, ``synthesis.b64.conv1``,
-``b4.fc``…), so our own checkpoints read like theirs; ``checkpoints.py`` maps rosinality's names onto them.
+``b4.fc``…), so our own checkpoints read like theirs; ``foreign/rosinality.py`` maps rosinality's names onto them.
 Any power-of-two resolution from 4 up and any channel table work; nothing needs a custom CUDA kernel.
 
 The modulated convolution has two paths with the same numbers (``fused``): a grouped convolution with
@@ -120,7 +120,8 @@ class SynthesisLayer(nn.Module):
             x = upfirdn2d(x, self.resample_filter, pad=(1, 1, 1, 1), gain=self.up**2)
         if noise is not None and noise_mode != "const":
             raise ValueError(
-                f"noise maps replace the constant noise; they cannot be used with noise_mode {noise_mode!r}")
+                f"noise maps replace the constant noise; they cannot be used with noise_mode {noise_mode!r}"
+            )
         if noise_mode == "const":
             x = x + (self.noise_const if noise is None else noise) * self.noise_strength
         elif noise_mode == "random":

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from ..atomic import atomic_stream, os_error_reason
+from ..errors import first_line
 
 FORMAT = "gan-studio-train"
 VERSION = 1
@@ -102,8 +103,8 @@ def _unreadable_because(e: BaseException) -> str:
         return os_error_reason(e)
     if isinstance(e, (EOFError, zipfile.BadZipFile)) or "zip archive" in str(e) or "central directory" in str(e):
         return "the file is damaged or cut short, as an interrupted save leaves it"
-    first = str(e).strip().splitlines()[0] if str(e).strip() else ""
-    return first if 0 < len(first) <= 160 else f"torch reports a {type(e).__name__}"
+    first = first_line(e, limit=161)
+    return first if str(e).strip() and len(first) <= 160 else f"torch reports a {type(e).__name__}"
 
 
 def load_checkpoint(path: Path) -> dict:

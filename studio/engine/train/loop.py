@@ -33,8 +33,8 @@ from ..atomic import sweep_stale
 from ..edit.latents import crossover
 from ..images import save_png
 from ..jobs import Cancelled, CancelToken, Progress, ProgressFn, ensure_token, no_progress
-from ..model.checkpoints import save_model
 from ..model.labels import balanced_labels
+from ..model.safetensors_io import save_model
 from ..model.stylegan2 import Discriminator, Generator
 from ..outputs import check_output_folder, folder_holds_only
 from . import distributed

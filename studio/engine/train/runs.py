@@ -23,8 +23,10 @@ import numpy as np
 from ..atomic import atomic_write_text
 from ..grid import make_grid
 from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
-from ..model.checkpoints import LoadedModel, load_model, save_model
+from ..model.checkpoints import load_model
 from ..model.labels import balanced_labels
+from ..model.loaded import LoadedModel
+from ..model.safetensors_io import save_model
 from ..paths import user_data_dir
 from .checkpoint import checkpoint_step, list_checkpoints
 from .config import TrainConfig

@@ -19,7 +19,8 @@ from dataclasses import replace
 
 import torch
 
-from ..model.checkpoints import LoadedModel, load_model
+from ..model.checkpoints import load_model
+from ..model.loaded import LoadedModel
 from ..model.stylegan2 import Discriminator, Generator, normalize_2nd_moment
 from .config import TrainConfig
 

@@ -12,9 +12,10 @@ from pathlib import Path
 
 from PIL import Image
 
-from ..atomic import PathLike, atomic_save, atomic_write_text
+from ..atomic import atomic_save, atomic_write_text
 from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
 from ..outputs import OutputError, check_output_folder, folder_holds_only
+from ..paths import PathLike
 from .genres import GenreArg, genre_list
 from .sample import render_sample
 

@@ -31,8 +31,8 @@ from studio.engine.edit.portrait import Portrait
 from studio.engine.images import load_fitted
 from studio.engine.invert.projection import ProjectionResult, project
 from studio.engine.jobs import CancelToken, Progress, ProgressFn
-from studio.engine.model.checkpoints import LoadedModel
 from studio.engine.model.labels import class_labels
+from studio.engine.model.loaded import LoadedModel
 from studio.ui.document import PortraitDocument
 from studio.ui.tasks import Task, TaskRunner
 from studio.ui.theme import icon, to_pixmap

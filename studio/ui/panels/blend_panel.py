@@ -17,8 +17,9 @@ from studio.engine.customize.trainer import blend_w, interpolate_models
 from studio.engine.edit.latents import z_from_seed
 from studio.engine.images import tensor_to_images
 from studio.engine.jobs import CancelToken, ProgressFn
-from studio.engine.model.checkpoints import LoadedModel, load_model
+from studio.engine.model.checkpoints import load_model
 from studio.engine.model.labels import class_labels
+from studio.engine.model.loaded import LoadedModel
 from studio.engine.model.stylegan2 import Generator
 from studio.ui.tasks import TaskRunner
 from studio.ui.theme import to_pixmap

@@ -32,13 +32,14 @@ from studio.engine.edit.directions import Direction, save_direction
 from studio.engine.edit.portrait import Portrait
 from studio.engine.invert.pulse import SearchResult, direction, search
 from studio.engine.jobs import Progress
-from studio.engine.model.checkpoints import LoadedModel
 from studio.engine.model.labels import class_labels
+from studio.engine.model.loaded import LoadedModel
 from studio.ui.canvas.mask_painter import MaskPainter
 from studio.ui.document import PortraitDocument
 from studio.ui.tasks import Task, TaskRunner
 from studio.ui.theme import icon
 from studio.ui.widgets.run_controls import RunControls
+from studio.ui.widgets.seed_box import SeedBox
 
 PREVIEWS = 25  # frames a search sends to the canvas, whatever its length
 
@@ -63,14 +64,15 @@ class SearchPanel(QWidget):
         self.mode.addItem(icon("fa6s.user-check"), "Keep identity (start from this portrait)", "identity")
         self.mode.addItem(icon("fa6s.shuffle"), "Random start (PULSE)", "random")
         self.mode.setToolTip("Keep identity recolours this portrait; a random start finds anyone with these colours")
-        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, prefix="seed ")
+        self.seed = SeedBox(tracking=True)
         self.seed.setToolTip("Where a random start begins: the same seed with other paint gives the same person")
         self.mode.currentIndexChanged.connect(lambda _: self.seed.setEnabled(not self.identity))
         self.seed.setEnabled(False)
         self.controls = RunControls("Search", "fa6s.wand-magic-sparkles")
         self.controls.start_requested.connect(self.start)
         self.search_button = self.controls.button  # Search ⇄ Cancel
-        self.report = QLabel("Paint the colours you want on the portrait, then search.", wordWrap=True, objectName="hint")
+        self.report = QLabel("Paint the colours you want on the portrait, then search.", wordWrap=True,
+                             objectName="hint")
         self.save_button = QPushButton(icon("fa6s.bookmark"), "Save as direction…")
         self.save_button.setToolTip("Keep this search's change (after − before) as a slider for any portrait")
         self.save_button.setEnabled(False)
@@ -140,7 +142,8 @@ class SearchPanel(QWidget):
             on_done=lambda r: self._found(r, start, k),
             on_error=lambda msg: self.report.setText(f"The search failed: {msg}"), **kwargs,
         ))
-        note = "" if self.identity or not keep.any() else " (a random start has nothing to keep: the keep mask is unused)"
+        unused = " (a random start has nothing to keep: the keep mask is unused)"
+        note = "" if self.identity or not keep.any() else unused
         self.report.setText(f"Searching…{note}")
 
     def _progressed(self, p: Progress) -> None:

@@ -48,8 +48,10 @@ from studio.engine.customize.trainer import (
 from studio.engine.edit.latents import z_from_seeds
 from studio.engine.images import ImageError, image_to_tensor, tensor_to_images
 from studio.engine.jobs import CancelToken, ProgressFn
-from studio.engine.model.checkpoints import DEFAULT_MODEL, LoadedModel, card_path
+from studio.engine.model.checkpoints import DEFAULT_MODEL
 from studio.engine.model.labels import batch_labels, class_labels
+from studio.engine.model.loaded import LoadedModel
+from studio.engine.model.safetensors_io import card_path
 from studio.engine.model.stylegan2 import Generator
 from studio.engine.outputs import dialog_output
 from studio.engine.paths import user_data_dir

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.engine.model.checkpoints import LoadedModel
+from studio.engine.model.loaded import LoadedModel
 from studio.engine.train import PRESETS, TrainConfig, preset
 from studio.engine.train.few_shot import apply_few_shot
 from studio.engine.train.folder_summary import FolderSummary, summarize_folder

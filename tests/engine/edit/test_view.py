@@ -14,21 +14,18 @@ from studio.engine.edit.mixing import mixing_grid
 from studio.engine.edit.portrait import Portrait
 from studio.engine.images import tensor_to_images
 from studio.engine.library.recipe import portrait_from_recipe, portrait_recipe
+from studio.engine.model.loaded import LoadedModel
 from studio.engine.model.stylegan3 import input_transform
 
 
-class FakeModel:
-    name = "tiny"
-    weights_hash = "h" * 64
-
-
-def test_the_view_is_part_of_the_portrait_and_its_recipe():
+def test_the_view_is_part_of_the_portrait_and_its_recipe(tiny_sg3):
+    model = LoadedModel(tiny_sg3[0], None, None, "studio", {"name": "tiny"})
     p = Portrait.from_seed(3)
-    assert not p.moved and p.transform() is None and "translate" not in portrait_recipe(FakeModel(), p)
+    assert not p.moved and p.transform() is None and "translate" not in portrait_recipe(model, p)
     moved = p.with_view((0.25, -0.125), 30).with_view(rotate=45)  # None keeps the translation
     assert moved.translate == (0.25, -0.125) and moved.rotate == 45.0 and p.translate == (0.0, 0.0)
     torch.testing.assert_close(moved.transform(), input_transform((0.25, -0.125), 45))
-    recipe = json.loads(json.dumps(portrait_recipe(FakeModel(), moved)))
+    recipe = json.loads(json.dumps(portrait_recipe(model, moved)))
     assert recipe["translate"] == [0.25, -0.125] and recipe["rotate"] == 45.0
     assert portrait_from_recipe(recipe) == moved
     for bad in ({"translate": [1.0]}, {"translate": "left"}, {"rotate": "nan"}, {"translate": [float("inf"), 0]}):

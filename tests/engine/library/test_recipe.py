@@ -8,21 +8,32 @@ import json
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from studio.cli import main
 from studio.engine import load_model, save_model
 from studio.engine.edit.portrait import GroupMix, Latent, Mixing, Portrait
 from studio.engine.images import load_image, tensor_to_images
-from studio.engine.library.gallery import list_pictures, publish_site, read_recipe
-from studio.engine.library.recipe import RECIPE_SCHEMA, portrait_from_recipe, portrait_recipe, write_picture
+from studio.engine.library.gallery import export_picture, list_pictures
+from studio.engine.library.recipe import (
+    RECIPE_SCHEMA,
+    RecipeError,
+    portrait_from_recipe,
+    portrait_recipe,
+    read_recipe,
+    write_picture,
+)
+from studio.engine.library.site import publish_site
+from studio.engine.model.loaded import LoadedModel
+from tests.engine.library.test_gallery import IMG
 
 
-class FakeModel:
-    name = "tiny"
-    weights_hash = "h" * 64
+@pytest.fixture
+def tiny(G):
+    return LoadedModel(G, None, None, "studio", {"name": "tiny"})
 
 
-def test_recipe_round_trips_exactly_through_json(G, dirs):
+def test_recipe_round_trips_exactly_through_json(G, dirs, tiny):
     w = np.random.RandomState(3).randn(G.num_ws, G.w_dim).astype(np.float32)
     p = (
         Portrait.from_w_plus(w, psi=0.8)
@@ -30,17 +41,17 @@ def test_recipe_round_trips_exactly_through_json(G, dirs):
         .with_slider("mine", -0.25)
         .with_mixing(Mixing(Latent(seed=4), (GroupMix(True, 0.3), GroupMix(), GroupMix(True, 1.0))))
     )
-    recipe = json.loads(json.dumps(portrait_recipe(FakeModel(), p)))
-    assert recipe["model_hash"] == FakeModel.weights_hash and recipe["model"] == "tiny"
+    recipe = json.loads(json.dumps(portrait_recipe(tiny, p)))
+    assert recipe["model_hash"] == tiny.weights_hash and recipe["model"] == "tiny"
     back = portrait_from_recipe(recipe)
     assert back == p
     torch.testing.assert_close(back.ws(G, dirs), p.ws(G, dirs), rtol=0, atol=0)
 
 
-def test_noise_maps_round_trip_and_a_bad_map_is_a_value_error(G):
+def test_noise_maps_round_trip_and_a_bad_map_is_a_value_error(G, tiny):
     w = np.random.RandomState(3).randn(G.num_ws, G.w_dim).astype(np.float32)
     maps = {"b32.conv0": np.random.RandomState(4).randn(32, 32).astype(np.float32)}
-    recipe = json.loads(json.dumps(portrait_recipe(FakeModel(), Portrait.from_w_plus(w, noise=maps))))
+    recipe = json.loads(json.dumps(portrait_recipe(tiny, Portrait.from_w_plus(w, noise=maps))))
     back = portrait_from_recipe(recipe)
     np.testing.assert_array_equal(back.noise["b32.conv0"], maps["b32.conv0"])  # bit for bit
     for bad in ({"b32.conv0": {"a": 1}}, ["b32.conv0"], {"b32.conv0": recipe["w_plus"]}):  # the last: 2-D but W+
@@ -53,8 +64,8 @@ def test_noise_maps_round_trip_and_a_bad_map_is_a_value_error(G):
             portrait_from_recipe(recipe)
 
 
-def test_seed_recipe_is_readable_by_plain_tools():
-    recipe = portrait_recipe(FakeModel(), Portrait.from_seed(42, 0.5))
+def test_seed_recipe_is_readable_by_plain_tools(tiny):
+    recipe = portrait_recipe(tiny, Portrait.from_seed(42, 0.5))
     assert recipe["seed"] == 42 and recipe["truncation_psi"] == 0.5 and recipe["sliders"] == []
 
 
@@ -64,9 +75,9 @@ def test_bad_recipes_raise_value_error(bad):
         portrait_from_recipe(bad)
 
 
-def test_write_picture_stamps_kind_and_schema_in_png_and_sidecar(tmp_path):
+def test_write_picture_stamps_kind_and_schema_in_png_and_sidecar(tmp_path, tiny):
     image = np.full((8, 8, 3), 9, np.uint8)
-    png = write_picture(tmp_path / "p.png", image, portrait_recipe(FakeModel(), Portrait.from_seed(1), note="x"))
+    png = write_picture(tmp_path / "p.png", image, portrait_recipe(tiny, Portrait.from_seed(1), note="x"))
     sidecar = json.loads(png.with_suffix(".json").read_text())
     assert read_recipe(png) == sidecar and sidecar["kind"] == "portrait" and sidecar["schema"] == RECIPE_SCHEMA
     assert sidecar["note"] == "x" and np.array_equal(load_image(png), image)
@@ -94,7 +105,7 @@ def test_generated_pictures_carry_their_recipe_into_the_gallery_and_site(tmp_pat
     assert "No recipe is stored" not in page and '"seed": 4' in page and '"kind": "portrait"' in page
 
 
-def test_recipes_carry_the_class_of_the_portrait_and_of_b(tiny_cond_pair, tmp_path):
+def test_recipes_carry_the_class_of_the_portrait_and_of_b(tiny_cond_pair, tmp_path, tiny):
     G, D = tiny_cond_pair
     model = load_model(save_model(tmp_path / "c.safetensors", G, D, {"classes": ["portrait", "still_life", "sky"]}))
     p = Portrait.from_seed(3, 0.7, class_index=2).with_mixing(Mixing(Latent(seed=9, class_index=0)).with_group(
@@ -109,4 +120,26 @@ def test_recipes_carry_the_class_of_the_portrait_and_of_b(tiny_cond_pair, tmp_pa
         portrait_recipe(model, p.with_class(5))
     with pytest.raises(ValueError, match="not a portrait recipe"):
         portrait_from_recipe({**recipe, "class_index": "sky"})
-    assert "class" not in portrait_recipe(FakeModel(), Portrait.from_seed(3))  # unconditional: as before
+    assert "class" not in portrait_recipe(tiny, Portrait.from_seed(3))  # unconditional: as before
+
+
+def test_read_recipe_falls_back_to_sidecar(tmp_path):
+    png = export_picture(tmp_path, IMG, {"seed": 5}, name="a")
+    Image.fromarray(IMG).save(png)  # a tool that strips PNG text chunks
+    assert read_recipe(png)["seed"] == 5
+    png.write_bytes(png.read_bytes()[:40])  # even a damaged PNG keeps its recipe
+    assert read_recipe(png)["seed"] == 5
+
+
+def test_read_recipe_errors_name_the_file(tmp_path):
+    Image.fromarray(IMG).save(tmp_path / "plain.png")
+    with pytest.raises(RecipeError, match=r"plain\.png has no readable recipe"):
+        read_recipe(tmp_path / "plain.png")
+    (tmp_path / "plain.json").write_text("{not json")
+    with pytest.raises(RecipeError, match=r"plain\.png has no readable recipe"):
+        read_recipe(tmp_path / "plain.png")
+    with pytest.raises(RecipeError, match=r"missing\.png does not exist"):
+        read_recipe(tmp_path / "missing.png")
+    (tmp_path / "future.json").write_text('{"schema": 999}')
+    with pytest.raises(RecipeError, match="newer GAN Studio"):
+        read_recipe(tmp_path / "future.png")

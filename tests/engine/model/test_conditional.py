@@ -15,8 +15,8 @@ import torch.nn.functional as F
 
 from studio.engine import CheckpointError, load_model, save_model
 from studio.engine.edit.latents import z_from_seeds
-from studio.engine.model.checkpoints import estimate_w_avg
-from studio.engine.model.labels import balanced_labels, batch_labels, class_labels, resolve_class
+from studio.engine.model.labels import balanced_labels, batch_labels, class_labels
+from studio.engine.model.reading import estimate_w_avg
 from tests.conftest import make_tiny_pair
 from tests.formats import write_nvidia, write_rosinality
 
@@ -138,15 +138,15 @@ def test_safetensors_keeps_c_dim_in_the_architecture_and_the_class_names_in_the_
 def test_class_helpers(tmp_path, tiny_cond_pair, tiny_pair):
     G, D = tiny_cond_pair
     m = load_model(save_model(tmp_path / "cond.safetensors", G, D, card={"classes": CLASSES}))
-    assert [resolve_class(m, s) for s in ("landscape", "Still_Life", "0", 2)] == [2, 1, 0, 2]
+    assert [m.resolve_class(s) for s in ("landscape", "Still_Life", "0", 2)] == [2, 1, 0, 2]
     with pytest.raises(ValueError, match="has no class 'sea'; its classes are portrait, still_life, landscape"):
-        resolve_class(m, "sea")
+        m.resolve_class("sea")
     with pytest.raises(ValueError, match=r"classes 0 to 2 .*there is no class 3"):
-        resolve_class(m, "3")
+        m.resolve_class("3")
     plain = load_model(save_model(tmp_path / "plain.safetensors", *tiny_pair))
     assert plain.classes == []
     with pytest.raises(ValueError, match="plain is not class-conditional"):
-        resolve_class(plain, "portrait")
+        plain.resolve_class("portrait")
     torch.testing.assert_close(class_labels(m.G, 1, n=2), _onehot([1, 1]))
     assert class_labels(plain.G, None) is None and balanced_labels(plain.G, 4) is None
     with pytest.raises(ValueError, match="choose one of its 3 classes"):

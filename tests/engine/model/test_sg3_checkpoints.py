@@ -11,7 +11,7 @@ from safetensors import safe_open
 
 from studio.engine import CheckpointError, load_model, save_model
 from studio.engine.edit.latents import z_from_seeds
-from studio.engine.model import nvidia_sg3
+from studio.engine.model.foreign import nvidia_sg3
 from studio.engine.model.safe_pickle import restricted_load
 from studio.engine.model.stylegan3 import Generator as SG3Generator
 from tests.conftest import make_tiny_sg3

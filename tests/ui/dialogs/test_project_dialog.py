@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QWidget
 from studio.engine.edit.portrait import Portrait
 from studio.engine.images import tensor_to_images
 from studio.engine.library.recipe import portrait_recipe
-from studio.engine.model.checkpoints import LoadedModel
+from studio.engine.model.loaded import LoadedModel
 from studio.ui.dialogs.project_dialog import ProjectDialog
 from studio.ui.document import PortraitDocument
 from studio.ui.window.main_window import MainWindow
@@ -99,13 +99,15 @@ def test_cancel_keeps_where_it_got_to_and_closing_stops_the_job(qtbot, dialog, p
     assert dialog.worker is None and not dialog.tasks.busy
 
 
-def test_window_file_menu_opens_image_and_portrait_shows_the_reconstruction(qtbot, tiny_model_path, painting, monkeypatch):
+def test_window_file_menu_opens_image_and_portrait_shows_the_reconstruction(
+    qtbot, tiny_model_path, painting, monkeypatch
+):
     window = MainWindow()
     qtbot.addWidget(window)
     window.show()
     open_and_wait(qtbot, window, tiny_model_path)
     monkeypatch.setattr("studio.ui.window.tools.ask_image_path", lambda parent: painting)
-    window.open_image_action.trigger()
+    window.window_actions.open_image.trigger()
     dlg = window._project_dialog
     dlg.steps.setValue(10)
     wait_projected(qtbot, dlg)
@@ -113,12 +115,12 @@ def test_window_file_menu_opens_image_and_portrait_shows_the_reconstruction(qtbo
     # the preview renders the reconstruction with its noise maps, as the dialog showed it
     assert np.abs(settle(qtbot, window).astype(int) - dlg.result.image).max() <= 2
     assert np.abs(dlg.result.image.astype(int) - dlg.result.portrait).max() > 2  # ...which W+ alone would not
-    assert window.drop_detail_action.isEnabled()
-    window.drop_detail_action.trigger()  # W+ alone, as one undo step
-    assert window.doc.portrait.noise == {} and not window.drop_detail_action.isEnabled()
+    assert window.window_actions.drop_detail.isEnabled()
+    window.window_actions.drop_detail.trigger()  # W+ alone, as one undo step
+    assert window.doc.portrait.noise == {} and not window.window_actions.drop_detail.isEnabled()
     assert np.abs(settle(qtbot, window).astype(int) - dlg.result.portrait).max() <= 2
-    window.undo_action.trigger()
-    assert window.doc.portrait.noise.keys() == dlg.result.noise.keys() and window.drop_detail_action.isEnabled()
+    window.window_actions.undo.trigger()
+    assert window.doc.portrait.noise.keys() == dlg.result.noise.keys() and window.window_actions.drop_detail.isEnabled()
     window.sliders.rows["PC1"].value.slider.setValue(150)  # sliders work on it as on any portrait
     assert window.doc.portrait.slider("PC1").value == 1.5
     assert window.doc.portrait.noise.keys() == dlg.result.noise.keys()  # and keep its detail

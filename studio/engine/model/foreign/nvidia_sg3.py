@@ -5,16 +5,18 @@ generator's settings come from the synthesis network's constructor arguments, NV
 what a snapshot leaves out, as their code would rebuild it; the layer names (which spell each layer's size
 and channels) and the stored low-pass filters are then checked against the network those settings give, so
 a fork with another design is refused rather than rendered wrong. The discriminator of these snapshots is
-StyleGAN2's and is read as in any stylegan2-ada-pytorch snapshot. Problems raise ``ValueError`` with one
-sentence; the caller names the file.
+StyleGAN2's and is read as in any stylegan2-ada-pytorch snapshot (``nvidia``).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 
-from .safe_pickle import PersistentRecord
-from .stylegan3 import Generator
+from ..reading import CheckpointError, strict_load
+from ..safe_pickle import PersistentRecord
+from ..stylegan3 import Generator
 
 # SynthesisNetwork / SynthesisLayer arguments with a meaning here (the rest of Generator's config comes from G).
 _SYNTHESIS_KEYS = (
@@ -31,8 +33,19 @@ def is_stylegan3(rec: PersistentRecord) -> bool:
     return bool(rec.find("SynthesisInput"))
 
 
+def stylegan3_generator(path: Path, rec: PersistentRecord) -> Generator:
+    """Our StyleGAN3 ``Generator`` from an NVlabs/stylegan3 generator record; CheckpointError if its design differs."""
+    try:
+        G = Generator(**generator_config(rec))
+        tensors = generator_tensors(rec, G)
+    except (ValueError, TypeError) as e:
+        raise CheckpointError(f"{path}: a StyleGAN3 network GAN Studio cannot read: {e}.") from None
+    return strict_load(path, G, tensors)
+
+
 def generator_config(rec: PersistentRecord) -> dict:
-    """``stylegan3.Generator`` arguments for the generator record ``rec``."""
+    """``stylegan3.Generator`` arguments for the generator record ``rec``; ValueError (one sentence) if it has
+    settings StyleGAN3's design does not."""
     synth, mapping = rec.children().get("synthesis"), rec.children().get("mapping")
     if synth is None or mapping is None or "fc0" not in mapping.children():
         raise ValueError("its generator lacks the synthesis or mapping network StyleGAN3 has")
@@ -55,7 +68,8 @@ def generator_config(rec: PersistentRecord) -> dict:
 
 
 def generator_tensors(rec: PersistentRecord, G: Generator) -> dict[str, torch.Tensor]:
-    """The record's tensors for ``G`` (built from ``generator_config``), its filters checked and dropped."""
+    """The record's tensors for ``G`` (built from ``generator_config``), its filters checked and dropped;
+    ValueError (one sentence) if its layers or filters differ from ``G``'s."""
     tensors = rec.tensors()
     theirs = [name for name in rec.children()["synthesis"].children() if name != "input"]
     if theirs != G.synthesis.layer_names:
