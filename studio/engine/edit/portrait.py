@@ -245,14 +245,15 @@ class Portrait:
     def ws(self, G: torch.nn.Module, directions: Mapping[str, Direction] | None = None) -> torch.Tensor:
         """The W+ to render, shape (1, num_ws, w_dim); a slider whose direction is unknown is an error."""
         ws = truncate(self.base.ws(G), G.w_avg, self.psi)
+        rates = w_sampling_rates(G)
         if self.mixing.active:
             other = truncate(self.mixing.other.ws(G), G.w_avg, self.psi)
-            groups = layer_groups(G.num_ws, w_sampling_rates(G))
+            groups = layer_groups(G.num_ws, rates)
             for name, g in zip(GROUPS, self.mixing.groups):
                 if g.enabled and groups[name]:
                     ws = mix_styles(ws, other, groups[name], g.strength)
         for edit in self.sliders:
             if directions is None or edit.direction not in directions:
                 raise KeyError(f"the direction {edit.direction!r} is not available for this model")
-            ws = ws + directions[edit.direction].offset(edit.value, G.num_ws, edit.layers).to(ws)
+            ws = ws + directions[edit.direction].offset(edit.value, G.num_ws, edit.layers, rates).to(ws)
         return ws

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
+from studio.engine.edit.directions import Direction
 from studio.engine.edit.latents import layer_groups, layer_indices, w_sampling_rates
 from studio.engine.edit.mixing import mixing_grid
 from studio.engine.edit.portrait import GroupMix, Latent, Mixing, Portrait
@@ -38,3 +40,13 @@ def test_mixing_follows_the_rates(tiny_sg3, G):
     torch.testing.assert_close(mixed.ws(H), Portrait.from_seed(2, psi=1.0).ws(H))
     with pytest.raises(ValueError, match="select no styles in this 16 px model"):
         mixing_grid(H, [1], [2], "fine")
+
+
+def test_a_slider_on_a_group_follows_the_rates(tiny_sg3):
+    H, _ = tiny_sg3
+    d = Direction("PC1", np.ones(H.w_dim, np.float32), 1.0)
+    # By StyleGAN2's resolutions six W+ entries would make coarse 0-3; by the rates all six are coarse (16).
+    assert d.offset(1.0, H.num_ws, "coarse").abs().sum(dim=1).nonzero().flatten().tolist() == [0, 1, 2, 3]
+    moved = Portrait.from_seed(1, psi=1.0).with_slider("PC1", 2.0, "coarse")
+    delta = moved.ws(H, {"PC1": d}) - Portrait.from_seed(1, psi=1.0).ws(H)
+    torch.testing.assert_close(delta[0], torch.full((H.num_ws, H.w_dim), 2.0))
