@@ -67,6 +67,14 @@ def number(lo: float, hi: float | None = None, above: bool = False) -> Callable[
     return parse
 
 
+def pair(text: str) -> tuple[float, float]:
+    """An argparse type: two finite numbers, X,Y."""
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise argparse.ArgumentTypeError(f"must be two numbers X,Y, not {text[:60]!r}")
+    return number(-math.inf)(parts[0]), number(-math.inf)(parts[1])
+
+
 def seeds(text: str) -> Seeds:
     """An argparse type: seeds such as 0-7 or 1,5,9-12 (``Seeds``: a huge range costs nothing until used)."""
     from ..engine.edit.seeds import parse_seeds
@@ -124,6 +132,20 @@ def add_batch(parser: argparse.ArgumentParser) -> None:
 
 def add_out(parser: argparse.ArgumentParser, help: str, required: bool = True) -> None:
     parser.add_argument("--out", required=required, help=help)
+
+
+def add_view(parser: argparse.ArgumentParser, keeps: str = "") -> None:
+    """``--translate X,Y`` and ``--rotate DEG``: a StyleGAN3 picture moved through its Fourier input."""
+    parser.add_argument("--translate", type=pair, metavar="X,Y", default=None,
+                        help="StyleGAN3 only: move the picture by X,Y picture widths (+x right, +y down; write "
+                             f"--translate=-0.1,0 for a negative X){keeps}")
+    parser.add_argument("--rotate", type=number(-360.0, 360.0), metavar="DEG", default=None,
+                        help=f"StyleGAN3 only: turn the picture by DEG degrees, counter-clockwise{keeps}")
+
+
+def view(portrait, args: argparse.Namespace):
+    """``portrait`` moved and turned as ``--translate`` / ``--rotate`` ask (an option left out keeps its part)."""
+    return portrait.with_view(args.translate, args.rotate)
 
 
 def add_yes(parser: argparse.ArgumentParser, help: str = YES_HELP) -> None:

@@ -14,11 +14,13 @@ from ..cmdoptions import (
     add_noise_mode,
     add_out,
     add_truncation,
+    add_view,
     add_yes,
     class_index,
     confirm,
     load_model,
     seeds,
+    view,
 )
 
 CONFIRM_PICTURES = 1_000  # more pictures than this state their number and need --yes: they fill a disk
@@ -35,6 +37,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     add_class(parser)
     add_batch(parser)
     add_device(parser)
+    add_view(parser)
     add_out(parser, "output folder; seed<N>.png files are added to it")
     add_yes(parser)
 
@@ -59,10 +62,12 @@ def run(args: argparse.Namespace) -> int:
     m = load_model(args.model, args.device)
     k = class_index(m, args)
     out.mkdir(parents=True, exist_ok=True)
+    moved = view(Portrait(), args)
     with TqdmProgress("generate", "img") as bar:
         for seed, img in render_seeds(m.G, seeds, args.truncation, args.noise_mode, args.batch, progress=bar,
-                                      c=class_labels(m.G, k)):
-            recipe = portrait_recipe(m, Portrait.from_seed(seed, args.truncation, k), noise_mode=args.noise_mode)
+                                      c=class_labels(m.G, k), transform=moved.transform()):
+            portrait = Portrait.from_seed(seed, args.truncation, k).with_view(moved.translate, moved.rotate)
+            recipe = portrait_recipe(m, portrait, noise_mode=args.noise_mode)
             write_picture(out / f"seed{seed:04d}.png", img, recipe)
     print(f"wrote {len(seeds)} images with their recipes to {out}")
     return 0

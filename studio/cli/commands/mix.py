@@ -14,12 +14,14 @@ from ..cmdoptions import (
     add_noise_mode,
     add_out,
     add_truncation,
+    add_view,
     add_yes,
     class_index,
     confirm,
     load_model,
     number,
     seeds,
+    view,
 )
 
 CONFIRM_MIX_CELLS = 256  # more mixes than this state their number and need --yes
@@ -40,12 +42,14 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     add_class(parser)
     add_batch(parser)
     add_device(parser)
+    add_view(parser)
     add_out(parser, "output PNG")
     add_yes(parser, f"{YES_HELP} (over {CONFIRM_MIX_CELLS} mixes)")
 
 
 def run(args: argparse.Namespace) -> int:
     from ...engine.edit.mixing import mixing_grid
+    from ...engine.edit.portrait import Portrait
     from ...engine.images import save_png
     from ...engine.model.checkpoints import model_files
     from ...engine.model.labels import class_labels
@@ -57,10 +61,11 @@ def run(args: argparse.Namespace) -> int:
     check_output_file(args.out, ".png", "PNG", inputs=model_files(args.model))
     m = load_model(args.model, args.device)
     c = class_labels(m.G, class_index(m, args))
+    transform = view(Portrait(), args).transform()
     with TqdmProgress("mix", "img") as bar:
         grid = mixing_grid(
             m.G, list(args.rows), list(args.cols), args.layers, args.strength, args.truncation,
-            args.noise_mode, args.batch, progress=bar, rows_c=c, cols_c=c,
+            args.noise_mode, args.batch, progress=bar, rows_c=c, cols_c=c, transform=transform,
         )
     save_png(args.out, grid.to_image())
     print(f"wrote {args.out}: {len(args.rows)} x {len(args.cols)} mixes ({args.layers}, strength {args.strength})")

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..cmdoptions import UserError, add_device, add_model, add_out, check_picture_out, load_model
+from ..cmdoptions import UserError, add_device, add_model, add_out, add_view, check_picture_out, load_model, view
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
@@ -14,6 +14,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     add_model(parser, default=None,
               help="the checkpoint the recipe was made with (default: the shipped model it names)")
     add_device(parser)
+    add_view(parser, keeps=" (default: as the recipe has it)")
     add_out(parser, "OUT.png (with OUT.json, the same recipe)")
 
 
@@ -22,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
 
     from ...engine.edit.directions import pca_directions
     from ...engine.images import load_image, tensor_to_images
-    from ...engine.library.recipe import read_recipe, write_picture
+    from ...engine.library.recipe import read_recipe, view_fields, write_picture
     from ...engine.model.checkpoints import SHIPPED_MODELS, model_files
     from ...engine.session import Session
 
@@ -40,6 +41,9 @@ def run(args: argparse.Namespace) -> int:
     session = Session({})
     session.install(m, model_path)
     portrait = session.plan_recipe(recipe, str(source)).portrait
+    if args.translate is not None or args.rotate is not None:
+        portrait = view(portrait, args)
+        recipe = {**{k: v for k, v in recipe.items() if k not in ("translate", "rotate")}, **view_fields(portrait)}
     if portrait.sliders:
         print("computing the principal directions the sliders name (cached per model)…", file=sys.stderr)
         session.set_directions(pca_directions(m.G, m.weights_hash))
@@ -48,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
     except KeyError as e:
         raise UserError(f"{source}: the slider direction {e.args[0]} is not available for this model.") from None
     with torch.no_grad():
-        img = m.G.synthesis(ws, noise_mode=recipe.get("noise_mode", "const"), noise=portrait.base.noise_for(m.G))
+        img = m.G.synthesis(ws, noise_mode=recipe.get("noise_mode", "const"), noise=portrait.base.noise_for(m.G),
+                            transform=portrait.transform())
     image = tensor_to_images(img)[0]
     write_picture(out, image, recipe)
     original = source.with_suffix(".png")

@@ -2,6 +2,10 @@
 
 W+ holds one w per synthesis layer; entry ``i`` drives the layer at resolution 2**(i//2 + 2). The paper's
 groups (``model.architecture.GROUPS``) follow from that. The seeds a user types are read in ``seeds``.
+
+StyleGAN3 has no resolutions per layer but sampling rates (``w_sampling_rates``: the Fourier input's for
+entry 0, then each layer's): coarse = rate 16, middle = 32–64, fine = 128 and up. In NVIDIA's layer tables
+those are the layers whose cutoffs match StyleGAN2's groups (up to 4 cycles per picture, up to 16, above).
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import torch
 
-from ..model.architecture import GROUP_RESOLUTIONS
+from ..model.architecture import GROUP_RATES, GROUP_RESOLUTIONS
 
 
 def z_from_seed(seed: int, z_dim: int = 512) -> torch.Tensor:
@@ -56,19 +60,29 @@ def layer_resolution(index: int) -> int:
     return 2 ** (index // 2 + 2)
 
 
-def layer_groups(num_ws: int) -> dict[str, list[int]]:
-    """W+ indices of the coarse, middle and fine groups (fine is empty below 64 px)."""
-    groups = {}
-    for name, (lo, hi) in GROUP_RESOLUTIONS.items():
-        groups[name] = [i for i in range(num_ws) if lo <= layer_resolution(i) <= hi]
-    return groups
+def w_sampling_rates(G: torch.nn.Module) -> tuple[int, ...] | None:
+    """The sampling rate of the layer each W+ entry drives, for a StyleGAN3 ``G``; None for StyleGAN2."""
+    if G.architecture == "sg2":
+        return None
+    synthesis = G.synthesis
+    return (int(synthesis.input.sampling_rate), *(layer.sampling_rate for layer in synthesis.layers()))
+
+
+def layer_groups(num_ws: int, rates: Sequence[int] | None = None) -> dict[str, list[int]]:
+    """W+ indices of the coarse, middle and fine groups: by resolution (StyleGAN2; fine is empty below 64 px),
+    or by the ``rates`` of a StyleGAN3 model (``w_sampling_rates``)."""
+    if rates is not None and len(rates) != num_ws:
+        raise ValueError(f"{len(rates)} sampling rates for {num_ws} W+ entries")
+    ranges, of = (GROUP_RESOLUTIONS, layer_resolution) if rates is None else (GROUP_RATES, rates.__getitem__)
+    return {name: [i for i in range(num_ws) if lo <= of(i) <= hi] for name, (lo, hi) in ranges.items()}
 
 
 LayerSpec = str | Sequence[int] | range
 
 
-def layer_indices(spec: LayerSpec, num_ws: int) -> list[int]:
-    """'all', a group name, 'coarse+fine', 'a-b' or an index list -> sorted W+ indices."""
+def layer_indices(spec: LayerSpec, num_ws: int, rates: Sequence[int] | None = None) -> list[int]:
+    """'all', a group name, 'coarse+fine', 'a-b' or an index list -> sorted W+ indices (``rates``: a StyleGAN3
+    model's, for its groups)."""
     if not isinstance(spec, str):
         idx = sorted(set(int(i) for i in spec))
     elif spec == "all":
@@ -77,7 +91,7 @@ def layer_indices(spec: LayerSpec, num_ws: int) -> list[int]:
         a, b = (int(p) for p in spec.split("-"))
         idx = list(range(a, b + 1))
     else:
-        groups = layer_groups(num_ws)
+        groups = layer_groups(num_ws, rates)
         try:
             idx = sorted(i for name in spec.split("+") for i in groups[name])
         except KeyError:
@@ -88,12 +102,14 @@ def layer_indices(spec: LayerSpec, num_ws: int) -> list[int]:
 
 
 def mix_styles(
-    ws_a: torch.Tensor, ws_b: torch.Tensor, layers: LayerSpec, strength: float = 1.0
+    ws_a: torch.Tensor, ws_b: torch.Tensor, layers: LayerSpec, strength: float = 1.0,
+    rates: Sequence[int] | None = None,
 ) -> torch.Tensor:
-    """Blend B's W+ entries into A's on ``layers``; strength 1 copies them, 0 keeps A."""
+    """Blend B's W+ entries into A's on ``layers``; strength 1 copies them, 0 keeps A (``rates``: as
+    ``layer_indices``)."""
     num_ws = ws_a.shape[1]
     mask = torch.zeros(num_ws, 1, dtype=ws_a.dtype, device=ws_a.device)
-    mask[layer_indices(layers, num_ws)] = strength
+    mask[layer_indices(layers, num_ws, rates)] = strength
     return ws_a + mask * (ws_b - ws_a)
 
 

@@ -15,6 +15,7 @@ both stamped with the ``schema`` version; ``read_recipe`` reads either back, for
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -142,8 +143,22 @@ def portrait_recipe(model: Any, portrait: Portrait, noise_mode: str = "const", *
             **({"other": _latent(model, mixing.other)} if mixing.other is not None else {}),
             "groups": {n: {"enabled": g.enabled, "strength": g.strength} for n, g in zip(GROUPS, mixing.groups)},
         },
+        **view_fields(portrait),
         **extra,
     }
+
+
+def view_fields(portrait: Portrait) -> dict:
+    """A moved StyleGAN3 picture's ``translate`` [x, y] and ``rotate`` (degrees); none for an unmoved one."""
+    return {"translate": list(portrait.translate), "rotate": portrait.rotate} if portrait.moved else {}
+
+
+def _read_view(recipe: Mapping) -> tuple[tuple[float, float], float]:
+    x, y = (float(v) for v in recipe.get("translate", (0.0, 0.0)))
+    rotate = float(recipe.get("rotate", 0.0))
+    if not all(math.isfinite(v) for v in (x, y, rotate)):
+        raise ValueError("translate and rotate must be finite numbers")
+    return (x, y), rotate
 
 
 def portrait_from_recipe(recipe: Mapping) -> Portrait:
@@ -151,6 +166,7 @@ def portrait_from_recipe(recipe: Mapping) -> Portrait:
     try:
         mix = recipe.get("mixing") or {}
         groups = mix.get("groups") or {}
+        translate, rotate = _read_view(recipe)
         return Portrait(
             base=_read_latent(recipe),
             psi=float(recipe.get("truncation_psi", 1.0)),
@@ -165,6 +181,8 @@ def portrait_from_recipe(recipe: Mapping) -> Portrait:
                     for g in (groups.get(n, {}) for n in GROUPS)
                 ),
             ),
+            translate=translate,
+            rotate=rotate,
         )
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise ValueError(f"not a portrait recipe ({e})") from None

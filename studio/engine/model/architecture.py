@@ -11,6 +11,8 @@ NOISE_MODES = ("const", "random", "none")
 # shape, hair style), middle = 16–32 px (features, hair details), fine = 64 px and up (colours, micro-texture).
 GROUP_RESOLUTIONS = {"coarse": (4, 8), "middle": (16, 32), "fine": (64, 1 << 30)}
 GROUPS = tuple(GROUP_RESOLUTIONS)
+# StyleGAN3 has sampling rates instead (edit/latents.py: w_sampling_rates); these ranges pick the same layers.
+GROUP_RATES = {"coarse": (1, 16), "middle": (32, 64), "fine": (128, 1 << 30)}
 
 
 def resolutions_up_to(resolution: int) -> list[int]:

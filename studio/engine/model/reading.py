@@ -10,6 +10,7 @@ import torch
 
 from .labels import balanced_labels
 from .stylegan2 import Generator
+from .stylegan3 import Generator as SG3Generator
 
 
 class CheckpointError(ValueError):
@@ -23,12 +24,11 @@ def strict_load(path: Path, module: torch.nn.Module, tensors: dict[str, torch.Te
     extra = sorted(set(tensors) - set(expected))
     if missing or extra:
         what = f"missing {missing[0]}" if missing else f"unexpected {extra[0]}"
-        raise CheckpointError(f"{path}: the network layout does not match StyleGAN2 ({what}).")
+        raise CheckpointError(f"{path}: the network layout does not match its architecture ({what}).")
     for name, t in tensors.items():
         if tuple(t.shape) != tuple(expected[name].shape):
-            raise CheckpointError(
-                f"{path}: tensor {name} has shape {tuple(t.shape)} where StyleGAN2 needs {tuple(expected[name].shape)}."
-            )
+            raise CheckpointError(f"{path}: tensor {name} has shape {tuple(t.shape)} where the network needs "
+                                  f"{tuple(expected[name].shape)}.")
         if not torch.isfinite(t.float()).all():
             raise CheckpointError(f"{path}: tensor {name} contains NaN or infinite values.")
     module.load_state_dict({k: v.float() for k, v in tensors.items()})
@@ -36,7 +36,7 @@ def strict_load(path: Path, module: torch.nn.Module, tensors: dict[str, torch.Te
 
 
 @torch.no_grad()
-def estimate_w_avg(G: Generator, samples: int = 10_000, seed: int = 0) -> torch.Tensor:
+def estimate_w_avg(G: Generator | SG3Generator, samples: int = 10_000, seed: int = 0) -> torch.Tensor:
     """Mean w over ``samples`` fixed-seed latents, for files that store no average latent (and a generator whose
     mapping was retrained).
 

@@ -1,5 +1,8 @@
 """Our own format: ``.safetensors`` holding G (EMA) and D with the architecture and card in its metadata, plus
-the JSON model card beside it, which a person may edit (the name, class names, recommended settings)."""
+the JSON model card beside it, which a person may edit (the name, class names, recommended settings).
+
+The metadata names the generator's architecture (``sg2``, ``sg3-t``, ``sg3-r``; files from before StyleGAN3
+name none: ``sg2``) beside its settings (for StyleGAN3, the layer table's)."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from ..paths import PathLike
 from .loaded import LoadedModel
 from .reading import CheckpointError, strict_load
 from .stylegan2 import Discriminator, Generator
+from .stylegan3 import Generator as SG3Generator
 
 FORMAT_NAME = "gan-studio"
 FORMAT_VERSION = "1"
@@ -33,8 +37,8 @@ def read_studio(path: Path) -> LoadedModel:
     if meta.get("format") != FORMAT_NAME:
         raise CheckpointError(f"{path}: a safetensors file, but not a GAN Studio model (no architecture in it).")
     tensors = load_file(str(path), device="cpu")
-    g_cfg = json.loads(meta["generator"])
-    G = strict_load(path, Generator(**_int_channels(g_cfg)), _prefixed(tensors, "G."))
+    G = _generator(path, meta.get("architecture", "sg2"), json.loads(meta["generator"]))
+    G = strict_load(path, G, _prefixed(tensors, "G."))
     D = None
     if meta.get("discriminator"):
         d_cfg = json.loads(meta["discriminator"])
@@ -50,6 +54,17 @@ def read_studio(path: Path) -> LoadedModel:
     return LoadedModel(G, D, path, "studio", card, contents)
 
 
+def _generator(path: Path, architecture: str, cfg: dict) -> Generator | SG3Generator:
+    """The generator ``architecture`` names, built from its settings ``cfg``."""
+    if architecture == "sg2":
+        return Generator(**_int_channels(cfg))
+    G = SG3Generator(**cfg) if architecture in ("sg3-t", "sg3-r") else None
+    if G is None or G.architecture != architecture:
+        raise CheckpointError(f"{path}: its architecture {architecture!r} is not one this GAN Studio knows "
+                              "(sg2, sg3-t, sg3-r).")
+    return G
+
+
 def _int_channels(cfg: dict) -> dict:
     cfg = dict(cfg)
     cfg["channels"] = {int(k): int(v) for k, v in cfg["channels"].items()}
@@ -61,7 +76,8 @@ def _prefixed(tensors: dict, prefix: str) -> dict:
 
 
 def save_model(
-    path: PathLike, G: Generator, D: Discriminator | None = None, card: dict | None = None, half: bool = False
+    path: PathLike, G: Generator | SG3Generator, D: Discriminator | None = None, card: dict | None = None,
+    half: bool = False,
 ) -> Path:
     """Write G (and D) as GAN Studio ``.safetensors`` with the architecture inside, plus the JSON card.
 
@@ -74,13 +90,14 @@ def save_model(
     card.setdefault("name", path.stem)
     if "classes" in card and len(card["classes"]) != G.c_dim:
         raise ValueError(f"{path}: the card names {len(card['classes'])} classes; the generator has {G.c_dim}.")
-    card["architecture"] = {"generator": G.config, **({"discriminator": D.config} if D is not None else {})}
+    card["architecture"] = {"network": G.architecture, "generator": G.config,
+                            **({"discriminator": D.config} if D is not None else {})}
     dtype = torch.float16 if half else torch.float32
     tensors = {f"G.{k}": v.detach().cpu().to(dtype).contiguous() for k, v in G.state_dict().items()}
     if D is not None:
         tensors.update({f"D.{k}": v.detach().cpu().to(dtype).contiguous() for k, v in D.state_dict().items()})
-    meta = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "generator": json.dumps(G.config),
-            "card": json.dumps(card)}
+    meta = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "architecture": G.architecture,
+            "generator": json.dumps(G.config), "card": json.dumps(card)}
     if D is not None:
         meta["discriminator"] = json.dumps(D.config)
     # Serialised in memory and written by Python, so a full disk is an OSError naming the file rather than
