@@ -60,7 +60,8 @@ class SearchPanel(QWidget):
 
         self.steps = QSpinBox(minimum=5, maximum=2000, value=100, singleStep=10, suffix=" steps")
         self.steps.setToolTip("PULSE uses 100; more steps come closer to the paint")
-        self.mode = QComboBox()
+        self.mode = QComboBox(minimumContentsLength=16)  # fits the seeds' column; the list shows the whole text
+        self.mode.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.mode.addItem(icon("fa6s.user-check"), "Keep identity (start from this portrait)", "identity")
         self.mode.addItem(icon("fa6s.shuffle"), "Random start (PULSE)", "random")
         self.mode.setToolTip("Keep identity recolours this portrait; a random start finds anyone with these colours")

@@ -148,6 +148,7 @@ class LatentSliders(QWidget):
         lay.addWidget(scroll, 1)
         self.saved_box.setVisible(False)
         doc.changed.connect(self.sync)
+        self.sync(doc.portrait)  # the document's truncation from the start, also while the first model loads
 
     @staticmethod
     def _section(title: str) -> tuple[QGroupBox, QFormLayout]:
