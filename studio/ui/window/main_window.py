@@ -240,7 +240,7 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
 
     def _load_directions(self, model: LoadedModel) -> None:
         """PCA (computed once per model, then cached) plus the user's saved directions, in the background."""
-        self.sliders.set_status("Finding principal directions…")
+        self.sliders.set_status("Finding the model's directions…")
 
         def done(found: list[Direction]) -> None:
             self.session.set_directions(found)

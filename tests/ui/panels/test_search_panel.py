@@ -67,7 +67,8 @@ def test_search_shows_frames_and_its_result_is_one_undo_step(qtbot, window):
     after = settle(qtbot, window)
     assert np.abs(after.astype(int) - result.image).max() <= 2  # the canvas shows what the search found
     assert not np.array_equal(after, before)
-    assert "8 steps" in panel.report.text() and "/255" in panel.report.text()
+    assert "8 steps" in panel.report.text() and "colours" in panel.report.text() and "%" in panel.report.text()
+    assert "/255" in panel.report.toolTip() and "L2" not in panel.report.text()
     assert window.doc.undo_stack.undoText() == "Colour search"
     window.window_actions.undo.trigger()
     np.testing.assert_array_equal(settle(qtbot, window), before)

@@ -3,8 +3,12 @@ it fits a 1366×768 laptop screen."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
+from studio.engine.jobs import Progress
+from studio.ui.widgets.task_bar import TaskBar
 from studio.ui.window.main_window import MainWindow
 from tests.ui.helpers import opened_window
 
@@ -43,3 +47,23 @@ def test_fits_a_laptop_screen_with_every_panel_open(qtbot, window):
     window.show_blend()
     _shape(qtbot, window)
     assert window.minimumSizeHint().height() <= 690 and window.minimumSizeHint().width() <= 1346
+
+
+def _until_cancelled(progress, token) -> None:
+    progress(Progress(0, 10, "hardware: 1 x CPU, 2 torch threads (bf16, non-fused modconv, channels-last) " * 3))
+    while not token.cancelled:
+        time.sleep(0.01)
+
+
+def test_a_task_in_the_status_bar_moves_nothing_and_shows_its_words_whole_in_a_tip(qtbot, window):
+    before = _shape(qtbot, window), window.statusBar().height()
+    for i in range(3):
+        window.tasks.run(_until_cancelled, title=f"Job {i}", owner=f"job {i}")
+    qtbot.waitUntil(lambda: len(window.findChildren(TaskBar)[0].rows) == 3)
+    row = window.findChildren(TaskBar)[0].rows[0]
+    qtbot.waitUntil(lambda: "hardware" in row.label.toolTip())
+    assert (_shape(qtbot, window), window.statusBar().height()) == before
+    assert row.label.text().endswith("…") and row.label.toolTip().endswith("channels-last) ")
+    for i in range(3):
+        window.tasks.cancel(f"job {i}")
+    assert window.tasks.wait_idle(5000)
