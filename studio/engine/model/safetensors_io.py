@@ -34,11 +34,11 @@ def read_studio(path: Path) -> LoadedModel:
         raise CheckpointError(f"{path}: a safetensors file, but not a GAN Studio model (no architecture in it).")
     tensors = load_file(str(path), device="cpu")
     g_cfg = json.loads(meta["generator"])
-    G = strict_load(path, Generator(**_int_channels(g_cfg)), _prefixed(tensors, "G."))
+    G = strict_load(path, Generator, _int_channels(g_cfg), _prefixed(tensors, "G."))
     D = None
     if meta.get("discriminator"):
         d_cfg = json.loads(meta["discriminator"])
-        D = strict_load(path, Discriminator(**_int_channels(d_cfg)), _prefixed(tensors, "D."))
+        D = strict_load(path, Discriminator, _int_channels(d_cfg), _prefixed(tensors, "D."))
     card = json.loads(meta.get("card", "{}"))
     sidecar = card_path(path)
     if sidecar.exists():
