@@ -37,12 +37,13 @@ def read_studio(path: Path) -> LoadedModel:
     if meta.get("format") != FORMAT_NAME:
         raise CheckpointError(f"{path}: a safetensors file, but not a GAN Studio model (no architecture in it).")
     tensors = load_file(str(path), device="cpu")
-    G = _generator(path, meta.get("architecture", "sg2"), json.loads(meta["generator"]))
-    G = strict_load(path, G, _prefixed(tensors, "G."))
+    g_cfg = json.loads(meta["generator"])
+    architecture = meta.get("architecture", "sg2")
+    G = strict_load(path, lambda **cfg: _generator(path, architecture, cfg), g_cfg, _prefixed(tensors, "G."))
     D = None
     if meta.get("discriminator"):
         d_cfg = json.loads(meta["discriminator"])
-        D = strict_load(path, Discriminator(**_int_channels(d_cfg)), _prefixed(tensors, "D."))
+        D = strict_load(path, Discriminator, _int_channels(d_cfg), _prefixed(tensors, "D."))
     card = json.loads(meta.get("card", "{}"))
     sidecar = card_path(path)
     if sidecar.exists():

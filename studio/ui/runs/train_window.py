@@ -300,7 +300,10 @@ class TrainWindow(QMainWindow):
         if self.active.step:
             self.run_panel.show_error(f"{message} The run keeps its last checkpoint: Start continues from there.")
             return
-        discard_run(self.active)  # it never trained: let the settings be changed
+        try:
+            discard_run(self.active)  # it never trained: let the settings be changed
+        except ValueError:
+            pass  # another process is training it (what ``message`` says): it stays theirs
         self._new_settings()
         self.run_panel.show_error(message)
 
