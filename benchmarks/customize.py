@@ -38,15 +38,11 @@ from PIL import Image, ImageDraw
 
 from studio.engine import load_model
 from studio.engine.customize import SketchSet, load_extractor, sketches_from_arrays
+from studio.engine.customize.checkpoint import CHECKPOINT_KIND, CHECKPOINT_VERSION
+from studio.engine.customize.config import CustomizeConfig, recommended_settings
+from studio.engine.customize.generator import CustomGenerator
+from studio.engine.customize.loop import customize
 from studio.engine.customize.selection import SELECT_SEEDS, blurred_ink, sketch_distance
-from studio.engine.customize.trainer import (
-    CHECKPOINT_KIND,
-    CHECKPOINT_VERSION,
-    CustomGenerator,
-    CustomizeConfig,
-    customize,
-    recommended_settings,
-)
 from studio.engine.edit.latents import z_from_seeds
 from studio.engine.images import tensor_to_images
 from studio.engine.model.checkpoints import DEFAULT_MODEL
@@ -206,7 +202,8 @@ def print_selection_table(runs: list[dict]) -> None:
     keep), and at the point each candidate score keeps, per run, and their means."""
     names = [c[0] for c in CANDIDATES]
     print("\nWhat each score would keep (in composition at the kept step; the step in brackets):\n")
-    print("| composition | sketches | last | best point | " + " | ".join(names) + " |\n" + "|---" * (4 + len(names)) + "|")
+    header = "| composition | sketches | last | best point | " + " | ".join(names) + " |"
+    print(header + "\n" + "|---" * (4 + len(names)) + "|")
     columns = []
     for r in runs:
         points = r["trace"]

@@ -9,7 +9,7 @@ import torch
 
 from studio.cli import main
 from studio.engine import load_model
-from studio.engine.customize.trainer import recommended_settings
+from studio.engine.customize.config import recommended_settings
 from studio.engine.images import load_image, read_png_text, tensor_to_images
 from studio.engine.model.checkpoints import DEFAULT_MODEL
 from studio.engine.model.safetensors_io import card_path

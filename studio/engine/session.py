@@ -16,7 +16,7 @@ import torch
 
 from .edit.directions import Direction, named_by_card, saved_directions
 from .edit.portrait import Portrait
-from .library.recipe import portrait_from_recipe
+from .library.recipe import RecipeError, portrait_from_recipe
 from .model.checkpoints import SHIPPED_MODELS
 from .model.loaded import LoadedModel
 
@@ -29,10 +29,6 @@ class Store(Protocol):
     def get(self, key: str, default: Any = None) -> Any: ...
 
     def __setitem__(self, key: str, value: Any) -> None: ...
-
-
-class RecipeError(ValueError):
-    """A recipe cannot be opened; the message is one sentence for the user."""
 
 
 class ModelNeeded(RecipeError):

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from studio.engine.library.gallery import has_recipe
+from studio.engine.library.recipe import has_recipe
 from studio.engine.paths import shipped
 from studio.ui import desktop
 from studio.ui.platform_check import diagnose

@@ -10,9 +10,9 @@ import torch
 
 from studio.engine.edit.directions import Direction, save_direction
 from studio.engine.edit.portrait import Portrait
-from studio.engine.library.recipe import portrait_recipe
+from studio.engine.library.recipe import RecipeError, portrait_recipe
 from studio.engine.model.loaded import LoadedModel
-from studio.engine.session import MAX_RECENT, ModelNeeded, RecipeError, Session
+from studio.engine.session import MAX_RECENT, ModelNeeded, Session
 
 
 @pytest.fixture(autouse=True)

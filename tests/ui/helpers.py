@@ -16,7 +16,8 @@ def shown(window: MainWindow) -> np.ndarray:
 
 def settle(qtbot, window: MainWindow) -> np.ndarray:
     """Wait until the canvas shows the current portrait at full quality; return its pixels."""
-    qtbot.waitUntil(lambda: window._last_full is not None and window._last_full[0] == window.doc.portrait, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: window.last_full is not None and window.last_full[0] == window.doc.portrait,
+                    timeout=TIMEOUT)
     assert window.tasks.wait_idle(TIMEOUT)
     return shown(window)
 
@@ -33,5 +34,5 @@ def opened_window(qtbot, path) -> MainWindow:
     qtbot.addWidget(w)
     w.show()
     open_and_wait(qtbot, w, path)
-    qtbot.waitUntil(lambda: not w.seeds.busy, timeout=TIMEOUT)
+    assert w.tasks.wait_idle(TIMEOUT)  # the seed page too
     return w

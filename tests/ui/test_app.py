@@ -34,7 +34,7 @@ def test_a_gallery_picture_opens_with_its_recipe(qtbot, tmp_path):
     painter.choose_seed(4321)
     settle(qtbot, painter)
     with qtbot.waitSignal(painter.exported, timeout=TIMEOUT) as exported:
-        painter.export_action.trigger()
+        painter.window_actions.export.trigger()
     png, made = exported.args[0], painter.doc.portrait
     png.with_suffix(".json").unlink()  # the PNG's own chunk is enough
     painter.close()

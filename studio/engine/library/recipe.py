@@ -8,12 +8,14 @@ plus whatever a method adds (a search's or a projection's settings). ``portrait_
 only encoder, ``portrait_from_recipe`` the only decoder; the studio's export, ``studio generate``,
 ``recolor`` and ``project`` all write through ``write_picture``: ``OUT.png`` with the recipe in an iTXt
 chunk (it travels with the file) plus ``OUT.json`` beside it (it survives tools that strip PNG chunks),
-both stamped with the ``schema`` version, so the gallery, its website and "reopen recipe" read them all.
+both stamped with the ``schema`` version; ``read_recipe`` reads either back, for the gallery, its website,
+"reopen recipe" and ``studio render``.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -23,13 +25,17 @@ import torch
 
 from ..arrays import decode_array, encode_array
 from ..atomic import atomic_write_text
-from ..edit.latents import GROUPS
 from ..edit.portrait import GroupMix, Latent, Mixing, Portrait, SliderEdit
-from ..images import save_png
+from ..images import ImageError, read_png_text, save_png
+from ..model.architecture import GROUPS
 from ..paths import PathLike
 
 RECIPE_SCHEMA = 1
 RECIPE_KEY = "gan-studio-recipe"
+
+
+class RecipeError(ValueError):
+    """A picture carries no readable recipe, or a recipe cannot be opened; one sentence for the user."""
 
 
 def _json_default(value: Any) -> Any:
@@ -56,6 +62,50 @@ def write_picture(path: PathLike, image: np.ndarray, recipe: Mapping) -> Path:
     save_png(png, image, {RECIPE_KEY: text})
     atomic_write_text(png.with_suffix(".json"), text)
     return png
+
+
+def _parse_recipe(text: str | None, source: Path) -> dict | None:
+    """The recipe in ``text``, or None if it is not one; a recipe from a newer app is an error."""
+    try:
+        recipe = json.loads(text) if text is not None else None
+    except ValueError:
+        return None
+    if not isinstance(recipe, dict) or not isinstance(recipe.get("schema"), int):
+        return None
+    if recipe["schema"] > RECIPE_SCHEMA:
+        raise RecipeError(f"{source} holds a recipe from a newer GAN Studio (schema {recipe['schema']}).")
+    return recipe
+
+
+def read_recipe(path: PathLike) -> dict:
+    """The recipe of a gallery picture: from its PNG chunk, else from its JSON sidecar."""
+    png = Path(path).with_suffix(".png")
+    sidecar = png.with_suffix(".json")
+    if not png.exists() and not sidecar.exists():
+        raise RecipeError(f"{png} does not exist.")
+    try:
+        chunk = read_png_text(png).get(RECIPE_KEY)
+    except ImageError:
+        chunk = None
+    recipe = _parse_recipe(chunk, png)
+    if recipe is None and sidecar.is_file():
+        try:
+            recipe = _parse_recipe(sidecar.read_text(encoding="utf-8"), sidecar)
+        except (OSError, UnicodeDecodeError):
+            recipe = None
+    if recipe is None:
+        raise RecipeError(f"{png} has no readable recipe, neither in the PNG nor in {sidecar.name}.")
+    return recipe
+
+
+def has_recipe(png: Path) -> bool:
+    """Cheap check for listing: a sidecar, or the chunk among the PNG's header chunks (no pixel decode)."""
+    if png.with_suffix(".json").is_file():
+        return True
+    try:
+        return RECIPE_KEY in read_png_text(png, header_only=True)
+    except ImageError:
+        return False
 
 
 # --- portraits ----------------------------------------------------------------------------------------------
@@ -93,8 +143,22 @@ def portrait_recipe(model: Any, portrait: Portrait, noise_mode: str = "const", *
             **({"other": _latent(model, mixing.other)} if mixing.other is not None else {}),
             "groups": {n: {"enabled": g.enabled, "strength": g.strength} for n, g in zip(GROUPS, mixing.groups)},
         },
+        **view_fields(portrait),
         **extra,
     }
+
+
+def view_fields(portrait: Portrait) -> dict:
+    """A moved StyleGAN3 picture's ``translate`` [x, y] and ``rotate`` (degrees); none for an unmoved one."""
+    return {"translate": list(portrait.translate), "rotate": portrait.rotate} if portrait.moved else {}
+
+
+def _read_view(recipe: Mapping) -> tuple[tuple[float, float], float]:
+    x, y = (float(v) for v in recipe.get("translate", (0.0, 0.0)))
+    rotate = float(recipe.get("rotate", 0.0))
+    if not all(math.isfinite(v) for v in (x, y, rotate)):
+        raise ValueError("translate and rotate must be finite numbers")
+    return (x, y), rotate
 
 
 def portrait_from_recipe(recipe: Mapping) -> Portrait:
@@ -102,6 +166,7 @@ def portrait_from_recipe(recipe: Mapping) -> Portrait:
     try:
         mix = recipe.get("mixing") or {}
         groups = mix.get("groups") or {}
+        translate, rotate = _read_view(recipe)
         return Portrait(
             base=_read_latent(recipe),
             psi=float(recipe.get("truncation_psi", 1.0)),
@@ -112,12 +177,12 @@ def portrait_from_recipe(recipe: Mapping) -> Portrait:
             mixing=Mixing(
                 _read_latent(mix["other"]) if mix.get("other") else None,
                 tuple(
-                    GroupMix(
-                        bool(groups.get(n, {}).get("enabled", False)), float(groups.get(n, {}).get("strength", 1.0))
-                    )
-                    for n in GROUPS
+                    GroupMix(bool(g.get("enabled", False)), float(g.get("strength", 1.0)))
+                    for g in (groups.get(n, {}) for n in GROUPS)
                 ),
             ),
+            translate=translate,
+            rotate=rotate,
         )
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise ValueError(f"not a portrait recipe ({e})") from None

@@ -14,6 +14,7 @@ from torch.overrides import TorchFunctionMode
 
 from .labels import balanced_labels
 from .stylegan2 import Generator
+from .stylegan3 import Generator as SG3Generator
 
 
 class CheckpointError(ValueError):
@@ -25,28 +26,30 @@ Network = TypeVar("Network", bound=torch.nn.Module)
 _UNSTORED_BYTES = 64 << 10
 
 
-def strict_load(path: Path, network: Callable[..., Network], config: dict, tensors: dict[str, torch.Tensor]) -> Network:
-    """``network(**config)`` with ``tensors`` loaded strictly; a missing, extra or misshapen tensor is a
-    CheckpointError. While it is built, it may ask for no more memory than the file's own numbers need in
-    float32: a small file that declares a huge architecture is refused before the memory is taken."""
+def build(path: Path, network: Callable[..., Network], config: dict, tensors: dict[str, torch.Tensor]) -> Network:
+    """``network(**config)``, built asking for no more memory than the file's ``tensors`` take in float32: a
+    small file that declares a huge architecture is a CheckpointError before the memory is taken."""
     needed = 4 * sum(t.numel() for t in tensors.values()) + _UNSTORED_BYTES
     try:
         with _MemoryLimit(needed):
-            module = network(**config)
+            return network(**config)
     except _OverLimit:
         raise CheckpointError(f"{path}: its architecture needs more weights than the file holds (over "
                               f"{needed >> 20:,} MB); the file is damaged or not what it claims.") from None
+
+
+def strict_load(path: Path, module: Network, tensors: dict[str, torch.Tensor]) -> Network:
+    """Load ``tensors`` into ``module`` strictly; a missing, extra or misshapen tensor is a CheckpointError."""
     expected = module.state_dict()
     missing = sorted(set(expected) - set(tensors))
     extra = sorted(set(tensors) - set(expected))
     if missing or extra:
         what = f"missing {missing[0]}" if missing else f"unexpected {extra[0]}"
-        raise CheckpointError(f"{path}: the network layout does not match StyleGAN2 ({what}).")
+        raise CheckpointError(f"{path}: the network layout does not match its architecture ({what}).")
     for name, t in tensors.items():
         if tuple(t.shape) != tuple(expected[name].shape):
-            raise CheckpointError(
-                f"{path}: tensor {name} has shape {tuple(t.shape)} where StyleGAN2 needs {tuple(expected[name].shape)}."
-            )
+            raise CheckpointError(f"{path}: tensor {name} has shape {tuple(t.shape)} where the network needs "
+                                  f"{tuple(expected[name].shape)}.")
         if not torch.isfinite(t.float()).all():
             raise CheckpointError(f"{path}: tensor {name} contains NaN or infinite values.")
     module.load_state_dict({k: v.float() for k, v in tensors.items()})
@@ -57,7 +60,7 @@ class _OverLimit(Exception):
     pass
 
 
-# torch's functions that make a new tensor from a size: (size..., dtype=...)
+# torch's functions that make a new tensor of a size: f(*size) or f(size), and full(size, value)
 _FACTORIES = frozenset({torch.empty, torch.zeros, torch.ones, torch.full, torch.rand, torch.randn})
 
 
@@ -71,9 +74,10 @@ class _MemoryLimit(TorchFunctionMode):
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         if func in _FACTORIES:
-            size = kwargs.get("size", args[0] if args and not isinstance(args[0], int) else args)
-            if func is torch.full:
-                size = args[0] if args else size
+            size = kwargs.get("size")
+            if size is None:
+                sequence = args and isinstance(args[0], (tuple, list, torch.Size))
+                size = args[0] if func is torch.full or sequence else args
             dtype = kwargs.get("dtype") or torch.get_default_dtype()
             self.left -= math.prod(int(n) for n in size) * dtype.itemsize
             if self.left < 0:
@@ -82,7 +86,7 @@ class _MemoryLimit(TorchFunctionMode):
 
 
 @torch.no_grad()
-def estimate_w_avg(G: Generator, samples: int = 10_000, seed: int = 0) -> torch.Tensor:
+def estimate_w_avg(G: Generator | SG3Generator, samples: int = 10_000, seed: int = 0) -> torch.Tensor:
     """Mean w over ``samples`` fixed-seed latents, for files that store no average latent (and a generator whose
     mapping was retrained).
 

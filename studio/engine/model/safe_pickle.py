@@ -44,6 +44,12 @@ class PersistentRecord:
     class_name: str
     state: dict = field(default_factory=dict)
 
+    def attr(self, name: str, default: Any = None) -> Any:
+        """An attribute of the network, else its constructor argument of that name, else ``default``."""
+        if name in self.state:
+            return self.state[name]
+        return (self.state.get("_init_kwargs") or {}).get(name, default)
+
     def children(self) -> dict[str, PersistentRecord]:
         return {k: v for k, v in (self.state.get("_modules") or {}).items() if isinstance(v, PersistentRecord)}
 

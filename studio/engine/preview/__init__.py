@@ -1,2 +1,2 @@
-"""The live preview: ONNX export checked against torch (``export_onnx``), onnxruntime/torch backends
-(``runtime``) and the latest-wins renderer (``renderer``)."""
+"""The live preview: the ONNX export checked against torch and cached per model (``export``), onnxruntime/torch
+backends (``runtime``) and the latest-wins renderer (``renderer``)."""

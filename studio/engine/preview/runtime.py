@@ -38,11 +38,12 @@ from ..images import tensor_to_images
 from ..jobs import CancelToken, ProgressFn
 from ..model.loaded import LoadedModel
 from ..model.stylegan2 import Generator
-from .export_onnx import (
+from ..paths import PathLike
+from .export.cache import cached_export
+from .export.format import (
     TENSORRT_CACHE,
     ExportError,
     ExportInfo,
-    cached_export,
     level_noise_layers,
     level_resolutions,
     noise_input,
@@ -62,11 +63,9 @@ class Backend(ABC):
     name: str
 
     def __init__(
-        self, resolution: int, num_ws: int, w_dim: int, z_dim: int, c_dim: int = 0, *,
-        noise_shapes: Mapping[str, tuple[int, int]],
+        self, resolution: int, num_ws: int, w_dim: int, *, noise_shapes: Mapping[str, tuple[int, int]]
     ) -> None:
-        self.resolution, self.num_ws, self.w_dim, self.z_dim = resolution, num_ws, w_dim, z_dim
-        self.c_dim = c_dim  # class labels the mapping takes (0: unconditional)
+        self.resolution, self.num_ws, self.w_dim = resolution, num_ws, w_dim
         self.levels = level_resolutions(resolution)
         self.noise_shapes = dict(noise_shapes)  # every layer's noise map, name -> (H, W), coarse to fine
 
@@ -81,21 +80,6 @@ class Backend(ABC):
         maps = self.prepare_noise(noise)
         used = {name: maps[name] for name in level_noise_layers(self.noise_shapes, self.levels[level]) if name in maps}
         return tensor_to_images(torch.from_numpy(self._synthesize(ws, level, used)))
-
-    def map(self, z: ArrayLike, psi: float = 1.0, c: ArrayLike | None = None) -> np.ndarray:
-        """z (N, z_dim) -> ws (N, num_ws, w_dim) float32, truncated towards w_avg by ``psi`` (1 = none).
-
-        ``c`` (N, c_dim): the class labels of a conditional model (one-hot), None for an unconditional one.
-        """
-        z = _batch(z, (self.z_dim,), "z")
-        if (c is None) != (self.c_dim == 0):
-            raise ValueError("this model is class-conditional: pass c, its class labels" if self.c_dim
-                             else "this model is unconditional: it takes no class labels (c must be None)")
-        if c is not None:
-            c = _batch(c, (self.c_dim,), "c")
-            if len(c) != len(z):
-                raise ValueError(f"c has {len(c)} rows for {len(z)} latents.")
-        return self._map(z, float(psi), c)
 
     def prepare_ws(self, ws: ArrayLike) -> np.ndarray:
         """``ws`` as a C-contiguous float32 numpy array, checked to be (N, num_ws, w_dim)."""
@@ -129,10 +113,6 @@ class Backend(ABC):
     def _synthesize(self, ws: np.ndarray, level: str, noise: dict[str, np.ndarray]) -> np.ndarray:
         """float32 (N, num_ws, w_dim) and checked maps of the level's layers -> float32 (N, C, H, W), about [-1, 1]."""
 
-    @abstractmethod
-    def _map(self, z: np.ndarray, psi: float, c: np.ndarray | None) -> np.ndarray:
-        """float32 (N, z_dim) and labels (N, c_dim) or None -> float32 (N, num_ws, w_dim)."""
-
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} {self.resolution} px>"
 
@@ -150,7 +130,7 @@ class TorchBackend(Backend):
     """The generator as loaded, on its own device: always works, and the only choice if export fails."""
 
     def __init__(self, G: Generator) -> None:
-        super().__init__(G.resolution, G.num_ws, G.w_dim, G.z_dim, G.c_dim, noise_shapes=G.synthesis.noise_shapes())
+        super().__init__(G.resolution, G.num_ws, G.w_dim, noise_shapes=G.synthesis.noise_shapes())
         self.G = G
         self.device = next(G.parameters()).device
         self.name = f"torch {self.device.type}"
@@ -162,14 +142,10 @@ class TorchBackend(Backend):
         img = self.G.synthesis(ws_t, noise_mode="const", max_resolution=self.levels[level], noise=maps)
         return img.float().cpu().numpy()
 
-    @torch.inference_mode()
-    def _map(self, z: np.ndarray, psi: float, c: np.ndarray | None) -> np.ndarray:
-        labels = torch.from_numpy(c).to(self.device) if c is not None else None
-        return self.G.mapping(torch.from_numpy(z).to(self.device), labels, truncation_psi=psi).float().cpu().numpy()
-
 
 class OrtBackend(Backend):
-    """onnxruntime sessions over an export folder: one per preview level, plus the mapping network.
+    """onnxruntime sessions over an export folder: one per preview level (the preview maps latents with torch;
+    the export's mapping graph is for those who run it elsewhere).
 
     The synthesis graphs take every noise map of their level as an input; a frame is fed the model's constant
     maps (``noise.npz``) for the layers it does not override. That feed is built once per level, so an ordinary
@@ -177,17 +153,14 @@ class OrtBackend(Backend):
     """
 
     def __init__(
-        self, export_dir: str | os.PathLike, provider: str = "cpu", fp16: bool = False,
+        self, export_dir: PathLike, provider: str = "cpu", fp16: bool = False,
         threads: int | None = None,
     ) -> None:
         info = ExportInfo.read(export_dir)
-        super().__init__(
-            info.resolution, info.num_ws, info.w_dim, info.z_dim, info.c_dim, noise_shapes=info.noise_shapes
-        )
+        super().__init__(info.resolution, info.num_ws, info.w_dim, noise_shapes=info.noise_shapes)
         self.info, self.provider, self.fp16 = info, provider, fp16 and provider != "cpu"
         self.threads = threads
         self.name = f"onnxruntime {_PROVIDER_LABEL[provider]}" + (" fp16" if self.fp16 else "")
-        self._mapping = self._session("mapping")
         self._levels = {name: self._session(name) for name in info.levels}
         constants = info.noise_maps()
         self._default_feeds = {
@@ -196,10 +169,10 @@ class OrtBackend(Backend):
         # A provider can load and still fail on the first run (TensorRT builds its engine there): render now.
         self._synthesize(np.zeros((1, self.num_ws, self.w_dim), np.float32), "full", {})
 
-    def _session(self, graph: str) -> ort.InferenceSession:
-        path = self.info.graph_path(graph)
+    def _session(self, level: str) -> ort.InferenceSession:
+        path = self.info.graph_path(level)
         model: str | bytes = str(path)
-        if self.fp16 and self.provider == "cuda" and graph != "mapping":
+        if self.fp16 and self.provider == "cuda":
             from onnxruntime.transformers.float16 import convert_float_to_float16
 
             model = convert_float_to_float16(onnx.load(str(path)), keep_io_types=True).SerializeToString()
@@ -223,12 +196,6 @@ class OrtBackend(Backend):
     def _synthesize(self, ws: np.ndarray, level: str, noise: dict[str, np.ndarray]) -> np.ndarray:
         feed = {"ws": ws, **self._default_feeds[level], **{noise_input(name): m for name, m in noise.items()}}
         return self._levels[level].run(None, feed)[0].astype(np.float32, copy=False)
-
-    def _map(self, z: np.ndarray, psi: float, c: np.ndarray | None) -> np.ndarray:
-        feed = {"z": z, "psi": np.array(psi, np.float32)}
-        if c is not None:
-            feed["c"] = c
-        return self._mapping.run(None, feed)[0]
 
 
 _PROVIDER_NAME = {
@@ -278,7 +245,7 @@ def open_backend(
     model: LoadedModel,
     prefer: str = "auto",
     fp16: bool = False,
-    cache_root: str | os.PathLike | None = None,
+    cache_root: PathLike | None = None,
     log: logging.Logger = LOG,
     progress: ProgressFn | None = None,
     token: CancelToken | None = None,

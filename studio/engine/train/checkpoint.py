@@ -2,7 +2,7 @@
 ``weights_only=True`` (nothing in it can run code), stamped with its kind and version, written atomically.
 
 ``save_state``/``load_state`` are the one implementation, shared with the sketch customization
-(customize/trainer.py). Training keeps ``<out>/checkpoints/ckpt-<step>.pt``, only the newest ``keep`` of them;
+(customize/checkpoint.py). Training keeps ``<out>/checkpoints/ckpt-<step>.pt``, only the newest ``keep`` of them;
 ``resume="auto"`` picks the newest one that reads.
 """
 
@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from ..atomic import atomic_stream, os_error_reason
+from ..errors import first_line
 from ..model.safe_pickle import torch_load
 
 FORMAT = "gan-studio-train"
@@ -106,8 +107,8 @@ def _unreadable_because(e: BaseException) -> str:
         return os_error_reason(e)
     if isinstance(e, (EOFError, zipfile.BadZipFile)) or "zip archive" in str(e) or "central directory" in str(e):
         return "the file is damaged or cut short, as an interrupted save leaves it"
-    first = str(e).strip().splitlines()[0] if str(e).strip() else ""
-    return first if 0 < len(first) <= 160 else f"torch reports a {type(e).__name__}"
+    first = first_line(e, limit=161)
+    return first if str(e).strip() and len(first) <= 160 else f"torch reports a {type(e).__name__}"
 
 
 def load_checkpoint(path: Path) -> dict:

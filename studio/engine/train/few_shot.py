@@ -15,13 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from .checkpoint import list_checkpoints
-from .config import TrainConfig
+from .config import SMALL_FOLDER, TrainConfig
 from .data import scan_folder
 from .folder_summary import picture_files
 
-# stylegan2-ada's small data sets (MetFaces 1,336, BreCaHAD 1,944, AFHQ about 5,000 per class) all needed
-# augmentation; at 5,000 pictures and more the standard recipe is kept.
-SMALL_FOLDER = 5_000
 # Below this DiffAugment is on at full strength from the first step: ADA's p starts at 0 and needs tens of kimg
 # to rise, longer than a CPU run lasts, while D memorises a few hundred pictures within a few kimg.
 DIFFAUGMENT_BELOW = 1_000

@@ -1,12 +1,12 @@
 """The StyleGAN2 training loop, as in the paper and stylegan2-ada-pytorch.
 
-Per step: G main (non-saturating loss, style mixing, w_avg tracking), G path-length regularisation every
-``pl_interval`` steps, D main (logistic loss on fakes, then on reals), lazy R1 every ``r1_interval`` steps,
-then the G EMA. Every phase steps its optimizer, so Adam's lr and betas carry the lazy-regularisation
-correction c = interval / (interval + 1). Under torchrun each rank trains on its share of the batch inside
-DistributedDataParallel; the few statistics that are not gradients (w_avg, the path-length mean, augment
-statistics, reported losses) are averaged over ranks too, so every rank holds the same state and rank 0's
-checkpoint (with every rank's RNG state) resumes all of them exactly.
+Per step, as phases (``phases``; the losses are ``objective``'s): G main (non-saturating loss, style mixing,
+w_avg tracking), G path-length regularisation every ``pl_interval`` steps, D main (logistic loss on fakes, then
+on reals), lazy R1 every ``r1_interval`` steps, then the G EMA. Every phase steps its optimizer, so Adam's lr and
+betas carry the lazy-regularisation correction c = interval / (interval + 1). Under torchrun each rank trains on
+its share of the batch inside DistributedDataParallel; the few statistics that are not gradients (w_avg, the
+path-length mean, augment statistics, reported losses) are averaged over ranks too, so every rank holds the same
+state and rank 0's checkpoint (with every rank's RNG state) resumes all of them exactly.
 
 Class-conditional runs (``cond``) train G(z, c) and the projection D(x, c) as stylegan2-ada-pytorch does. The
 fakes of a step take the labels of that step's real batch: the real batch is a uniform draw from the data, so
@@ -30,7 +30,6 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..atomic import sweep_stale
-from ..edit.latents import crossover
 from ..images import save_png
 from ..jobs import Cancelled, CancelToken, Progress, ProgressFn, ensure_token, no_progress
 from ..locks import LOCK_NAME, RunLock, lock_run
@@ -51,8 +50,9 @@ from .checkpoint import (
 )
 from .config import RUN_FIELDS, TrainConfig
 from .data import FolderScan, StepBatches, batch_loader, describe, scan_folder, world_size
-from .hardware import Plan, enable_tf32, plan
-from .losses import d_loss_fake, d_loss_real, g_nonsaturating, path_lengths, r1_penalty
+from .hardware import enable_tf32, plan
+from .objective import MixingGenerator, StyleGAN2Loss
+from .phases import Phase, run_phases
 from .report import MetricsLog, plot_curves, sample_grid, sample_latents
 from .warm_start import start_from, warm_start
 from .world_cache import load_world_cache, world_classes
@@ -61,29 +61,6 @@ SAMPLE_COUNT = 16  # fixed latents in the sample grid, shown at each truncation
 # What a run folder holds, so a run never writes into a folder of someone else's files.
 RUN_FILES = ("checkpoints", "samples", "metrics.jsonl", "loss_curves.png", "model.safetensors", "model.json",
              LOCK_NAME)
-
-
-class MixingGenerator(nn.Module):
-    """G as trained: mapping (fp32) with style mixing, then synthesis with random noise as the ``plan`` says.
-
-    One module for the whole G computation, so DistributedDataParallel sees every G weight in one forward.
-    """
-
-    def __init__(self, G: Generator, mixing_prob: float, plan: Plan) -> None:
-        super().__init__()
-        self.G, self.mixing_prob, self.plan = G, mixing_prob, plan
-
-    def forward(
-        self, z: torch.Tensor, c: torch.Tensor | None = None, update_w_avg: bool = False
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        G = self.G
-        ws = G.mapping(z, c, update_w_avg=update_w_avg)
-        if self.mixing_prob > 0 and float(torch.rand(())) < self.mixing_prob:
-            cutoff = int(torch.randint(1, G.num_ws, ()))
-            ws = crossover(ws, G.mapping(torch.randn_like(z), c), cutoff)  # the same class, as NVIDIA mixes
-        with self.plan.autocast():
-            img = G.synthesis(ws, noise_mode="random", fused=self.plan.fused)
-        return img.float(), ws
 
 
 def trained_d_params(D: Discriminator, freeze: int) -> list[nn.Parameter]:
@@ -188,12 +165,20 @@ class Trainer:
         self.opt_G = _adam(G_trained, cfg.lr, cfg.pl_interval if cfg.pl_weight > 0 else None)
         self.opt_D = _adam(self.D_trained, cfg.lr, cfg.r1_interval if cfg.gamma > 0 else None)
         self.augment = Augment(cfg.augment, cfg.batch, cfg.ada_target, cfg.ada_kimg)
-        self.pl_mean = torch.zeros([], device=dev)
         self.step, self.images_seen, self.seconds = 0, 0, 0.0
-        self.G_train: nn.Module = self.mixing
-        self.D_train: nn.Module = self.D
+        G_train: nn.Module = self.mixing
+        D_train: nn.Module = self.D
         if self.ranks.active:
-            self.G_train, self.D_train = distributed.wrap(self.mixing, dev), distributed.wrap(self.D, dev)
+            G_train, D_train = distributed.wrap(self.mixing, dev), distributed.wrap(self.D, dev)
+        self.loss = StyleGAN2Loss(cfg, self.G, self.D, G_train, D_train, self.mixing, self.augment, self.plan,
+                                  self.ranks, dev)
+        # NVlabs' phases: G, its lazy path-length term, D, its lazy R1 (a regulariser of weight 0 is no phase)
+        self.phases = [
+            Phase("G", self.opt_G, finite=self.G),
+            *([Phase("G_reg", self.opt_G, cfg.pl_interval, finite=self.G)] if cfg.pl_weight > 0 else []),
+            Phase("D", self.opt_D, critic=True, finite=self.D),
+            *([Phase("D_reg", self.opt_D, cfg.r1_interval, critic=True, finite=self.D)] if cfg.gamma > 0 else []),
+        ]
         if dev.type == "cuda":
             torch.backends.cudnn.benchmark = True
         if ckpt is not None:
@@ -252,7 +237,7 @@ class Trainer:
         self.opt_G.load_state_dict(ckpt["opt_G"])
         self.opt_D.load_state_dict(ckpt["opt_D"])
         self.augment.load_state_dict(ckpt["augment"])
-        self.pl_mean.fill_(float(ckpt["pl_mean"]))
+        self.loss.pl_mean.fill_(float(ckpt["pl_mean"]))
         self.step, self.images_seen, self.seconds = int(ckpt["step"]), int(ckpt["images_seen"]), float(ckpt["seconds"])
         rngs = ckpt["rng"]
         if len(rngs) == self.ranks.world_size:
@@ -279,79 +264,24 @@ class Trainer:
 
     # --- one step ----------------------------------------------------------------------------------------
 
-    def _apply(self, opt: torch.optim.Optimizer, module: nn.Module) -> None:
-        for p in module.parameters():
-            if p.grad is not None:
-                torch.nan_to_num(p.grad, nan=0, posinf=1e5, neginf=-1e5, out=p.grad)
-        opt.step()
-
     def _train_step(
         self, real_u8: torch.Tensor, labels: torch.Tensor | None, cancel: bool, timeout: bool
     ) -> list[float]:
         """One iteration of all phases; returns [loss_G, loss_D, E sign D(real), r1, pl, cancel, timeout] averaged
         over ranks (so every rank stops at the same step when any rank is cancelled or out of time)."""
-        cfg, dev, step = self.config, self.device, self.step
-        n, z_dim = real_u8.shape[0], cfg.z_dim
+        dev = self.device
         real = real_u8.to(dev, non_blocking=True).to(torch.float32) / 127.5 - 1
         if self.plan.channels_last:
             real = real.contiguous(memory_format=torch.channels_last)
         c = F.one_hot(labels.to(dev), self.G.c_dim).float() if labels is not None else None
-        r1 = pl = torch.full([], float("nan"), device=dev)
-
-        for p in self.D_trained:
-            p.requires_grad_(False)
-        self.opt_G.zero_grad(set_to_none=True)
-        img, _ = self.G_train(torch.randn(n, z_dim, device=dev), c, update_w_avg=True)
-        loss_G = g_nonsaturating(self._logits(self.D, img, c)).mean()
-        loss_G.backward()
-        self._apply(self.opt_G, self.G)
-        distributed.mean_(self.G.mapping.w_avg, self.ranks)
-
-        if cfg.pl_weight > 0 and step % cfg.pl_interval == 0:
-            self.opt_G.zero_grad(set_to_none=True)
-            n_pl = max(1, n // cfg.pl_batch_shrink)
-            img, ws = self.G_train(torch.randn(n_pl, z_dim, device=dev), c[:n_pl] if c is not None else None)
-            lengths = path_lengths(img, ws)
-            batch_mean = distributed.mean_(lengths.detach().mean(), self.ranks)
-            self.pl_mean.copy_(self.pl_mean.lerp(batch_mean, cfg.pl_decay))
-            penalty = (lengths - self.pl_mean).square()
-            ((penalty * cfg.pl_weight + img[:, 0, 0, 0] * 0).mean() * cfg.pl_interval).backward()
-            self._apply(self.opt_G, self.G)
-            pl = penalty.detach().mean()
-
-        for p in self.D_trained:
-            p.requires_grad_(True)
-        self.opt_D.zero_grad(set_to_none=True)
-        with torch.no_grad():
-            fake, _ = self.mixing(torch.randn(n, z_dim, device=dev), c)
-        loss_fake = d_loss_fake(self._logits(self.D_train, fake, c)).mean()
-        loss_fake.backward()
-        real_logits = self._logits(self.D_train, real, c)
-        loss_real = d_loss_real(real_logits).mean()
-        loss_real.backward()
-        self._apply(self.opt_D, self.D)
-
-        if cfg.gamma > 0 and step % cfg.r1_interval == 0:
-            self.opt_D.zero_grad(set_to_none=True)
-            real_in = real.detach().requires_grad_(True)
-            logits = self.D_train(self.augment(real_in), c)
-            penalty = r1_penalty(real_in, logits)
-            ((penalty * (cfg.gamma / 2) + logits[:, 0] * 0).mean() * cfg.r1_interval).backward()
-            self._apply(self.opt_D, self.D)
-            r1 = penalty.detach().mean()
-
+        done = run_phases(self.phases, self.step, self.loss, (real, c), self.D_trained)
         self._update_ema()
+        nan = torch.full([], float("nan"), device=dev)  # r1 and pl where their phase did not run
         stats = torch.stack([
-            loss_G.detach(), (loss_fake + loss_real).detach(), real_logits.detach().sign().mean(), r1, pl,
+            done["loss_G"], done["loss_D"], done["real_sign"], done.get("r1", nan), done.get("pl", nan),
             torch.tensor(float(cancel), device=dev), torch.tensor(float(timeout), device=dev),
         ])
         return distributed.mean_(stats, self.ranks).tolist()
-
-    def _logits(self, D: nn.Module, img: torch.Tensor, c: torch.Tensor | None) -> torch.Tensor:
-        """D's logits for augmented ``img`` (labels ``c``) in the plan's precision, as fp32 for the losses (R1 calls
-        D in fp32)."""
-        with self.plan.autocast():
-            return D(self.augment(img), c).float()
 
     @torch.no_grad()
     def _update_ema(self) -> None:
@@ -472,7 +402,7 @@ class Trainer:
             "config": self.config.to_dict(), "step": self.step, "images_seen": self.images_seen,
             "seconds": self.seconds, "G": self.G.state_dict(), "G_ema": self.G_ema.state_dict(),
             "D": self.D.state_dict(), "opt_G": self.opt_G.state_dict(), "opt_D": self.opt_D.state_dict(),
-            "augment": self.augment.state_dict(), "pl_mean": float(self.pl_mean), "rng": rngs,
+            "augment": self.augment.state_dict(), "pl_mean": float(self.loss.pl_mean), "rng": rngs,
             "data": {
                 "files": self.scan.files if self.scan else None, "skipped": self.scan.skipped if self.scan else 0,
                 "classes": self.classes, "next_index": self.images_seen,

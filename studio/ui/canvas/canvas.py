@@ -56,9 +56,6 @@ class Canvas(QWidget):
         """True: enlarged pixels are drawn as sharp blocks (nearest neighbour); False (default): smoothly."""
         return self.pixels_action.isChecked()
 
-    def set_show_pixels(self, on: bool) -> None:
-        self.pixels_action.setChecked(on)
-
     def set_compare(self, on: bool) -> None:
         self.compare = on
         self.update()
@@ -161,7 +158,8 @@ class Canvas(QWidget):
             self._pan += pos - self._last
             self._last = pos
             self.update()
-        cursor = Qt.CursorShape.SplitHCursor if self._on_divider(pos) or self._drag == "divider" else Qt.CursorShape.ArrowCursor
+        on_divider = self._on_divider(pos) or self._drag == "divider"
+        cursor = Qt.CursorShape.SplitHCursor if on_divider else Qt.CursorShape.ArrowCursor
         self.setCursor(cursor)
 
     def mouseReleaseEvent(self, _e: QMouseEvent) -> None:  # noqa: N802

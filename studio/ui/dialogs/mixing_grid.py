@@ -32,15 +32,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.engine.edit.latents import GROUPS, layer_groups, layer_resolution, parse_seeds
+from studio.engine.edit.latents import layer_groups, layer_resolution
 from studio.engine.edit.mixing import mixing_grid
+from studio.engine.edit.seeds import parse_seeds
 from studio.engine.images import save_png
 from studio.engine.jobs import CancelToken, ProgressFn
+from studio.engine.model.architecture import GROUPS
 from studio.engine.model.labels import class_labels
 from studio.engine.model.loaded import LoadedModel
 from studio.engine.model.stylegan2 import Generator
 from studio.engine.outputs import dialog_output
-from studio.ui.panels.seed_browser import MAX_SEED
 from studio.ui.tasks import TaskRunner
 from studio.ui.theme import to_qimage
 from studio.ui.widgets.run_controls import RunControls
@@ -197,8 +198,6 @@ class MixingGridDialog(QDialog):
             raise ValueError(f"{which}: {e}.") from None
         if len(seeds) > MAX_SOURCES:  # first: a huge range is only counted, never listed
             raise ValueError(f"{which}: {len(seeds):,} seeds is too many; use at most {MAX_SOURCES}.")
-        if not all(0 <= seed <= MAX_SEED for seed in seeds):
-            raise ValueError(f"{which}: seeds must be whole numbers from 0 to {MAX_SEED}.")
         return list(seeds)
 
     @property

@@ -13,7 +13,7 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
-from studio.engine.customize.trainer import blend_w, interpolate_models
+from studio.engine.customize.blend import blend_w, interpolate_models
 from studio.engine.edit.latents import z_from_seed
 from studio.engine.images import tensor_to_images
 from studio.engine.jobs import CancelToken, ProgressFn

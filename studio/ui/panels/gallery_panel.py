@@ -38,17 +38,9 @@ from PySide6.QtWidgets import (
 
 from studio.engine.images import ImageError, load_fitted
 from studio.engine.jobs import CancelToken, Progress, ProgressFn
-from studio.engine.library.gallery import (
-    GalleryError,
-    GalleryItem,
-    SiteReport,
-    check_site_folder,
-    delete_picture,
-    list_pictures,
-    publish_site,
-    read_recipe,
-    rename_picture,
-)
+from studio.engine.library.gallery import GalleryError, GalleryItem, delete_picture, list_pictures, rename_picture
+from studio.engine.library.recipe import read_recipe
+from studio.engine.library.site import SiteReport, check_site_folder, publish_site
 from studio.ui.tasks import TaskRunner
 from studio.ui.theme import icon, to_qimage
 
@@ -180,10 +172,6 @@ class GalleryPanel(QWidget):
         if missing:  # this request covers whatever an older one had left to load
             self.tasks.run(_load_thumbnails, missing, title="Loading thumbnails", owner="gallery thumbnails",
                            on_progress=lambda p: self._thumbnail_ready(*p.preview))
-
-    @property
-    def loading_thumbnails(self) -> bool:
-        return self.tasks.task("gallery thumbnails") is not None
 
     @property
     def publishing(self) -> bool:

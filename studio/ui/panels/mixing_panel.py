@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QVBoxLayout, QWidget
 
-from studio.engine.edit.latents import GROUPS
 from studio.engine.edit.portrait import Latent, Mixing, Portrait
+from studio.engine.model.architecture import GROUPS
 from studio.ui.document import PortraitDocument
-from studio.ui.panels.seed_browser import MAX_SEED
 from studio.ui.panels.sliders import ValueSlider
+from studio.ui.widgets.seed_box import SeedBox
 
 _HINTS = {
     "coarse": "4–8 px layers: pose, face shape, composition",
@@ -29,7 +29,7 @@ class MixingPanel(QWidget):
     def __init__(self, doc: PortraitDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.doc = doc
-        self.seed = QSpinBox(minimum=0, maximum=MAX_SEED, keyboardTracking=False, prefix="seed ")
+        self.seed = SeedBox()
         self.seed.setToolTip("Portrait B: the seed whose styles are mixed in")
         self.seed.valueChanged.connect(lambda s: self._set_other(self._seed_b()))
         self.b_class = QComboBox()
@@ -50,7 +50,8 @@ class MixingPanel(QWidget):
         self.strengths: dict[str, ValueSlider] = {}
         for name in GROUPS:
             toggle = QCheckBox(name.capitalize(), toolTip=_HINTS[name])
-            toggle.toggled.connect(lambda on, n=name: self._commit(self._mixing().with_group(n, enabled=on), f"Mix {n}"))
+            toggle.toggled.connect(
+                lambda on, n=name: self._commit(self._mixing().with_group(n, enabled=on), f"Mix {n}"))
             strength = ValueSlider(0.0, 1.0, "{:.2f}", lambda v, final, n=name: self._strength(n, v, final))
             self.toggles[name], self.strengths[name] = toggle, strength
             form.addRow(toggle, strength)

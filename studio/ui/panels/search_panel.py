@@ -39,6 +39,7 @@ from studio.ui.document import PortraitDocument
 from studio.ui.tasks import Task, TaskRunner
 from studio.ui.theme import icon
 from studio.ui.widgets.run_controls import RunControls
+from studio.ui.widgets.seed_box import SeedBox
 
 PREVIEWS = 25  # frames a search sends to the canvas, whatever its length
 
@@ -63,7 +64,7 @@ class SearchPanel(QWidget):
         self.mode.addItem(icon("fa6s.user-check"), "Keep identity (start from this portrait)", "identity")
         self.mode.addItem(icon("fa6s.shuffle"), "Random start (PULSE)", "random")
         self.mode.setToolTip("Keep identity recolours this portrait; a random start finds anyone with these colours")
-        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, prefix="seed ")
+        self.seed = SeedBox(tracking=True)
         self.seed.setToolTip("Where a random start begins: the same seed with other paint gives the same person")
         self.mode.currentIndexChanged.connect(lambda _: self.seed.setEnabled(not self.identity))
         self.seed.setEnabled(False)

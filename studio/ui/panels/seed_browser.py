@@ -17,20 +17,20 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from studio.engine.edit.generate import render_seeds
+from studio.engine.edit.seeds import MAX_SEED
 from studio.engine.images import fit_image
 from studio.engine.jobs import CancelToken, Progress, ProgressFn
 from studio.engine.model.labels import class_labels
 from studio.ui.tasks import TaskRunner
 from studio.ui.theme import icon, to_pixmap
+from studio.ui.widgets.seed_box import SeedBox
 
-MAX_SEED = 2**31 - 1
 THUMB_PX = 88
 
 
@@ -49,9 +49,8 @@ class SeedBrowser(QWidget):
     """``page_size`` seeds from ``first``; ``seed_chosen`` fires when a thumbnail is clicked, ``class_chosen``
     when the user picks another class of a conditional model."""
 
-    seed_chosen = Signal(int)
+    seed_chosen = Signal(object)  # int: seeds go past the 2³¹−1 of a Qt int
     class_chosen = Signal(int)
-    page_rendered = Signal()
 
     def __init__(self, cols: int = 3, rows: int = 4, parent: QWidget | None = None,
                  tasks: TaskRunner | None = None) -> None:
@@ -75,9 +74,8 @@ class SeedBrowser(QWidget):
         self.prev_button = self._tool("fa6s.chevron-left", "Previous page", self.previous_page)
         self.next_button = self._tool("fa6s.chevron-right", "Next page", self.next_page)
         self.random_button = self._tool("fa6s.dice", "A random page", self.random_page)
-        self.goto = QSpinBox(minimum=0, maximum=MAX_SEED, keyboardTracking=False)
+        self.goto = SeedBox()
         self.goto.setToolTip("Go to seed N")
-        self.goto.setPrefix("seed ")
         self.goto.valueChanged.connect(self.go_to)
         self.range_label = QLabel(objectName="hint")
         self.class_box = QComboBox(objectName="class picker")
@@ -172,8 +170,7 @@ class SeedBrowser(QWidget):
             self.tasks.stop("seed page")
             return
         self.tasks.run(render_thumbnails, self.G, self.seeds, self.psi, THUMB_PX, self.class_index,
-                       title="Seed thumbnails", owner="seed page", on_progress=self._thumb_ready,
-                       on_done=lambda _: self.page_rendered.emit())
+                       title="Seed thumbnails", owner="seed page", on_progress=self._thumb_ready)
 
     def _thumb_ready(self, p: Progress) -> None:
         seed, img = p.preview
@@ -198,10 +195,6 @@ class SeedBrowser(QWidget):
         self.show_page(seed - seed % self.page_size)
         self.set_current(seed)
         self.seed_chosen.emit(seed)
-
-    @property
-    def busy(self) -> bool:
-        return self.tasks.task("seed page") is not None
 
     def shutdown(self) -> None:
         self.tasks.stop("seed page")

@@ -36,15 +36,9 @@ from PySide6.QtWidgets import (
 )
 
 from studio.engine.customize import SketchError, load_extractor, sketches_from_arrays
-from studio.engine.customize.trainer import (
-    PREVIEW_SEEDS,
-    TRAIN_MODES,
-    CustomizeConfig,
-    CustomizeError,
-    customize,
-    kept_note,
-    recommended_settings,
-)
+from studio.engine.customize.card import kept_note
+from studio.engine.customize.config import TRAIN_MODES, CustomizeConfig, CustomizeError, recommended_settings
+from studio.engine.customize.loop import PREVIEW_SEEDS, customize
 from studio.engine.edit.latents import z_from_seeds
 from studio.engine.images import ImageError, image_to_tensor, tensor_to_images
 from studio.engine.jobs import CancelToken, ProgressFn

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from studio.engine.library.gallery import GalleryError, export_picture, read_recipe
-from studio.engine.library.recipe import portrait_recipe
-from studio.engine.session import ModelNeeded, RecipeError
+from studio.engine.edit.portrait import Portrait
+from studio.engine.library.gallery import export_picture
+from studio.engine.library.recipe import RecipeError, portrait_recipe, read_recipe
+from studio.engine.session import ModelNeeded
 
 
 class WindowGallery:
@@ -32,15 +34,11 @@ class WindowGallery:
 
     def export_to_gallery(self) -> None:
         """Write what the canvas shows at full quality, with its recipe; waits for that frame if need be."""
-        if self.model is None:
-            return
-        portrait = self.doc.portrait
-        if self._last_full is None or self._last_full[0] != portrait:
-            self._export_waiting = True
-            self._render(portrait)
-            return
-        self._export_waiting = False
-        image, model, folder = self._last_full[1], self.model, self.gallery_folder
+        if self.model is not None:
+            self.when_drawn(self._export)
+
+    def _export(self, portrait: Portrait, image: np.ndarray) -> None:
+        model, folder = self.model, self.gallery_folder
 
         def write(progress, token) -> Path:  # the recipe too: a projected portrait's noise maps take a while to encode
             recipe = portrait_recipe(model, portrait)
@@ -52,7 +50,7 @@ class WindowGallery:
             self.exported.emit(path)
 
         self.tasks.run(write, title="Exporting", on_done=done,
-                       on_error=lambda msg: self._warn("Cannot export", f"{folder}: {msg}"))
+                       on_error=lambda msg: self.warn("Cannot export", f"{folder}: {msg}"))
 
     def choose_recipe(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open recipe", str(self.gallery_folder), "Pictures (*.png *.json)")
@@ -62,8 +60,8 @@ class WindowGallery:
     def open_recipe_file(self, path: Path) -> None:
         try:
             recipe = read_recipe(path)
-        except GalleryError as e:
-            self._warn("Cannot open recipe", str(e))
+        except RecipeError as e:
+            self.warn("Cannot open recipe", str(e))
             return
         self.open_recipe(recipe, path)
 
@@ -73,7 +71,7 @@ class WindowGallery:
         try:
             plan = self.session.plan_recipe(recipe, where)
         except RecipeError as e:
-            self._warn("Model needed" if isinstance(e, ModelNeeded) else "Cannot open recipe", str(e))
+            self.warn("Model needed" if isinstance(e, ModelNeeded) else "Cannot open recipe", str(e))
             return
         if plan.open_first is None:
             self.doc.commit(plan.portrait, "Open recipe")
@@ -83,7 +81,7 @@ class WindowGallery:
             if self.session.fits(plan):
                 self.doc.commit(plan.portrait, "Open recipe")
             else:
-                self._warn("Model needed", f"{plan.open_first} no longer holds the model that {where} was made with.")
+                self.warn("Model needed", f"{plan.open_first} no longer holds the model that {where} was made with.")
 
         self.open_model(plan.open_first, then=loaded)
 
@@ -92,8 +90,10 @@ class WindowGallery:
         data = self.autosave.pending()
         if data is None or not isinstance(data.get("recipe"), dict):
             return
-        answer = QMessageBox.question(self, "Restore portrait",
-                                      "GAN Studio did not close properly last time. Restore the portrait you were working on?")
+        answer = QMessageBox.question(
+            self, "Restore portrait",
+            "GAN Studio did not close properly last time. Restore the portrait you were working on?",
+        )
         recipe = data["recipe"]
         self.autosave.clear()
         if answer == QMessageBox.StandardButton.Yes:

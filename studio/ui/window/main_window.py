@@ -5,8 +5,8 @@ Data flows one way: widgets edit the ``PortraitDocument``; its ``changed``/``pre
 window compute W+ (through the engine ``Session``, which holds the model, its directions and the recent
 models) and submit it to the latest-wins preview; frames come back to the canvas. Models load, directions
 compute and exports write as tasks (ui/tasks.py), shown in the status bar, each with its own Cancel.
-Actions and menus are in window_menus.py, export and recipes in window_gallery.py, the tool windows and
-docks in window_tools.py.
+The actions are described in actions.py and built by menus.py into ``window_actions``; export and recipes are
+in library.py, the tool windows and docks in tools.py.
 """
 
 from __future__ import annotations
@@ -16,12 +16,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QWidget
 
 from studio.engine import LoadedModel, load_model
 from studio.engine.edit.directions import Direction, pca_directions
+from studio.engine.edit.seeds import MAX_SEED
 from studio.engine.edit.portrait import Latent, Portrait
 from studio.engine.library.recipe import portrait_recipe
 from studio.engine.paths import user_data_dir
@@ -30,7 +32,7 @@ from studio.ui.canvas.canvas import Canvas
 from studio.ui.document import PortraitDocument
 from studio.ui.panels.gallery_panel import GalleryPanel
 from studio.ui.panels.mixing_panel import MixingPanel
-from studio.ui.panels.seed_browser import MAX_SEED, SeedBrowser
+from studio.ui.panels.seed_browser import SeedBrowser
 from studio.ui.panels.sliders import LatentSliders
 from studio.ui.tasks import TaskRunner
 from studio.ui.theme import icon
@@ -73,7 +75,6 @@ class _SettingsStore:
 class MainWindow(WindowGallery, WindowTools, QMainWindow):
     model_changed = Signal(object)  # LoadedModel
     directions_ready = Signal()
-    frame_shown = Signal(object)  # the Frame now on the canvas
     exported = Signal(object)  # Path of the new gallery picture
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -85,8 +86,8 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
         self.session = Session(_SettingsStore(self.settings))
         self.tasks = TaskRunner(self)
         self.preview: Preview | None = None
-        self._last_full: tuple[Portrait, object] | None = None  # the last full-quality frame and its portrait
-        self._export_waiting = False
+        self._full: tuple[Portrait, np.ndarray] | None = None  # the last full-quality frame and its portrait
+        self._when_drawn: Callable[[Portrait, np.ndarray], None] | None = None
         self._found = 0  # found pictures (W+) offered as portrait B so far, to name them
         self.doc = PortraitDocument(parent=self)
         self.autosave = Autosave(user_data_dir() / "autosave.json", parent=self)
@@ -96,26 +97,27 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
         self.seeds = SeedBrowser(tasks=self.tasks)
         self.sliders = LatentSliders(self.doc)
         self.mixing = MixingPanel(self.doc)
-        self.seed_dock = self._dock("Seeds", self.seeds, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.slider_dock = self._dock("Latent sliders", self.sliders, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.mixing_dock = self._dock("Style mixing", self.mixing, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.seed_dock = self.add_dock("Seeds", self.seeds, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.slider_dock = self.add_dock("Latent sliders", self.sliders, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.mixing_dock = self.add_dock("Style mixing", self.mixing, Qt.DockWidgetArea.RightDockWidgetArea)
         self.gallery = GalleryPanel(self.gallery_folder, tasks=self.tasks)
         self.gallery.open_recipe_requested.connect(self.open_recipe)
-        self.gallery_dock = self._dock("Gallery", self.gallery, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.gallery_dock = self.add_dock("Gallery", self.gallery, Qt.DockWidgetArea.BottomDockWidgetArea)
 
         self.model_label, self.backend_label, self.fps_label = QLabel(), QLabel(), QLabel()
         for label in (self.model_label, self.backend_label, self.fps_label):
             self.statusBar().addPermanentWidget(label)
         self.statusBar().addPermanentWidget(TaskBar(self.tasks))
-        self._init_tools()
-        build_menus(self)
+        self.make_tools()
+        self.window_actions = build_menus(self)
+        self.model_changed.connect(lambda _: self.window_actions.refresh())
 
         self.doc.changed.connect(self._on_changed)
         self.doc.previewed.connect(lambda p: self._render(p, dragging=True))
         self.seeds.seed_chosen.connect(self.choose_seed)
         self.seeds.class_chosen.connect(self.choose_class)
         self._restore_layout()
-        self.paint_action.setChecked(not self.paint_dock.isHidden())  # a dock never shown sends no hide event
+        self.window_actions.paint.setChecked(not self.paint_dock.isHidden())  # a dock never shown sends no hide event
 
     # --- the session's state, as the widgets and tests read it ----------------------------------------
 
@@ -128,19 +130,27 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
         return self.session.model_path
 
     @property
-    def directions(self) -> dict[str, Direction]:
-        return self.session.directions
+    def last_full(self) -> tuple[Portrait, np.ndarray] | None:
+        """The last frame drawn at full quality and the portrait it shows (not always the current one)."""
+        return self._full
 
-    def recent_models(self) -> list[str]:
-        return self.session.recent_models()
+    def when_drawn(self, use: Callable[[Portrait, np.ndarray], None]) -> None:
+        """Call ``use`` with the current portrait and its full-quality picture: now if it is on the canvas, else
+        as soon as it is (the latest such request wins)."""
+        if self._full is not None and self._full[0] == self.doc.portrait:
+            use(*self._full)
+        else:
+            self._when_drawn = use
+            self._render(self.doc.portrait)
 
     # --- layout ----------------------------------------------------------------------------------------
 
-    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+    def add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(title.replace(" ", "_").lower())
         dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        feature = QDockWidget.DockWidgetFeature
+        dock.setFeatures(feature.DockWidgetMovable | feature.DockWidgetFloatable)
         self.addDockWidget(area, dock)
         return dock
 
@@ -174,7 +184,7 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
 
         prefer = str(self.settings.value("preview/backend", "auto"))
         self.tasks.run(load_for_studio, str(path), prefer, title=f"Opening {Path(path).name}", owner="model",
-                       on_done=loaded, on_error=lambda msg: self._warn("Cannot open model", msg))
+                       on_done=loaded, on_error=lambda msg: self.warn("Cannot open model", msg))
 
     def choose_checkpoint(self) -> None:
         recent = self.session.recent_models()
@@ -195,7 +205,7 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
         self.model_label.setText(f"{model.name} · {model.G.resolution} px{classes}")
         self.backend_label.setText(self.preview.backend_name)
         self.setWindowTitle(f"GAN Studio — {model.name}")
-        self._last_full = None
+        self._full = None
         self.sliders.set_directions([], model.G.num_ws)
         old = self.doc.portrait
         keep_base = old.base.seed is not None or old.base.w_plus.shape == (model.G.num_ws, model.G.w_dim)
@@ -267,8 +277,8 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
         """Drop a projected picture's noise maps (one undo step)."""
         self.doc.commit(self.doc.portrait.without_noise(), "Drop brush detail")
 
-    def toggle_compare(self) -> None:
-        self.canvas.set_compare(self.compare_action.isChecked())
+    def set_compare(self, on: bool) -> None:
+        self.canvas.set_compare(on)
         self._render(self.doc.portrait)
 
     def _on_changed(self, portrait: Portrait) -> None:
@@ -276,8 +286,7 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
         self.seeds.set_current(portrait.base.seed)
         self.seeds.set_psi(portrait.psi)
         self.seeds.lock_class(portrait.base.seed is None)
-        self.reset_action.setEnabled(portrait.edited)
-        self.drop_detail_action.setEnabled(bool(portrait.noise))
+        self.window_actions.refresh()
         self._render(portrait)
         if self.model is not None:
             model, path = self.model, self.model_path
@@ -303,11 +312,11 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
         self.canvas.set_image(frame.image[0], frame.image[1] if compare and len(frame.image) > 1 else None)
         self.fps_label.setText(f"preview {1 / max(frame.seconds, 1e-3):.1f} fps ({frame.level})")
         if frame.level == "full" and portrait == self.doc.portrait:
-            self._last_full = (portrait, frame.image[0])
+            self._full = (portrait, frame.image[0])
             self.painter.set_portrait(frame.image[0])
-            if self._export_waiting:
-                self.export_to_gallery()
-        self.frame_shown.emit(frame)
+            if self._when_drawn is not None:
+                use, self._when_drawn = self._when_drawn, None
+                use(*self._full)
 
     # --- drag and drop, messages, closing -------------------------------------------------------------
 
@@ -328,11 +337,11 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
         else:
             self.open_model(str(path))
 
-    def _warn(self, title: str, text: str) -> None:
+    def warn(self, title: str, text: str) -> None:
         QMessageBox.warning(self, title, text)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        if not self._close_tools():  # a training run asked, and the user stays
+        if not self.close_tools():  # a training run asked, and the user stays
             event.ignore()
             return
         self.settings.setValue("window/geometry", self.saveGeometry())

@@ -57,17 +57,9 @@ class Preview(QObject):
     def backend_name(self) -> str:
         return self.backend.name
 
-    @property
-    def fps(self) -> float:
-        """Frames delivered over the last second (0 when idle)."""
-        return self._renderer.fps
-
     def submit(self, ws: ArrayLike, level: str = "full", tag: Any = None, noise: NoiseMaps | None = None) -> int:
         """Ask for a frame; ``noise``: the portrait's noise maps by layer name (ValueError here if one does not fit)."""
         return self._renderer.submit(ws, level=level, tag=tag, noise=noise)
-
-    def wait_until_idle(self, timeout: float | None = None) -> bool:
-        return self._renderer.wait_until_idle(timeout)
 
     def close(self) -> None:
         self.closed = True

@@ -16,7 +16,6 @@ from studio.ui.canvas.mask_painter import MaskPainter
 from studio.ui.canvas.mask_tools import MaskTools
 from studio.ui.dialogs.project_dialog import ProjectDialog, ask_image_path
 from studio.ui.panels.search_panel import SearchPanel
-from studio.ui.theme import icon
 
 if TYPE_CHECKING:
     from studio.engine.train.runs import Run
@@ -28,7 +27,7 @@ if TYPE_CHECKING:
 class WindowTools:
     """Mixed into ``MainWindow``: opens and closes the tool windows and docks."""
 
-    def _init_tools(self) -> None:
+    def make_tools(self) -> None:
         self._grid_dialog: MixingGridDialog | None = None
         self._project_dialog: ProjectDialog | None = None
         self._customize_window: CustomizeWindow | None = None
@@ -38,7 +37,6 @@ class WindowTools:
         self.model_changed.connect(self._follow_model)
 
     def _follow_model(self, model: LoadedModel) -> None:
-        self.blend_action.setEnabled(isinstance(model.card.get("customized"), dict))
         self.mask_tools.set_resolution(model.G.resolution)
         self.search_panel.set_model(model)
 
@@ -54,15 +52,11 @@ class WindowTools:
         lay.addWidget(self.mask_tools)
         lay.addWidget(self.search_panel)
         lay.addStretch(1)
-        self.paint_dock = self._dock("Paint colours", box, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.paint_dock = self.add_dock("Paint colours", box, Qt.DockWidgetArea.RightDockWidgetArea)
         self.paint_dock.setFeatures(self.paint_dock.features() | QDockWidget.DockWidgetFeature.DockWidgetClosable)
         self.paint_dock.hide()
-        self.paint_action = self.paint_dock.toggleViewAction()
-        self.paint_action.setText("&Paint colours")
-        self.paint_action.setIcon(icon("fa6s.palette"))
-        self.paint_action.setToolTip("Paint target colours on the portrait and search for them")
-        self.paint_action.setChecked(False)
-        self.paint_action.toggled.connect(self.painter.set_active)
+        self.paint_dock.toggleViewAction().setChecked(False)
+        self.paint_dock.toggleViewAction().toggled.connect(self.painter.set_active)
         self.search_panel.frame_ready.connect(self.canvas.set_image)
         self.search_panel.direction_saved.connect(self._add_saved_direction)
         self.session.on_directions.append(self.search_panel.set_directions)
@@ -114,7 +108,7 @@ class WindowTools:
         if old is not None:
             old.close()
             old.deleteLater()
-        portrait = self._last_full[1] if self._last_full is not None else None
+        portrait = self.last_full[1] if self.last_full is not None else None
         self._customize_window = CustomizeWindow(self.model, portrait, parent=self,
                                                  class_index=self.doc.portrait.class_index)
         self._customize_window.model_offered.connect(self.offer_model)
@@ -156,7 +150,7 @@ class WindowTools:
 
         if self._blend_dock is None:
             panel = BlendPanel(tasks=self.tasks)
-            self._blend_dock = self._dock("Blend with base", panel, Qt.DockWidgetArea.RightDockWidgetArea)
+            self._blend_dock = self.add_dock("Blend with base", panel, Qt.DockWidgetArea.RightDockWidgetArea)
             self._blend_dock.setFeatures(self._blend_dock.features() | QDockWidget.DockWidgetFeature.DockWidgetClosable)
             self.model_changed.connect(panel.set_model)
             self.doc.changed.connect(lambda p: panel.set_seed(p.base.seed or 0, p.psi, p.class_index))
@@ -165,7 +159,7 @@ class WindowTools:
         self._blend_dock.show()
         self._blend_dock.raise_()
 
-    def _close_tools(self) -> bool:
+    def close_tools(self) -> bool:
         """Close the tool windows (each stops and waits for its own jobs); False if one asked to stay open."""
         if self._train_window is not None and not self._train_window.close():
             return False

@@ -11,22 +11,14 @@ import torch
 from PIL import Image
 
 from studio.engine import LoadedModel, load_model
+from studio.engine.customize.blend import blend_w, interpolate_models
+from studio.engine.customize.card import kept_note
+from studio.engine.customize.checkpoint import CHECKPOINT_KIND, CHECKPOINT_VERSION
+from studio.engine.customize.config import CustomizeConfig, CustomizeError, recommended_settings
+from studio.engine.customize.generator import CustomGenerator
+from studio.engine.customize.loop import customize, lr_ramp, new_state
 from studio.engine.customize.selection import BestSnapshot, sketch_distance
-from studio.engine.customize.trainer import (
-    CHECKPOINT_KIND,
-    CHECKPOINT_VERSION,
-    CustomGenerator,
-    CustomizeConfig,
-    CustomizeError,
-    SketchError,
-    _new_state,
-    blend_w,
-    customize,
-    interpolate_models,
-    kept_note,
-    lr_ramp,
-    recommended_settings,
-)
+from studio.engine.customize.sketches import SketchError
 from studio.engine.jobs import Cancelled, CancelToken
 from studio.engine.train.checkpoint import list_checkpoints, load_state, save_checkpoint
 from tests.conftest import make_tiny_pair
@@ -118,11 +110,11 @@ def test_only_the_chosen_parameters_change(tmp_path, mode):
 def test_mapping_lr_multiplier_speeds_up_only_the_mapping(tmp_path):
     base = _base()
     cfg = _cfg(tmp_path, train="full", lr=0.001, mapping_lr_multiplier=30.0)
-    groups = _new_state(base, cfg, False, None).opt_G.param_groups
+    groups = new_state(base, cfg, False, None).opt_G.param_groups
     n_mapping = len(list(base.G.mapping.parameters()))
     assert sorted((g["lr"], len(g["params"])) for g in groups) == [
         (0.001, len(list(base.G.parameters())) - n_mapping), (pytest.approx(0.03), n_mapping)]
-    shift = _new_state(base, _cfg(tmp_path, train="shift", mapping_lr_multiplier=30.0), False, None).opt_G
+    shift = new_state(base, _cfg(tmp_path, train="shift", mapping_lr_multiplier=30.0), False, None).opt_G
     assert [g["lr"] for g in shift.param_groups] == [0.002]  # the W shift has no lr multiplier to undo
 
 

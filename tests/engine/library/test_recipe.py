@@ -8,14 +8,24 @@ import json
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from studio.cli import main
 from studio.engine import load_model, save_model
 from studio.engine.edit.portrait import GroupMix, Latent, Mixing, Portrait
 from studio.engine.images import load_image, tensor_to_images
-from studio.engine.library.gallery import list_pictures, publish_site, read_recipe
-from studio.engine.library.recipe import RECIPE_SCHEMA, portrait_from_recipe, portrait_recipe, write_picture
+from studio.engine.library.gallery import export_picture, list_pictures
+from studio.engine.library.recipe import (
+    RECIPE_SCHEMA,
+    RecipeError,
+    portrait_from_recipe,
+    portrait_recipe,
+    read_recipe,
+    write_picture,
+)
+from studio.engine.library.site import publish_site
 from studio.engine.model.loaded import LoadedModel
+from tests.engine.library.test_gallery import IMG
 
 
 @pytest.fixture
@@ -111,3 +121,25 @@ def test_recipes_carry_the_class_of_the_portrait_and_of_b(tiny_cond_pair, tmp_pa
     with pytest.raises(ValueError, match="not a portrait recipe"):
         portrait_from_recipe({**recipe, "class_index": "sky"})
     assert "class" not in portrait_recipe(tiny, Portrait.from_seed(3))  # unconditional: as before
+
+
+def test_read_recipe_falls_back_to_sidecar(tmp_path):
+    png = export_picture(tmp_path, IMG, {"seed": 5}, name="a")
+    Image.fromarray(IMG).save(png)  # a tool that strips PNG text chunks
+    assert read_recipe(png)["seed"] == 5
+    png.write_bytes(png.read_bytes()[:40])  # even a damaged PNG keeps its recipe
+    assert read_recipe(png)["seed"] == 5
+
+
+def test_read_recipe_errors_name_the_file(tmp_path):
+    Image.fromarray(IMG).save(tmp_path / "plain.png")
+    with pytest.raises(RecipeError, match=r"plain\.png has no readable recipe"):
+        read_recipe(tmp_path / "plain.png")
+    (tmp_path / "plain.json").write_text("{not json")
+    with pytest.raises(RecipeError, match=r"plain\.png has no readable recipe"):
+        read_recipe(tmp_path / "plain.png")
+    with pytest.raises(RecipeError, match=r"missing\.png does not exist"):
+        read_recipe(tmp_path / "missing.png")
+    (tmp_path / "future.json").write_text('{"schema": 999}')
+    with pytest.raises(RecipeError, match="newer GAN Studio"):
+        read_recipe(tmp_path / "future.png")

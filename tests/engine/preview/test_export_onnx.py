@@ -14,27 +14,19 @@ from onnx import numpy_helper
 
 from studio.engine.jobs import Cancelled, CancelToken
 from studio.engine.model.loaded import LoadedModel
-from studio.engine.preview.export_onnx import (
-    CACHE_KEEP,
+from studio.engine.preview.export.cache import CACHE_KEEP, cached_export, default_cache_root, trim_cache
+from studio.engine.preview.export.format import (
     FORMAT_VERSION,
     LEVELS,
-    OPSET,
-    PARITY_TOLERANCE,
     ExportError,
     ExportInfo,
-    cached_export,
     check_export_folder,
-    check_opset,
-    default_cache_root,
-    export_onnx,
     level_noise_layers,
     level_resolutions,
-    max_opset,
     noise_input,
-    relative_error,
-    trim_cache,
-    verify_export,
 )
+from studio.engine.preview.export.parity import PARITY_TOLERANCE, check_synthesis, relative_error
+from studio.engine.preview.export.writer import OPSET, check_opset, export_onnx, max_opset
 from tests.conftest import make_tiny_pair
 
 
@@ -97,9 +89,10 @@ def test_graphs_have_the_documented_names_and_a_dynamic_batch(exported):
     assert noise_input("b32.conv0") == "noise_b32_conv0"
 
 
-def test_verify_export_passes_a_good_export_and_refuses_a_corrupted_graph(exported, tmp_path):
+def test_the_parity_check_passes_a_good_graph_and_refuses_a_corrupted_one(exported, tmp_path):
     model, path = exported
-    assert max(verify_export(path, model.G).values()) <= PARITY_TOLERANCE
+    info = ExportInfo.read(path)
+    assert check_synthesis(info.graph_path("half"), model.G, 16, info.noise_maps()) <= PARITY_TOLERANCE
     broken = tmp_path / "broken"
     shutil.copytree(path, broken)
     graph_file = broken / "synthesis_half.onnx"
@@ -110,7 +103,7 @@ def test_verify_export_passes_a_good_export_and_refuses_a_corrupted_graph(export
     biggest.CopyFrom(numpy_helper.from_array(noisy, biggest.name))
     onnx.save(graph, str(graph_file))
     with pytest.raises(ExportError, match="synthesis_half.onnx.*tolerance"):
-        verify_export(broken, model.G)
+        check_synthesis(broken / "synthesis_half.onnx", model.G, 16, info.noise_maps())
 
 
 def test_cache_hit_returns_the_same_folder_without_exporting(exported, tmp_path_factory):

@@ -32,7 +32,7 @@ def _rank_main(rank: int, world_size: int, port: int, out: str) -> None:
     trainer.run()
     state = {"pid": os.getpid(), "lock": lock,
         "G": trainer.G.state_dict(), "G_ema": trainer.G_ema.state_dict(), "D": trainer.D.state_dict(),
-        "pl_mean": trainer.pl_mean, "p": trainer.augment.p, "batch": trainer.dataset.per_rank,
+        "pl_mean": trainer.loss.pl_mean, "p": trainer.augment.p, "batch": trainer.dataset.per_rank,
     }
     torch.save(state, Path(out).parent / f"rank{rank}.pt")
 

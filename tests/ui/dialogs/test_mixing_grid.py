@@ -72,7 +72,8 @@ def test_render_shows_the_grid(qtbot, dialog, model):
         ("1", "5-1", ["coarse"], "Sources B: seed range '5-1' runs backwards."),
         ("0-8", "1", ["coarse"], "Sources A: 9 seeds is too many; use at most 8."),
         ("1", "-3", ["coarse"], "Sources B: seed -3 is out of range: seeds are whole numbers from 0 to 4294967295."),
-        ("1", "3000000000", ["coarse"], "Sources B: seeds must be whole numbers from 0 to 2147483647."),
+        ("1", "5000000000", ["coarse"], "Sources B: seed 5000000000 is out of range: seeds are whole numbers from 0 to "
+                                        "4294967295."),
         ("0-10000000", "1", ["coarse"], "Sources A: 10,000,001 seeds is too many; use at most 8."),
         ("1", "2", [], "Choose at least one layer group"),
     ],

@@ -107,7 +107,7 @@ def test_window_file_menu_opens_image_and_portrait_shows_the_reconstruction(
     window.show()
     open_and_wait(qtbot, window, tiny_model_path)
     monkeypatch.setattr("studio.ui.window.tools.ask_image_path", lambda parent: painting)
-    window.open_image_action.trigger()
+    window.window_actions.open_image.trigger()
     dlg = window._project_dialog
     dlg.steps.setValue(10)
     wait_projected(qtbot, dlg)
@@ -115,12 +115,12 @@ def test_window_file_menu_opens_image_and_portrait_shows_the_reconstruction(
     # the preview renders the reconstruction with its noise maps, as the dialog showed it
     assert np.abs(settle(qtbot, window).astype(int) - dlg.result.image).max() <= 2
     assert np.abs(dlg.result.image.astype(int) - dlg.result.portrait).max() > 2  # ...which W+ alone would not
-    assert window.drop_detail_action.isEnabled()
-    window.drop_detail_action.trigger()  # W+ alone, as one undo step
-    assert window.doc.portrait.noise == {} and not window.drop_detail_action.isEnabled()
+    assert window.window_actions.drop_detail.isEnabled()
+    window.window_actions.drop_detail.trigger()  # W+ alone, as one undo step
+    assert window.doc.portrait.noise == {} and not window.window_actions.drop_detail.isEnabled()
     assert np.abs(settle(qtbot, window).astype(int) - dlg.result.portrait).max() <= 2
-    window.undo_action.trigger()
-    assert window.doc.portrait.noise.keys() == dlg.result.noise.keys() and window.drop_detail_action.isEnabled()
+    window.window_actions.undo.trigger()
+    assert window.doc.portrait.noise.keys() == dlg.result.noise.keys() and window.window_actions.drop_detail.isEnabled()
     window.sliders.rows["PC1"].value.slider.setValue(150)  # sliders work on it as on any portrait
     assert window.doc.portrait.slider("PC1").value == 1.5
     assert window.doc.portrait.noise.keys() == dlg.result.noise.keys()  # and keep its detail

@@ -124,7 +124,7 @@ def test_inline_rename(qtbot, panel, folder):
     qtbot.waitUntil(lambda: "renamed" in _names(panel), timeout=WAIT_MS)
     assert sorted(p.name for p in folder.iterdir()) == ["renamed.json", "renamed.png", "second.json", "second.png"]
     assert panel.current_path() == folder / "renamed.png"
-    assert not panel.loading_thumbnails  # the thumbnail followed the file: nothing to reload
+    assert panel.tasks.task("gallery thumbnails") is None  # the thumbnail followed the file: nothing to reload
 
 
 def test_rename_refuses_to_overwrite(panel, folder, messages):

@@ -14,7 +14,7 @@ from tests.ui.helpers import TIMEOUT, opened_window, settle
 @pytest.fixture
 def window(qtbot, tiny_model_path) -> MainWindow:
     w = opened_window(qtbot, tiny_model_path)
-    w.paint_action.trigger()
+    w.window_actions.paint.trigger()
     return w
 
 
@@ -46,7 +46,7 @@ def run_search(qtbot, window: MainWindow, steps: int, cancel_after_frames: int =
 def test_painter_tool_toggles_the_overlay_and_the_masks_fit_the_model(window):
     assert window.painter.isVisible() and window.paint_dock.isVisible()
     assert window.painter.paint_mask().shape == (32, 32, 4)
-    window.paint_action.trigger()
+    window.window_actions.paint.trigger()
     assert not window.painter.isVisible()
 
 
@@ -69,10 +69,10 @@ def test_search_shows_frames_and_its_result_is_one_undo_step(qtbot, window):
     assert not np.array_equal(after, before)
     assert "8 steps" in panel.report.text() and "/255" in panel.report.text()
     assert window.doc.undo_stack.undoText() == "Colour search"
-    window.undo_action.trigger()
+    window.window_actions.undo.trigger()
     np.testing.assert_array_equal(settle(qtbot, window), before)
     assert window.painter.paint_mask()[..., 3].any()  # undoing the search leaves the paint alone
-    window.undo_action.trigger()  # ...and the next undo takes back the last stroke
+    window.window_actions.undo.trigger()  # ...and the next undo takes back the last stroke
     assert not window.painter.paint_mask()[10, 6:27, 3].any()
 
 
@@ -96,12 +96,12 @@ def test_save_as_direction_appears_among_the_saved_sliders(qtbot, window, monkey
     panel.save_button.click()
     saved = {d.name: d for d in saved_directions(window.model.weights_hash)}
     assert "blue hair" in saved and "blue hair" in window.sliders.rows and window.sliders.saved_box.isVisibleTo(window)
-    expected = result.ws[0].numpy() - start.ws(window.model.G, window.directions)[0].numpy()
+    expected = result.ws[0].numpy() - start.ws(window.model.G, window.session.directions)[0].numpy()
     np.testing.assert_allclose(saved["blue hair"].vector, expected, atol=1e-5)
     # applying it to the old portrait with the new slider gives the found picture back
-    window.undo_action.trigger()
+    window.window_actions.undo.trigger()
     window.sliders.rows["blue hair"].value.slider.setValue(100)
-    np.testing.assert_allclose(window.doc.portrait.ws(window.model.G, window.directions)[0].numpy(),
+    np.testing.assert_allclose(window.doc.portrait.ws(window.model.G, window.session.directions)[0].numpy(),
                                result.ws[0].numpy(), atol=1e-4)
     assert np.abs(settle(qtbot, window).astype(int) - result.image).max() <= 2
 

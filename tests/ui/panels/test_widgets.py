@@ -71,14 +71,14 @@ def test_seed_browser_pages_and_picks(qtbot, tiny_pair):
     qtbot.addWidget(browser)
     picked = []
     browser.seed_chosen.connect(picked.append)
-    with qtbot.waitSignal(browser.page_rendered, timeout=20_000):
-        browser.set_model(tiny_pair[0], 0.7)
+    browser.set_model(tiny_pair[0], 0.7)
+    assert browser.tasks.wait_idle(20_000)
     browser.next_page()
     browser.previous_page()
     browser.previous_page()  # clamps at 0
     assert browser.first == 0
-    with qtbot.waitSignal(browser.page_rendered, timeout=20_000):
-        browser.go_to(9)
+    browser.go_to(9)
+    assert browser.tasks.wait_idle(20_000)
     assert browser.first == 8 and picked == [9] and browser.buttons[1].isChecked()
     browser.random_page()
     assert browser.first % 4 == 0
@@ -98,7 +98,6 @@ def test_preview_delivers_latest_frame_on_ui_thread(qtbot, tiny_pair):
         assert frames[-1].image.shape == (1, 32, 32, 3) and frames[-1].tag == "a"
         for i in range(5):
             preview.submit(ws, level="half", tag=i)
-        assert preview.wait_until_idle(20)
         qtbot.waitUntil(lambda: frames[-1].tag == 4, timeout=20_000)
         assert frames[-1].image.shape[1] < 32 and frames[-1].level == "half"
         assert preview.backend_name

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from studio.engine import load_model, save_model
-from studio.engine.customize.trainer import CustomizeConfig
+from studio.engine.customize.config import CustomizeConfig
 from studio.engine.images import save_png
 from studio.engine.model.safetensors_io import card_path
 from studio.ui.runs.customize_window import CustomizeWindow
@@ -205,8 +205,8 @@ def test_main_window_opens_the_window_and_takes_the_model_it_offers(qtbot, tiny_
     qtbot.addWidget(window)
     window.show()
     open_and_wait(qtbot, window, tiny_model_path)
-    assert window.customize_action.shortcut().toString() == "Ctrl+K"
-    window.customize_action.trigger()
+    assert window.window_actions.customize.shortcut().toString() == "Ctrl+K"
+    window.window_actions.customize.trigger()
     custom = window._customize_window
     assert custom.isVisible() and custom.model is window.model and custom.portrait is not None
     assert custom.tasks.wait_idle(TIMEOUT)
@@ -214,6 +214,6 @@ def test_main_window_opens_the_window_and_takes_the_model_it_offers(qtbot, tiny_
     made.write_bytes(tiny_model_path.read_bytes())
     with qtbot.waitSignal(window.model_changed, timeout=WINDOW_TIMEOUT):
         custom.model_offered.emit(str(made), True)
-    assert window.recent_models()[0] == str(made) and window.model_path == str(made)
+    assert window.session.recent_models()[0] == str(made) and window.model_path == str(made)
     window.close()
     assert not custom.isVisible()

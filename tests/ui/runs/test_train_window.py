@@ -197,8 +197,8 @@ def test_killed_run_resumes_from_recent_runs(qtbot, tiny_model_path, model, pict
         train_run(run, progress=killed)
 
     w = opened_window(qtbot, tiny_model_path)
-    w.runs_menu.aboutToShow.emit()
-    entries = [a for a in w.runs_menu.actions() if a.isEnabled()]
+    w.window_actions.runs_menu.aboutToShow.emit()
+    entries = [a for a in w.window_actions.runs_menu.actions() if a.isEnabled()]
     assert [a.text() for a in entries] == ["killed — 0.0 of 0.0 kimg, interrupted"]
     entries[0].trigger()
     train = w._train_window
@@ -210,13 +210,13 @@ def test_killed_run_resumes_from_recent_runs(qtbot, tiny_model_path, model, pict
     train.run_panel.task.progressed.connect(reports.append)
     wait_done(qtbot, train)
     assert trained(reports) == [3, 4, 5, 6] and Run.load(run.folder).status == "finished"
-    assert w.recent_models()[0] == Run.load(run.folder).model  # the model joined the picker
-    w.train_action.trigger()  # the finished window is reused for a new run
+    assert w.session.recent_models()[0] == Run.load(run.folder).model  # the model joined the picker
+    w.window_actions.train.trigger()  # the finished window is reused for a new run
     assert w._train_window is train
-    w.runs_menu.aboutToShow.emit()
+    w.window_actions.runs_menu.aboutToShow.emit()
     with qtbot.waitSignal(w.model_changed, timeout=TIMEOUT):
-        w.runs_menu.actions()[0].trigger()  # a finished run opens its model
-    assert w.model_path == Run.load(run.folder).model and w.blend_action.isEnabled()
+        w.window_actions.runs_menu.actions()[0].trigger()  # a finished run opens its model
+    assert w.model_path == Run.load(run.folder).model and w.window_actions.blend.isEnabled()
     w.close()
 
 

@@ -44,7 +44,7 @@ def test_the_picker_shows_the_cards_classes_and_redraws_the_seed_in_the_class(qt
     assert window.seeds.class_row.isVisibleTo(window) and "3 classes" in window.model_label.text()
     box = window.seeds.class_box
     assert [box.itemText(i) for i in range(box.count())] == TINY_CLASSES and box.currentIndex() == 0
-    assert window.doc.portrait.class_index == 0 and window.directions  # GANSpace sliders for a conditional model
+    assert window.doc.portrait.class_index == 0 and window.session.directions  # GANSpace sliders, conditional model
     first = settle(qtbot, window)
     np.testing.assert_array_equal(first, rendered(window, window.doc.portrait))
 
@@ -53,14 +53,14 @@ def test_the_picker_shows_the_cards_classes_and_redraws_the_seed_in_the_class(qt
     landscape = settle(qtbot, window)
     np.testing.assert_array_equal(landscape, rendered(window, Portrait.from_seed(0, 0.7, 2)))
     assert not np.array_equal(landscape, first)
-    qtbot.waitUntil(lambda: not window.seeds.busy, timeout=TIMEOUT)
+    assert window.tasks.wait_idle(TIMEOUT)
     assert window.seeds.class_index == 2  # the thumbnails are drawn in the class too
     window.choose_seed(4)  # a new seed comes in the picked class
     assert window.doc.portrait.class_index == 2
     assert window.mixing.history.itemText(0) == "seed 0 · landscape"
 
-    window.undo_action.trigger()
-    window.undo_action.trigger()  # changing class is one undo step
+    window.window_actions.undo.trigger()
+    window.window_actions.undo.trigger()  # changing class is one undo step
     assert window.doc.portrait.class_index == 0 and box.currentIndex() == 0
     np.testing.assert_array_equal(settle(qtbot, window), first)
 
@@ -87,7 +87,7 @@ def test_export_names_the_class_and_reopening_gives_the_same_pixels_and_class(qt
     window.doc.commit(window.doc.portrait.with_slider("PC1", 1.5), "PC1")
     edited = settle(qtbot, window)
     with qtbot.waitSignal(window.exported, timeout=TIMEOUT) as sig:
-        window.export_action.trigger()
+        window.window_actions.export.trigger()
     png = sig.args[0]
     assert "-still_life-" in png.name  # the gallery shows the class under the thumbnail
     np.testing.assert_array_equal(load_image(png), edited)
@@ -172,7 +172,7 @@ def test_the_mixing_grid_of_an_unconditional_model_has_no_class_rows(qtbot, tiny
 def test_colour_search_keeps_to_the_class_and_records_it(qtbot, window):
     pick_class(window, 1)
     settle(qtbot, window)
-    window.paint_action.trigger()
+    window.window_actions.paint.trigger()
     p = window.painter
     p.brush.colour, p.brush.radius = (40, 80, 230), 3.0
     p.begin_stroke(6, 6)
@@ -233,7 +233,8 @@ def test_blend_with_base_draws_the_seed_in_the_portraits_class(qtbot, tiny_cond_
         panel.set_model(custom)
     weights, w = panel.frames
     with torch.no_grad():
-        expected = tensor_to_images(G(z_from_seed(5, G.z_dim), class_labels(G, 2), truncation_psi=0.7, noise_mode="const"))[0]
+        out = G(z_from_seed(5, G.z_dim), class_labels(G, 2), truncation_psi=0.7, noise_mode="const")
+        expected = tensor_to_images(out)[0]
     np.testing.assert_array_equal(weights, expected)
     np.testing.assert_array_equal(w, expected)
     panel.shutdown()

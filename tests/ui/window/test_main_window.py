@@ -38,7 +38,7 @@ def test_opens_model_and_shows_status(window, tiny_model_path):
     assert window.backend_label.text()
     assert shown(window).shape == (32, 32, 3)
     assert set(window.sliders.rows) >= {"PC1", "PC2"}
-    assert window.recent_models() == [str(tiny_model_path)]
+    assert window.session.recent_models() == [str(tiny_model_path)]
 
 
 def test_sliders_carry_the_names_the_model_card_gives(qtbot, tiny_pair, tmp_path):
@@ -56,8 +56,7 @@ def test_browse_seeds_and_click_thumbnail(qtbot, window):
     first = shown(window)
     window.seeds.next_button.click()
     assert window.seeds.first == 12
-    with qtbot.waitSignal(window.seeds.page_rendered, timeout=TIMEOUT):
-        pass
+    assert window.tasks.wait_idle(TIMEOUT)
     assert window.seeds.buttons[3].icon().availableSizes()
     qtbot.mouseClick(window.seeds.buttons[3], Qt.MouseButton.LeftButton)
     assert window.doc.portrait.base.seed == 15
@@ -73,10 +72,10 @@ def test_slider_drag_is_one_undo_step_and_undo_restores_pixels(qtbot, window):
     assert window.doc.portrait.slider("PC1").value == pytest.approx(2.0)
     assert not np.array_equal(after, before)
     assert window.doc.undo_stack.count() == 1
-    window.undo_action.trigger()
+    window.window_actions.undo.trigger()
     np.testing.assert_array_equal(settle(qtbot, window), before)
     assert window.sliders.rows["PC1"].value.value == 0
-    window.redo_action.trigger()
+    window.window_actions.redo.trigger()
     np.testing.assert_array_equal(settle(qtbot, window), after)
 
 
@@ -91,7 +90,7 @@ def test_layer_range_and_truncation(qtbot, window):
     drag(window.sliders.psi.slider, 30)
     assert window.doc.portrait.psi == pytest.approx(0.3)
     assert not np.array_equal(settle(qtbot, window), coarse)
-    window.reset_action.trigger()
+    window.window_actions.reset.trigger()
     assert window.doc.portrait.sliders == () and window.doc.portrait.psi == pytest.approx(0.3)
 
 
@@ -121,7 +120,7 @@ def test_export_and_reopen_recipe_gives_same_pixels(qtbot, window, tmp_path):
     window.mixing.toggles["middle"].setChecked(True)
     edited = settle(qtbot, window)
     with qtbot.waitSignal(window.exported, timeout=TIMEOUT) as sig:
-        window.export_action.trigger()
+        window.window_actions.export.trigger()
     png = sig.args[0]
     assert png.parent == tmp_path / "gallery" and png.with_suffix(".json").exists()
     np.testing.assert_array_equal(load_image(png), edited)
@@ -129,11 +128,11 @@ def test_export_and_reopen_recipe_gives_same_pixels(qtbot, window, tmp_path):
     assert recipe["model_hash"] == window.model.weights_hash and recipe["sliders"][0]["direction"] == "PC1"
 
     window.choose_seed(3)
-    window.reset_action.trigger()
+    window.window_actions.reset.trigger()
     assert not np.array_equal(settle(qtbot, window), edited)
     window.open_recipe_file(png)
     np.testing.assert_array_equal(settle(qtbot, window), edited)
-    window.undo_action.trigger()  # opening a recipe is an undoable step too
+    window.window_actions.undo.trigger()  # opening a recipe is an undoable step too
     assert window.doc.portrait.base.seed == 3
 
 
@@ -152,7 +151,7 @@ def test_bad_checkpoint_keeps_previous_model(qtbot, window, tmp_path, dialogs):
     qtbot.waitUntil(lambda: bool(dialogs.shown), timeout=TIMEOUT)
     assert "broken.pt" in dialogs.texts()[0]
     assert window.model is model
-    assert window.recent_models() == [str(window.model_path)]
+    assert window.session.recent_models() == [str(window.model_path)]
 
 
 def test_bad_recipe_file_is_a_dialog(window, tmp_path, dialogs):
@@ -212,7 +211,7 @@ def test_shortcuts(qtbot, window):
 def test_compare_shows_before_and_after(qtbot, window):
     plain = shown(window)
     drag(window.sliders.rows["PC1"].value.slider, -250)
-    window.compare_action.trigger()
+    window.window_actions.compare.trigger()
     assert window.canvas.compare
     qtbot.waitUntil(lambda: window.canvas.before is not None, timeout=TIMEOUT)
     settle(qtbot, window)
@@ -225,7 +224,7 @@ def test_settings_remember_layout_and_recent(qtbot, window, tiny_model_path):
     window.close()
     again = MainWindow()
     qtbot.addWidget(again)
-    assert again.recent_models() == [str(tiny_model_path)]
+    assert again.session.recent_models() == [str(tiny_model_path)]
     assert again.settings.value("window/state") is not None
 
 

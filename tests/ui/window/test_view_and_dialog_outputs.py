@@ -29,7 +29,7 @@ def test_a_fitted_picture_is_scaled_smoothly_and_pixels_are_shown_on_demand(qtbo
     canvas.set_image(_checkerboard())
     assert canvas.fit and canvas.zoom > 10
     assert _distinct_greys(canvas) > 10  # blended edges: smooth scaling (was two colours of blocks)
-    canvas.set_show_pixels(True)
+    canvas.pixels_action.setChecked(True)
     assert canvas.pixels_action.isChecked() and _distinct_greys(canvas) == 2  # nearest neighbour: the pixels
     canvas.zoom_actual()
     assert canvas.zoom == 1.0

@@ -1,0 +1,130 @@
+"""The export's format: the files an export folder holds, the graphs' input names, the preview levels and the
+format version, and ``ExportInfo``, which reads ``model.json`` back. The writer and the runtime both speak it."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ...errors import first_line
+from ...model.stylegan2 import Generator
+from ...outputs import check_output_folder, folder_holds_only
+from ...paths import PathLike
+
+MIN_LEVEL_RESOLUTION = 8
+# Bump when the exported graphs change, so caches written by older versions are rebuilt.
+FORMAT = "gan-studio-onnx"
+FORMAT_VERSION = 2  # 2: noise maps are graph inputs, the constant ones in noise.npz
+INFO_FILE = "model.json"
+MAPPING_FILE = "mapping.onnx"
+NOISE_FILE = "noise.npz"
+# onnxruntime's TensorRT provider keeps its engines in this folder of the export (runtime.py); re-exporting
+# deletes it, as the engines were built for the graphs replaced.
+TENSORRT_CACHE = "tensorrt"
+# Preview levels: name -> (divisor of the model's resolution, file).
+LEVELS = {
+    "full": (1, "synthesis.onnx"),
+    "half": (2, "synthesis_half.onnx"),
+    "quarter": (4, "synthesis_quarter.onnx"),
+}
+EXPORT_FILES = (INFO_FILE, MAPPING_FILE, NOISE_FILE, *(file for _, file in LEVELS.values()))
+
+
+class ExportError(RuntimeError):
+    """The model could not be exported, or an exported graph does not match torch; one sentence naming it."""
+
+
+@dataclass(frozen=True)
+class ExportInfo:
+    """What ``model.json`` says about an export folder."""
+
+    path: Path
+    weights_hash: str
+    generator: dict
+    resolution: int
+    num_ws: int
+    w_dim: int
+    z_dim: int
+    c_dim: int  # label inputs of the mapping graph (0: unconditional, no ``c`` input)
+    opset: int
+    levels: dict[str, int]  # level name -> output resolution, for the levels that were exported
+    noise_shapes: dict[str, tuple[int, int]]  # every layer's noise map, name -> (H, W), coarse to fine
+    parity: dict[str, float]  # graph ("mapping" or a level) -> worst relative error measured at export
+
+    def graph_path(self, graph: str) -> Path:
+        """The file of ``"mapping"`` or a level name."""
+        return self.path / (MAPPING_FILE if graph == "mapping" else LEVELS[graph][1])
+
+    def level_noise(self, level: str) -> list[str]:
+        """The layers whose noise maps the graph of ``level`` takes as inputs."""
+        return level_noise_layers(self.noise_shapes, self.levels[level])
+
+    def noise_maps(self) -> dict[str, np.ndarray]:
+        """The model's constant noise maps (``noise.npz``), float32 by layer name, checked against ``model.json``."""
+        path = self.path / NOISE_FILE
+        try:
+            with np.load(path, allow_pickle=False) as npz:
+                maps = {name: np.ascontiguousarray(npz[name], dtype=np.float32) for name in self.noise_shapes}
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as e:
+            raise ExportError(f"{path}: not a readable noise map file ({first_line(e)}); export again.") from None
+        for name, m in maps.items():
+            if m.shape != self.noise_shapes[name]:
+                raise ExportError(f"{path}: the map {name!r} has shape {m.shape}, not {self.noise_shapes[name]}.")
+        return maps
+
+    @classmethod
+    def read(cls, path: PathLike) -> ExportInfo:
+        path = Path(path)
+        try:
+            d = json.loads((path / INFO_FILE).read_text(encoding="utf-8"))
+            if d.get("format") != FORMAT or d.get("format_version") != FORMAT_VERSION:
+                raise ExportError(f"{path / INFO_FILE}: written by another version of GAN Studio; export again.")
+            return cls(
+                path=path, weights_hash=d["source"]["weights_hash"], generator=d["source"]["generator"],
+                resolution=d["resolution"], num_ws=d["num_ws"], w_dim=d["w_dim"], z_dim=d["z_dim"],
+                c_dim=d.get("c_dim", 0), opset=d["opset"],
+                levels={k: v["resolution"] for k, v in d["graphs"].items() if k in LEVELS},
+                noise_shapes={layer["name"]: tuple(layer["shape"]) for layer in d["noise"]["layers"]},
+                parity=d["parity"]["relative_error"],
+            )
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise ExportError(f"{path / INFO_FILE}: not a readable ONNX export description ({e}).") from None
+
+
+def is_export_folder(folder: Path) -> bool:
+    """True when ``folder`` holds nothing but an export's files (a complete one, or the rest of a killed one).
+
+    Any format version's files count (version 1 lacked ``noise.npz``), so an old cache folder is re-exported in
+    place; so does the TensorRT engine folder a GPU preview adds.
+    """
+    return folder_holds_only(folder, (*EXPORT_FILES, TENSORRT_CACHE))
+
+
+def check_export_folder(out_dir: PathLike) -> Path:
+    """The output policy for an export: a new or empty folder, or an earlier export, which it replaces."""
+    return check_output_folder(out_dir, "an ONNX export", is_export_folder)
+
+
+def level_resolutions(resolution: int) -> dict[str, int]:
+    """The preview levels a model of ``resolution`` px gets (name -> px); every backend offers the same ones."""
+    return {name: resolution // div for name, (div, _) in LEVELS.items() if resolution // div >= MIN_LEVEL_RESOLUTION}
+
+
+def noise_input(layer: str) -> str:
+    """The synthesis graphs' input name for a layer's noise map: ``b32.conv0`` -> ``noise_b32_conv0``."""
+    return "noise_" + layer.replace(".", "_")
+
+
+def level_noise_layers(noise_shapes: Mapping[str, tuple[int, int]], resolution: int) -> list[str]:
+    """The layers a level of ``resolution`` px renders, coarse to fine: those whose maps are no larger."""
+    return [name for name, (h, _) in noise_shapes.items() if h <= resolution]
+
+
+def mapping_inputs(G: Generator) -> list[str]:
+    """The mapping graph's inputs: ``z``, ``psi``, and ``c`` for a class-conditional model."""
+    return ["z", "psi", "c"] if G.c_dim else ["z", "psi"]

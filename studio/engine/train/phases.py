@@ -1,0 +1,52 @@
+"""One training iteration as a list of phases, the shape of NVlabs' ``training_loop.py`` with ``loss.py``.
+
+Each phase zeroes its optimizer's gradients, lets the objective accumulate them (``accumulate_gradients``: the
+losses of that phase, forward and backward, nothing stepped) and steps the optimizer; a lazy regulariser is a
+phase that runs on every ``interval``-th iteration only. The loop owns the schedule, the data and the state;
+the objective owns the mathematics. Both trainers run this way: StyleGAN2's (``train.loop`` with
+``train.objective``) and Sketch Your Own GAN's (``customize.loop`` with ``customize.objective``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import torch
+from torch import nn
+
+
+class Objective(Protocol):
+    def accumulate_gradients(self, phase: str, batch: Any) -> dict[str, Any]:
+        """The losses of ``phase`` on ``batch``, back-propagated into the parameters' gradients; what to report."""
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str  # which of the objective's terms it computes
+    opt: torch.optim.Optimizer  # what it steps
+    interval: int = 1  # it runs on iterations divisible by this (a lazy regulariser's interval)
+    critic: bool = False  # the critics train in it, so their parameters need gradients (and not otherwise)
+    finite: nn.Module | None = None  # a network whose gradients are made finite before the step (None: as they are)
+
+
+def run_phases(
+    phases: Sequence[Phase], step: int, objective: Objective, batch: Any, critic_params: Iterable[nn.Parameter]
+) -> dict[str, Any]:
+    """Run the phases due at iteration ``step`` in order; returns what the objective reported."""
+    critic_params = list(critic_params)
+    report: dict[str, Any] = {}
+    for phase in phases:
+        if step % phase.interval:
+            continue
+        for p in critic_params:
+            p.requires_grad_(phase.critic)
+        phase.opt.zero_grad(set_to_none=True)
+        report.update(objective.accumulate_gradients(phase.name, batch))
+        if phase.finite is not None:
+            for p in phase.finite.parameters():
+                if p.grad is not None:
+                    torch.nan_to_num(p.grad, nan=0, posinf=1e5, neginf=-1e5, out=p.grad)
+        phase.opt.step()
+    return report
