@@ -85,6 +85,11 @@ class CustomizeConfig:
     def checkpoint_path(self) -> Path:
         return Path(self.out).with_suffix(".customize.pt")
 
+    @property
+    def lock_path(self) -> Path:
+        """Held while a run makes ``out`` (``locks``): one run per output."""
+        return Path(self.out).with_suffix(".customize.lock")
+
 
 def recommended_settings(model: LoadedModel) -> dict:
     """The settings to customize ``model`` with, as the customize window and ``studio customize`` start.

@@ -37,6 +37,7 @@ from ..edit.latents import z_from_seeds
 from ..grid import make_grid
 from ..images import tensor_to_images
 from ..jobs import Cancelled, CancelToken, Progress, ProgressFn, ensure_token, no_progress
+from ..locks import lock_run
 from ..model.checkpoints import model_files
 from ..model.labels import class_labels
 from ..model.loaded import LoadedModel
@@ -71,12 +72,20 @@ def customize(
     A checkpoint (trained tensors, the best snapshot, both critics, optimizers, step, RNG) is written every
     ``checkpoint_every`` steps; ``config.resume`` continues from it with identical numbers. On cancel the
     model as trained so far is saved too (the best of the snapshots and the stopped step), then ``Cancelled``
-    propagates. The checkpoint is removed once the run finishes.
+    propagates. The checkpoint is removed once the run finishes. While the run lasts, ``config.lock_path`` is
+    locked: a second run on the same output is refused rather than interleaved with it.
     """
-    cfg = config
-    cfg.validate()
-    check_output_file(cfg.out, ".safetensors", "a GAN Studio model", companions=[card_path(cfg.out)],
+    config.validate()
+    check_output_file(config.out, ".safetensors", "a GAN Studio model", companions=[card_path(config.out)],
                       inputs=model_files(base.path) if base.path else ())
+    with lock_run(config.lock_path, config.out):
+        return _customize(base, sketches, config, progress, token)
+
+
+def _customize(
+    base: LoadedModel, sketches: SketchSource, cfg: CustomizeConfig, progress: ProgressFn | None,
+    token: CancelToken | None,
+) -> Path:
     report, token = progress or no_progress, ensure_token(token)
     if base.D is None:
         raise CustomizeError(f"{base.path or base.name}: has no discriminator; both critics start from it, "

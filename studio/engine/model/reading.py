@@ -26,18 +26,9 @@ Network = TypeVar("Network", bound=torch.nn.Module)
 _UNSTORED_BYTES = 64 << 10
 
 
-def strict_load(
-    path: Path, network: Callable[..., Network], config: dict, tensors: dict[str, torch.Tensor]
-) -> Network:
-    """``network(**config)`` (built within the file's means, ``build_within``) with ``tensors`` loaded strictly."""
-    return load_strict(path, build_within(path, network, config, tensors), tensors)
-
-
-def build_within(
-    path: Path, network: Callable[..., Network], config: dict, tensors: dict[str, torch.Tensor]
-) -> Network:
-    """``network(**config)``, asking for no more memory than the file's own numbers need in float32: a small file
-    that declares a huge architecture is refused (CheckpointError) before the memory is taken."""
+def build(path: Path, network: Callable[..., Network], config: dict, tensors: dict[str, torch.Tensor]) -> Network:
+    """``network(**config)``, built asking for no more memory than the file's ``tensors`` take in float32: a
+    small file that declares a huge architecture is a CheckpointError before the memory is taken."""
     needed = 4 * sum(t.numel() for t in tensors.values()) + _UNSTORED_BYTES
     try:
         with _MemoryLimit(needed):
@@ -47,8 +38,8 @@ def build_within(
                               f"{needed >> 20:,} MB); the file is damaged or not what it claims.") from None
 
 
-def load_strict(path: Path, module: Network, tensors: dict[str, torch.Tensor]) -> Network:
-    """``tensors`` loaded into ``module``; a missing, extra, misshapen or non-finite tensor is a CheckpointError."""
+def strict_load(path: Path, module: Network, tensors: dict[str, torch.Tensor]) -> Network:
+    """Load ``tensors`` into ``module`` strictly; a missing, extra or misshapen tensor is a CheckpointError."""
     expected = module.state_dict()
     missing = sorted(set(expected) - set(tensors))
     extra = sorted(set(tensors) - set(expected))
@@ -69,7 +60,7 @@ class _OverLimit(Exception):
     pass
 
 
-# torch's functions that make a new tensor from a size: (size..., dtype=...)
+# torch's functions that make a new tensor of a size: f(*size) or f(size), and full(size, value)
 _FACTORIES = frozenset({torch.empty, torch.zeros, torch.ones, torch.full, torch.rand, torch.randn})
 
 
@@ -83,9 +74,10 @@ class _MemoryLimit(TorchFunctionMode):
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         if func in _FACTORIES:
-            size = kwargs.get("size", args[0] if args and not isinstance(args[0], int) else args)
-            if func is torch.full:
-                size = args[0] if args else size
+            size = kwargs.get("size")
+            if size is None:
+                sequence = args and isinstance(args[0], (tuple, list, torch.Size))
+                size = args[0] if func is torch.full or sequence else args
             dtype = kwargs.get("dtype") or torch.get_default_dtype()
             self.left -= math.prod(int(n) for n in size) * dtype.itemsize
             if self.left < 0:

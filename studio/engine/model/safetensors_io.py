@@ -17,7 +17,7 @@ from safetensors.torch import save as safetensors_bytes
 from ..atomic import atomic_write_bytes, atomic_write_text
 from ..paths import PathLike
 from .loaded import LoadedModel
-from .reading import CheckpointError, strict_load
+from .reading import CheckpointError, build, strict_load
 from .stylegan2 import Discriminator, Generator
 from .stylegan3 import Generator as SG3Generator
 
@@ -37,13 +37,14 @@ def read_studio(path: Path) -> LoadedModel:
     if meta.get("format") != FORMAT_NAME:
         raise CheckpointError(f"{path}: a safetensors file, but not a GAN Studio model (no architecture in it).")
     tensors = load_file(str(path), device="cpu")
-    g_cfg = json.loads(meta["generator"])
-    architecture = meta.get("architecture", "sg2")
-    G = strict_load(path, lambda **cfg: _generator(path, architecture, cfg), g_cfg, _prefixed(tensors, "G."))
+    network, g_cfg = _generator(path, meta.get("architecture", "sg2"), json.loads(meta["generator"]))
+    G_tensors = _prefixed(tensors, "G.")
+    G = strict_load(path, build(path, network, g_cfg, G_tensors), G_tensors)
     D = None
     if meta.get("discriminator"):
         d_cfg = json.loads(meta["discriminator"])
-        D = strict_load(path, Discriminator, _int_channels(d_cfg), _prefixed(tensors, "D."))
+        D_tensors = _prefixed(tensors, "D.")
+        D = strict_load(path, build(path, Discriminator, _int_channels(d_cfg), D_tensors), D_tensors)
     card = json.loads(meta.get("card", "{}"))
     sidecar = card_path(path)
     if sidecar.exists():
@@ -55,15 +56,14 @@ def read_studio(path: Path) -> LoadedModel:
     return LoadedModel(G, D, path, "studio", card, contents)
 
 
-def _generator(path: Path, architecture: str, cfg: dict) -> Generator | SG3Generator:
-    """The generator ``architecture`` names, built from its settings ``cfg``."""
+def _generator(path: Path, architecture: str, cfg: dict) -> tuple[type[Generator | SG3Generator], dict]:
+    """The generator class ``architecture`` names, and its settings from ``cfg``."""
     if architecture == "sg2":
-        return Generator(**_int_channels(cfg))
-    G = SG3Generator(**cfg) if architecture in ("sg3-t", "sg3-r") else None
-    if G is None or G.architecture != architecture:
-        raise CheckpointError(f"{path}: its architecture {architecture!r} is not one this GAN Studio knows "
-                              "(sg2, sg3-t, sg3-r).")
-    return G
+        return Generator, _int_channels(cfg)
+    if architecture in ("sg3-t", "sg3-r") and bool(cfg.get("use_radial_filters")) == (architecture == "sg3-r"):
+        return SG3Generator, cfg  # what SG3Generator.architecture says of these settings
+    raise CheckpointError(f"{path}: its architecture {architecture!r} is not one this GAN Studio knows "
+                          "(sg2, sg3-t, sg3-r).")
 
 
 def _int_channels(cfg: dict) -> dict:

@@ -174,6 +174,20 @@ def test_resume_refuses_a_checkpoint_from_other_settings(tmp_path):
         customize(_base(), sketches, _cfg(tmp_path, train="full", resume=True))
 
 
+def test_a_second_run_on_the_same_output_is_refused_while_the_first_holds_it(tmp_path):
+    import os
+
+    from studio.engine.locks import lock_run
+
+    sketches, cfg = _sketch_folder(tmp_path), _cfg(tmp_path, steps=1)
+    with lock_run(cfg.lock_path, cfg.out):  # the first run (a lock is per open file: this process counts)
+        with pytest.raises(ValueError) as refused:
+            customize(_base(), sketches, cfg)
+    assert str(refused.value) == (f"{cfg.out} is in use by another GAN Studio run (process {os.getpid()}); let it "
+                                  "finish or stop it, or choose another output.")
+    assert customize(_base(), sketches, cfg).is_file() and not cfg.lock_path.exists()  # free once the first ended
+
+
 def test_damaged_or_foreign_checkpoints_are_one_sentence(tmp_path):
     sketches, cfg = _sketch_folder(tmp_path), _cfg(tmp_path, resume=True)
     cfg.checkpoint_path.write_bytes(b"PK\x03\x04 torn")

@@ -16,7 +16,7 @@ import torch
 
 from ..loaded import LoadedModel
 from ..ops import setup_filter
-from ..reading import CheckpointError, strict_load
+from ..reading import CheckpointError, build, strict_load
 from ..safe_pickle import PersistentRecord, restricted_load
 from ..stylegan2 import Discriminator, Generator
 from .nvidia_sg3 import is_stylegan3, stylegan3_generator
@@ -41,13 +41,13 @@ def read_nvidia(path: Path) -> LoadedModel:
 def stylegan2_generator(path: Path, rec: PersistentRecord) -> Generator:
     """Our ``Generator`` from a stylegan2-ada-pytorch generator record (its mapping and synthesis networks)."""
     tensors = _tensors(path, rec)
-    return strict_load(path, Generator, _g_config(path, rec, tensors), tensors)
+    return strict_load(path, build(path, Generator, _g_config(path, rec, tensors), tensors), tensors)
 
 
 def stylegan2_discriminator(path: Path, rec: PersistentRecord) -> Discriminator:
     """Our ``Discriminator`` from a stylegan2-ada-pytorch discriminator record (resnet, with its label mapping)."""
     tensors = _tensors(path, rec)
-    return strict_load(path, Discriminator, _d_config(path, rec, tensors), tensors)
+    return strict_load(path, build(path, Discriminator, _d_config(path, rec, tensors), tensors), tensors)
 
 
 def _tensors(path: Path, rec: PersistentRecord) -> dict[str, torch.Tensor]:

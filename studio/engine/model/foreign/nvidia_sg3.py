@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from ..reading import CheckpointError, build_within, load_strict
+from ..reading import CheckpointError, build, strict_load
 from ..safe_pickle import PersistentRecord
 from ..stylegan3 import Generator
 
@@ -36,11 +36,13 @@ def is_stylegan3(rec: PersistentRecord) -> bool:
 def stylegan3_generator(path: Path, rec: PersistentRecord) -> Generator:
     """Our StyleGAN3 ``Generator`` from an NVlabs/stylegan3 generator record; CheckpointError if its design differs."""
     try:
-        G = build_within(path, Generator, generator_config(rec), rec.tensors())
+        G = build(path, Generator, generator_config(rec), rec.tensors())
         tensors = generator_tensors(rec, G)
+    except CheckpointError:
+        raise
     except (ValueError, TypeError) as e:
         raise CheckpointError(f"{path}: a StyleGAN3 network GAN Studio cannot read: {e}.") from None
-    return load_strict(path, G, tensors)
+    return strict_load(path, G, tensors)
 
 
 def generator_config(rec: PersistentRecord) -> dict:

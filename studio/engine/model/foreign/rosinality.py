@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 
 from ..loaded import LoadedModel
-from ..reading import CheckpointError, estimate_w_avg, strict_load
+from ..reading import CheckpointError, build, estimate_w_avg, strict_load
 from ..safe_pickle import UnsafePickleError, torch_load
 from ..stylegan2 import Discriminator, Generator
 
@@ -36,7 +36,8 @@ def read_rosinality(path: Path) -> LoadedModel:
         else:
             raise CheckpointError(f"{path}: a PyTorch file, but not a rosinality StyleGAN2 checkpoint (no 'g_ema').")
     g_sd = ckpt["g_ema"]
-    G = strict_load(path, Generator, _g_config(path, g_sd), _g_keys(g_sd))
+    g_tensors = _g_keys(g_sd)
+    G = strict_load(path, build(path, Generator, _g_config(path, g_sd), g_tensors), g_tensors)
     card = {}
     if isinstance(ckpt.get("latent_avg"), torch.Tensor):
         G.mapping.w_avg.copy_(ckpt["latent_avg"].reshape(-1))
@@ -45,7 +46,8 @@ def read_rosinality(path: Path) -> LoadedModel:
         card["w_avg"] = "estimated from 10,000 samples (seed 0): the file has no latent_avg"
     D = None
     if isinstance(ckpt.get("d"), dict):
-        D = strict_load(path, Discriminator, _d_config(path, ckpt["d"]), _d_keys(ckpt["d"]))
+        d_tensors = _d_keys(ckpt["d"])
+        D = strict_load(path, build(path, Discriminator, _d_config(path, ckpt["d"]), d_tensors), d_tensors)
     contents = [k for k in ("g_ema", "g", "d", "latent_avg", "g_optim", "d_optim", "args") if k in ckpt]
     return LoadedModel(G, D, path, "rosinality", card, contents)
 
