@@ -276,7 +276,8 @@ def painterly_look(args: argparse.Namespace, probe: WorldProbe, start: LoadedMod
                                    paintings.features)
         below = next(((m, c, k) for m, c, k, v in checks if v < f_start_check), None)
         train_min, cpu_min, kimg = checks[-1][:3] if checks else (0.0, 0.0, 0.0)
-        header.append(f"{variant}: after {kimg:.1f} kimg ({train_min:.1f} min wall, {cpu_min:.1f} min CPU/{args.threads})")
+        header.append(f"{variant}: after {kimg:.1f} kimg "
+                      f"({train_min:.1f} min wall, {cpu_min:.1f} min CPU/{args.threads})")
         frechets.append(f"{f_after:.1f} ({f_after / f_start:.2f}×)")
         reach.append(f"{below[0]:.1f}; {below[1]:.1f} ({below[2]:.1f} kimg)" if below else "not reached")
     print()

@@ -12,7 +12,8 @@ import time
 
 import torch
 
-from studio.engine.model.stylegan2 import Generator, default_channels
+from studio.engine.model.architecture import default_channels
+from studio.engine.model.stylegan2 import Generator
 
 
 def time_ms(fn, reps: int) -> float:

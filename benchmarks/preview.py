@@ -21,9 +21,10 @@ import numpy as np
 import onnxruntime as ort
 import torch
 
+from studio.engine.model.architecture import default_channels
 from studio.engine.model.checkpoints import DEFAULT_MODEL, load_model
 from studio.engine.model.loaded import LoadedModel
-from studio.engine.model.stylegan2 import Generator, default_channels
+from studio.engine.model.stylegan2 import Generator
 from studio.engine.preview.export.cache import cached_export
 from studio.engine.preview.runtime import Backend, OrtBackend, TorchBackend, nvidia_driver_present, physical_cores
 

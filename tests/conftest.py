@@ -36,6 +36,61 @@ def make_tiny_pair(
     return G.eval(), D.eval()
 
 
+# Tiny StyleGAN3 configurations (16 px, four layers of which two critically sampled): T, and R with its 1x1
+# convolutions, radial filters and doubled channels.
+TINY_SG3 = {
+    "t": dict(channel_base=512, channel_max=32, num_layers=4),
+    "r": dict(channel_base=1024, channel_max=64, num_layers=4, conv_kernel=1, use_radial_filters=True),
+}
+
+
+def fill_sg3(G: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
+    """Set every tensor of a StyleGAN3 G from ``seed``, by name in sorted order, so that NVIDIA's network with the
+    same names gets the same numbers (the README's parity run filled theirs with this and recorded its outputs).
+
+    Frequencies stay inside the input's band, magnitudes positive, biases small, the mapping's tensors stored
+    over its learning-rate multiplier; the input's affine is random too, so its learned rotation and translation
+    are exercised."""
+    gen = torch.Generator().manual_seed(seed)
+    bandwidth = G.synthesis.input.bandwidth
+    with torch.no_grad():
+        for name, t in sorted(G.state_dict().items()):
+            if name.endswith(("up_filter", "down_filter")):  # derived from the layer table (NVIDIA saves them)
+                continue
+            if name.endswith("transform"):
+                value = torch.eye(3)
+            elif name.endswith("freqs"):
+                value = (torch.rand(t.shape, generator=gen) - 0.5) * bandwidth
+            elif name.endswith(("phases", "w_avg")):
+                value = torch.rand(t.shape, generator=gen) - 0.5
+            elif name.endswith("magnitude_ema"):
+                value = torch.rand(t.shape, generator=gen) + 0.5
+            elif name.endswith("bias"):
+                value = torch.randn(t.shape, generator=gen) * 0.1 + (1.0 if "affine" in name else 0.0)
+            else:
+                value = torch.randn(t.shape, generator=gen)
+            if name.startswith("mapping.fc"):  # stored / lr multiplier (0.01), as NVIDIA initialises them
+                value = value / 0.01
+            t.copy_(value)
+    return G
+
+
+def make_tiny_sg3(config: str = "t", seed: int = 0):
+    """A tiny StyleGAN3 G (16 px, z = w = 32) filled by ``fill_sg3``, with the StyleGAN2 D its snapshots carry."""
+    from studio.engine.model.stylegan3 import Generator as SG3Generator
+
+    G = fill_sg3(SG3Generator(16, z_dim=32, w_dim=32, **TINY_SG3[config]), seed)
+    torch.manual_seed(seed)
+    D = Discriminator(16, {4: 32, 8: 32, 16: 16}, mapping_layers=2)
+    return G.eval(), D.eval()
+
+
+@pytest.fixture(params=["t", "r"])
+def tiny_sg3(request):
+    """A tiny StyleGAN3 G/D pair, once as T and once as R."""
+    return make_tiny_sg3(request.param)
+
+
 @pytest.fixture
 def tiny_pair() -> tuple[Generator, Discriminator]:
     return make_tiny_pair()

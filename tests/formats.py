@@ -27,6 +27,10 @@ from studio.engine.model.stylegan2 import (
     SynthesisNetwork,
     ToRGBLayer,
 )
+from studio.engine.model.stylegan3 import Generator as SG3Generator
+from studio.engine.model.stylegan3 import SynthesisInput as SG3Input
+from studio.engine.model.stylegan3 import SynthesisLayer as SG3Layer
+from studio.engine.model.stylegan3 import SynthesisNetwork as SG3Synthesis
 
 # --- rosinality/stylegan2-pytorch ------------------------------------------------------------------------
 
@@ -109,6 +113,7 @@ _NVIDIA_NAMES = {
     SynthesisBlock: "SynthesisBlock", SynthesisLayer: "SynthesisLayer", ToRGBLayer: "ToRGBLayer",
     EqualLinear: "FullyConnectedLayer", Discriminator: "Discriminator", DiscriminatorBlock: "DiscriminatorBlock",
     EqualConv2d: "Conv2dLayer", DiscriminatorEpilogue: "DiscriminatorEpilogue", MinibatchStdLayer: "MinibatchStdLayer",
+    SG3Generator: "Generator", SG3Synthesis: "SynthesisNetwork", SG3Input: "SynthesisInput", SG3Layer: "SynthesisLayer",
 }
 
 
@@ -129,7 +134,7 @@ class _Persistent:
 def _as_persistent(module: torch.nn.Module, extra: dict) -> _Persistent:
     params = OrderedDict((k, v.detach().clone().requires_grad_(False)) for k, v in module._parameters.items()
                          if v is not None)
-    buffers = OrderedDict((k, v.clone()) for k, v in module._buffers.items())
+    buffers = OrderedDict((k, None if v is None else v.clone()) for k, v in module._buffers.items())
     children = OrderedDict((k, _as_persistent(v, extra)) for k, v in module._modules.items() if v is not None)
     state = {"training": False, "_parameters": params, "_buffers": buffers, "_modules": children,
              "_init_args": (), "_init_kwargs": {}, "_non_persistent_buffers_set": set()}
@@ -150,6 +155,30 @@ _ATTRS = {
     EqualConv2d: lambda m: dict(conv_clamp=m.conv_clamp),
     MinibatchStdLayer: lambda m: dict(group_size=m.group_size, num_channels=m.num_channels),
 }
+
+
+def _sg3_attrs(G: SG3Generator) -> dict:
+    """The attributes NVIDIA's StyleGAN3 networks keep, and their constructor arguments as train.py passes them:
+    the synthesis network gets channel_base/max, the R config's settings and training-only ones; num_layers and
+    the other table settings are attributes of the network (defaults otherwise)."""
+    cfg = G.config
+    passed = ["channel_base", "channel_max", "conv_clamp"]
+    passed += ["conv_kernel", "use_radial_filters"] if cfg["use_radial_filters"] else []
+    synth_kwargs = dict(w_dim=cfg["w_dim"], img_resolution=cfg["resolution"], img_channels=cfg["img_channels"],
+                        magnitude_ema_beta=0.999, num_fp16_res=4, **{k: cfg[k] for k in passed})
+    return {
+        **_ATTRS,
+        SG3Generator: lambda m: dict(z_dim=m.z_dim, c_dim=m.c_dim, w_dim=m.w_dim, img_resolution=m.resolution,
+                                     img_channels=m.img_channels,
+                                     _init_kwargs={**synth_kwargs, "z_dim": m.z_dim, "c_dim": m.c_dim,
+                                                   "mapping_kwargs": {"num_layers": m.mapping.num_layers}}),
+        SG3Synthesis: lambda m: dict(num_layers=cfg["num_layers"], num_critical=cfg["num_critical"],
+                                     margin_size=cfg["margin_size"], output_scale=cfg["output_scale"],
+                                     layer_names=list(m.layer_names), _init_kwargs=synth_kwargs),
+        SG3Input: lambda m: dict(sampling_rate=m.sampling_rate, bandwidth=m.bandwidth, channels=m.channels),
+        SG3Layer: lambda m: dict(is_torgb=m.is_torgb, conv_kernel=m.conv_kernel, conv_clamp=m.conv_clamp,
+                                 up_factor=m.up_factor, down_factor=m.down_factor, padding=list(m.padding)),
+    }
 
 
 @contextmanager
@@ -180,11 +209,15 @@ def _with_nvidia_filters(p: _Persistent) -> _Persistent:
     return p
 
 
-def write_nvidia(path: Path, G: Generator, D: Discriminator | None = None, include_g: bool = True) -> Path:
+def write_nvidia(
+    path: Path, G: Generator | SG3Generator, D: Discriminator | None = None, include_g: bool = True
+) -> Path:
     """A snapshot as NVIDIA's training loop pickles it; conditional G/D (c_dim > 0) come out conditional, with
-    D's label mapping at ``D.mapping`` and the projection head in ``b4.out``, as in their code."""
+    D's label mapping at ``D.mapping`` and the projection head in ``b4.out``, as in their code. A StyleGAN3 G
+    comes out as NVlabs/stylegan3 writes it, its low-pass filters stored as buffers."""
     with _fake_torch_utils():
-        g = _with_nvidia_filters(_as_persistent(G, _ATTRS))
+        sg3 = isinstance(G, SG3Generator)
+        g = _as_persistent(G, _sg3_attrs(G)) if sg3 else _with_nvidia_filters(_as_persistent(G, _ATTRS))
         data = {"G": g if include_g else None, "D": _with_nvidia_filters(_as_persistent(D, _ATTRS)) if D else None,
                 "G_ema": g, "augment_pipe": None, "training_set_kwargs": {"resolution": G.resolution}}
         with open(path, "wb") as f:

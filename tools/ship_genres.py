@@ -95,7 +95,8 @@ def main() -> None:
     card = {
         **{k: v for k, v in model.card.items() if k not in ("architecture", "name", "sample_grid")},
         "name": "genres",
-        "description": (f"GAN Studio's genre model: class-conditional StyleGAN2 {model.G.resolution} px (cpu64 preset), "
+        "description": (f"GAN Studio's genre model: class-conditional StyleGAN2 {model.G.resolution} px "
+                        "(cpu64 preset), "
                         f"classes {', '.join(model.classes)}, trained with `studio train --cond --data world` on the "
                         f"procedural world in four genres, warm-started from the portrait default; {kimg:,.0f} kimg "
                         f"in all ({hours:.1f} h) counting the default's own training (see lineage)."),

@@ -1,9 +1,17 @@
-"""The engine: pure torch/numpy/pillow; the UI and the CLI both call into it, it never imports Qt."""
+"""The engine: pure torch/numpy/pillow; the UI and the CLI both call into it, it never imports Qt.
 
-from .model.checkpoints import load_model
-from .model.loaded import LoadedModel
-from .model.reading import CheckpointError
-from .model.safetensors_io import save_model
-from .model.stylegan2 import Discriminator, Generator
+Its top-level names load on first use, so importing a light engine module (seeds, the output policy) does not
+import torch: ``studio --help`` and each command's help start without it.
+"""
 
-__all__ = ["CheckpointError", "LoadedModel", "load_model", "save_model", "Generator", "Discriminator"]
+from .lazy import lazy_exports
+
+_SOURCES = {
+    "model.checkpoints": ("load_model",),
+    "model.loaded": ("LoadedModel",),
+    "model.reading": ("CheckpointError",),
+    "model.safetensors_io": ("save_model",),
+    "model.stylegan2": ("Generator", "Discriminator"),
+}
+__all__ = [name for names in _SOURCES.values() for name in names]
+__getattr__ = lazy_exports(__name__, _SOURCES)

@@ -90,7 +90,8 @@ def compose(old: np.ndarray, cover: np.ndarray, brush: Brush) -> np.ndarray:
     out[..., 3] = alpha
     if not erase:
         keep = (a0 * (1 - cover))[..., None]
-        rgb = (np.array(brush.colour, np.float32) * cover[..., None] + old[..., :3] * keep) / np.maximum(a, 1e-6)[..., None]
+        paint = np.array(brush.colour, np.float32) * cover[..., None]
+        rgb = (paint + old[..., :3] * keep) / np.maximum(a, 1e-6)[..., None]
         out[..., :3] = np.where(a[..., None] > 0, np.rint(np.clip(rgb, 0, 255)), old[..., :3]).astype(np.uint8)
     return out
 

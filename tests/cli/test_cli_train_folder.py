@@ -26,3 +26,17 @@ def test_small_folder_gets_few_shot_defaults_except_what_was_given(tmp_path, tin
     assert load_model(out / "model.safetensors").G.resolution == 32
     assert main(argv + ["--resume", "auto", "--steps", "3"]) == 0  # resuming: nothing new is decided or printed
     assert "few-shot" not in capsys.readouterr().out
+
+
+def test_train_on_a_folder_another_run_holds_is_refused_in_one_line(tmp_path, capsys):
+    import os
+
+    from studio.engine.locks import lock_run
+
+    out = tmp_path / "run"
+    with lock_run(out / ".lock", out):  # the other run (the lock is per open file, so this process counts)
+        assert main(["train", "--preset", "tiny32", "--out", str(out), "--steps", "1", "--workers", "0"]) == 2
+        err = capsys.readouterr().err
+        assert err == (f"studio train: {out} is in use by another GAN Studio run (process {os.getpid()}); let it "
+                       "finish or stop it, or choose another output.\n")
+        assert sorted(p.name for p in out.iterdir()) == [".lock"]  # nothing of the refused run was written

@@ -227,7 +227,8 @@ def test_large_images_are_decoded_reduced_with_bounded_memory(tmp_path):
     result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "big.png")], capture_output=True, text=True,
                             cwd=root, check=True, timeout=300)
     assert result.stdout.startswith("(64, 64, 3) [90, 60, 40] ")
-    assert int(result.stdout.split()[-1]) < 200  # the decoded file is 64 MB; full-size conversions took about 13 times that
+    # the decoded file is 64 MB; full-size conversions took about 13 times that
+    assert int(result.stdout.split()[-1]) < 200
 
 
 def test_reduced_decoding_looks_like_full_decoding(tmp_path):

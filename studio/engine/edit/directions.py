@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -51,14 +51,17 @@ class Direction:
     def title(self) -> str:
         return self.label or self.name
 
-    def offset(self, value: float, num_ws: int, layers: LayerSpec | None = None) -> torch.Tensor:
-        """The (num_ws, w_dim) change that slider ``value`` makes on ``layers`` (default: the direction's)."""
+    def offset(
+        self, value: float, num_ws: int, layers: LayerSpec | None = None, rates: Sequence[int] | None = None
+    ) -> torch.Tensor:
+        """The (num_ws, w_dim) change that slider ``value`` makes on ``layers`` (default: the direction's);
+        ``rates``: a StyleGAN3 model's, whose groups follow its sampling rates (``latents.w_sampling_rates``)."""
         vec = torch.from_numpy(np.asarray(self.vector, dtype=np.float32))
         full = vec.expand(num_ws, -1) if vec.ndim == 1 else vec
         if full.shape[0] != num_ws:
             raise ValueError(f"direction {self.name!r} has {full.shape[0]} layers; the model has {num_ws}")
         mask = torch.zeros(num_ws, 1)
-        mask[layer_indices(self.layers if layers is None else layers, num_ws)] = 1.0
+        mask[layer_indices(self.layers if layers is None else layers, num_ws, rates)] = 1.0
         return mask * full * (value * self.scale)
 
 

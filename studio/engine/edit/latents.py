@@ -1,21 +1,21 @@
-"""Latent-space helpers: seeds, truncation, W <-> W+, style mixing and the StyleGAN layer groups.
+"""Latent-space helpers: a seed's latents, truncation, W <-> W+, style mixing over the StyleGAN layer groups.
 
 W+ holds one w per synthesis layer; entry ``i`` drives the layer at resolution 2**(i//2 + 2). The paper's
-groups follow from that: coarse = 4–8 px (pose, face shape, hair style), middle = 16–32 px (features,
-hair details), fine = 64 px and up (colours, micro-texture).
+groups (``model.architecture.GROUPS``) follow from that. The seeds a user types are read in ``seeds``.
+
+StyleGAN3 has no resolutions per layer but sampling rates (``w_sampling_rates``: the Fourier input's for
+entry 0, then each layer's): coarse = rate 16, middle = 32–64, fine = 128 and up. In NVIDIA's layer tables
+those are the layers whose cutoffs match StyleGAN2's groups (up to 4 cycles per picture, up to 16, above).
 """
 
 from __future__ import annotations
 
-import bisect
-import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import torch
 
-GROUPS = ("coarse", "middle", "fine")
-_GROUP_RANGES_PX = {"coarse": (4, 8), "middle": (16, 32), "fine": (64, 1 << 30)}
+from ..model.architecture import GROUP_RATES, GROUP_RESOLUTIONS
 
 
 def z_from_seed(seed: int, z_dim: int = 512) -> torch.Tensor:
@@ -40,82 +40,6 @@ def seed_ws(
     return G.mapping(z_from_seeds(seeds, G.z_dim).to(G.w_avg.device), c, truncation_psi=truncation_psi)
 
 
-MAX_SEED = 2**32 - 1  # numpy's RandomState takes seeds 0 .. 2**32 - 1
-_SEEDS_FORM = "whole numbers or ranges such as 0-7 or 1,5,9-12"
-
-
-class Seeds(Sequence[int]):
-    """Seeds as ``parse_seeds`` read them, held as ranges: ``0-10000000000`` has a length at once and costs
-    no memory until someone iterates it (ask for a confirmation before doing that)."""
-
-    def __init__(self, ranges: Iterable[range]) -> None:
-        self.ranges = [r for r in ranges if len(r)]
-        self._starts = list(itertools.accumulate((len(r) for r in self.ranges), initial=0))
-
-    def __len__(self) -> int:
-        return self._starts[-1]
-
-    def __iter__(self) -> Iterator[int]:
-        return itertools.chain.from_iterable(self.ranges)
-
-    def __getitem__(self, index):  # type: ignore[override]
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError("seed index out of range")
-        k = bisect.bisect_right(self._starts, index) - 1
-        return self.ranges[k][index - self._starts[k]]
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Seeds):
-            return self.ranges == other.ranges or (len(self) == len(other) and list(self) == list(other))
-        return isinstance(other, Sequence) and len(self) == len(other) and list(self) == list(other)
-
-    def __contains__(self, seed: object) -> bool:
-        return any(seed in r for r in self.ranges)
-
-    def __str__(self) -> str:
-        """The seeds in the form ``parse_seeds`` reads: '0-3,7'."""
-        return ",".join(f"{r.start}-{r.stop - 1}" if len(r) > 1 else str(r.start) for r in self.ranges)
-
-    def __repr__(self) -> str:
-        return f"Seeds({self})"
-
-
-def _seed(text: str, part: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError(f"{part!r} is not a seed: use {_SEEDS_FORM}") from None
-    if not 0 <= value <= MAX_SEED:
-        raise ValueError(f"seed {value} is out of range: seeds are whole numbers from 0 to {MAX_SEED}")
-    return value
-
-
-def parse_seeds(text: str) -> Seeds:
-    """'0-3,7,10-11' -> [0, 1, 2, 3, 7, 10, 11], as a ``Seeds`` sequence (ranges stay ranges)."""
-    ranges: list[range] = []
-    for part in text.replace(" ", "").split(","):
-        if not part:
-            continue
-        lo, sep, hi = part.partition("-")
-        if sep and not lo:  # "-1": a negative number, not a range
-            _seed(part, part)
-        if sep:
-            a, b = _seed(lo, part), _seed(hi, part)
-            if b < a:
-                raise ValueError(f"seed range {part!r} runs backwards")
-            ranges.append(range(a, b + 1))
-        else:
-            a = _seed(part, part)
-            ranges.append(range(a, a + 1))
-    if not ranges:
-        raise ValueError(f"no seeds in {text!r}: use {_SEEDS_FORM}")
-    return Seeds(ranges)
-
-
 def truncate(ws: torch.Tensor, w_avg: torch.Tensor, psi: float, cutoff: int | None = None) -> torch.Tensor:
     """Pull W or W+ latents towards ``w_avg``: w' = w_avg + psi (w - w_avg), on the first ``cutoff`` layers."""
     if psi == 1:
@@ -136,19 +60,29 @@ def layer_resolution(index: int) -> int:
     return 2 ** (index // 2 + 2)
 
 
-def layer_groups(num_ws: int) -> dict[str, list[int]]:
-    """W+ indices of the coarse, middle and fine groups (fine is empty below 64 px)."""
-    groups = {}
-    for name, (lo, hi) in _GROUP_RANGES_PX.items():
-        groups[name] = [i for i in range(num_ws) if lo <= layer_resolution(i) <= hi]
-    return groups
+def w_sampling_rates(G: torch.nn.Module) -> tuple[int, ...] | None:
+    """The sampling rate of the layer each W+ entry drives, for a StyleGAN3 ``G``; None for StyleGAN2."""
+    if G.architecture == "sg2":
+        return None
+    synthesis = G.synthesis
+    return (int(synthesis.input.sampling_rate), *(layer.sampling_rate for layer in synthesis.layers()))
+
+
+def layer_groups(num_ws: int, rates: Sequence[int] | None = None) -> dict[str, list[int]]:
+    """W+ indices of the coarse, middle and fine groups: by resolution (StyleGAN2; fine is empty below 64 px),
+    or by the ``rates`` of a StyleGAN3 model (``w_sampling_rates``)."""
+    if rates is not None and len(rates) != num_ws:
+        raise ValueError(f"{len(rates)} sampling rates for {num_ws} W+ entries")
+    ranges, of = (GROUP_RESOLUTIONS, layer_resolution) if rates is None else (GROUP_RATES, rates.__getitem__)
+    return {name: [i for i in range(num_ws) if lo <= of(i) <= hi] for name, (lo, hi) in ranges.items()}
 
 
 LayerSpec = str | Sequence[int] | range
 
 
-def layer_indices(spec: LayerSpec, num_ws: int) -> list[int]:
-    """'all', a group name, 'coarse+fine', 'a-b' or an index list -> sorted W+ indices."""
+def layer_indices(spec: LayerSpec, num_ws: int, rates: Sequence[int] | None = None) -> list[int]:
+    """'all', a group name, 'coarse+fine', 'a-b' or an index list -> sorted W+ indices (``rates``: a StyleGAN3
+    model's, for its groups)."""
     if not isinstance(spec, str):
         idx = sorted(set(int(i) for i in spec))
     elif spec == "all":
@@ -157,7 +91,7 @@ def layer_indices(spec: LayerSpec, num_ws: int) -> list[int]:
         a, b = (int(p) for p in spec.split("-"))
         idx = list(range(a, b + 1))
     else:
-        groups = layer_groups(num_ws)
+        groups = layer_groups(num_ws, rates)
         try:
             idx = sorted(i for name in spec.split("+") for i in groups[name])
         except KeyError:
@@ -168,12 +102,14 @@ def layer_indices(spec: LayerSpec, num_ws: int) -> list[int]:
 
 
 def mix_styles(
-    ws_a: torch.Tensor, ws_b: torch.Tensor, layers: LayerSpec, strength: float = 1.0
+    ws_a: torch.Tensor, ws_b: torch.Tensor, layers: LayerSpec, strength: float = 1.0,
+    rates: Sequence[int] | None = None,
 ) -> torch.Tensor:
-    """Blend B's W+ entries into A's on ``layers``; strength 1 copies them, 0 keeps A."""
+    """Blend B's W+ entries into A's on ``layers``; strength 1 copies them, 0 keeps A (``rates``: as
+    ``layer_indices``)."""
     num_ws = ws_a.shape[1]
     mask = torch.zeros(num_ws, 1, dtype=ws_a.dtype, device=ws_a.device)
-    mask[layer_indices(layers, num_ws)] = strength
+    mask[layer_indices(layers, num_ws, rates)] = strength
     return ws_a + mask * (ws_b - ws_a)
 
 

@@ -17,7 +17,7 @@ from ..grid import make_grid
 from ..images import tensor_to_images
 from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
 from ..model.labels import batch_labels
-from .latents import LayerSpec, layer_indices, mix_styles, seed_ws, to_wplus
+from .latents import LayerSpec, layer_indices, mix_styles, seed_ws, to_wplus, w_sampling_rates
 
 Sources = Sequence[int] | torch.Tensor  # seeds, or W (N, w_dim) / W+ (N, num_ws, w_dim) latents
 
@@ -69,12 +69,15 @@ def mixing_grid(
     token: CancelToken | None = None,
     rows_c: torch.Tensor | None = None,
     cols_c: torch.Tensor | None = None,
+    transform: torch.Tensor | None = None,
 ) -> MixingGrid:
     """Render sources A (rows) and B (cols) and every mix of B's ``layers`` into A at ``strength``.
 
-    ``layers`` is anything ``latents.layer_indices`` takes ("coarse", "coarse+fine", "0-3", [0, 1]).
+    ``layers`` is anything ``latents.layer_indices`` takes ("coarse", "coarse+fine", "0-3", [0, 1]); a StyleGAN3
+    model's groups follow its layers' sampling rates.
     Truncation applies to seeds only. ``rows_c`` / ``cols_c``: class labels of a conditional model's seeds (one
     row for all, or one per seed); A and B may be of different classes, since mixing happens in W+.
+    ``transform``: a StyleGAN3 model's input transform for every picture, or None.
     Renders in batches, reporting progress and checking cancel between them.
     """
     if batch_size < 1:
@@ -84,17 +87,18 @@ def mixing_grid(
     token.check()
     a = _wplus(G, rows_ws, truncation_psi, "row (A)", device, rows_c)
     b = _wplus(G, cols_ws, truncation_psi, "column (B)", device, cols_c)
-    if not layer_indices(layers, G.num_ws):
+    rates = w_sampling_rates(G)
+    if not layer_indices(layers, G.num_ws, rates):
         raise ValueError(f"the layers {layers!r} select no styles in this {G.resolution} px model.")
     n_rows, n_cols = len(a), len(b)
-    mixed = mix_styles(a.repeat_interleave(n_cols, dim=0), b.repeat(n_rows, 1, 1), layers, strength)
+    mixed = mix_styles(a.repeat_interleave(n_cols, dim=0), b.repeat(n_rows, 1, 1), layers, strength, rates)
     everything = torch.cat([a, b, mixed])
     images = []
     total = len(everything)
     for start in range(0, total, batch_size):
         token.check()
         batch = everything[start : start + batch_size]
-        images.append(tensor_to_images(G.synthesis(batch, noise_mode=noise_mode)))
+        images.append(tensor_to_images(G.synthesis(batch, noise_mode=noise_mode, transform=transform)))
         report(Progress(start + len(batch), total, f"Rendered {start + len(batch)} of {total} images"))
     out = np.concatenate(images)
     cells = out[n_rows + n_cols :].reshape(n_rows, n_cols, *out.shape[1:])

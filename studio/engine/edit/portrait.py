@@ -20,9 +20,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 
+from ..model.architecture import GROUPS
 from ..model.labels import class_labels
+from ..model.stylegan3 import input_transform
 from .directions import Direction
-from .latents import GROUPS, layer_groups, mix_styles, seed_ws, truncate
+from .latents import layer_groups, mix_styles, seed_ws, truncate, w_sampling_rates
 
 DEFAULT_PSI = 0.7
 
@@ -152,6 +154,10 @@ class Portrait:
     psi: float = DEFAULT_PSI
     sliders: tuple[SliderEdit, ...] = ()
     mixing: Mixing = Mixing()
+    # StyleGAN3 only: the picture moved (x, y in picture widths, +x right, +y down) and turned (degrees,
+    # counter-clockwise) through the model's Fourier input: the scene moves, nothing is resampled.
+    translate: tuple[float, float] = (0.0, 0.0)
+    rotate: float = 0.0
 
     @classmethod
     def from_seed(cls, seed: int, psi: float = DEFAULT_PSI, class_index: int | None = None) -> Portrait:
@@ -207,6 +213,20 @@ class Portrait:
     def with_mixing(self, mixing: Mixing) -> Portrait:
         return replace(self, mixing=mixing)
 
+    def with_view(self, translate: tuple[float, float] | None = None, rotate: float | None = None) -> Portrait:
+        """Move (x, y in picture widths) and turn (degrees) a StyleGAN3 picture; None keeps that part."""
+        translate = self.translate if translate is None else (float(translate[0]), float(translate[1]))
+        return replace(self, translate=translate, rotate=self.rotate if rotate is None else float(rotate))
+
+    @property
+    def moved(self) -> bool:
+        """Whether the picture is translated or rotated (only a StyleGAN3 model can draw it so)."""
+        return self.translate != (0.0, 0.0) or self.rotate != 0.0
+
+    def transform(self) -> torch.Tensor | None:
+        """The input transform for ``G.synthesis(transform=)``; None when the picture is not moved."""
+        return input_transform(self.translate, self.rotate) if self.moved else None
+
     def without_noise(self) -> Portrait:
         """The same edits on the base's W+ alone: a projection's noise maps stay where the original's strokes were,
         so after a big pose edit they show as a ghost of it; this drops them."""
@@ -226,14 +246,15 @@ class Portrait:
     def ws(self, G: torch.nn.Module, directions: Mapping[str, Direction] | None = None) -> torch.Tensor:
         """The W+ to render, shape (1, num_ws, w_dim); a slider whose direction is unknown is an error."""
         ws = truncate(self.base.ws(G), G.w_avg, self.psi)
+        rates = w_sampling_rates(G)
         if self.mixing.active:
             other = truncate(self.mixing.other.ws(G), G.w_avg, self.psi)
-            groups = layer_groups(G.num_ws)
+            groups = layer_groups(G.num_ws, rates)
             for name, g in zip(GROUPS, self.mixing.groups):
                 if g.enabled and groups[name]:
                     ws = mix_styles(ws, other, groups[name], g.strength)
         for edit in self.sliders:
             if directions is None or edit.direction not in directions:
                 raise KeyError(f"the direction {edit.direction!r} is not available for this model")
-            ws = ws + directions[edit.direction].offset(edit.value, G.num_ws, edit.layers).to(ws)
+            ws = ws + directions[edit.direction].offset(edit.value, G.num_ws, edit.layers, rates).to(ws)
         return ws

@@ -15,6 +15,7 @@ both stamped with the ``schema`` version; ``read_recipe`` reads either back, for
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,9 @@ import torch
 
 from ..arrays import decode_array, encode_array
 from ..atomic import atomic_write_text
-from ..edit.latents import GROUPS
 from ..edit.portrait import GroupMix, Latent, Mixing, Portrait, SliderEdit
 from ..images import ImageError, read_png_text, save_png
+from ..model.architecture import GROUPS
 from ..paths import PathLike
 
 RECIPE_SCHEMA = 1
@@ -142,8 +143,22 @@ def portrait_recipe(model: Any, portrait: Portrait, noise_mode: str = "const", *
             **({"other": _latent(model, mixing.other)} if mixing.other is not None else {}),
             "groups": {n: {"enabled": g.enabled, "strength": g.strength} for n, g in zip(GROUPS, mixing.groups)},
         },
+        **view_fields(portrait),
         **extra,
     }
+
+
+def view_fields(portrait: Portrait) -> dict:
+    """A moved StyleGAN3 picture's ``translate`` [x, y] and ``rotate`` (degrees); none for an unmoved one."""
+    return {"translate": list(portrait.translate), "rotate": portrait.rotate} if portrait.moved else {}
+
+
+def _read_view(recipe: Mapping) -> tuple[tuple[float, float], float]:
+    x, y = (float(v) for v in recipe.get("translate", (0.0, 0.0)))
+    rotate = float(recipe.get("rotate", 0.0))
+    if not all(math.isfinite(v) for v in (x, y, rotate)):
+        raise ValueError("translate and rotate must be finite numbers")
+    return (x, y), rotate
 
 
 def portrait_from_recipe(recipe: Mapping) -> Portrait:
@@ -151,6 +166,7 @@ def portrait_from_recipe(recipe: Mapping) -> Portrait:
     try:
         mix = recipe.get("mixing") or {}
         groups = mix.get("groups") or {}
+        translate, rotate = _read_view(recipe)
         return Portrait(
             base=_read_latent(recipe),
             psi=float(recipe.get("truncation_psi", 1.0)),
@@ -161,12 +177,12 @@ def portrait_from_recipe(recipe: Mapping) -> Portrait:
             mixing=Mixing(
                 _read_latent(mix["other"]) if mix.get("other") else None,
                 tuple(
-                    GroupMix(
-                        bool(groups.get(n, {}).get("enabled", False)), float(groups.get(n, {}).get("strength", 1.0))
-                    )
-                    for n in GROUPS
+                    GroupMix(bool(g.get("enabled", False)), float(g.get("strength", 1.0)))
+                    for g in (groups.get(n, {}) for n in GROUPS)
                 ),
             ),
+            translate=translate,
+            rotate=rotate,
         )
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise ValueError(f"not a portrait recipe ({e})") from None

@@ -4,7 +4,8 @@ Formats, each read by its own module:
 - ours: ``.safetensors`` with the architecture in its metadata, plus a JSON model card beside it
   (``safetensors_io``, which also writes it: ``save_model``).
 - rosinality/stylegan2-pytorch ``.pt`` (``foreign.rosinality``).
-- NVIDIA stylegan2-ada-pytorch ``.pkl`` (``foreign.nvidia``, through ``safe_pickle``: nothing in it runs).
+- NVIDIA stylegan2-ada-pytorch and NVlabs/stylegan3 ``.pkl`` (``foreign.nvidia``, ``foreign.nvidia_sg3``,
+  through ``safe_pickle``: nothing in it runs).
 The suffix picks the reader, else the file's first bytes. Anything else, or a damaged file, raises
 ``CheckpointError`` naming the file and the problem. The shipped models are opened by name too.
 """
@@ -59,7 +60,7 @@ def load_model(path: PathLike | str, device: str | torch.device = "cpu") -> Load
     except (pickle.UnpicklingError, EOFError, zipfile.BadZipFile, SafetensorError, UnicodeDecodeError) as e:
         raise CheckpointError(f"{path}: the file is damaged or truncated ({first_line(e)}).") from None
     except (RuntimeError, KeyError, ValueError, TypeError, AttributeError, IndexError, OSError) as e:
-        raise CheckpointError(f"{path}: not a readable StyleGAN2 checkpoint ({first_line(e)}).") from None
+        raise CheckpointError(f"{path}: not a readable StyleGAN checkpoint ({first_line(e)}).") from None
     model.G.eval().requires_grad_(False).to(device)
     if model.D is not None:
         model.D.eval().requires_grad_(False).to(device)

@@ -10,13 +10,14 @@ from pathlib import Path
 import torch
 
 from .stylegan2 import Discriminator, Generator
+from .stylegan3 import Generator as SG3Generator
 
 
 @dataclass
 class LoadedModel:
     """A generator (EMA weights), its discriminator when the file has one, and where they came from."""
 
-    G: Generator
+    G: Generator | SG3Generator
     D: Discriminator | None
     path: Path | None
     format: str

@@ -1,4 +1,5 @@
-"""Building blocks of StyleGAN2 in plain PyTorch: FIR resampling, bias + activation, equalized-lr layers.
+"""Building blocks of StyleGAN2 and StyleGAN3 in plain PyTorch: FIR resampling, bias + activation, the
+filtered leaky ReLU, equalized-lr layers.
 
 Everything here is written with standard torch ops only (no custom CUDA kernels), so it runs on any
 device and exports to ONNX. The numerics follow the reference implementations: a filter normalised to
@@ -26,13 +27,17 @@ def setup_filter(taps: Sequence[float] = (1, 3, 3, 1)) -> torch.Tensor:
 
 def upfirdn2d(
     x: torch.Tensor,
-    f: torch.Tensor,
+    f: torch.Tensor | None,
     up: int = 1,
     down: int = 1,
     pad: tuple[int, int, int, int] = (0, 0, 0, 0),
     gain: float = 1.0,
 ) -> torch.Tensor:
-    """Upsample by zero insertion, pad (x0, x1, y0, y1), convolve with ``f`` per channel, downsample."""
+    """Upsample by zero insertion, pad (x0, x1, y0, y1), convolve with ``f`` per channel, downsample.
+
+    ``f`` is a 2-D filter, a 1-D one applied along both axes (separable: rows, then columns), or None (no
+    filtering, padding and resampling only). ``gain`` scales the whole 2-D response in each case.
+    """
     n, c, h, w = x.shape
     if up > 1:
         x = x.reshape(-1, c, h, 1, w, 1)
@@ -42,11 +47,15 @@ def upfirdn2d(
     x = F.pad(x, [max(x0, 0), max(x1, 0), max(y0, 0), max(y1, 0)])
     if min(pad) < 0:
         x = x[:, :, max(-y0, 0) : x.shape[2] - max(-y1, 0), max(-x0, 0) : x.shape[3] - max(-x1, 0)]
+    # Down-sampling keeps every ``down``-th output, so the convolutions stride rather than compute the rest.
+    if f is None:
+        return (x * gain if gain != 1 else x)[:, :, ::down, ::down]
+    if f.ndim == 1:
+        k = (f * math.sqrt(gain)).flip(0).to(x.dtype)
+        x = F.conv2d(x, k[None, None, None, :].repeat(c, 1, 1, 1), stride=(1, down), groups=c)
+        return F.conv2d(x, k[None, None, :, None].repeat(c, 1, 1, 1), stride=(down, 1), groups=c)
     weight = (f * gain).flip([0, 1])[None, None].to(x.dtype).repeat(c, 1, 1, 1)
-    x = F.conv2d(x, weight, groups=c)
-    if down > 1:
-        x = x[:, :, ::down, ::down]
-    return x
+    return F.conv2d(x, weight, stride=down, groups=c)
 
 
 def bias_act(
@@ -72,6 +81,28 @@ def bias_act(
     if clamp is not None and clamp >= 0:
         x = x.clamp(-clamp, clamp)
     return x
+
+
+def filtered_lrelu(
+    x: torch.Tensor,
+    fu: torch.Tensor | None,  # up-sampling low-pass filter (1-D separable, 2-D, or None)
+    fd: torch.Tensor | None,  # down-sampling low-pass filter (1-D separable, 2-D radial, or None)
+    b: torch.Tensor,  # bias (C,), added before up-sampling
+    up: int,  # up-sampling factor to the leaky ReLU's sampling rate
+    down: int,  # down-sampling factor from it to the output's
+    pad: tuple[int, int, int, int],  # padding (x0, x1, y0, y1) applied with the up-sampling
+    clamp: float | None = None,  # clamp after the activation, None = none
+) -> torch.Tensor:
+    """StyleGAN3's alias-free leaky ReLU: bias, up-sample, leaky ReLU (0.2, gain √2) and clamp, down-sample.
+
+    The non-linearity runs at a higher sampling rate between two low-pass filters, so the frequencies it
+    creates above the output's band are removed instead of folding back as aliases (Karras et al. 2021, §3.2).
+    Numbers as NVIDIA's reference ``filtered_lrelu`` (the ``impl='ref'`` path).
+    """
+    x = bias_act(x, b, "linear")
+    x = upfirdn2d(x, fu, up=up, pad=pad, gain=up**2)
+    x = bias_act(x, None, "lrelu", clamp=clamp)
+    return upfirdn2d(x, fd, down=down)
 
 
 class EqualLinear(nn.Module):

@@ -1,5 +1,8 @@
 """Our own format: ``.safetensors`` holding G (EMA) and D with the architecture and card in its metadata, plus
-the JSON model card beside it, which a person may edit (the name, class names, recommended settings)."""
+the JSON model card beside it, which a person may edit (the name, class names, recommended settings).
+
+The metadata names the generator's architecture (``sg2``, ``sg3-t``, ``sg3-r``; files from before StyleGAN3
+name none: ``sg2``) beside its settings (for StyleGAN3, the layer table's)."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from ..paths import PathLike
 from .loaded import LoadedModel
 from .reading import CheckpointError, strict_load
 from .stylegan2 import Discriminator, Generator
+from .stylegan3 import Generator as SG3Generator
 
 FORMAT_NAME = "gan-studio"
 FORMAT_VERSION = "1"
@@ -34,11 +38,12 @@ def read_studio(path: Path) -> LoadedModel:
         raise CheckpointError(f"{path}: a safetensors file, but not a GAN Studio model (no architecture in it).")
     tensors = load_file(str(path), device="cpu")
     g_cfg = json.loads(meta["generator"])
-    G = strict_load(path, Generator(**_int_channels(g_cfg)), _prefixed(tensors, "G."))
+    architecture = meta.get("architecture", "sg2")
+    G = strict_load(path, lambda **cfg: _generator(path, architecture, cfg), g_cfg, _prefixed(tensors, "G."))
     D = None
     if meta.get("discriminator"):
         d_cfg = json.loads(meta["discriminator"])
-        D = strict_load(path, Discriminator(**_int_channels(d_cfg)), _prefixed(tensors, "D."))
+        D = strict_load(path, Discriminator, _int_channels(d_cfg), _prefixed(tensors, "D."))
     card = json.loads(meta.get("card", "{}"))
     sidecar = card_path(path)
     if sidecar.exists():
@@ -48,6 +53,17 @@ def read_studio(path: Path) -> LoadedModel:
             pass  # the card is informative; the weights' own metadata is authoritative
     contents = ["G_ema"] + (["D"] if D is not None else []) + ["w_avg"]
     return LoadedModel(G, D, path, "studio", card, contents)
+
+
+def _generator(path: Path, architecture: str, cfg: dict) -> Generator | SG3Generator:
+    """The generator ``architecture`` names, built from its settings ``cfg``."""
+    if architecture == "sg2":
+        return Generator(**_int_channels(cfg))
+    G = SG3Generator(**cfg) if architecture in ("sg3-t", "sg3-r") else None
+    if G is None or G.architecture != architecture:
+        raise CheckpointError(f"{path}: its architecture {architecture!r} is not one this GAN Studio knows "
+                              "(sg2, sg3-t, sg3-r).")
+    return G
 
 
 def _int_channels(cfg: dict) -> dict:
@@ -61,7 +77,8 @@ def _prefixed(tensors: dict, prefix: str) -> dict:
 
 
 def save_model(
-    path: PathLike, G: Generator, D: Discriminator | None = None, card: dict | None = None, half: bool = False
+    path: PathLike, G: Generator | SG3Generator, D: Discriminator | None = None, card: dict | None = None,
+    half: bool = False,
 ) -> Path:
     """Write G (and D) as GAN Studio ``.safetensors`` with the architecture inside, plus the JSON card.
 
@@ -74,13 +91,14 @@ def save_model(
     card.setdefault("name", path.stem)
     if "classes" in card and len(card["classes"]) != G.c_dim:
         raise ValueError(f"{path}: the card names {len(card['classes'])} classes; the generator has {G.c_dim}.")
-    card["architecture"] = {"generator": G.config, **({"discriminator": D.config} if D is not None else {})}
+    card["architecture"] = {"network": G.architecture, "generator": G.config,
+                            **({"discriminator": D.config} if D is not None else {})}
     dtype = torch.float16 if half else torch.float32
     tensors = {f"G.{k}": v.detach().cpu().to(dtype).contiguous() for k, v in G.state_dict().items()}
     if D is not None:
         tensors.update({f"D.{k}": v.detach().cpu().to(dtype).contiguous() for k, v in D.state_dict().items()})
-    meta = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "generator": json.dumps(G.config),
-            "card": json.dumps(card)}
+    meta = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "architecture": G.architecture,
+            "generator": json.dumps(G.config), "card": json.dumps(card)}
     if D is not None:
         meta["discriminator"] = json.dumps(D.config)
     # Serialised in memory and written by Python, so a full disk is an OSError naming the file rather than

@@ -25,21 +25,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .architecture import NOISE_MODES, default_channels, resolutions_up_to
 from .ops import EqualConv2d, EqualLinear, bias_act, setup_filter, upfirdn2d
-
-NOISE_MODES = ("const", "random", "none")
-
-
-def default_channels(resolution: int, channel_base: int = 32768, channel_max: int = 512) -> dict[int, int]:
-    """The standard channel table: min(channel_base / res, channel_max) at every resolution 4..resolution."""
-    return {r: min(channel_base // r, channel_max) for r in resolutions_up_to(resolution)}
-
-
-def resolutions_up_to(resolution: int) -> list[int]:
-    log2 = int(math.log2(resolution))
-    if resolution < 4 or 2**log2 != resolution:
-        raise ValueError(f"resolution must be a power of two ≥ 4, not {resolution}")
-    return [2**i for i in range(2, log2 + 1)]
 
 
 def normalize_2nd_moment(x: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
@@ -227,14 +214,19 @@ class SynthesisNetwork(nn.Module):
         fused: bool | None = None,
         max_resolution: int | None = None,
         noise: Mapping[str, torch.Tensor] | None = None,
+        transform: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Render ``ws``; with ``max_resolution`` stop early and return that resolution's RGB output.
 
         ``noise``: maps (H, W) by layer name (``noise_shapes``) that replace those layers' constant noise, shared
         by the whole batch: the detail a projection fitted. Layers not named keep their ``noise_const``.
+        ``transform``: StyleGAN3's input transform (translate, rotate), which StyleGAN2 has not: None only.
         """
         if ws.ndim != 3 or ws.shape[1] != self.num_ws:
             raise ValueError(f"ws must have shape (N, {self.num_ws}, {self.w_dim}), not {tuple(ws.shape)}")
+        if transform is not None:
+            raise ValueError("translate and rotate move a StyleGAN3 picture through its Fourier input; "
+                             "this model is StyleGAN2")
         fused = self.fused_modconv if fused is None else fused
         by_block: dict[str, dict[str, torch.Tensor]] = {}
         if noise:
@@ -336,6 +328,8 @@ class MappingNetwork(nn.Module):
 
 class Generator(nn.Module):
     """StyleGAN2 generator: ``G(z, c, truncation_psi, noise_mode)``, ``G.mapping``, ``G.synthesis``."""
+
+    architecture = "sg2"  # the name our checkpoints store (StyleGAN3's are sg3-t and sg3-r)
 
     def __init__(
         self,

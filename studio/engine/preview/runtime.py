@@ -147,9 +147,8 @@ class OrtBackend(Backend):
     """onnxruntime sessions over an export folder: one per preview level (the preview maps latents with torch;
     the export's mapping graph is for those who run it elsewhere).
 
-    The synthesis graphs take every noise map of their level as an input; a frame is fed the model's constant
-    maps (``noise.npz``) for the layers it does not override. That feed is built once per level, so an ordinary
-    frame allocates no maps.
+    The synthesis graphs take every noise map of their level as an input whose default is the model's constant
+    map: a frame is fed ``ws`` and only the maps it overrides.
     """
 
     def __init__(
@@ -162,10 +161,6 @@ class OrtBackend(Backend):
         self.threads = threads
         self.name = f"onnxruntime {_PROVIDER_LABEL[provider]}" + (" fp16" if self.fp16 else "")
         self._levels = {name: self._session(name) for name in info.levels}
-        constants = info.noise_maps()
-        self._default_feeds = {
-            level: {noise_input(layer): constants[layer] for layer in info.level_noise(level)} for level in info.levels
-        }
         # A provider can load and still fail on the first run (TensorRT builds its engine there): render now.
         self._synthesize(np.zeros((1, self.num_ws, self.w_dim), np.float32), "full", {})
 
@@ -194,7 +189,7 @@ class OrtBackend(Backend):
         return ["CPUExecutionProvider"]
 
     def _synthesize(self, ws: np.ndarray, level: str, noise: dict[str, np.ndarray]) -> np.ndarray:
-        feed = {"ws": ws, **self._default_feeds[level], **{noise_input(name): m for name, m in noise.items()}}
+        feed = {"ws": ws, **{noise_input(name): m for name, m in noise.items()}}
         return self._levels[level].run(None, feed)[0].astype(np.float32, copy=False)
 
 

@@ -20,6 +20,7 @@ import torch
 
 from ..atomic import atomic_stream, os_error_reason
 from ..errors import first_line
+from ..model.safe_pickle import torch_load
 
 FORMAT = "gan-studio-train"
 VERSION = 1
@@ -79,7 +80,10 @@ def load_state(path: Path, kind: str = FORMAT, version: int = VERSION, what: str
                error: type[ValueError] = ValueError) -> dict:
     """Read a checkpoint of ``kind`` (weights only, on the CPU); any problem is one ``error`` sentence."""
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        with open(path, "rb") as f:  # torch.save writes a zip; anything else (text, say) is no checkpoint of ours
+            if not b"PK\x03\x04".startswith(f.read(4)):
+                raise pickle.UnpicklingError("it is not a PyTorch file")
+        state = torch_load(path)
     except (pickle.UnpicklingError, EOFError, zipfile.BadZipFile, RuntimeError, OSError) as e:
         raise error(f"{path}: not a readable {what} ({_unreadable_because(e)}).") from None
     if not isinstance(state, dict) or state.get("format") != kind:

@@ -11,10 +11,15 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field, fields, replace
 
-from ..model.stylegan2 import resolutions_up_to
-from .hardware import MODCONVS, PRECISIONS
+from ..model.architecture import resolutions_up_to
 
 AUGMENTS = ("none", "diffaugment", "translation-cutout", "ada")
+PRECISIONS = ("auto", "fp32", "bf16")  # hardware.plan() picks what "auto" means on the device
+MODCONVS = ("auto", "fused", "nonfused")
+# A new run on a folder of fewer pictures gets few-shot settings (``few_shot``). stylegan2-ada's small data sets
+# (MetFaces 1,336, BreCaHAD 1,944, AFHQ about 5,000 per class) all needed augmentation; at 5,000 pictures and
+# more the standard recipe is kept.
+SMALL_FOLDER = 5_000
 
 # Bookkeeping and hardware fields: they may change when a run is resumed (on the same machine with the same
 # values a resumed run computes the same numbers; a run moved from a CPU to a GPU computes in the GPU's way).

@@ -15,13 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from .checkpoint import list_checkpoints
-from .config import TrainConfig
+from .config import SMALL_FOLDER, TrainConfig
 from .data import scan_folder
 from .folder_summary import picture_files
 
-# stylegan2-ada's small data sets (MetFaces 1,336, BreCaHAD 1,944, AFHQ about 5,000 per class) all needed
-# augmentation; at 5,000 pictures and more the standard recipe is kept.
-SMALL_FOLDER = 5_000
 # Below this DiffAugment is on at full strength from the first step: ADA's p starts at 0 and needs tens of kimg
 # to rise, longer than a CPU run lasts, while D memorises a few hundred pictures within a few kimg.
 DIFFAUGMENT_BELOW = 1_000
@@ -32,10 +29,12 @@ DIFFAUGMENT_BELOW = 1_000
 
 @dataclass(frozen=True)
 class Choice:
-    """Some TrainConfig fields set together, and the one sentence that says why."""
+    """Some TrainConfig fields set together, the one sentence that says why (with the method's names and numbers,
+    as the CLI prints it), and ``plain``: the same in a painter's words (the studio's window)."""
 
     values: dict[str, Any]
     reason: str
+    plain: str = ""
 
 
 def few_shot_choices(pictures: int, batch: int, warm: bool, resolution: int | None = None) -> list[Choice]:
@@ -48,6 +47,8 @@ def few_shot_choices(pictures: int, batch: int, warm: bool, resolution: int | No
             f"DiffAugment on at full strength: D would memorise {pictures:,} pictures within a few thousand images "
             "shown; DiffAugment (Zhao et al. 2020) trains StyleGAN2 on 100-picture sets, and ADA's strength "
             "starts at 0 and takes tens of kimg to rise, longer than a CPU run.",
+            f"Varied copies of your pictures (shifted, recoloured, cut out), so that it learns their look rather "
+            f"than the {pictures:,} pictures by heart.",
         )
     else:
         ada_kimg = 100.0 if warm else 500.0
@@ -55,21 +56,26 @@ def few_shot_choices(pictures: int, batch: int, warm: bool, resolution: int | No
             {"augment": "ada", "ada_target": 0.6, "ada_kimg": ada_kimg},
             f"ADA on (target 0.6, strength adjusted over {ada_kimg:g} kimg): stylegan2-ada's setting for its "
             f"small data sets{' when transfer-learning' if warm else ''}.",
+            "Varied copies of your pictures, more of them whenever it starts to learn the pictures by heart.",
         )
     gamma = 0.0002 * resolution**2 / batch if resolution else None
     ema = batch * 10 / 32
     return [
         augment,
         Choice({"xflip": True}, "Mirror images on: doubles a small folder (stylegan2-ada: often beneficial, even "
-                                "with ADA); turn it off if left and right matter in your pictures."),
-        Choice({"lr": 0.0025}, "Learning rate 0.0025 for G and D: stylegan2-ada's auto config below 1024 px."),
+                                "with ADA); turn it off if left and right matter in your pictures.",
+               "Mirrored copies too, which doubles a small folder (not for pictures where left and right matter)."),
+        Choice({"lr": 0.0025}, "Learning rate 0.0025 for G and D: stylegan2-ada's auto config below 1024 px.",
+               "A learning pace proven on small folders."),
         Choice({"r1_gamma": None},
                "R1 γ = 0.0002 · resolution² / batch" + (f" = {gamma:.3g}" if gamma is not None else "")
-               + ": stylegan2-ada's auto rule, its recommended start for a new data set."),
+               + ": stylegan2-ada's auto rule, its recommended start for a new data set.",
+               "A steadying hand on the learning, sized to the picture size."),
         Choice({"ema_kimg": ema, "ema_rampup": 0.05},
-               f"G EMA half-life {ema:g} kimg (batch · 10/32), ramped up over the first 5 % of images: stylegan2-ada's "
-               "auto rule; the ramp stays on even when warm-starting (its transfer runs drop it) because a CPU run "
-               "lasts a few kimg, in which a 10 kimg average would barely leave the start model."),
+               f"G EMA half-life {ema:g} kimg (batch · 10/32), ramped up over the first 5 % of images: "
+               "stylegan2-ada's auto rule; the ramp stays on even when warm-starting (its transfer runs drop it) "
+               "because a CPU run lasts a few kimg, in which a 10 kimg average would barely leave the start model.",
+               "Snapshots show a smooth average of the last steps, so they change calmly."),
     ]
 
 

@@ -49,7 +49,7 @@ class FolderSummary:
         """The summary in a few sentences; ``resolution``: the model's, to say how many pictures are upscaled."""
         skipped = f"; {len(self.skipped)} file(s) skipped (unreadable)" if self.skipped else ""
         out = [f"{self.pictures:,} usable picture(s) in {self.root}{skipped}."]
-        out.append("Shorter side: " + ", ".join(f"{label} {n}" for label, n in self.histogram() if n) + ".")
+        out.append("Shorter side: " + ", ".join(f"{n:,} {_at(label)}" for label, n in self.histogram() if n) + ".")
         if resolution:
             small = sum(min(s) < resolution for s in self.sizes)
             square = sum(w == h for w, h in self.sizes)
@@ -61,6 +61,11 @@ class FolderSummary:
         if len(self.skipped) > 3:
             out.append(f"… and {len(self.skipped) - 3} more unreadable file(s).")
         return out
+
+
+def _at(label: str) -> str:
+    """A size bin's label after a count: "12 at 128–255 px", "3 under 64 px", "1 at 1024 px and up"."""
+    return label if label.startswith("under") else f"at {label}"
 
 
 def picture_files(root: Path) -> list[Path]:

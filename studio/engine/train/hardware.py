@@ -18,8 +18,7 @@ from functools import lru_cache
 
 import torch
 
-PRECISIONS = ("auto", "fp32", "bf16")
-MODCONVS = ("auto", "fused", "nonfused")
+from .config import MODCONVS, PRECISIONS
 
 
 @lru_cache(maxsize=1)

@@ -32,6 +32,7 @@ from torch import nn
 from ..atomic import sweep_stale
 from ..images import save_png
 from ..jobs import Cancelled, CancelToken, Progress, ProgressFn, ensure_token, no_progress
+from ..locks import LOCK_NAME, RunLock, lock_run
 from ..model.labels import balanced_labels
 from ..model.safetensors_io import save_model
 from ..model.stylegan2 import Discriminator, Generator
@@ -58,7 +59,8 @@ from .world_cache import load_world_cache, world_classes
 
 SAMPLE_COUNT = 16  # fixed latents in the sample grid, shown at each truncation
 # What a run folder holds, so a run never writes into a folder of someone else's files.
-RUN_FILES = ("checkpoints", "samples", "metrics.jsonl", "loss_curves.png", "model.safetensors", "model.json")
+RUN_FILES = ("checkpoints", "samples", "metrics.jsonl", "loss_curves.png", "model.safetensors", "model.json",
+             LOCK_NAME)
 
 
 def trained_d_params(D: Discriminator, freeze: int) -> list[nn.Parameter]:
@@ -88,20 +90,32 @@ def _adam(params, lr: float, interval: int | None) -> torch.optim.Adam:
 
 
 class Trainer:
-    """A run, ready to go: data found, models built or restored from a checkpoint. ``run()`` trains it."""
+    """A run, ready to go: data found, models built or restored from a checkpoint. ``run()`` trains it.
+
+    From the start the run folder is locked (``<out>/.lock``, held by rank 0 under torchrun) until ``run``
+    ends or ``close`` is called: a second run on the same folder is refused rather than interleaved with it.
+    """
 
     def __init__(self, config: TrainConfig, resume: str | Path | None = None) -> None:
         self.ranks, self.device = distributed.setup(config.device)
+        self._lock: RunLock | None = None
         try:
             self._build(config, resume)
         except BaseException:
-            distributed.teardown(self.ranks)
+            self.close()
             raise
+
+    def close(self) -> None:
+        """Leave the process group and unlock the run folder (``run`` does this when it ends)."""
+        distributed.teardown(self.ranks)
+        if self._lock is not None:
+            self._lock.release()
 
     # --- setup -------------------------------------------------------------------------------------------
 
     def _build(self, config: TrainConfig, resume: str | Path | None) -> None:
         check_output_folder(config.out_dir, "a training run", lambda folder: folder_holds_only(folder, RUN_FILES))
+        self._lock_folder(Path(config.out_dir))
         for folder in (checkpoint_dir(config.out_dir), Path(config.out_dir) / "samples"):
             sweep_stale(folder)  # a checkpoint half-written when the last run was killed: up to hundreds of MB
         path, ckpt, notes = resolve_resume(resume, config.out_dir)
@@ -177,6 +191,20 @@ class Trainer:
             cfg.resolution, cfg.batch, self.ranks.rank, self.ranks.world_size, cfg.seed, self.scan, cfg.xflip,
             genres=self.genres,
         )
+
+    def _lock_folder(self, out: Path) -> None:
+        """Rank 0 locks the run folder; every rank stops if it cannot (the others must not wait for it)."""
+        error = None
+        if self.ranks.main:
+            try:
+                self._lock = lock_run(out / LOCK_NAME, out)
+            except (ValueError, OSError) as e:  # busy, or the folder cannot be written
+                error = e
+        message = distributed.from_main(None if error is None else str(error), self.ranks)
+        if error is not None:
+            raise error
+        if message is not None:
+            raise ValueError(message)
 
     @property
     def data_description(self) -> str:
@@ -274,7 +302,7 @@ class Trainer:
         try:
             return self._run(progress if progress and self.ranks.main else no_progress, ensure_token(token))
         finally:
-            distributed.teardown(self.ranks)
+            self.close()
 
     def _run(self, report: ProgressFn, token: CancelToken) -> Path:
         cfg = self.config

@@ -3,7 +3,8 @@
 A run folder holds ``run.json`` (its name, data folder, picture count, start model, few-shot lines and how it
 ended) and ``train/``, an ordinary training run folder (checkpoints, samples, metrics, ``model.safetensors``)
 that holds nothing else. A run killed mid-way has checkpoints but no ending, so it is listed as interrupted and
-resumes from its newest checkpoint.
+resumes from its newest checkpoint. While it trains, the run folder is locked (``.lock``), so a second window or
+process can neither train nor discard it.
 When a run finishes or is stopped-and-kept, its model is published to ``<user data>/models`` with a card saying
 what it was trained on; a warm-started one also carries the ``customized`` block that lets it be blended with
 its start model, as a sketch-customized model is.
@@ -23,6 +24,7 @@ import numpy as np
 from ..atomic import atomic_write_text
 from ..grid import make_grid
 from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
+from ..locks import LOCK_NAME, lock_run
 from ..model.checkpoints import load_model
 from ..model.labels import balanced_labels
 from ..model.loaded import LoadedModel
@@ -165,19 +167,24 @@ def train_run(run: Run, progress: ProgressFn | None = None, token: CancelToken |
     raises Cancelled (``publish_run`` keeps what was trained; ``discard_run`` throws it away).
     """
     report, token = progress or no_progress, ensure_token(token)
-    run.ended = None
-    run.save()
-    trainer = Trainer(run.config, resume="auto")
-    token.check()
-    before = start_grid(run)
+    with lock_run(run.folder / LOCK_NAME, run.folder):  # another window or process may be training it
+        trainer = Trainer(run.config, resume="auto")
+        try:
+            run.ended = None
+            run.save()
+            token.check()
+            before = start_grid(run)
+        except BaseException:
+            trainer.close()
+            raise
 
-    def beside(p: Progress) -> None:
-        if p.preview is not None and before is not None:
-            p = replace(p, preview=make_grid([before, p.preview], cols=2, pad=8))
-        report(p)
+        def beside(p: Progress) -> None:
+            if p.preview is not None and before is not None:
+                p = replace(p, preview=make_grid([before, p.preview], cols=2, pad=8))
+            report(p)
 
-    trainer.run(beside, token)
-    return publish_run(run, finished=trainer.step >= trainer.config.steps)
+        trainer.run(beside, token)
+        return publish_run(run, finished=trainer.step >= trainer.config.steps)
 
 
 def publish_run(run: Run, finished: bool) -> Path:
@@ -206,5 +213,6 @@ def publish_run(run: Run, finished: bool) -> Path:
 
 
 def discard_run(run: Run) -> None:
-    """Delete the run's folder (a model it published earlier stays)."""
-    shutil.rmtree(run.folder, ignore_errors=True)
+    """Delete the run's folder (a model it published earlier stays); refused while another process trains it."""
+    with lock_run(run.folder / LOCK_NAME, run.folder):
+        shutil.rmtree(run.folder, ignore_errors=True)

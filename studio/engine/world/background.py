@@ -49,4 +49,5 @@ def paint_background(attrs: dict, n: int, rng: np.random.Generator) -> np.ndarra
     else:
         raise ValueError(f"unknown background kind {kind!r}")
     # Broad, uneven scumbling; the brush pass adds the strokes on top.
-    return np.broadcast_to(img, (n, n, 3)) * (1 + 0.06 * smooth_noise(rng, n, 9)[..., None]) + 0.015 * color_noise(rng, n, 6)
+    scumble = 1 + 0.06 * smooth_noise(rng, n, 9)[..., None]
+    return np.broadcast_to(img, (n, n, 3)) * scumble + 0.015 * color_noise(rng, n, 6)

@@ -209,7 +209,8 @@ def train_probe(
         token.check()
         idx = torch.randint(len(x_all), (batch,), generator=gen)
         x = x_all[idx]
-        x = x * (1 + 0.1 * torch.randn(batch, 1, 1, 1, generator=gen)) + 0.1 * torch.randn(batch, 3, 1, 1, generator=gen)
+        gain, shift = torch.randn(batch, 1, 1, 1, generator=gen), torch.randn(batch, 3, 1, 1, generator=gen)
+        x = x * (1 + 0.1 * gain) + 0.1 * shift
         out = probe.train()(x)
         loss = probe_loss(out, {k: v[idx] for k, v in t_all.items()})
         portrait = t_all["portrait"][idx]

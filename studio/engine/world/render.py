@@ -44,7 +44,8 @@ def _skin(s: Scene, attrs: dict, L: np.ndarray) -> np.ndarray:
     skin = rgb(attrs["skin"]["rgb"])
     # Neck and chest: a cylinder lit from the same side, in the head's shadow just under the chin.
     light = np.broadcast_to(
-        (0.2 + 0.8 * lambert(np.clip(s.P / 1.6, -1, 1), np.float32(-0.3), L)) * np.clip(0.5 + 0.4 * (s.Q - 0.9), 0.5, 0.95),
+        (0.2 + 0.8 * lambert(np.clip(s.P / 1.6, -1, 1), np.float32(-0.3), L))
+        * np.clip(0.5 + 0.4 * (s.Q - 0.9), 0.5, 0.95),
         (s.n, s.n)).copy()
     a_face, a_ear = s.alpha["face"][s.box], s.alpha["ear"][s.box]
     on_head = a_face + a_ear - a_face * a_ear

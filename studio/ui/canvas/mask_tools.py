@@ -77,13 +77,15 @@ class MaskTools(QWidget):
         self.set_colour(QColor(*brush.colour))
 
         res = painter.resolution
-        self.brush_size = self._slider(1, max(res // 4, 2), round(brush.radius), lambda v: setattr(brush, "radius", float(v)))
+        self.brush_size = self._slider(1, max(res // 4, 2), round(brush.radius),
+                                       lambda v: setattr(brush, "radius", float(v)))
         self.brush_size.setToolTip("Brush radius in picture pixels ([ and ])")
         self.hardness = self._slider(0, 100, round(brush.hardness * 100), lambda v: setattr(brush, "hardness", v / 100))
         self.hardness.setToolTip("Soft edge (0) to hard edge (100)")
         self.opacity = self._slider(1, 100, round(brush.opacity * 100), lambda v: setattr(brush, "opacity", v / 100))
         self.opacity.setToolTip("Weight of the paint: how much the search cares about it")
-        self.fill_by = QComboBox(toolTip="What a fill floods: a region of similar colour in the portrait, or in the mask")
+        self.fill_by = QComboBox(
+            toolTip="What a fill floods: a region of similar colour in the portrait, or in the mask")
         self.fill_by.addItem("Portrait colours", "portrait")
         self.fill_by.addItem("Mask", "mask")
         self.fill_by.currentIndexChanged.connect(lambda _: setattr(brush, "fill_by", self.fill_by.currentData()))

@@ -32,10 +32,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.engine.edit.latents import GROUPS, layer_groups, layer_resolution, parse_seeds
+from studio.engine.edit.latents import layer_groups, layer_resolution
 from studio.engine.edit.mixing import mixing_grid
+from studio.engine.edit.seeds import parse_seeds
 from studio.engine.images import save_png
 from studio.engine.jobs import CancelToken, ProgressFn
+from studio.engine.model.architecture import GROUPS
 from studio.engine.model.labels import class_labels
 from studio.engine.model.loaded import LoadedModel
 from studio.engine.model.stylegan2 import Generator

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QVBoxLayout, QWidget
 
-from studio.engine.edit.latents import GROUPS
 from studio.engine.edit.portrait import Latent, Mixing, Portrait
+from studio.engine.model.architecture import GROUPS
 from studio.ui.document import PortraitDocument
 from studio.ui.panels.sliders import ValueSlider
 from studio.ui.widgets.seed_box import SeedBox

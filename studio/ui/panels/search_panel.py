@@ -60,10 +60,12 @@ class SearchPanel(QWidget):
 
         self.steps = QSpinBox(minimum=5, maximum=2000, value=100, singleStep=10, suffix=" steps")
         self.steps.setToolTip("PULSE uses 100; more steps come closer to the paint")
-        self.mode = QComboBox()
+        self.mode = QComboBox(minimumContentsLength=16)  # fits the seeds' column; the list shows the whole text
+        self.mode.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.mode.addItem(icon("fa6s.user-check"), "Keep identity (start from this portrait)", "identity")
-        self.mode.addItem(icon("fa6s.shuffle"), "Random start (PULSE)", "random")
-        self.mode.setToolTip("Keep identity recolours this portrait; a random start finds anyone with these colours")
+        self.mode.addItem(icon("fa6s.shuffle"), "Anyone with these colours", "random")
+        self.mode.setToolTip("Keep identity recolours this portrait; anyone with these colours starts from a random "
+                             "seed, as PULSE does")
         self.seed = SeedBox(tracking=True)
         self.seed.setToolTip("Where a random start begins: the same seed with other paint gives the same person")
         self.mode.currentIndexChanged.connect(lambda _: self.seed.setEnabled(not self.identity))
@@ -150,7 +152,7 @@ class SearchPanel(QWidget):
         if p.preview is not None:
             self.frame_ready.emit(p.preview)
         if "l2_mask" in p.metrics:
-            self.report.setText(f"Step {p.done}/{p.total}: the paint is {_off(p.metrics['l2_mask'])} off.")
+            self.report.setText(f"Step {p.done}/{p.total}: {_off(p.metrics['l2_mask'])} off your colours.")
 
     def _found(self, result: SearchResult, before: torch.Tensor | None, class_index: int | None) -> None:
         if result.steps_done == 0:
@@ -162,10 +164,12 @@ class SearchPanel(QWidget):
         self.save_button.setEnabled(self._edit is not None)
         verdict = "close enough by PULSE's test" if result.reached else "not within PULSE's ε"
         self.report.setText(
-            f"{'Stopped' if result.cancelled else 'Done'} after {result.steps_done} steps, the best step kept: "
-            f"the painted area is {_off(result.l2_in_mask)} off on average "
-            f"(weighted L2 {result.l2:.4f}, {verdict} {result.eps:g}). Undo (Ctrl+Z) brings the old portrait back."
+            f"{'Stopped' if result.cancelled else 'Done'} after {result.steps_done} steps: {_near(result.l2_in_mask)} "
+            f"({_off(result.l2_in_mask)} off in the painted area). Undo (Ctrl+Z) brings the old portrait back."
         )
+        self.report.setToolTip(
+            f"The best step is kept. Painted area: {math.sqrt(max(result.l2_in_mask, 0.0)) * 255:.0f}/255 off on "
+            f"average; weighted L2 {result.l2:.4f}, {verdict} {result.eps:g}.")
 
     # --- directions ------------------------------------------------------------------------------------
 
@@ -188,6 +192,14 @@ class SearchPanel(QWidget):
 
 
 def _off(l2: float) -> str:
-    """A mean squared colour error in [0, 1]² units as levels out of 255 (what a painter reads)."""
-    return f"{math.sqrt(max(l2, 0.0)) * 255:.0f}/255"
+    """A mean squared colour error in [0, 1]² units as a percentage of the colour range (what a painter reads)."""
+    return f"about {math.sqrt(max(l2, 0.0)) * 100:.0f} %"
+
+
+def _near(l2: float) -> str:
+    """How close the picture came to the paint, in words."""
+    off = math.sqrt(max(l2, 0.0))
+    return ("very close to your colours" if off < 0.04 else "close to your colours" if off < 0.1 else
+            "near your colours; more steps come closer" if off < 0.2 else
+            "still far from your colours; more steps or softer paint help")
 

@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from studio.engine.edit.generate import render_seeds
-from studio.engine.edit.latents import MAX_SEED
+from studio.engine.edit.portrait import DEFAULT_PSI
+from studio.engine.edit.seeds import MAX_SEED
 from studio.engine.images import fit_image
 from studio.engine.jobs import CancelToken, Progress, ProgressFn
 from studio.engine.model.labels import class_labels
@@ -57,7 +58,7 @@ class SeedBrowser(QWidget):
         super().__init__(parent)
         self.tasks = tasks if tasks is not None else TaskRunner(self)
         self.G: torch.nn.Module | None = None
-        self.psi = 0.7
+        self.psi = DEFAULT_PSI
         self.first = 0
         self.current: int | None = None
         self.class_index: int | None = None  # the class the thumbnails are drawn in (None: unconditional)

@@ -129,9 +129,10 @@ class LatentSliders(QWidget):
         self.psi = ValueSlider(0.0, 1.5, "{:.2f}", self._psi_moved)
         self.psi.setToolTip("Truncation ψ: lower is more typical, higher more varied")
         top = QFormLayout()
-        top.addRow("Truncation ψ", self.psi)
+        top.addRow("Variety", self.psi)
         self.status = QLabel("Directions appear here once the model is loaded.", objectName="hint", wordWrap=True)
-        self.pca_box, self.pca_form = self._section("Principal directions (GANSpace)")
+        self.pca_box, self.pca_form = self._section("Directions in this model")
+        self.pca_box.setToolTip("GANSpace: the principal components of the model's W space, strongest first")
         self.saved_box, self.saved_form = self._section("Saved directions")
         inner = QWidget()
         inner_lay = QVBoxLayout(inner)
@@ -148,6 +149,7 @@ class LatentSliders(QWidget):
         lay.addWidget(scroll, 1)
         self.saved_box.setVisible(False)
         doc.changed.connect(self.sync)
+        self.sync(doc.portrait)  # the document's truncation from the start, also while the first model loads
 
     @staticmethod
     def _section(title: str) -> tuple[QGroupBox, QFormLayout]:

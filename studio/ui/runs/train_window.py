@@ -39,15 +39,18 @@ from PySide6.QtWidgets import (
 
 from studio.engine.model.loaded import LoadedModel
 from studio.engine.train import PRESETS, TrainConfig, preset
-from studio.engine.train.few_shot import apply_few_shot
+from studio.engine.train.few_shot import apply_few_shot, few_shot_choices
 from studio.engine.train.folder_summary import FolderSummary, summarize_folder
 from studio.engine.train.runs import Run, discard_run, new_run, publish_run, train_run
 from studio.ui.runs.run_panel import RunPanel
 from studio.ui.tasks import TaskRunner
 from studio.ui.theme import icon, to_pixmap
+from studio.ui.widgets.disclosure import Disclosure
 from studio.ui.widgets.task_bar import TaskBar
 
 WARM_PRESET = "cpu64"  # the recipe of a warm start (its architecture is the start model's)
+PRESET_TITLES = {"default128": "128 px pictures (needs a GPU)", "cpu64": "64 px pictures (a CPU can)",
+                 "tiny32": "32 px pictures (a quick try)"}
 CHECKPOINT_EVERY = 100  # steps: what a killed run can lose (about a minute and a half at 64 px on a CPU)
 DEFAULT_KIMG = 10.0
 
@@ -112,9 +115,11 @@ class TrainWindow(QMainWindow):
         group.addButton(self.from_model)
         group.addButton(self.from_scratch)
         self.preset = QComboBox()
-        self.preset.addItems(list(PRESETS))
-        self.preset.setCurrentText(WARM_PRESET)
-        self.preset.setToolTip("; ".join(f"{k}: {v.resolution} px, batch {v.batch}" for k, v in PRESETS.items()))
+        for key in PRESETS:
+            self.preset.addItem(PRESET_TITLES.get(key, key), key)
+        self.preset.setCurrentIndex(self.preset.findData(WARM_PRESET))
+        self.preset.setToolTip("The recipe of a new model: " + "; ".join(
+            f"{k}: {v.resolution} px, batch {v.batch}" for k, v in PRESETS.items()))
         scratch = QHBoxLayout()
         scratch.addWidget(self.from_scratch)
         scratch.addWidget(self.preset, 1)
@@ -123,21 +128,27 @@ class TrainWindow(QMainWindow):
         lay.addWidget(self.from_model)
         lay.addLayout(scratch)
 
-        self.kimg = QDoubleSpinBox(minimum=0.1, maximum=100_000, value=DEFAULT_KIMG, decimals=1, suffix=" kimg")
-        self.kimg.setToolTip("How many thousand pictures (with repeats) training shows the model")
+        self.kimg = QDoubleSpinBox(minimum=0.1, maximum=100_000, value=DEFAULT_KIMG, decimals=1,
+                                   suffix=" thousand pictures")
+        self.kimg.setToolTip("kimg: how many thousand pictures (with repeats) training shows the model")
         self.batch = QSpinBox(minimum=4, maximum=256, value=PRESETS[WARM_PRESET].batch, singleStep=4)
+        self.batch.setToolTip("Batch size: pictures per training step (more is steadier and needs more memory)")
         self.snapshot_every = QSpinBox(minimum=1, maximum=100_000, value=20, suffix=" steps")
         self.snapshot_every.setToolTip("How often the snapshot grid is refreshed")
-        self.few_shot = QCheckBox("Few-shot settings for small folders", checked=True)
-        self.name = QLineEdit(placeholderText="the folder's name")
+        self.few_shot = QCheckBox("Settings for small folders", checked=True)
+        self.few_shot.setToolTip("Few-shot settings (stylegan2-ada's for small data sets); Advanced says which")
+        self.name = QLineEdit(placeholderText="named after the folder")
         form = QFormLayout()
-        form.addRow("Train for", self.kimg)
-        form.addRow("Batch", self.batch)
-        form.addRow("Snapshot every", self.snapshot_every)
+        form.addRow("How long it learns", self.kimg)
+        form.addRow("Pictures per step", self.batch)
+        form.addRow("Refresh the grid every", self.snapshot_every)
         form.addRow("Name", self.name)
         form.addRow(self.few_shot)
         self.plan = QLabel(wordWrap=True, textFormat=Qt.TextFormat.PlainText)
         form.addRow(self.plan)
+        self.plan_details = QLabel(wordWrap=True, textFormat=Qt.TextFormat.PlainText, objectName="hint")
+        self.advanced = Disclosure(self.plan_details)
+        form.addRow(self.advanced)
         settings = QGroupBox("Settings")
         settings.setLayout(form)
         for signal in (self.from_model.toggled, self.preset.currentIndexChanged, self.batch.valueChanged,
@@ -195,13 +206,13 @@ class TrainWindow(QMainWindow):
         return self.from_model.isChecked()
 
     def _resolution(self) -> int:
-        return self.model.G.resolution if self.warm else PRESETS[self.preset.currentText()].resolution
+        return self.model.G.resolution if self.warm else PRESETS[self.preset.currentData()].resolution
 
     def make_config(self) -> tuple[TrainConfig, list[str]]:
         """The run the settings describe (its few-shot lines too); ValueError (one sentence) if it cannot run."""
         if self.summary is None:
             raise ValueError("Choose a folder with pictures first.")
-        name = WARM_PRESET if self.warm else self.preset.currentText()
+        name = WARM_PRESET if self.warm else self.preset.currentData()
         snapshot = self.snapshot_every.value()
         cfg = preset(name, data=str(self.summary.root), batch=self.batch.value(), sample_every=snapshot,
                      checkpoint_every=max(CHECKPOINT_EVERY, snapshot), init=str(self.model.path) if self.warm else None)
@@ -218,9 +229,24 @@ class TrainWindow(QMainWindow):
         if self.summary is not None:
             self.summary_label.setText("\n".join(self.summary.lines(self._resolution())))
         try:
-            self.plan.setText("\n".join("• " + line for line in self.make_config()[1]))
+            config, lines = self.make_config()
         except ValueError as e:
-            self.plan.setText(str(e))
+            self._show_plan([str(e)], [])
+            return
+        if not self.few_shot.isChecked():
+            self._show_plan(["Settings for small folders off: the recipe as it is."], lines)
+            return
+        choices = few_shot_choices(self.summary.pictures, config.batch, self.warm, self._resolution())
+        head = "settings for small folders:" if choices else "the standard recipe."
+        self._show_plan([f"{self.summary.pictures:,} pictures: {head}", *(c.plain for c in choices)], lines)
+
+    def _show_plan(self, plain: list[str], technical: list[str]) -> None:
+        """The plan in a painter's words; the settings by their names and numbers under Advanced and as a tip."""
+        self.plan.setText("\n".join("• " + line for line in plain))
+        details = "\n".join("• " + line for line in technical)
+        self.plan_details.setText(details)
+        self.plan.setToolTip(details)
+        self.advanced.setVisible(bool(technical))
 
     def _show_run(self, run: Run) -> None:
         """Show ``run``'s own settings (fixed) and where it stands; Start continues it."""
@@ -229,7 +255,7 @@ class TrainWindow(QMainWindow):
         self.kimg.setValue(run.config.steps * run.config.batch / 1000)
         self.batch.setValue(run.config.batch)
         self.snapshot_every.setValue(run.config.sample_every)
-        self.plan.setText("\n".join("• " + line for line in run.few_shot))
+        self._show_plan(["This run keeps the settings it started with (Advanced lists them)."], run.few_shot)
         self.setup.setEnabled(False)
         if run.step:
             self.run_panel.eta.setText(f"{run.status.capitalize()} at step {run.step:,} of {run.config.steps:,}: "
@@ -253,8 +279,9 @@ class TrainWindow(QMainWindow):
             try:
                 cfg, lines = self.make_config()
                 name = self.name.text().strip() or self.summary.root.name
+                self.name.setText(name)  # greyed out while it trains: the name itself, not the placeholder
                 self.active = new_run(name, cfg, self.summary.pictures, WARM_PRESET if self.warm else
-                                      self.preset.currentText(), self.model if self.warm else None, lines)
+                                      self.preset.currentData(), self.model if self.warm else None, lines)
             except (ValueError, OSError) as e:
                 self.run_panel.show_error(str(e))
                 return
@@ -273,7 +300,10 @@ class TrainWindow(QMainWindow):
         if self.active.step:
             self.run_panel.show_error(f"{message} The run keeps its last checkpoint: Start continues from there.")
             return
-        discard_run(self.active)  # it never trained: let the settings be changed
+        try:
+            discard_run(self.active)  # it never trained: let the settings be changed
+        except ValueError:
+            pass  # another process is training it (what ``message`` says): it stays theirs
         self._new_settings()
         self.run_panel.show_error(message)
 

@@ -10,7 +10,7 @@ from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import QAbstractSpinBox, QStyle, QStyleOptionSpinBox, QWidget
 
-from studio.engine.edit.latents import MAX_SEED
+from studio.engine.edit.seeds import MAX_SEED
 
 
 class SeedBox(QAbstractSpinBox):

@@ -19,12 +19,21 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QFrame,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QWidget,
+)
 
 from studio.engine import LoadedModel, load_model
 from studio.engine.edit.directions import Direction, pca_directions
-from studio.engine.edit.latents import MAX_SEED
-from studio.engine.edit.portrait import Latent, Portrait
+from studio.engine.edit.portrait import DEFAULT_PSI, Latent, Portrait
+from studio.engine.edit.seeds import MAX_SEED
 from studio.engine.library.recipe import portrait_recipe
 from studio.engine.paths import user_data_dir
 from studio.engine.session import Session
@@ -89,6 +98,7 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
         self._full: tuple[Portrait, np.ndarray] | None = None  # the last full-quality frame and its portrait
         self._when_drawn: Callable[[Portrait, np.ndarray], None] | None = None
         self._found = 0  # found pictures (W+) offered as portrait B so far, to name them
+        self._seed_psi = DEFAULT_PSI  # the truncation of the last seed portrait: a found W+ is drawn at 1 (as found)
         self.doc = PortraitDocument(parent=self)
         self.autosave = Autosave(user_data_dir() / "autosave.json", parent=self)
 
@@ -97,7 +107,7 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
         self.seeds = SeedBrowser(tasks=self.tasks)
         self.sliders = LatentSliders(self.doc)
         self.mixing = MixingPanel(self.doc)
-        self.seed_dock = self.add_dock("Seeds", self.seeds, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.seed_dock = self.add_dock("Seeds", self.seeds, Qt.DockWidgetArea.LeftDockWidgetArea, scroll=True)
         self.slider_dock = self.add_dock("Latent sliders", self.sliders, Qt.DockWidgetArea.RightDockWidgetArea)
         self.mixing_dock = self.add_dock("Style mixing", self.mixing, Qt.DockWidgetArea.RightDockWidgetArea)
         self.gallery = GalleryPanel(self.gallery_folder, tasks=self.tasks)
@@ -145,9 +155,17 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
 
     # --- layout ----------------------------------------------------------------------------------------
 
-    def add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+    def add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea, scroll: bool = False) -> QDockWidget:
+        """A dock for ``widget``; ``scroll``: inside a scroll area, so that a tall panel never makes the window
+        taller than the screen (it scrolls instead), keeping its own width."""
         dock = QDockWidget(title, self)
         dock.setObjectName(title.replace(" ", "_").lower())
+        if scroll:
+            area_ = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+            area_.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            area_.setWidget(widget)
+            area_.setMinimumWidth(widget.minimumSizeHint().width() + area_.verticalScrollBar().sizeHint().width())
+            widget = area_
         dock.setWidget(widget)
         feature = QDockWidget.DockWidgetFeature
         dock.setFeatures(feature.DockWidgetMovable | feature.DockWidgetFloatable)
@@ -158,8 +176,9 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
         geometry, state = self.settings.value("window/geometry"), self.settings.value("window/state")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        else:
-            self.resize(1400, 900)
+        else:  # 1400×900, or less on a smaller screen (a 1366×768 laptop)
+            free = self.screen().availableGeometry()
+            self.resize(min(1400, free.width() - 20), min(900, free.height() - 40))
         if state is not None:
             self.restoreState(state)
             return
@@ -212,7 +231,7 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
         base = old.base if keep_base else Latent(seed=0)
         k = old.class_index if old.class_index is not None and old.class_index < len(model.classes) else 0
         base = base.with_class(k if model.classes else None)  # a conditional model keeps the class it can
-        self.seeds.set_model(model.G, old.psi, model.classes, base.class_index)
+        self.seeds.set_model(model.G, self._seed_psi, model.classes, base.class_index)
         self.mixing.set_classes(model.classes, base.class_index)
         self.doc.replace(Portrait(base, old.psi))
         self._load_directions(model)
@@ -221,7 +240,7 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
 
     def _load_directions(self, model: LoadedModel) -> None:
         """PCA (computed once per model, then cached) plus the user's saved directions, in the background."""
-        self.sliders.set_status("Finding principal directions…")
+        self.sliders.set_status("Finding the model's directions…")
 
         def done(found: list[Direction]) -> None:
             self.session.set_directions(found)
@@ -236,11 +255,12 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
     # --- editing ---------------------------------------------------------------------------------------
 
     def choose_seed(self, seed: int) -> None:
-        """Make ``seed`` (in the seed browser's class) the current portrait's base, keeping truncation, sliders
-        and mixing."""
+        """Make ``seed`` (in the seed browser's class) the current portrait's base, keeping sliders, mixing and the
+        truncation the painter chose for seeds (a found picture's 1.0 is its own, not a choice)."""
         old = self.doc.portrait
         self._remember(old)
-        self.doc.commit(old.with_base(Latent(seed=seed, class_index=self.seeds.class_index)), f"Seed {seed}")
+        new = old.with_base(Latent(seed=seed, class_index=self.seeds.class_index)).with_psi(self._seed_psi)
+        self.doc.commit(new, f"Seed {seed}")
 
     def choose_class(self, index: int) -> None:
         """Draw the current seed in class ``index`` of the conditional model (one undo step); a portrait found
@@ -284,7 +304,9 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
     def _on_changed(self, portrait: Portrait) -> None:
         self.seeds.set_class(portrait.class_index)
         self.seeds.set_current(portrait.base.seed)
-        self.seeds.set_psi(portrait.psi)
+        if portrait.base.seed is not None:
+            self._seed_psi = portrait.psi
+        self.seeds.set_psi(self._seed_psi)
         self.seeds.lock_class(portrait.base.seed is None)
         self.window_actions.refresh()
         self._render(portrait)

@@ -52,11 +52,15 @@ class WindowTools:
         lay.addWidget(self.mask_tools)
         lay.addWidget(self.search_panel)
         lay.addStretch(1)
-        self.paint_dock = self.add_dock("Paint colours", box, Qt.DockWidgetArea.RightDockWidgetArea)
+        # a tab beside the seeds (not needed while painting): opening it never moves or grows the window
+        self.paint_dock = self.add_dock("Paint colours", box, Qt.DockWidgetArea.LeftDockWidgetArea, scroll=True)
         self.paint_dock.setFeatures(self.paint_dock.features() | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.tabifyDockWidget(self.seed_dock, self.paint_dock)
         self.paint_dock.hide()
-        self.paint_dock.toggleViewAction().setChecked(False)
-        self.paint_dock.toggleViewAction().toggled.connect(self.painter.set_active)
+        toggle = self.paint_dock.toggleViewAction()
+        toggle.setChecked(False)
+        toggle.toggled.connect(self.painter.set_active)
+        toggle.triggered.connect(lambda on: on and self.paint_dock.raise_())  # after the dock has shown
         self.search_panel.frame_ready.connect(self.canvas.set_image)
         self.search_panel.direction_saved.connect(self._add_saved_direction)
         self.session.on_directions.append(self.search_panel.set_directions)
@@ -150,7 +154,8 @@ class WindowTools:
 
         if self._blend_dock is None:
             panel = BlendPanel(tasks=self.tasks)
-            self._blend_dock = self.add_dock("Blend with base", panel, Qt.DockWidgetArea.RightDockWidgetArea)
+            self._blend_dock = self.add_dock("Blend with base", panel, Qt.DockWidgetArea.RightDockWidgetArea,
+                                             scroll=True)
             self._blend_dock.setFeatures(self._blend_dock.features() | QDockWidget.DockWidgetFeature.DockWidgetClosable)
             self.model_changed.connect(panel.set_model)
             self.doc.changed.connect(lambda p: panel.set_seed(p.base.seed or 0, p.psi, p.class_index))

@@ -16,7 +16,8 @@ from tests.formats import write_nvidia, write_rosinality
 def _same_pictures(a, b, tol=1e-5):
     z = z_from_seeds(range(3), a.G.z_dim)
     for psi in (1.0, 0.7):
-        torch.testing.assert_close(a.G.mapping(z, truncation_psi=psi), b.G.mapping(z, truncation_psi=psi), atol=tol, rtol=tol)
+        torch.testing.assert_close(a.G.mapping(z, truncation_psi=psi), b.G.mapping(z, truncation_psi=psi),
+                                   atol=tol, rtol=tol)
         torch.testing.assert_close(a.G(z, truncation_psi=psi), b.G(z, truncation_psi=psi), atol=tol, rtol=tol)
     img = a.G(z)
     if a.D is not None:
@@ -226,7 +227,8 @@ def test_half_storage_halves_the_file_and_loads_as_float32(tmp_path, tiny_pair):
 def test_shipped_model_names_stand_for_their_files(monkeypatch, tmp_path):
     from studio.engine.model import checkpoints
 
-    assert checkpoints.model_files("genres") == [checkpoints.GENRES_MODEL, checkpoints.GENRES_MODEL.with_suffix(".json")]
+    genres = checkpoints.GENRES_MODEL
+    assert checkpoints.model_files("genres") == [genres, genres.with_suffix(".json")]
     monkeypatch.setitem(checkpoints.SHIPPED_MODELS, "genres", tmp_path / "genres.safetensors")
     with pytest.raises(CheckpointError, match="genres.safetensors: the genres model is missing"):
         load_model("genres")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import onnx
+import onnxruntime as ort
 import pytest
 import torch
 from onnx import numpy_helper
@@ -55,13 +56,10 @@ def test_export_writes_every_graph_and_its_description(exported):
     assert info.opset >= 17
     assert set(info.parity) == {"mapping", *LEVELS} and max(info.parity.values()) <= PARITY_TOLERANCE
     described = json.loads((path / "model.json").read_text())
-    assert sorted(described["files"]) == sorted([*(p.name for p in path.glob("*.onnx")), "noise.npz"])
-    assert described["format_version"] == FORMAT_VERSION == 2
+    assert sorted(described["files"]) == sorted(p.name for p in path.glob("*.onnx"))
+    assert sorted(p.name for p in path.iterdir()) == sorted([*described["files"], "model.json"])
+    assert described["format_version"] == FORMAT_VERSION == 3
     assert info.noise_shapes == model.G.synthesis.noise_shapes()  # coarse to fine, despite sort_keys
-    maps = info.noise_maps()
-    assert list(maps) == list(info.noise_shapes)
-    for name, m in maps.items():
-        assert m.dtype == np.float32 and np.array_equal(m, model.G.synthesis.get_submodule(name).noise_const.numpy())
     assert described["source"]["generator"] == json.loads(json.dumps(model.G.config))
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".")], "temporary folders were left behind"
 
@@ -82,17 +80,50 @@ def test_graphs_have_the_documented_names_and_a_dynamic_batch(exported):
         out_dims = graph.output[0].type.tensor_type.shape.dim
         assert in_dims[0].dim_param and in_dims[0].dim_param == out_dims[0].dim_param
         assert [d.dim_value for d in out_dims[1:]] == [3, 32 // div, 32 // div]
+        defaults = {t.name: numpy_helper.to_array(t) for t in graph.initializer if t.name.startswith("noise_")}
+        assert list(defaults) == [noise_input(k) for k in layers]
         for layer, graph_input in zip(layers, graph.input[1:]):  # fixed (H, W): one map for the whole batch
             dims = graph_input.type.tensor_type.shape.dim
             assert [(d.dim_param, d.dim_value) for d in dims] == [("", n) for n in shapes[layer]]
             assert graph_input.type.tensor_type.elem_type == onnx.TensorProto.FLOAT
+            default = defaults[graph_input.name]  # the model's constant map
+            assert default.dtype == np.float32
+            assert np.array_equal(default, model.G.synthesis.get_submodule(layer).noise_const.numpy())
     assert noise_input("b32.conv0") == "noise_b32_conv0"
+
+
+@torch.no_grad()
+def test_synthesis_runs_on_ws_alone_and_a_fed_map_overrides_its_default(exported):
+    """Any ONNX tool runs synthesis.onnx on ``ws`` alone (issue #27): onnxruntime with its default options lists
+    only ``ws`` as required, renders the model's constant noise, and takes maps fed for the noise inputs."""
+    model, path = exported
+    G = model.G
+    graph = onnx.load(str(path / "synthesis.onnx"))
+    onnx.checker.check_model(graph)
+    assert graph.ir_version >= 4  # below 4 an initializer named as an input is no default
+    options = ort.SessionOptions()
+    options.log_severity_level = 3  # onnxruntime warns that overridable initializers are not folded
+    session = ort.InferenceSession(str(path / "synthesis.onnx"), options, providers=["CPUExecutionProvider"])
+    shapes = G.synthesis.noise_shapes()
+    assert [i.name for i in session.get_inputs()] == ["ws"]
+    assert sorted(i.name for i in session.get_overridable_initializers()) == sorted(map(noise_input, shapes))
+    ws = G.mapping(torch.randn(2, G.z_dim, generator=torch.Generator().manual_seed(7)))
+    own = session.run(None, {"ws": ws.numpy()})[0]
+    assert relative_error(own, G.synthesis(ws, noise_mode="const").numpy()) <= PARITY_TOLERANCE
+    rng = torch.Generator().manual_seed(8)
+    maps = {name: torch.randn(shape, generator=rng) * 3 for name, shape in shapes.items()}
+    fed = session.run(None, {"ws": ws.numpy(), **{noise_input(k): m.numpy() for k, m in maps.items()}})[0]
+    assert relative_error(fed, G.synthesis(ws, noise_mode="const", noise=maps).numpy()) <= PARITY_TOLERANCE
+    assert np.abs(fed - own).max() > 0.1  # the maps were really used
+    one = {"b16.conv1": maps["b16.conv1"]}  # one map fed, the others their defaults
+    fed = session.run(None, {"ws": ws.numpy(), "noise_b16_conv1": one["b16.conv1"].numpy()})[0]
+    assert relative_error(fed, G.synthesis(ws, noise_mode="const", noise=one).numpy()) <= PARITY_TOLERANCE
 
 
 def test_the_parity_check_passes_a_good_graph_and_refuses_a_corrupted_one(exported, tmp_path):
     model, path = exported
     info = ExportInfo.read(path)
-    assert check_synthesis(info.graph_path("half"), model.G, 16, info.noise_maps()) <= PARITY_TOLERANCE
+    assert check_synthesis(info.graph_path("half"), model.G, 16) <= PARITY_TOLERANCE
     broken = tmp_path / "broken"
     shutil.copytree(path, broken)
     graph_file = broken / "synthesis_half.onnx"
@@ -103,7 +134,7 @@ def test_the_parity_check_passes_a_good_graph_and_refuses_a_corrupted_one(export
     biggest.CopyFrom(numpy_helper.from_array(noisy, biggest.name))
     onnx.save(graph, str(graph_file))
     with pytest.raises(ExportError, match="synthesis_half.onnx.*tolerance"):
-        check_synthesis(broken / "synthesis_half.onnx", model.G, 16, info.noise_maps())
+        check_synthesis(broken / "synthesis_half.onnx", model.G, 16)
 
 
 def test_cache_hit_returns_the_same_folder_without_exporting(exported, tmp_path_factory):
@@ -115,14 +146,14 @@ def test_cache_hit_returns_the_same_folder_without_exporting(exported, tmp_path_
 
 
 def test_a_cache_folder_of_the_previous_format_is_exported_again_in_place(exported, tmp_path):
-    """Version 1 baked the noise into the graphs and had no noise.npz; a GPU preview may have added its
-    TensorRT engines. Such a folder is rebuilt, not trusted and not refused as a folder of other files."""
+    """Version 2 kept the constant noise maps in noise.npz and fed them every frame; a GPU preview may have
+    added its TensorRT engines. Such a folder is rebuilt, not trusted and not refused as a folder of other files."""
     model, done = exported
     old = tmp_path / model.weights_hash
     shutil.copytree(done, old)
-    (old / "noise.npz").unlink()
+    np.savez(old / "noise.npz", b4_conv1=np.zeros((4, 4), np.float32))
     described = json.loads((old / "model.json").read_text())
-    described["format_version"] = 1
+    described["format_version"] = 2
     (old / "model.json").write_text(json.dumps(described))
     (old / "tensorrt").mkdir()
     (old / "tensorrt" / "engine.trt").write_bytes(b"an engine for the old graphs")

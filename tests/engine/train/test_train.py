@@ -258,6 +258,30 @@ def test_freeze_g_keeps_the_coarse_blocks_and_trains_the_rest(tmp_path, tiny_pai
         Trainer(tiny(tmp_path / "other", init=str(path), freeze_g=G.resolution))
 
 
+def test_a_second_run_on_the_same_folder_is_refused_while_the_first_holds_it(tmp_path):
+    import os
+
+    from studio.engine.train import Trainer
+
+    cfg = tiny(tmp_path / "run", steps=1)
+    first = Trainer(cfg)
+    with pytest.raises(ValueError) as refused:
+        Trainer(cfg, resume="auto")
+    assert str(refused.value) == (f"{tmp_path / 'run'} is in use by another GAN Studio run (process {os.getpid()}); "
+                                  "let it finish or stop it, or choose another output.")
+    first.run()
+    assert not (tmp_path / "run" / ".lock").exists()
+    assert Trainer(replace(cfg, steps=2), resume="auto").run().is_file()  # free again once the first ended
+
+
+def test_a_run_that_cannot_start_leaves_no_folder_and_no_lock(tmp_path):
+    from studio.engine.train import Trainer
+
+    with pytest.raises(ValueError, match="more than the discriminator's"):
+        Trainer(tiny(tmp_path / "run", freeze_d=9))
+    assert not (tmp_path / "run").exists()
+
+
 def test_minutes_limit_stops_cleanly_with_a_checkpoint(tmp_path):
     reports: list[Progress] = []
     path = train(tiny(tmp_path / "run", steps=50, checkpoint_every=50, minutes=1e-9), progress=reports.append)

@@ -28,8 +28,9 @@ def _rank_main(rank: int, world_size: int, port: int, out: str) -> None:
         pl_weight=2.0, pl_interval=2, augment="ada", ada_kimg=0.02, ada_target=-1.0,
     )
     trainer = Trainer(cfg)
+    lock = (Path(out) / ".lock").read_text()  # rank 0 locked the folder before the ranks' first exchange
     trainer.run()
-    state = {
+    state = {"pid": os.getpid(), "lock": lock,
         "G": trainer.G.state_dict(), "G_ema": trainer.G_ema.state_dict(), "D": trainer.D.state_dict(),
         "pl_mean": trainer.loss.pl_mean, "p": trainer.augment.p, "batch": trainer.dataset.per_rank,
     }
@@ -51,3 +52,4 @@ def test_two_gloo_ranks_stay_in_sync(tmp_path):
     assert ckpt["step"] == 4 and ckpt["images_seen"] == 32 and len(ckpt["rng"]) == 2
     assert not torch.equal(ckpt["rng"][0]["torch"], ckpt["rng"][1]["torch"])
     assert (out / "model.safetensors").is_file() and len(list((out / "samples").iterdir())) == 2
+    assert r0["lock"] == r1["lock"] == f"{r0['pid']}\n" and not (out / ".lock").exists()  # rank 0 held it

@@ -101,6 +101,6 @@ def test_main_window_offers_the_blend_dock_for_customized_models(qtbot, custom_p
     open_and_wait(qtbot, window, custom_path)
     assert window.window_actions.blend.isEnabled()
     window.window_actions.blend.trigger()
-    panel = window._blend_dock.widget()
+    panel = window.findChild(BlendPanel)
     qtbot.waitUntil(lambda: panel.frames is not None, timeout=TIMEOUT)
     window.close()

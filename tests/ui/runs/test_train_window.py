@@ -72,15 +72,21 @@ def test_summary_contact_sheet_and_few_shot_lines(window, pictures):
     assert text.startswith("6 usable picture(s)") and "1 file(s) skipped" in text and "broken.png" in text
     assert "6 are smaller than 32 px" not in text and "1 are cropped" in text  # the tiny model paints 32 px
     assert window.sheet.pixmap() is not None and window.sheet.pixmap().width() > 64 * 5
-    plan = window.plan.text().splitlines()
-    assert plan[0] == "• 6 pictures: few-shot settings (for folders under 5,000 pictures)."
-    assert plan[1].startswith("• DiffAugment on") and len(plan) == 6
+    plan, details = window.plan.text().splitlines(), window.plan_details.text().splitlines()
+    assert plan[0] == "• 6 pictures: settings for small folders:" and plan[1].startswith("• Varied copies")
+    assert details[0] == "• 6 pictures: few-shot settings (for folders under 5,000 pictures)."
+    assert details[1].startswith("• DiffAugment on") and len(plan) == len(details) == 6
+    assert not any(word in window.plan.text() for word in ("DiffAugment", "R1", "EMA", "kimg", "γ"))
+    assert window.plan.toolTip() == window.plan_details.text() and not window.plan_details.isVisible()
+    window.advanced.button.click()
+    assert window.plan_details.isVisible()
     window.few_shot.setChecked(False)
-    assert window.plan.text() == "• Few-shot settings off: the cpu64 recipe as it is."
+    assert window.plan_details.text() == "• Few-shot settings off: the cpu64 recipe as it is."
     window.from_scratch.setChecked(True)
     window.few_shot.setChecked(True)
-    window.preset.setCurrentText("default128")
-    assert "= 0.819:" in window.plan.text() and "6 are smaller than 128 px" in window.summary_label.text()
+    window.preset.setCurrentIndex(window.preset.findData("default128"))
+    assert "= 0.819:" in window.plan_details.text() and "6 are smaller than 128 px" in window.summary_label.text()
+    assert "Shorter side: 6 under 64 px." in window.summary_label.text()
 
 
 def test_a_class_conditional_model_is_not_offered_as_the_warm_start(qtbot, tiny_cond_model_path, pictures):
@@ -203,7 +209,7 @@ def test_killed_run_resumes_from_recent_runs(qtbot, tiny_model_path, model, pict
     entries[0].trigger()
     train = w._train_window
     assert train.isVisible() and train.active.folder == run.folder and not train.setup.isEnabled()
-    assert "Interrupted at step 2 of 6" in train.run_panel.eta.text() and train.plan.text() == "• a line"
+    assert "Interrupted at step 2 of 6" in train.run_panel.eta.text() and train.plan_details.text() == "• a line"
     assert train.tasks.wait_idle(TIMEOUT)  # the folder's summary
     train.run_panel.start_button.click()
     reports: list[Progress] = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from studio.engine.edit.latents import MAX_SEED
+from studio.engine.edit.seeds import MAX_SEED
 from studio.ui.panels.seed_browser import SeedBrowser
 from studio.ui.widgets.seed_box import SeedBox
 

@@ -8,7 +8,7 @@ from dataclasses import fields
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QToolBar
 
-from studio.engine.edit.latents import MAX_SEED
+from studio.engine.edit.seeds import MAX_SEED
 from studio.ui.window.actions import ACTIONS, MENUS, SEP, TOOLBAR
 from studio.ui.window.main_window import MainWindow
 from studio.ui.window.menus import WindowActions

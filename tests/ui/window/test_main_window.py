@@ -188,7 +188,10 @@ def test_autosave_is_offered_back_after_a_crash(qtbot, tiny_model_path, dialogs)
     settle(qtbot, second)
     assert dialogs.texts("question")
     assert second.doc.portrait == edited and second.doc.portrait.noise.keys() == {"b32.conv1"}
-    assert not second.autosave.path.exists()
+    second.autosave.flush()  # the crash's file is gone; what is there now insures the restored portrait
+    second.autosave.wait()
+    restored = json.loads(json.dumps(portrait_recipe(second.model, edited)))
+    assert json.loads(second.autosave.path.read_text())["recipe"] == restored
 
 
 def test_shortcuts(qtbot, window):
@@ -234,3 +237,21 @@ def test_a_portrait_whose_noise_map_does_not_fit_is_one_status_line(qtbot, windo
     window.doc.commit(Portrait.from_w_plus(w, noise={"b32.conv0": np.zeros((16, 16), np.float32)}), "Bad recipe")
     message = window.statusBar().currentMessage()
     assert message.startswith("Cannot show this portrait:") and "'b32.conv0'" in message
+
+
+def test_found_picture_keeps_the_seeds_truncation(qtbot, window):
+    """A colour search or a projection draws its W+ as found (ψ 1.0); the next seed is back at the painter's ψ."""
+    window.doc.commit(window.doc.portrait.with_psi(0.55), "Truncation 0.55")
+    found = Portrait.from_w_plus(window.doc.portrait.ws(window.model.G, window.session.directions))
+    window.doc.commit(found, "Colour search")
+    assert window.sliders.psi.value == 1.0 and window.seeds.psi == 0.55  # the thumbnails stay at the painter's ψ
+    window.window_actions.next_seed.trigger()
+    assert window.doc.portrait.psi == 0.55 and window.sliders.psi.value == 0.55
+    window.window_actions.random_seed.trigger()
+    assert window.doc.portrait.psi == 0.55
+
+
+def test_truncation_shows_the_documents_before_a_model_loads(qtbot):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    assert w.sliders.psi.value == 0.7

@@ -1,7 +1,8 @@
 """rosinality/stylegan2-pytorch ``.pt`` checkpoints (``g_ema``, optional ``g``, ``d``, ``latent_avg``).
 
-Read with ``torch.load(weights_only=True)``; the size, channel table and mapping depth come from the tensors,
-whose names are mapped onto our networks' (NVIDIA's layout).
+Read with ``torch.load(weights_only=True)``, its declared sizes checked first (``safe_pickle.torch_load``); the
+size, channel table and mapping depth come from the tensors, whose names are mapped onto our networks' (NVIDIA's
+layout).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import torch
 
 from ..loaded import LoadedModel
 from ..reading import CheckpointError, estimate_w_avg, strict_load
-from ..safe_pickle import UnsafePickleError
+from ..safe_pickle import UnsafePickleError, torch_load
 from ..stylegan2 import Discriminator, Generator
 
 
@@ -24,7 +25,7 @@ def read_rosinality(path: Path) -> LoadedModel:
     with torch.serialization.safe_globals([argparse.Namespace]), warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # torch's notes on pickle protocols mean nothing to a user
         try:
-            ckpt = torch.load(path, map_location="cpu", weights_only=True)
+            ckpt = torch_load(path)
         except pickle.UnpicklingError as e:
             if "Unsupported global" in str(e) or "weights_only" in str(e).lower():
                 raise UnsafePickleError("it contains Python objects that a weights-only checkpoint cannot") from None
@@ -35,7 +36,7 @@ def read_rosinality(path: Path) -> LoadedModel:
         else:
             raise CheckpointError(f"{path}: a PyTorch file, but not a rosinality StyleGAN2 checkpoint (no 'g_ema').")
     g_sd = ckpt["g_ema"]
-    G = strict_load(path, Generator(**_g_config(path, g_sd)), _g_keys(g_sd))
+    G = strict_load(path, Generator, _g_config(path, g_sd), _g_keys(g_sd))
     card = {}
     if isinstance(ckpt.get("latent_avg"), torch.Tensor):
         G.mapping.w_avg.copy_(ckpt["latent_avg"].reshape(-1))
@@ -44,7 +45,7 @@ def read_rosinality(path: Path) -> LoadedModel:
         card["w_avg"] = "estimated from 10,000 samples (seed 0): the file has no latent_avg"
     D = None
     if isinstance(ckpt.get("d"), dict):
-        D = strict_load(path, Discriminator(**_d_config(path, ckpt["d"])), _d_keys(ckpt["d"]))
+        D = strict_load(path, Discriminator, _d_config(path, ckpt["d"]), _d_keys(ckpt["d"]))
     contents = [k for k in ("g_ema", "g", "d", "latent_avg", "g_optim", "d_optim", "args") if k in ckpt]
     return LoadedModel(G, D, path, "rosinality", card, contents)
 

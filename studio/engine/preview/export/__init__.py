@@ -1,31 +1,32 @@
-"""Export a generator to ONNX for the preview: ``mapping.onnx``, ``synthesis*.onnx``, ``noise.npz``, ``model.json``.
+"""Export a generator to ONNX for the preview: ``mapping.onnx``, ``synthesis*.onnx``, ``model.json``.
 
 Why ONNX: onnxruntime renders the synthesis network with about 1.4-1.6x less CPU time than torch eager (see
 benchmarks/preview.py) and runs it on CUDA/TensorRT where there is a GPU, with no torch CUDA build needed. The
 graphs use the non-fused modulated convolution (no per-sample weights, so nothing in them depends on the batch
 size) and have a dynamic batch dimension. The noise maps are inputs rather than baked-in constants, so a
-portrait that carries its own detail maps (a projection's fitted noise) renders through the same graphs.
+portrait that carries its own detail maps (a projection's fitted noise) renders through the same graphs; each
+has the model's constant map as its default, so any ONNX tool runs the graphs on ``ws`` alone.
 
 What is written (one folder per model):
 
 - ``mapping.onnx``: ``z`` (N, z_dim) and ``psi`` (a scalar: truncation towards ``w_avg``, 1 = none) -> ``ws``
   (N, num_ws, w_dim), the same as ``G.mapping(z, psi)``. A class-conditional model's graph also takes ``c``
   (N, c_dim), the one-hot class labels: ``G.mapping(z, c, psi)``.
-- ``synthesis.onnx``: ``ws`` (N, num_ws, w_dim) and one noise map per layer, ``noise_b32_conv0`` (H, W) and so on
-  (``noise_input``), shared by the whole batch -> ``img`` (N, C, H, W), float, roughly in [-1, 1]; the same as
-  ``G.synthesis(ws, noise_mode="const", noise=maps)``.
+- ``synthesis.onnx``: ``ws`` (N, num_ws, w_dim) and, optionally, one noise map per layer, ``noise_b32_conv0``
+  (H, W) and so on (``noise_input``), shared by the whole batch -> ``img`` (N, C, H, W), float, roughly in
+  [-1, 1]; the same as ``G.synthesis(ws, noise_mode="const", noise=maps)``. Each noise input has an initializer
+  of the same name holding the model's constant map (ONNX IR >= 4 makes that the input's default; onnxruntime
+  lists such inputs under ``get_overridable_initializers``), so a map not fed is the model's own.
 - ``synthesis_half.onnx`` / ``synthesis_quarter.onnx``: the same ``ws`` and the maps of the layers up to the level's
   resolution (``level_noise_layers``) -> the RGB skip output at 1/2 and 1/4 of the resolution
   (``G.synthesis(ws, max_resolution=...)``), which stops early and costs a fraction of a full frame: what a
   preview shows while a slider is being dragged. Written for every level of at least ``MIN_LEVEL_RESOLUTION`` px
   (8: a 4 px image is only the learned constant; 8 px already shows the layout).
-- ``noise.npz``: the model's constant noise maps by layer name (``b32.conv0``), what a frame without maps of
-  its own is fed.
 - ``model.json``: the source model's weights hash and architecture, shapes, names, opset, files and the parity
   figures measured at export time.
 
-Every graph is checked against torch at export time (batch 1 and 4 fed the constant maps, batch 4 fed random
-maps for all its layers; relative error = max|ort - torch| / max|torch| must be at most ``PARITY_TOLERANCE``).
+Every graph is checked against torch at export time (batch 1 and 4 fed ``ws`` alone, batch 4 fed random
+maps for all its layers too; relative error = max|ort - torch| / max|torch| must be at most ``PARITY_TOLERANCE``).
 The export is built in a temporary folder beside the target and moved into place only once it has passed,
 ``model.json`` last, so a folder holding ``model.json`` is complete and checked. The preview cache keeps the
 ``CACHE_KEEP`` most recently used models' exports and sweeps the temporary folders of killed exports.

@@ -4,14 +4,10 @@ format version, and ``ExportInfo``, which reads ``model.json`` back. The writer 
 from __future__ import annotations
 
 import json
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from ...errors import first_line
 from ...model.stylegan2 import Generator
 from ...outputs import check_output_folder, folder_holds_only
 from ...paths import PathLike
@@ -19,10 +15,11 @@ from ...paths import PathLike
 MIN_LEVEL_RESOLUTION = 8
 # Bump when the exported graphs change, so caches written by older versions are rebuilt.
 FORMAT = "gan-studio-onnx"
-FORMAT_VERSION = 2  # 2: noise maps are graph inputs, the constant ones in noise.npz
+# 2: noise maps are graph inputs, the constant ones in noise.npz; 3: each noise input holds the constant map as
+# its default (an initializer of the same name), so the graphs run on ``ws`` alone and noise.npz is gone.
+FORMAT_VERSION = 3
 INFO_FILE = "model.json"
 MAPPING_FILE = "mapping.onnx"
-NOISE_FILE = "noise.npz"
 # onnxruntime's TensorRT provider keeps its engines in this folder of the export (runtime.py); re-exporting
 # deletes it, as the engines were built for the graphs replaced.
 TENSORRT_CACHE = "tensorrt"
@@ -32,7 +29,9 @@ LEVELS = {
     "half": (2, "synthesis_half.onnx"),
     "quarter": (4, "synthesis_quarter.onnx"),
 }
-EXPORT_FILES = (INFO_FILE, MAPPING_FILE, NOISE_FILE, *(file for _, file in LEVELS.values()))
+EXPORT_FILES = (INFO_FILE, MAPPING_FILE, *(file for _, file in LEVELS.values()))
+# What earlier format versions wrote besides: an old cache folder still counts as an export, and is replaced.
+OLD_EXPORT_FILES = ("noise.npz",)
 
 
 class ExportError(RuntimeError):
@@ -60,23 +59,6 @@ class ExportInfo:
         """The file of ``"mapping"`` or a level name."""
         return self.path / (MAPPING_FILE if graph == "mapping" else LEVELS[graph][1])
 
-    def level_noise(self, level: str) -> list[str]:
-        """The layers whose noise maps the graph of ``level`` takes as inputs."""
-        return level_noise_layers(self.noise_shapes, self.levels[level])
-
-    def noise_maps(self) -> dict[str, np.ndarray]:
-        """The model's constant noise maps (``noise.npz``), float32 by layer name, checked against ``model.json``."""
-        path = self.path / NOISE_FILE
-        try:
-            with np.load(path, allow_pickle=False) as npz:
-                maps = {name: np.ascontiguousarray(npz[name], dtype=np.float32) for name in self.noise_shapes}
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as e:
-            raise ExportError(f"{path}: not a readable noise map file ({first_line(e)}); export again.") from None
-        for name, m in maps.items():
-            if m.shape != self.noise_shapes[name]:
-                raise ExportError(f"{path}: the map {name!r} has shape {m.shape}, not {self.noise_shapes[name]}.")
-        return maps
-
     @classmethod
     def read(cls, path: PathLike) -> ExportInfo:
         path = Path(path)
@@ -99,10 +81,10 @@ class ExportInfo:
 def is_export_folder(folder: Path) -> bool:
     """True when ``folder`` holds nothing but an export's files (a complete one, or the rest of a killed one).
 
-    Any format version's files count (version 1 lacked ``noise.npz``), so an old cache folder is re-exported in
+    Any format version's files count (version 2's ``noise.npz`` too), so an old cache folder is re-exported in
     place; so does the TensorRT engine folder a GPU preview adds.
     """
-    return folder_holds_only(folder, (*EXPORT_FILES, TENSORRT_CACHE))
+    return folder_holds_only(folder, (*EXPORT_FILES, *OLD_EXPORT_FILES, TENSORRT_CACHE))
 
 
 def check_export_folder(out_dir: PathLike) -> Path:

@@ -16,6 +16,7 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import torch
+from onnx import numpy_helper
 from torch import nn
 
 from ...atomic import atomic_dir
@@ -32,7 +33,7 @@ from .format import (
     INFO_FILE,
     LEVELS,
     MAPPING_FILE,
-    NOISE_FILE,
+    OLD_EXPORT_FILES,
     TENSORRT_CACHE,
     ExportError,
     ExportInfo,
@@ -118,13 +119,16 @@ def _to_onnx(module: nn.Module, args: tuple, input_names: list[str], output_name
     return program.model_proto
 
 
-def _cut_level(model: onnx.ModelProto, output: str, inputs: list[str]) -> onnx.ModelProto:
-    """The part of the multi-level synthesis graph that computes ``output`` from ``inputs`` (``ws`` and the
-    level's noise maps), with that output renamed ``img``."""
-    level = onnx.utils.Extractor(model).extract_model(inputs, [output])
+def _cut_level(model: onnx.ModelProto, output: str, defaults: dict[str, np.ndarray]) -> onnx.ModelProto:
+    """The part of the multi-level synthesis graph that computes ``output`` from ``ws`` and the level's noise
+    maps, with that output renamed ``img``; ``defaults`` (noise input -> the model's constant map) become
+    initializers of the same names, so a run fed ``ws`` alone renders the model's own picture and a feed of a
+    map overrides its default (ONNX IR >= 4: an initializer named as a graph input is that input's default)."""
+    level = onnx.utils.Extractor(model).extract_model(["ws", *defaults], [output])
     for node in level.graph.node:
         node.output[:] = ["img" if o == output else o for o in node.output]
     level.graph.output[0].name = "img"
+    level.graph.initializer.extend(numpy_helper.from_array(m, name) for name, m in defaults.items())
     return level
 
 
@@ -160,7 +164,7 @@ def export_onnx(
         progress(Progress(next(done), len(steps), message))
         token.check()
 
-    with atomic_dir(out_dir, last=INFO_FILE, replaces=EXPORT_FILES) as tmp:
+    with atomic_dir(out_dir, last=INFO_FILE, replaces=(*EXPORT_FILES, *OLD_EXPORT_FILES)) as tmp:
         token.check()
         z = torch.randn(2, G.z_dim)
         c = balanced_labels(G, 2)
@@ -191,14 +195,13 @@ def export_onnx(
             raise ExportError(
                 f"{model.name}: torch could not export the synthesis network to ONNX ({first_line(e)})."
             ) from e
-        for name, output in zip(levels, outputs):
-            level_inputs = ["ws", *map(noise_input, level_noise_layers(shapes, levels[name]))]
-            _save_graph(_cut_level(synthesis, output, level_inputs), tmp / LEVELS[name][1], opset)
         constants = {name: G.synthesis.get_submodule(name).noise_const.numpy() for name in shapes}
-        np.savez(tmp / NOISE_FILE, **constants)
+        for name, output in zip(levels, outputs):
+            defaults = {noise_input(layer): constants[layer] for layer in level_noise_layers(shapes, levels[name])}
+            _save_graph(_cut_level(synthesis, output, defaults), tmp / LEVELS[name][1], opset)
         step(steps[2])
         for name, res in levels.items():
-            parity[name] = check_synthesis(tmp / LEVELS[name][1], G, res, constants)
+            parity[name] = check_synthesis(tmp / LEVELS[name][1], G, res)
         step(steps[3])
 
         info = _describe(model, G, levels, opset, parity)
@@ -231,12 +234,12 @@ def _describe(model: LoadedModel, G: Generator, levels: dict[str, int], opset: i
         "resolution": G.resolution, "num_ws": G.num_ws, "w_dim": G.w_dim, "z_dim": G.z_dim,
         **({"c_dim": G.c_dim} if G.c_dim else {}),
         "img_channels": G.img_channels, "noise_mode": "const", "opset": opset, "graphs": graphs,
-        "noise": {"file": NOISE_FILE, "layers": layers},
-        "files": [g["file"] for g in graphs.values()] + [NOISE_FILE],
+        "noise": {"defaults": "the model's constant maps, as initializers of the inputs' names", "layers": layers},
+        "files": [g["file"] for g in graphs.values()],
         "parity": {
             "metric": "max|onnxruntime - torch| / max|torch|", "tolerance": PARITY_TOLERANCE,
             "batches": list(PARITY_BATCHES), "provider": "CPUExecutionProvider", "relative_error": parity,
-            "noise": f"{NOISE_FILE} at every batch, random maps for all of a level's layers at the largest",
+            "noise": "the defaults at every batch, random maps for all of a level's layers at the largest",
         },
         "versions": {"torch": torch.__version__, "onnx": onnx.__version__, "onnxruntime": ort.__version__},
     }

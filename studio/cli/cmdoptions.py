@@ -1,0 +1,198 @@
+"""The options several commands share, each defined once: its flag, type, check and help, and the helpers
+that act on it (the model it names, its --class).
+
+Values are checked while parsing, so a bad value is one line naming the option before anything loads. This
+module imports no torch: ``studio CMD --help`` builds its parser from here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..engine.edit.seeds import Seeds
+    from ..engine.model.loaded import LoadedModel
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as one line."""
+
+
+# --- value types: argparse calls them on the text given (and on a default given as text) -----------------------
+
+
+def _num(x: float) -> str:
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
+def _span(lo: float, hi: float | None) -> str:
+    return f"from {_num(lo)} to {_num(hi)}" if hi is not None else f"of at least {_num(lo)}"
+
+
+def whole(lo: int, hi: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``lo`` (to ``hi``)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < lo or (hi is not None and value > hi):
+            raise argparse.ArgumentTypeError(f"must be a whole number {_span(lo, hi)}, not {value}")
+        return value
+
+    return parse
+
+
+def number(lo: float, hi: float | None = None, above: bool = False) -> Callable[[str], float]:
+    """An argparse type: a finite number from ``lo`` (or ``above`` it) to ``hi``."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"must be a finite number, not {text}")
+        if (value <= lo if above else value < lo) or (hi is not None and value > hi):
+            rule = (f"above {lo:g}" + (f" and at most {hi:g}" if hi is not None else "")) if above else _span(lo, hi)
+            raise argparse.ArgumentTypeError(f"must be a number {rule}, not {value:g}")
+        return value
+
+    return parse
+
+
+def pair(text: str) -> tuple[float, float]:
+    """An argparse type: two finite numbers, X,Y."""
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise argparse.ArgumentTypeError(f"must be two numbers X,Y, not {text[:60]!r}")
+    return number(-math.inf)(parts[0]), number(-math.inf)(parts[1])
+
+
+def seeds(text: str) -> Seeds:
+    """An argparse type: seeds such as 0-7 or 1,5,9-12 (``Seeds``: a huge range costs nothing until used)."""
+    from ..engine.edit.seeds import parse_seeds
+
+    try:
+        return parse_seeds(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def seed(text: str) -> int:
+    """An argparse type: one seed."""
+    from ..engine.edit.seeds import MAX_SEED
+
+    return whole(0, MAX_SEED)(text)
+
+
+# --- the shared options ------------------------------------------------------------------------------------------
+
+MODEL_HELP = ("checkpoint path (.safetensors, .pt or .pkl), or a shipped model: 'default' (portraits) or "
+              "'genres' (four genres, class-conditional)")
+TRUNCATION_RANGE = (-1.0, 2.0)
+YES_HELP = "go ahead with a request over the size limit the command states"
+
+
+def add_model(parser: argparse.ArgumentParser, help: str = MODEL_HELP, default: str | None = "default") -> None:
+    parser.add_argument("--model", default=default, help=help)
+
+
+def add_device(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--device", default="cpu", help="where to compute: cpu (default), cuda or cuda:N")
+
+
+def add_class(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--class", dest="class_name", metavar="NAME|INDEX",
+                        help="class of a class-conditional model: a name from its card or an index (default: class 0)")
+
+
+def add_truncation(parser: argparse.ArgumentParser, help: str) -> None:
+    """``--truncation``: psi from -1 to 2 (1 = none); ``help`` says what it does for the command."""
+    parser.add_argument("--truncation", type=number(*TRUNCATION_RANGE), default=1.0, help=help)
+
+
+def add_noise_mode(parser: argparse.ArgumentParser) -> None:
+    from ..engine.model.architecture import NOISE_MODES
+
+    parser.add_argument("--noise-mode", choices=NOISE_MODES, default="const",
+                        help="per-pixel noise: const (the model's fixed noise, reproducible), random or none")
+
+
+def add_batch(parser: argparse.ArgumentParser) -> None:
+    """``--batch`` of the commands that render many pictures."""
+    parser.add_argument("--batch", type=whole(1, 1024), default=8, help="pictures rendered at once (1 to 1024)")
+
+
+def add_out(parser: argparse.ArgumentParser, help: str, required: bool = True) -> None:
+    parser.add_argument("--out", required=required, help=help)
+
+
+def add_view(parser: argparse.ArgumentParser, keeps: str = "") -> None:
+    """``--translate X,Y`` and ``--rotate DEG``: a StyleGAN3 picture moved through its Fourier input."""
+    parser.add_argument("--translate", type=pair, metavar="X,Y", default=None,
+                        help="StyleGAN3 only: move the picture by X,Y picture widths (+x right, +y down; write "
+                             f"--translate=-0.1,0 for a negative X){keeps}")
+    parser.add_argument("--rotate", type=number(-360.0, 360.0), metavar="DEG", default=None,
+                        help=f"StyleGAN3 only: turn the picture by DEG degrees, counter-clockwise{keeps}")
+
+
+def view(portrait, args: argparse.Namespace):
+    """``portrait`` moved and turned as ``--translate`` / ``--rotate`` ask (an option left out keeps its part)."""
+    return portrait.with_view(args.translate, args.rotate)
+
+
+def add_yes(parser: argparse.ArgumentParser, help: str = YES_HELP) -> None:
+    parser.add_argument("--yes", action="store_true", help=help)
+
+
+# --- acting on them ----------------------------------------------------------------------------------------------
+
+
+def confirm(args: argparse.Namespace, request: str, count: int, what: str, limit: int) -> None:
+    """Refuse a request of ``count`` things over ``limit`` unless --yes was given, saying how big it is."""
+    if count > limit and not args.yes:
+        raise UserError(f"{request} asks for {count:,} {what}, more than {limit:,} at once; add --yes to go ahead.")
+
+
+def load_model(path: str, device: str = "cpu") -> LoadedModel:
+    from ..engine.model import checkpoints
+
+    return checkpoints.load_model(path, device=device)
+
+
+def class_index(m: LoadedModel, args: argparse.Namespace) -> int | None:
+    """``--class`` as an index into the model's classes; None for an unconditional model.
+
+    A conditional model without ``--class`` renders class 0, said once on stderr: an error would break every
+    command and script that works today the moment a conditional model becomes the default.
+    """
+
+    if not m.classes:
+        if args.class_name is not None:
+            raise UserError(f"--class: {m.name} is not class-conditional; leave --class out.")
+        return None
+    if args.class_name is None:
+        print(f"studio {args.command}: {m.name} is class-conditional; using class 0 ({m.classes[0]}); "
+              f"choose with --class ({', '.join(m.classes)})", file=sys.stderr)
+        return 0
+    try:
+        return m.resolve_class(args.class_name)
+    except ValueError as e:
+        raise UserError(f"--class: {e}") from None
+
+
+def check_picture_out(out: str, inputs: Iterable[str | Path | None], companions: Sequence[str]) -> Path:
+    """The output policy for OUT.png and the files written beside it (``companions``: their suffixes), checked
+    before the work starts."""
+    from ..engine.outputs import check_output_file
+
+    path = Path(out)
+    return check_output_file(path, ".png", "PNG", inputs=inputs,
+                             companions=[path.with_suffix(suffix) for suffix in companions])
