@@ -52,6 +52,7 @@ class ProjectionResult:
     portrait_psnr: float
     steps_done: int
     cancelled: bool
+    work_size: int  # px: the size both passes rendered and compared at
     history: list[tuple[int, float]] = field(default_factory=list)  # (step, PSNR at the work size) per preview
 
 
@@ -184,5 +185,5 @@ def project(
     fitted = {name: m for name, m in noise_arrays(synth).items() if maps and DETAIL_MIN <= m.shape[-1] <= work}
     return ProjectionResult(
         ws=w.clone(), noise=fitted, image=image, psnr=psnr(image, goal), portrait=portrait,
-        portrait_psnr=psnr(portrait, goal), steps_done=done, cancelled=not finished, history=history,
+        portrait_psnr=psnr(portrait, goal), steps_done=done, cancelled=not finished, work_size=work, history=history,
     )

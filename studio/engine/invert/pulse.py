@@ -58,6 +58,7 @@ class SearchResult:
     steps_done: int
     cancelled: bool
     eps: float
+    work_size: int  # px: the size the search rendered and compared at
     noise: dict[str, np.ndarray] = field(default_factory=dict)  # start + trained maps (empty: the model's own)
 
     @property
@@ -303,7 +304,7 @@ def search(
         image = tensor_to_images(synth(best["ws"]))[0]
     return SearchResult(
         ws=best["ws"], image=image, best_loss=best["loss"], l2=best["l2"], l2_in_mask=best["l2_mask"],
-        steps_done=done, cancelled=cancelled, eps=eps, noise={**start_noise, **best["noise"]},
+        steps_done=done, cancelled=cancelled, eps=eps, work_size=work, noise={**start_noise, **best["noise"]},
     )
 
 
