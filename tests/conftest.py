@@ -15,7 +15,7 @@ torch.set_num_threads(1)
 
 from studio.engine import Discriminator, Generator  # noqa: E402 - after the thread setting
 
-TINY_CHANNELS = {4: 32, 8: 32, 16: 16, 32: 16}
+TINY_CHANNELS = {4: 32, 8: 32, 16: 16, 32: 16, 64: 8}
 
 
 def make_tiny_pair(

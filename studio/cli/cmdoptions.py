@@ -67,6 +67,14 @@ def number(lo: float, hi: float | None = None, above: bool = False) -> Callable[
     return parse
 
 
+def power_of_two(text: str) -> int:
+    """An argparse type: a power of two from 4 (the sizes a StyleGAN draws at)."""
+    value = whole(4)(text)
+    if value & (value - 1):
+        raise argparse.ArgumentTypeError(f"must be a power of two from 4 (4, 8, 16 … 1024), not {value}")
+    return value
+
+
 def pair(text: str) -> tuple[float, float]:
     """An argparse type: two finite numbers, X,Y."""
     parts = text.split(",")
@@ -128,6 +136,14 @@ def add_noise_mode(parser: argparse.ArgumentParser) -> None:
 def add_batch(parser: argparse.ArgumentParser) -> None:
     """``--batch`` of the commands that render many pictures."""
     parser.add_argument("--batch", type=whole(1, 1024), default=8, help="pictures rendered at once (1 to 1024)")
+
+
+def add_work_size(parser: argparse.ArgumentParser, what: str, automatic: int) -> None:
+    """``--work-size PX`` of the methods that render a reduced picture while they work (``invert/work_size.py``)."""
+    parser.add_argument("--work-size", type=power_of_two, metavar="PX",
+                        help=f"the size the {what} renders and compares at while it works (default {automatic}, or "
+                             "the model's size if smaller); the picture written is full size. Larger follows the "
+                             "model's finest layers more closely and is slower; the model's size does not reduce")
 
 
 def add_out(parser: argparse.ArgumentParser, help: str, required: bool = True) -> None:

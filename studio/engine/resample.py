@@ -1,8 +1,9 @@
-"""Bicubic downscaling by an integer factor, differentiable: how PULSE compares a render with a small target.
+"""Downscaling by an integer factor, differentiable: how the methods compare a render with a small target.
 
-The kernel is the separable cubic convolution kernel with a = -0.5 (Keys), spread over 4·factor taps so
-every output pixel averages its whole footprint, with reflect padding; the same numbers as PULSE's
-``BicubicDownSample``, written from the formula.
+Bicubic (PULSE's, for the colour search): the separable cubic convolution kernel with a = -0.5 (Keys), spread
+over 4·factor taps so every output pixel averages its whole footprint, with reflect padding; the same numbers as
+PULSE's ``BicubicDownSample``, written from the formula. Area (NVIDIA's projector, for the projection): each
+output pixel the mean of its factor × factor footprint.
 """
 
 from __future__ import annotations
@@ -30,12 +31,22 @@ def bicubic_taps(factor: int, a: float = -0.5) -> torch.Tensor:
     return (k / k.sum()).float()
 
 
-def downscale(x: torch.Tensor, size: int, a: float = -0.5) -> torch.Tensor:
-    """Bicubic downscale of (N, C, H, H) images to ``size`` px; H must be ``size`` times a whole number."""
+def _factor(x: torch.Tensor, size: int) -> int:
     h = x.shape[-1]
     if x.ndim != 4 or x.shape[-2] != h or h % size:
         raise ValueError(f"downscale needs square (N, C, H, H) images, H a multiple of {size}, not {tuple(x.shape)}")
-    factor = h // size
+    return h // size
+
+
+def area_downscale(x: torch.Tensor, size: int) -> torch.Tensor:
+    """Area-average (N, C, H, H) images down to ``size`` px; H must be ``size`` times a whole number."""
+    factor = _factor(x, size)
+    return x if factor == 1 else F.avg_pool2d(x, factor)
+
+
+def downscale(x: torch.Tensor, size: int, a: float = -0.5) -> torch.Tensor:
+    """Bicubic downscale of (N, C, H, H) images to ``size`` px; H must be ``size`` times a whole number."""
+    factor = _factor(x, size)
     if factor == 1:
         return x
     c = x.shape[1]

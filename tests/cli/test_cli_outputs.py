@@ -183,6 +183,9 @@ def test_a_full_disk_during_world_names_the_file(tmp_path):
     (["generate", "--seeds", "a-b"], "argument --seeds: 'a-b' is not a seed: use whole numbers or ranges"),
     (["generate", "--seeds", "-1"], "argument --seeds: seed -1 is out of range"),
     (["recolor", "--seed", "-1", "--mask", "m.png"], "argument --seed: must be a whole number from 0 to 4294967295"),
+    (["recolor", "--seed", "1", "--mask", "m.png", "--work-size", "100"],
+     "argument --work-size: must be a power of two from 4 (4, 8, 16 … 1024), not 100"),
+    (["project", "--image", "x.png", "--work-size", "2"], "argument --work-size: must be a whole number of at least 4"),
 ])
 def test_numbers_are_checked_while_parsing(tmp_path, capsys, args, says):
     out = tmp_path / "out"

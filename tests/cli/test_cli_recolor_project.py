@@ -65,3 +65,20 @@ def test_project_writes_latents(tmp_path):
                  "--detail", "0", "--out", str(out)]) == 0  # W+ alone: the picture is the portrait
     projection = json.loads(out.with_suffix(".json").read_text())["projection"]
     assert projection["psnr"] == projection["portrait_psnr"]
+
+
+def test_recolor_and_project_at_a_work_size_write_full_pictures_and_say_the_size(tmp_path):
+    model = _model(tmp_path)
+    mask = np.zeros((32, 32, 4), np.uint8)
+    mask[:8] = (40, 80, 220, 255)
+    Image.fromarray(mask, "RGBA").save(tmp_path / "mask.png")
+    Image.fromarray((np.random.default_rng(0).random((40, 40, 3)) * 255).astype(np.uint8)).save(tmp_path / "p.png")
+    for command, inputs, key in (("recolor", ["--seed", "3", "--mask", str(tmp_path / "mask.png")], "search"),
+                                 ("project", ["--image", str(tmp_path / "p.png")], "projection")):
+        out = tmp_path / f"{command}.png"
+        assert main([command, "--model", str(model), *inputs, "--steps", "2", "--work-size", "16",
+                     "--out", str(out)]) == 0
+        assert load_image(out).shape == (32, 32, 3)
+        assert json.loads(out.with_suffix(".json").read_text())[key]["work_size"] == 16
+    data = np.load(tmp_path / "project.npz")
+    assert data["w_plus"].shape == (8, 64) and data.files == ["w_plus"]  # no noise map fits at 16 px (32 px up)

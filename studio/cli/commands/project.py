@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from ...engine.invert.work_size import PROJECTION_WORK
 from ..cmdoptions import (
     add_class,
     add_device,
     add_model,
     add_out,
+    add_work_size,
     check_picture_out,
     class_index,
     load_model,
@@ -25,6 +27,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--detail", type=number(0, 0.9), default=0.25, metavar="SHARE",
                         help="share of the steps spent fitting the 32 px and finer noise maps to the brushwork after "
                              "W+ (default 0.25, as the studio's Open image to edit; 0: W+ alone)")
+    add_work_size(parser, "projection", PROJECTION_WORK)
     add_device(parser)
     add_out(parser, "OUT.png (with OUT.json and OUT.npz: W+ and noise maps)")
 
@@ -46,12 +49,12 @@ def run(args: argparse.Namespace) -> int:
     k = class_index(m, args)
     target = load_fitted(args.image, m.G.resolution)
     with TqdmProgress("project", "step") as bar, cancel_on_interrupt() as token:
-        r = project(m.G, target, D=m.D, steps=args.steps, detail=args.detail, progress=bar, token=token,
-                    c=class_labels(m.G, k))
+        r = project(m.G, target, D=m.D, steps=args.steps, detail=args.detail, work_size=args.work_size,
+                    progress=bar, token=token, c=class_labels(m.G, k))
     write_picture(out, r.image, portrait_recipe(
         m, Portrait.from_w_plus(r.ws[0], class_index=k, noise=r.noise),
-        projection={"image": str(args.image), "steps": r.steps_done, "detail": args.detail, "psnr": r.psnr,
-                    "portrait_psnr": r.portrait_psnr},
+        projection={"image": str(args.image), "steps": r.steps_done, "detail": args.detail,
+                    "work_size": r.work_size, "psnr": r.psnr, "portrait_psnr": r.portrait_psnr},
     ))
     npz = out.with_suffix(".npz")
     noise = {f"noise/{name}": v for name, v in r.noise.items()}

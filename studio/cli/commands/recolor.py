@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 
+from ...engine.invert.work_size import SEARCH_WORK
 from ..cmdoptions import (
     add_class,
     add_device,
     add_model,
     add_out,
     add_truncation,
+    add_work_size,
     check_picture_out,
     class_index,
     load_model,
@@ -26,6 +28,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mask", required=True, help="square RGBA PNG: colour = target colour, alpha = weight")
     parser.add_argument("--keep", help="square PNG whose alpha marks what must stay (default: everything unpainted)")
     parser.add_argument("--steps", type=whole(1), default=100, help="search steps (default 100)")
+    add_work_size(parser, "search", SEARCH_WORK)
     add_device(parser)
     add_out(parser, "OUT.png (OUT.json beside it holds W+ and the direction)")
 
@@ -48,12 +51,14 @@ def run(args: argparse.Namespace) -> int:
     keep = load_mask(args.keep) if args.keep else None
     start = seed_ws(G, [args.seed], args.truncation, c)  # the seed's portrait exactly as `studio generate` makes it
     with TqdmProgress("recolor", "step") as bar, cancel_on_interrupt() as token:
-        r = search(G, paint, start_ws=start, keep=keep, steps=args.steps, progress=bar, token=token, c=c)
+        r = search(G, paint, start_ws=start, keep=keep, steps=args.steps, work_size=args.work_size, progress=bar,
+                   token=token, c=c)
     write_picture(out, r.image, portrait_recipe(
         m, Portrait.from_w_plus(r.ws[0], class_index=k), direction=direction(r.ws, start),
         search={"seed": args.seed, "truncation_psi": args.truncation, "mask": str(args.mask),
                 "keep": str(args.keep) if args.keep else None, "steps": r.steps_done,
-                "best_loss": r.best_loss, "l2": r.l2, "l2_in_mask": r.l2_in_mask, "eps": r.eps},
+                "work_size": r.work_size, "best_loss": r.best_loss, "l2": r.l2, "l2_in_mask": r.l2_in_mask,
+                "eps": r.eps},
     ))
     verdict = "within" if r.reached else "not within"
     print(f"wrote {out} and {out.with_suffix('.json')}: best L2 {r.l2:.4f} ({verdict} eps {r.eps:g}), "

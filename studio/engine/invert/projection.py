@@ -15,7 +15,9 @@ NVIDIA's script optimises all noise maps beside w, kept white by an autocorrelat
 those maps ended where they started (the same PSNR with the model's constant noise), so that is gone.
 VGG/LPIPS weights cannot be shipped, so the distance is a multi-scale pixel MSE plus, when the checkpoint
 has a discriminator, an LPIPS-like distance between its block features (channel-normalised, squared,
-averaged).
+averaged). Both passes work at the work size (``work_size.py``: 256 px at most by default, as NVIDIA's projector
+compares), the target area-averaged down to it; D reads full-size pictures, so its features join the distance
+only when the work size is the model's.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ import torch.nn.functional as F
 from ..images import fit_image, image_to_tensor, tensor_to_images
 from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
 from ..model.stylegan2 import Discriminator, Generator
+from ..resample import area_downscale
 from .pulse_fit import FIT_SAMPLES, PrivateSynthesis, latent_stats, noise_arrays
+from .work_size import PROJECTION_WORK, work_size_for
 
 MIN_SCALE = 16  # the pixel term compares the pictures down to this size
 DETAIL_MIN = 32  # the detail pass fits the noise maps from this size up: texture, never the layout
@@ -43,12 +47,13 @@ class ProjectionResult:
     ws: torch.Tensor  # (1, num_ws, w_dim)
     noise: dict[str, np.ndarray]  # the maps the detail pass fitted (the other layers keep the model's constants)
     image: np.ndarray  # (H, W, 3) uint8, rendered with ``noise``
-    psnr: float  # dB against the (fitted) target
+    psnr: float  # dB against the (fitted) target, full size
     portrait: np.ndarray  # (H, W, 3) uint8, ``ws`` rendered with the model's constant noise (W+ alone)
     portrait_psnr: float
     steps_done: int
     cancelled: bool
-    history: list[tuple[int, float]] = field(default_factory=list)  # (step, PSNR) at each preview
+    work_size: int  # px: the size both passes rendered and compared at
+    history: list[tuple[int, float]] = field(default_factory=list)  # (step, PSNR at the work size) per preview
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
@@ -113,15 +118,18 @@ def project(
     seed: int = 0,
     preview_every: int = 10,
     fit_samples: int = FIT_SAMPLES,
+    work_size: int | None = None,
     progress: ProgressFn = no_progress,
     token: CancelToken | None = None,
     c: torch.Tensor | None = None,
 ) -> ProjectionResult:
     """Find W+ latents, then fine noise maps, that render ``target`` (uint8 HxWx3, centre-cropped and resized).
 
-    ``D`` (the checkpoint's discriminator, if any) adds its features to the distance. ``detail``: the share of
-    ``steps`` spent on the noise pass (0: W+ alone). ``c``: the class label row (1, c_dim) of a conditional model:
-    the search starts at that class's mean w. Cancel stops early and returns the current state.
+    ``D`` (the checkpoint's discriminator, if any) adds its features to the distance at full size. ``detail``: the
+    share of ``steps`` spent on the noise pass (0: W+ alone). ``work_size``: the size both passes render and
+    compare at (``work_size_for``: PROJECTION_WORK px or the model's size if smaller, by default); the frames and
+    ``history`` are that size, the result and its PSNR full size. ``c``: the class label row (1, c_dim) of a
+    conditional model: the search starts at that class's mean w. Cancel stops early and returns the current state.
     """
     if not 0 <= detail < 1:
         raise ValueError(f"detail is the share of the steps spent on noise maps, from 0 up to 1, not {detail}.")
@@ -129,7 +137,10 @@ def project(
     device = G.w_avg.device
     stats = latent_stats(G, fit_samples, c=c)
     goal = fit_image(target, G.resolution)
-    distance = ImageDistance(image_to_tensor(goal).to(device), D, feature_weight)
+    work = work_size_for(G.resolution, PROJECTION_WORK, work_size)
+    goal_t = area_downscale(image_to_tensor(goal).to(device), work)
+    goal_work = goal if work == G.resolution else tensor_to_images(goal_t)[0]
+    distance = ImageDistance(goal_t, D if work == G.resolution else None, feature_weight)
     synth = PrivateSynthesis(G)
     w = stats.w_avg.to(device).reshape(1, 1, -1).repeat(1, G.num_ws, 1).requires_grad_(True)
     latent_steps = steps - round(steps * detail)
@@ -149,7 +160,7 @@ def project(
             for group in opt.param_groups:
                 group["lr"] = lr * _lr_factor(t)
             scale = stats.w_std * jitter * max(0.0, 1.0 - t / 0.75) ** 2
-            img = synth(w + torch.randn(w.shape, generator=gen).to(device) * scale if scale else w)
+            img = synth(w + torch.randn(w.shape, generator=gen).to(device) * scale if scale else w, work)
             loss = distance(img)
             for p, g in zip(params, torch.autograd.grad(loss, params)):  # never into D's own .grad
                 p.grad = g
@@ -157,7 +168,7 @@ def project(
             done = step + 1
             if done % preview_every == 0 or done == steps:
                 frame = tensor_to_images(img)[0]
-                history.append((done, psnr(frame, goal)))
+                history.append((done, psnr(frame, goal_work)))
                 progress(Progress(done, steps, f"step {done}", frame, {"loss": loss.item(), "psnr": history[-1][1]}))
         return True
 
@@ -166,13 +177,13 @@ def project(
     with torch.no_grad():
         portrait = tensor_to_images(synth(w))[0]
     image = portrait
-    maps = synth.trainable_fine_noise(DETAIL_MIN) if finished and latent_steps < steps else []
-    if maps:  # a model under 32 px has none
+    maps = synth.trainable_fine_noise(DETAIL_MIN, work) if finished and latent_steps < steps else []
+    if maps:  # a model (or work size) under 32 px has none
         finished = fit(maps, latent_steps, steps)
         with torch.no_grad():
             image = tensor_to_images(synth(w))[0]
-    fitted = {name: m for name, m in noise_arrays(synth).items() if maps and m.shape[-1] >= DETAIL_MIN}
+    fitted = {name: m for name, m in noise_arrays(synth).items() if maps and DETAIL_MIN <= m.shape[-1] <= work}
     return ProjectionResult(
         ws=w.clone(), noise=fitted, image=image, psnr=psnr(image, goal), portrait=portrait,
-        portrait_psnr=psnr(portrait, goal), steps_done=done, cancelled=not finished, history=history,
+        portrait_psnr=psnr(portrait, goal), steps_done=done, cancelled=not finished, work_size=work, history=history,
     )

@@ -1,10 +1,10 @@
 """Paint colours, search latents: PULSE's W+ search with an alpha-weighted colour loss and a keep mask.
 
 The user paints target colours (RGBA: colour = target, alpha = weight) and optionally marks regions to
-keep. We look for W+ latents whose render, bicubic-downscaled to a small size (colour masks need no
-detail), matches the paint where painted and the *original* portrait where kept. As in PULSE (Menon et
-al. 2020): one latent per W+ entry on a sphere (its starting norm kept after every Adam step), mapped to
-W through a Gaussian fit of the mapping, GEOCROSS pulling the per-layer latents together, loss
+keep. We look for W+ latents whose render (at the work size, ``work_size.py``), bicubic-downscaled to a small
+size (colour masks need no detail), matches the paint where painted and the *original* portrait where kept. As
+in PULSE (Menon et al. 2020): one latent per W+ entry on a sphere (its starting norm kept after every Adam step),
+mapped to W through a Gaussian fit of the mapping, GEOCROSS pulling the per-layer latents together, loss
 ``100·max(L2, eps) + 0.05·GEOCROSS``, lr 0.4 with the 'linear1cycledrop' schedule, the best step kept.
 Unlike the official code, the best result always comes back with how close it came (``l2`` vs ``eps``),
 and a cancel returns it too.
@@ -27,9 +27,9 @@ from ..model.stylegan2 import Generator
 from ..paths import PathLike
 from ..resample import downscale
 from .pulse_fit import FIT_SAMPLES, PrivateSynthesis, from_w, latent_stats, noise_arrays, noise_tensors, to_w
+from .work_size import SEARCH_WORK, work_size_for
 
 LOSS_SIZE = 32
-RENDER_SIZE = 64
 OFFICIAL_NOISE_LAYERS = 5
 # Measured with benchmarks/recolor.py on the shipped default (64 px, 134 kimg; hair of projected world portraits
 # painted blue/pink/blond/green, 100 steps). With each region's error its own mean (ColourTarget.l2), keep 0.5
@@ -58,6 +58,7 @@ class SearchResult:
     steps_done: int
     cancelled: bool
     eps: float
+    work_size: int  # px: the size the search rendered and compared at
     noise: dict[str, np.ndarray] = field(default_factory=dict)  # start + trained maps (empty: the model's own)
 
     @property
@@ -206,7 +207,7 @@ def search(
     geocross_weight: float = 0.05,
     eps: float = 2e-3,
     loss_size: int = LOSS_SIZE,
-    render_size: int = RENDER_SIZE,
+    work_size: int | None = None,
     trainable_noise: int | None = None,
     layers: LayerSpec | None = None,
     seed: int = 0,
@@ -224,10 +225,11 @@ def search(
     maps) replaces the model's constant noise, so a projected picture starts exactly as it was rendered.
     ``trainable_noise`` defaults to 0 from a start (so the W+ difference alone carries the edit) and 5
     from a random point. ``layers``: the W+ entries the search may change (anything ``layer_indices`` reads),
-    default SEARCH_LAYERS from a start and all from a random point. While searching, the synthesis stops at
-    ``render_size`` px (colours are settled there; the finer layers' latents stay as they are), which keeps big
-    models usable on a CPU; the result is rendered at full size. Cancel returns the best step so far. ``c``: the
-    class label row (1, c_dim) of a conditional model; the search keeps to that class's part of W.
+    default SEARCH_LAYERS from a start and all from a random point. ``work_size``: the size the search renders
+    at (``work_size_for``: SEARCH_WORK px or the model's size if smaller, by default; the W+ entries only finer
+    layers read stay as they are), and its frames are that size; the result is rendered at full size once. Cancel
+    returns the best step so far. ``c``: the class label row (1, c_dim) of a conditional model; the search keeps
+    to that class's part of W.
     """
     token = ensure_token(token)
     device = G.w_avg.device
@@ -235,12 +237,12 @@ def search(
     synth = PrivateSynthesis(G)
     start_noise = start_noise or {}
     synth.set_noise(noise_tensors(start_noise, device))
-    render_size = min(render_size, G.resolution)
-    size = min(loss_size, render_size)
+    work = work_size_for(G.resolution, SEARCH_WORK, work_size)
+    size = min(loss_size, work)
     searched = [i for i in layer_indices(layers or ("all" if start_ws is None else SEARCH_LAYERS), G.num_ws)
-                if i < synth.ws_used(render_size)]
+                if i < synth.ws_used(work)]
     if not searched:
-        raise ValueError(f"the layers {layers!r} have no W+ entry below {render_size} px in this model.")
+        raise ValueError(f"the layers {layers!r} have no W+ entry below {work} px in this model.")
     if trainable_noise is None:
         trainable_noise = 0 if start_ws is not None else OFFICIAL_NOISE_LAYERS
     if start_ws is not None:
@@ -250,7 +252,7 @@ def search(
         fixed = from_w(start_ws, stats)
         with torch.no_grad():
             w0 = to_w(fixed, stats)
-            original = synth(start_ws, render_size)
+            original = synth(start_ws, work)
     else:
         fixed = torch.randn(1, G.num_ws, G.w_dim, generator=torch.Generator().manual_seed(seed)).to(device)
         original = None
@@ -265,7 +267,7 @@ def search(
         return w if start_ws is None else start_ws + (w - w0)
 
     def evaluate(ws: torch.Tensor) -> dict:
-        img = synth(ws, render_size)
+        img = synth(ws, work)
         l2, l2_mask = target.l2((downscale(img, size) + 1) / 2)
         cross = geocross(ws)
         loss = l2_weight * l2.clamp_min(eps) + geocross_weight * cross
@@ -292,9 +294,6 @@ def search(
         sched.step()
         done = step + 1
         if done % preview_every == 0 or done == steps:
-            if render_size < G.resolution:
-                with torch.no_grad():
-                    img = synth(ws.detach())
             progress(Progress(done, steps, f"step {done}", tensor_to_images(img)[0], dict(cur)))
     with torch.no_grad():
         if best is None:  # cancelled before the first step: the start is the best there is
@@ -305,7 +304,7 @@ def search(
         image = tensor_to_images(synth(best["ws"]))[0]
     return SearchResult(
         ws=best["ws"], image=image, best_loss=best["loss"], l2=best["l2"], l2_in_mask=best["l2_mask"],
-        steps_done=done, cancelled=cancelled, eps=eps, noise={**start_noise, **best["noise"]},
+        steps_done=done, cancelled=cancelled, eps=eps, work_size=work, noise={**start_noise, **best["noise"]},
     )
 
 

@@ -114,9 +114,10 @@ class PrivateSynthesis:
         """Make the ``count`` coarsest noise maps trainable leaves (starting at their current values)."""
         return self._trainable(list(self.layers.values())[:count])
 
-    def trainable_fine_noise(self, min_size: int) -> list[torch.Tensor]:
-        """Make the noise maps of at least ``min_size`` px trainable leaves (starting at their current values)."""
-        return self._trainable([layer for layer in self.layers.values() if layer.noise_const.shape[-1] >= min_size])
+    def trainable_fine_noise(self, min_size: int, max_size: int) -> list[torch.Tensor]:
+        """Make the noise maps from ``min_size`` to ``max_size`` px trainable leaves (starting at their values)."""
+        return self._trainable([layer for layer in self.layers.values()
+                                if min_size <= layer.noise_const.shape[-1] <= max_size])
 
     @staticmethod
     def _trainable(layers: list[SynthesisLayer]) -> list[torch.Tensor]:

@@ -181,9 +181,9 @@ def test_bad_masks_give_one_clear_error(tmp_path, G, start):
         search(G, _blue_hair_paint(), keep=np.full((32, 32), 255, np.uint8), steps=1, fit_samples=FIT)
 
 
-def test_a_smaller_render_size_leaves_the_finer_layers_as_they_were(G, start):
+def test_a_smaller_work_size_leaves_the_finer_layers_as_they_were(G, start):
     ws, _ = start
-    result = search(G, _blue_hair_paint(), start_ws=ws, steps=5, render_size=16, loss_size=16, fit_samples=FIT)
+    result = search(G, _blue_hair_paint(), start_ws=ws, steps=5, work_size=16, loss_size=16, fit_samples=FIT)
     used = 6  # b4 (1 conv), b8 and b16 (2 each), plus the 16 px ToRGB
     assert torch.equal(result.ws[:, used:], ws[:, used:])
     assert not torch.equal(result.ws[:, :used], ws[:, :used])
@@ -197,7 +197,7 @@ def test_layers_limit_the_search_to_those_w_plus_entries(G, start):
     assert not torch.equal(result.ws[:, coarse], ws[:, coarse])
     assert torch.equal(result.ws[:, 4:], ws[:, 4:])
     with pytest.raises(ValueError, match="no W\\+ entry below 8 px"):
-        search(G, _blue_hair_paint(), start_ws=ws, steps=1, layers=[6, 7], render_size=8, fit_samples=FIT)
+        search(G, _blue_hair_paint(), start_ws=ws, steps=1, layers=[6, 7], work_size=8, fit_samples=FIT)
 
 
 def test_a_small_painted_region_pulls_as_hard_as_a_large_one():
