@@ -30,7 +30,6 @@ from .recipe import RecipeError, read_recipe
 THUMB_SIZE = 256
 _SITE_MANIFEST = ".gan-studio-site.json"  # what the last publish wrote, so a re-publish can prune it
 _SUMMARISE_LISTS_OVER = 16
-_SUBFOLDERS = ("images", "thumbs", "pages")
 
 _CSS = """
 body{margin:0;background:#111;color:#ddd;font:15px/1.5 system-ui,sans-serif}
@@ -73,9 +72,7 @@ def _summarise(value: Any) -> Any:
         except ValueError:
             return "<unreadable array>"
         shape = "x".join(map(str, a.shape))
-        with np.errstate(over="ignore", invalid="ignore"):  # float64 holds any float32's square; 1e300s show as inf
-            b = a.astype(np.float64)
-            stats = f", mean {b.mean():.4g}, std {b.std():.4g}" if a.size and a.dtype.kind == "f" else ""
+        stats = f", mean {a.mean():.4g}, std {a.std():.4g}" if a.size and a.dtype.kind == "f" else ""
         return f"<{a.dtype} array {shape}{stats}>"
     if isinstance(value, dict):
         return {k: _summarise(v) for k, v in value.items()}
@@ -183,7 +180,7 @@ def publish_site(
     """
     report, token = progress or no_progress, ensure_token(token)
     out = check_site_folder(gallery_dir, out_dir)
-    for sub in _SUBFOLDERS:
+    for sub in ("images", "thumbs", "pages"):
         sweep_stale(out / sub)
     items = list_pictures(gallery_dir)
     names = _site_names(items)
