@@ -29,7 +29,7 @@ from ..edit.portrait import GroupMix, Latent, Mixing, Portrait, SliderEdit
 from ..edit.ranges import MIX_STRENGTH_RANGE, ROTATE_RANGE, SLIDER_RANGE, TRUNCATION_RANGE, in_range, quoted
 from ..edit.seeds import MAX_SEED
 from ..errors import first_line
-from ..images import ImageError, read_png_text, save_png
+from ..images import TEXT_CHUNK_LIMIT, ImageError, read_png_text, save_png
 from ..model.architecture import GROUPS, NOISE_MODES
 from ..paths import PathLike
 
@@ -107,6 +107,8 @@ def read_recipe(path: PathLike) -> dict:
         chunk = None
     recipe = _parse_recipe(chunk, png)
     if recipe is None and sidecar.is_file():
+        if sidecar.stat().st_size > TEXT_CHUNK_LIMIT:  # the bound a PNG's recipe has too
+            raise RecipeError(f"{sidecar} is larger than any recipe GAN Studio reads ({TEXT_CHUNK_LIMIT >> 20} MB).")
         try:
             recipe = _parse_recipe(sidecar.read_text(encoding="utf-8"), sidecar)
         except (OSError, UnicodeDecodeError):

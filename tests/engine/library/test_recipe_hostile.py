@@ -112,6 +112,13 @@ def test_a_recipe_too_deep_to_read_has_no_readable_recipe(tmp_path):
         read_recipe(tmp_path / "nested.json")
 
 
+def test_a_sidecar_larger_than_any_recipe_is_not_read(tmp_path):
+    with open(tmp_path / "huge.json", "wb") as f:
+        f.truncate((64 << 20) + 1)  # sparse: no disk taken
+    with pytest.raises(RecipeError, match=r"huge\.json is larger than any recipe GAN Studio reads \(64 MB\)"):
+        read_recipe(tmp_path / "huge.json")
+
+
 def test_a_recipe_naming_its_model_with_a_list_is_one_sentence(tmp_path):
     (tmp_path / "bad.json").write_text(json.dumps({"schema": 1, "kind": "portrait", "seed": 1, "model": ["default"]}))
     with pytest.raises(RecipeError, match=r"bad\.json: the recipe's model must be a name in quotes, not \['default'\]"):
