@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..engine.edit.ranges import ROTATE_RANGE, TRUNCATION_RANGE  # torch-free; the ranges recipes are held to
+
 if TYPE_CHECKING:
     from ..engine.edit.seeds import Seeds
     from ..engine.model.loaded import LoadedModel
@@ -104,7 +106,6 @@ def seed(text: str) -> int:
 
 MODEL_HELP = ("checkpoint path (.safetensors, .pt or .pkl), or a shipped model: 'default' (portraits) or "
               "'genres' (four genres, class-conditional)")
-TRUNCATION_RANGE = (-1.0, 2.0)
 YES_HELP = "go ahead with a request over the size limit the command states"
 
 
@@ -155,7 +156,7 @@ def add_view(parser: argparse.ArgumentParser, keeps: str = "") -> None:
     parser.add_argument("--translate", type=pair, metavar="X,Y", default=None,
                         help="StyleGAN3 only: move the picture by X,Y picture widths (+x right, +y down; write "
                              f"--translate=-0.1,0 for a negative X){keeps}")
-    parser.add_argument("--rotate", type=number(-360.0, 360.0), metavar="DEG", default=None,
+    parser.add_argument("--rotate", type=number(*ROTATE_RANGE), metavar="DEG", default=None,
                         help=f"StyleGAN3 only: turn the picture by DEG degrees, counter-clockwise{keeps}")
 
 

@@ -7,13 +7,14 @@ sentence naming the file, and no Pillow warning escapes, so the UI and CLI only 
 from __future__ import annotations
 
 import contextlib
+import threading
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, PngImagePlugin
 from PIL.PngImagePlugin import PngInfo
 
 from studio.engine.atomic import atomic_save, describe_os_error
@@ -32,6 +33,11 @@ SOFTWARE = "GAN Studio"
 
 # iTXt values longer than this are zlib-compressed; short ones stay readable in any PNG inspector.
 _ZIP_TEXT_OVER = 1024
+# Pillow refuses a compressed text chunk that unpacks past PngImagePlugin.MAX_TEXT_CHUNK (1 MB), but reads plain
+# ones up to MAX_TEXT_MEMORY (64 MB): a recipe over 1 MB (a projection's noise maps) is written plain, and one
+# written compressed by an earlier version is read with this limit instead.
+TEXT_CHUNK_LIMIT = 64 << 20
+_TEXT_LIMIT_LOCK = threading.Lock()
 
 
 class ImageError(ValueError):
@@ -53,7 +59,7 @@ def _opened(path: PathLike) -> Iterator[Image.Image]:
         # real problems raise, and the size limit is enforced by the caller.
         warnings.simplefilter("ignore")
         try:
-            with Image.open(path) as im:
+            with _open_with_big_text(path) as im:
                 yield im
         except ImageError:  # raised by the caller's block: already says the right thing
             raise
@@ -67,6 +73,22 @@ def _opened(path: PathLike) -> Iterator[Image.Image]:
             raise ImageError(f"{path} is too large to fit in memory.") from exc
         except Exception as exc:  # Pillow raises OSError, SyntaxError, ValueError, zlib.error... on bad data
             raise ImageError(f"{path} is damaged or in an unsupported format ({exc}).") from exc
+
+
+def _open_with_big_text(path: Path) -> Image.Image:
+    """``Image.open(path)``; a PNG whose compressed text unpacks past Pillow's 1 MB is opened again with
+    ``TEXT_CHUNK_LIMIT``, set for that open alone (under a lock: other reads meanwhile see a larger limit at most)."""
+    try:
+        return Image.open(path)
+    except ValueError as exc:
+        if "MAX_TEXT_CHUNK" not in str(exc):
+            raise
+    with _TEXT_LIMIT_LOCK:
+        before, PngImagePlugin.MAX_TEXT_CHUNK = PngImagePlugin.MAX_TEXT_CHUNK, TEXT_CHUNK_LIMIT
+        try:
+            return Image.open(path)
+        finally:
+            PngImagePlugin.MAX_TEXT_CHUNK = before
 
 
 def load_image(
@@ -210,7 +232,7 @@ def save_png(path: PathLike, img: np.ndarray, text: dict[str, str] | None = None
     for key, value in (text or {}).items():
         if not 1 <= len(key) <= 79 or not key.isascii() or not key.isprintable():
             raise ValueError(f"PNG text keys must be 1-79 printable ASCII characters, not {key!r}")
-        info.add_itxt(key, value, zip=len(value) > _ZIP_TEXT_OVER)
+        info.add_itxt(key, value, zip=_ZIP_TEXT_OVER < len(value.encode("utf-8")) <= PngImagePlugin.MAX_TEXT_CHUNK)
     pil = Image.fromarray(img)
     try:
         atomic_save(path, lambda tmp: pil.save(tmp, format="PNG", pnginfo=info))

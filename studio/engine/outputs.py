@@ -3,7 +3,8 @@
 - A file output may replace only a file GAN Studio wrote (recognised by its content, ``made_here``), never an
   input of the same job, and its name ends in the suffix of the format written.
 - A folder output is new, empty, or already holds what the job writes (each job says how to recognise that);
-  a non-empty folder of someone else's files is refused, never cleared.
+  a non-empty folder of someone else's files is refused, never cleared, and so is one whose subfolders are links
+  leading out of it (the job would write through them into someone else's files).
 - Both are checked, and the target's folder probed for writing, before any long work starts, so a bad
   ``--out`` costs a second rather than the minutes of work before the first write.
 - Checking a folder also sweeps the temporary files killed GAN Studio processes left there (``sweep_stale``).
@@ -117,8 +118,14 @@ def check_files_in(folder: PathLike, holds: str, writes: Callable[[str], bool]) 
     return folder
 
 
-def check_output_folder(path: PathLike, holds: str, ours: Callable[[Path], bool]) -> Path:
-    """Check an output folder: new, empty, or one ``ours`` recognises as holding ``holds`` from an earlier run."""
+def check_output_folder(
+    path: PathLike, holds: str, ours: Callable[[Path], bool], subfolders: Iterable[str] = ()
+) -> Path:
+    """Check an output folder: new, empty, or one ``ours`` recognises as holding ``holds`` from an earlier run.
+
+    ``subfolders``: those the job writes into, which must stay inside ``path``: one that is a link elsewhere
+    (say, into the user's photos) would have the job write over files there.
+    """
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise OutputError(f"{path} is a file, not a folder; {holds} needs a folder of its own.")
@@ -127,6 +134,12 @@ def check_output_folder(path: PathLike, holds: str, ours: Callable[[Path], bool]
         if any(path.iterdir()) and not ours(path):
             raise OutputError(f"{path} is not empty and does not hold {holds}; choose a new or empty folder, "
                               "so nothing in it is overwritten.")
+        root = os.path.realpath(path)
+        for name in subfolders:
+            leads_to = os.path.realpath(path / name)
+            if os.path.commonpath([root, leads_to]) != root:
+                raise OutputError(f"{path / name} is a link to {leads_to}, outside {path}; {holds} is written only "
+                                  "inside its own folder, so remove the link or choose another folder.")
     check_writable(path)
     return path
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ...engine.edit.ranges import MIX_STRENGTH_RANGE
 from ..cmdoptions import (
     TRUNCATION_RANGE,
     YES_HELP,
@@ -35,7 +36,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cols", type=seeds, default="10-13", help="sources B, across the top")
     parser.add_argument("--layers", default="coarse",
                         help=f"what B gives: {', '.join(GROUPS)}, a sum such as coarse+middle, all, or W+ indices a-b")
-    parser.add_argument("--strength", type=number(0.0, 1.0), default=1.0,
+    parser.add_argument("--strength", type=number(*MIX_STRENGTH_RANGE), default=1.0,
                         help="0 to 1: 0 keeps A, 1 copies B's styles")
     add_truncation(parser, "truncation psi, {:g} to {:g} (1 = none)".format(*TRUNCATION_RANGE))
     add_noise_mode(parser)

@@ -49,10 +49,13 @@ def run(args: argparse.Namespace) -> int:
         session.set_directions(pca_directions(m.G, m.weights_hash))
     try:
         ws = session.render_ws(portrait)
-    except KeyError as e:
-        raise UserError(f"{source}: the slider direction {e.args[0]} is not available for this model.") from None
+        noise = portrait.base.noise_for(m.G)
+    except KeyError as e:  # a slider's direction this model has not
+        raise UserError(f"{source}: {e.args[0]}.") from None
+    except ValueError as e:  # a W+, noise map, class or layer range that does not fit this model
+        raise UserError(f"{source}: {str(e).rstrip('.')}.") from None
     with torch.no_grad():
-        img = m.G.synthesis(ws, noise_mode=recipe.get("noise_mode", "const"), noise=portrait.base.noise_for(m.G),
+        img = m.G.synthesis(ws, noise_mode=recipe.get("noise_mode", "const"), noise=noise,
                             transform=portrait.transform())
     image = tensor_to_images(img)[0]
     write_picture(out, image, recipe)

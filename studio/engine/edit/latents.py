@@ -10,12 +10,14 @@ those are the layers whose cutoffs match StyleGAN2's groups (up to 4 cycles per 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 import torch
 
 from ..model.architecture import GROUP_RATES, GROUP_RESOLUTIONS
+from .ranges import quoted
 
 
 def z_from_seed(seed: int, z_dim: int = 512) -> torch.Tensor:
@@ -87,17 +89,21 @@ def layer_indices(spec: LayerSpec, num_ws: int, rates: Sequence[int] | None = No
         idx = sorted(set(int(i) for i in spec))
     elif spec == "all":
         idx = list(range(num_ws))
-    elif "-" in spec and spec.replace("-", "").isdigit():
-        a, b = (int(p) for p in spec.split("-"))
+    elif re.fullmatch(r"\d+-\d+", spec):
+        a, b = (int(p) if len(p) <= 9 else num_ws for p in spec.split("-"))  # more digits: past any model's layers
+        if a > b or b >= num_ws:
+            raise ValueError(f"the layer range {quoted(spec)} must run from a lower layer to a higher one within "
+                             f"0-{num_ws - 1}, this model's layers")
         idx = list(range(a, b + 1))
     else:
         groups = layer_groups(num_ws, rates)
         try:
             idx = sorted(i for name in spec.split("+") for i in groups[name])
         except KeyError:
-            raise ValueError(f"unknown layer range {spec!r}: use all, coarse, middle, fine, a-b or indices") from None
+            raise ValueError(f"unknown layer range {quoted(spec)}: use all, coarse, middle, fine, a-b or "
+                             "indices") from None
     if any(i < 0 or i >= num_ws for i in idx):
-        raise ValueError(f"layer indices {idx} fall outside 0..{num_ws - 1}")
+        raise ValueError(f"layer indices {quoted(idx)} fall outside 0..{num_ws - 1}")
     return idx
 
 

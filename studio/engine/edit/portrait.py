@@ -25,6 +25,7 @@ from ..model.labels import class_labels
 from ..model.stylegan3 import input_transform
 from .directions import Direction
 from .latents import layer_groups, mix_styles, seed_ws, truncate, w_sampling_rates
+from .ranges import NOISE_LIMIT, W_LIMIT, quoted
 
 DEFAULT_PSI = 0.7
 
@@ -57,15 +58,21 @@ class Latent:
                 raise ValueError(f"W+ must have shape (num_ws, w_dim), not {arr.shape}")
             if not np.isfinite(arr).all():
                 raise ValueError("W+ holds values that are not finite numbers")
+            if np.abs(arr).max(initial=0) > W_LIMIT:
+                raise ValueError(f"W+ holds values beyond ±{W_LIMIT:g} (up to {np.abs(arr).max():.3g}), "
+                                 "which no picture has")
             arr.flags.writeable = False
             object.__setattr__(self, "w_plus", arr)
         maps = {}
         for name, m in self.noise.items():
             m = np.array(m.detach().cpu() if isinstance(m, torch.Tensor) else m, dtype=np.float32)
             if m.ndim != 2:
-                raise ValueError(f"the noise map {name!r} must have shape (H, W), not {m.shape}")
+                raise ValueError(f"the noise map {quoted(name)} must have shape (H, W), not {m.shape}")
             if not np.isfinite(m).all():
-                raise ValueError(f"the noise map {name!r} holds values that are not finite numbers")
+                raise ValueError(f"the noise map {quoted(name)} holds values that are not finite numbers")
+            if np.abs(m).max(initial=0) > NOISE_LIMIT:
+                raise ValueError(f"the noise map {quoted(name)} holds values beyond ±{NOISE_LIMIT:g} (up to "
+                                 f"{np.abs(m).max():.3g}), which no picture has")
             m.flags.writeable = False
             maps[str(name)] = m
         object.__setattr__(self, "noise", maps)

@@ -26,12 +26,16 @@ import torch
 from ..arrays import decode_array, encode_array
 from ..atomic import atomic_write_text
 from ..edit.portrait import GroupMix, Latent, Mixing, Portrait, SliderEdit
-from ..images import ImageError, read_png_text, save_png
-from ..model.architecture import GROUPS
+from ..edit.ranges import MIX_STRENGTH_RANGE, ROTATE_RANGE, SLIDER_RANGE, TRUNCATION_RANGE, in_range, quoted
+from ..edit.seeds import MAX_SEED
+from ..errors import first_line
+from ..images import TEXT_CHUNK_LIMIT, ImageError, read_png_text, save_png
+from ..model.architecture import GROUPS, NOISE_MODES
 from ..paths import PathLike
 
 RECIPE_SCHEMA = 1
 RECIPE_KEY = "gan-studio-recipe"
+MAX_DEPTH = 16  # lists and dicts in a recipe nest 5 deep (mixing, other, noise, a map, its array)
 
 
 class RecipeError(ValueError):
@@ -65,16 +69,30 @@ def write_picture(path: PathLike, image: np.ndarray, recipe: Mapping) -> Path:
 
 
 def _parse_recipe(text: str | None, source: Path) -> dict | None:
-    """The recipe in ``text``, or None if it is not one; a recipe from a newer app is an error."""
+    """The recipe in ``text``, or None if it is not one (malformed JSON, nested deeper than any recipe); a recipe
+    from a newer app, or a portrait's naming its model with something other than a name, is an error."""
     try:
         recipe = json.loads(text) if text is not None else None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python's parser goes
         return None
-    if not isinstance(recipe, dict) or not isinstance(recipe.get("schema"), int):
+    if not isinstance(recipe, dict) or not isinstance(recipe.get("schema"), int) or _deeper_than(recipe, MAX_DEPTH):
         return None
     if recipe["schema"] > RECIPE_SCHEMA:
-        raise RecipeError(f"{source} holds a recipe from a newer GAN Studio (schema {recipe['schema']}).")
+        raise RecipeError(f"{source} holds a recipe from a newer GAN Studio (schema {quoted(recipe['schema'])}).")
+    for key in ("model", "model_hash") if recipe.get("kind") == "portrait" else ():
+        if not isinstance(recipe.get(key, ""), str):
+            raise RecipeError(f"{source}: the recipe's {key} must be a name in quotes, not {quoted(recipe[key])}.")
     return recipe
+
+
+def _deeper_than(value: Any, depth: int) -> bool:
+    """Whether ``value`` nests lists and dicts more than ``depth`` levels deep (counted without recursion)."""
+    level = [value]
+    for _ in range(depth + 1):
+        level = [v for x in level if isinstance(x, (dict, list)) for v in (x.values() if isinstance(x, dict) else x)]
+        if not level:
+            return False
+    return True
 
 
 def read_recipe(path: PathLike) -> dict:
@@ -89,6 +107,8 @@ def read_recipe(path: PathLike) -> dict:
         chunk = None
     recipe = _parse_recipe(chunk, png)
     if recipe is None and sidecar.is_file():
+        if sidecar.stat().st_size > TEXT_CHUNK_LIMIT:  # the bound a PNG's recipe has too
+            raise RecipeError(f"{sidecar} is larger than any recipe GAN Studio reads ({TEXT_CHUNK_LIMIT >> 20} MB).")
         try:
             recipe = _parse_recipe(sidecar.read_text(encoding="utf-8"), sidecar)
         except (OSError, UnicodeDecodeError):
@@ -121,9 +141,12 @@ def _latent(model: Any, latent: Latent) -> dict:
 def _read_latent(d: Mapping) -> Latent:
     k = d.get("class_index")
     if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 0):
-        raise ValueError(f"class_index {k!r} is not a class number")
-    if d.get("seed") is not None:
-        return Latent(seed=int(d["seed"]), class_index=k)
+        raise ValueError(f"class_index {quoted(k)} is not a class number")
+    seed = d.get("seed")
+    if seed is not None:
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+            raise ValueError(f"seed must be a whole number from 0 to {MAX_SEED}, not {quoted(seed)}")
+        return Latent(seed=seed, class_index=k)
     noise = {str(name): decode_array(m) for name, m in (d.get("noise") or {}).items()}
     return Latent(w_plus=decode_array(d["w_plus"]), class_index=k, noise=noise)
 
@@ -154,11 +177,15 @@ def view_fields(portrait: Portrait) -> dict:
 
 
 def _read_view(recipe: Mapping) -> tuple[tuple[float, float], float]:
-    x, y = (float(v) for v in recipe.get("translate", (0.0, 0.0)))
-    rotate = float(recipe.get("rotate", 0.0))
-    if not all(math.isfinite(v) for v in (x, y, rotate)):
-        raise ValueError("translate and rotate must be finite numbers")
-    return (x, y), rotate
+    x, y = (in_range("translate", v, (-math.inf, math.inf)) for v in recipe.get("translate", (0.0, 0.0)))
+    return (x, y), in_range("rotate", recipe.get("rotate", 0.0), ROTATE_RANGE)
+
+
+def _read_slider(s: Mapping) -> SliderEdit:
+    direction, layers = s["direction"], s.get("layers", "all")
+    if not isinstance(direction, str) or not isinstance(layers, str):
+        raise ValueError(f"a slider's direction and layers must be text, not {quoted(direction)} and {quoted(layers)}")
+    return SliderEdit(direction, in_range(f"slider {quoted(direction)}", s["value"], SLIDER_RANGE), layers)
 
 
 def portrait_from_recipe(recipe: Mapping) -> Portrait:
@@ -167,22 +194,24 @@ def portrait_from_recipe(recipe: Mapping) -> Portrait:
         mix = recipe.get("mixing") or {}
         groups = mix.get("groups") or {}
         translate, rotate = _read_view(recipe)
+        if recipe.get("noise_mode", "const") not in NOISE_MODES:
+            raise ValueError(f"noise_mode must be one of {', '.join(NOISE_MODES)}, not {quoted(recipe['noise_mode'])}")
         return Portrait(
             base=_read_latent(recipe),
-            psi=float(recipe.get("truncation_psi", 1.0)),
-            sliders=tuple(
-                SliderEdit(str(s["direction"]), float(s["value"]), str(s.get("layers", "all")))
-                for s in recipe.get("sliders", [])
-            ),
+            psi=in_range("truncation_psi", recipe.get("truncation_psi", 1.0), TRUNCATION_RANGE),
+            sliders=tuple(_read_slider(s) for s in recipe.get("sliders", [])),
             mixing=Mixing(
                 _read_latent(mix["other"]) if mix.get("other") else None,
                 tuple(
-                    GroupMix(bool(g.get("enabled", False)), float(g.get("strength", 1.0)))
-                    for g in (groups.get(n, {}) for n in GROUPS)
+                    GroupMix(bool(g.get("enabled", False)),
+                             in_range(f"the {n} mixing strength", g.get("strength", 1.0), MIX_STRENGTH_RANGE))
+                    for n, g in ((n, groups.get(n, {})) for n in GROUPS)
                 ),
             ),
             translate=translate,
             rotate=rotate,
         )
-    except (KeyError, TypeError, ValueError, AttributeError) as e:
-        raise ValueError(f"not a portrait recipe ({e})") from None
+    except KeyError as e:
+        raise ValueError(f"not a portrait recipe (it has no {quoted(e.args[0])})") from None
+    except (TypeError, ValueError, AttributeError) as e:
+        raise ValueError(f"not a portrait recipe ({first_line(e)})") from None

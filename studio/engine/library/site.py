@@ -30,6 +30,7 @@ from .recipe import RecipeError, read_recipe
 THUMB_SIZE = 256
 _SITE_MANIFEST = ".gan-studio-site.json"  # what the last publish wrote, so a re-publish can prune it
 _SUMMARISE_LISTS_OVER = 16
+_SUBFOLDERS = ("images", "thumbs", "pages")
 
 _CSS = """
 body{margin:0;background:#111;color:#ddd;font:15px/1.5 system-ui,sans-serif}
@@ -72,7 +73,9 @@ def _summarise(value: Any) -> Any:
         except ValueError:
             return "<unreadable array>"
         shape = "x".join(map(str, a.shape))
-        stats = f", mean {a.mean():.4g}, std {a.std():.4g}" if a.size and a.dtype.kind == "f" else ""
+        with np.errstate(over="ignore", invalid="ignore"):  # float64 holds any float32's square; 1e300s show as inf
+            b = a.astype(np.float64)
+            stats = f", mean {b.mean():.4g}, std {b.std():.4g}" if a.size and a.dtype.kind == "f" else ""
         return f"<{a.dtype} array {shape}{stats}>"
     if isinstance(value, dict):
         return {k: _summarise(v) for k, v in value.items()}
@@ -180,7 +183,7 @@ def publish_site(
     """
     report, token = progress or no_progress, ensure_token(token)
     out = check_site_folder(gallery_dir, out_dir)
-    for sub in ("images", "thumbs", "pages"):
+    for sub in _SUBFOLDERS:
         sweep_stale(out / sub)
     items = list_pictures(gallery_dir)
     names = _site_names(items)
@@ -226,7 +229,7 @@ def check_site_folder(gallery_dir: PathLike, out_dir: PathLike) -> Path:
         raise GalleryError(f"{gallery} is not a folder, so there is no gallery to publish.")
     if same_path(gallery, out):
         raise GalleryError(f"{out} is the gallery itself; choose another folder for the website.")
-    return check_output_folder(out, "a published gallery", is_site)
+    return check_output_folder(out, "a published gallery", is_site, subfolders=_SUBFOLDERS)
 
 
 def _read_manifest(out: Path) -> set[str]:

@@ -114,7 +114,8 @@ class Trainer:
     # --- setup -------------------------------------------------------------------------------------------
 
     def _build(self, config: TrainConfig, resume: str | Path | None) -> None:
-        check_output_folder(config.out_dir, "a training run", lambda folder: folder_holds_only(folder, RUN_FILES))
+        check_output_folder(config.out_dir, "a training run", lambda folder: folder_holds_only(folder, RUN_FILES),
+                            subfolders=("checkpoints", "samples"))
         self._lock_folder(Path(config.out_dir))
         for folder in (checkpoint_dir(config.out_dir), Path(config.out_dir) / "samples"):
             sweep_stale(folder)  # a checkpoint half-written when the last run was killed: up to hundreds of MB

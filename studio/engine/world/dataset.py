@@ -67,7 +67,8 @@ def next_seed(out_dir: PathLike) -> int:
 
 def check_dataset_folder(out_dir: PathLike, size: int) -> Path:
     """The output policy for a data set: a new or empty folder, or a data set of the same image size."""
-    out = check_output_folder(out_dir, "a world data set", lambda f: folder_holds_only(f, (*FOLDERS, RECORDS)))
+    out = check_output_folder(out_dir, "a world data set", lambda f: folder_holds_only(f, (*FOLDERS, RECORDS)),
+                              subfolders=FOLDERS)
     existing = _image_size(out) if out.is_dir() else None
     if existing is not None and existing != size:
         raise OutputError(f"{out} holds a data set of {existing} px images; add {existing} px images to it, "

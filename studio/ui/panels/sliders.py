@@ -24,11 +24,11 @@ from PySide6.QtWidgets import (
 from studio.engine.edit.directions import Direction
 from studio.engine.edit.latents import layer_indices
 from studio.engine.edit.portrait import Portrait
+from studio.engine.edit.ranges import SLIDER_RANGE
 from studio.ui.document import PortraitDocument
 
 LAYER_CHOICES = ("all", "coarse", "middle", "fine")
 SLIDER_UNITS = 100  # slider steps per unit (one standard deviation for PCA directions)
-SLIDER_RANGE = 3.0
 
 
 class ValueSlider(QWidget):
@@ -74,7 +74,7 @@ class DirectionRow(QWidget):
         super().__init__()
         self.direction, self.doc, self.num_ws = direction, doc, num_ws
         self.layers = direction.layers
-        self.value = ValueSlider(-SLIDER_RANGE, SLIDER_RANGE, "{:+.2f}", self._moved)
+        self.value = ValueSlider(*SLIDER_RANGE, "{:+.2f}", self._moved)
         if direction.label:
             self.value.setToolTip(f"{direction.title}: what it moves most on the {direction.layers} layers, "
                                   "as measured for this model")

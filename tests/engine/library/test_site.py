@@ -133,3 +133,23 @@ def test_publish_refuses_a_folder_of_other_files(tmp_path):
     with pytest.raises(ValueError, match="www is not empty and does not hold a published gallery"):
         publish_site(tmp_path / "g", tmp_path / "www")
     assert (tmp_path / "www" / "index.html").read_text() == "my own home page"
+
+
+def test_publish_never_writes_through_a_link_that_leads_out_of_the_site(tmp_path):
+    import shutil
+
+    from studio.engine.outputs import OutputError
+
+    g, site, photos = tmp_path / "gallery", tmp_path / "site", tmp_path / "photos"
+    export_picture(g, IMG, {}, name="a")
+    publish_site(g, site)
+    photos.mkdir()
+    (photos / "a.png").write_bytes(b"a user's photo")
+    shutil.rmtree(site / "images")
+    (site / "images").symlink_to(photos)  # someone's link, or a folder moved and linked back
+    with pytest.raises(OutputError) as refused:
+        publish_site(g, site)
+    assert str(refused.value) == (f"{site / 'images'} is a link to {photos}, outside {site}; a published gallery is "
+                                  "written only inside its own folder, so remove the link or choose another folder.")
+    assert (photos / "a.png").read_bytes() == b"a user's photo"
+    assert sorted(p.name for p in photos.iterdir()) == ["a.png"]
