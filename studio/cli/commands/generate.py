@@ -13,6 +13,7 @@ from ..cmdoptions import (
     add_model,
     add_noise_mode,
     add_out,
+    add_overwrite,
     add_truncation,
     add_yes,
     class_index,
@@ -36,6 +37,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     add_batch(parser)
     add_device(parser)
     add_out(parser, "output folder; seed<N>.png files are added to it")
+    add_overwrite(parser)
     add_yes(parser)
 
 
@@ -55,7 +57,9 @@ def run(args: argparse.Namespace) -> int:
 
     seeds = args.seeds
     confirm(args, f"--seeds {seeds}", len(seeds), "pictures", CONFIRM_PICTURES)
-    out = check_files_in(args.out, "the pictures", lambda name: _seed_of(name) in seeds)
+    out = check_files_in(args.out, "the pictures", lambda name: _seed_of(name) in seeds,
+                         replace_confirmed=args.overwrite,
+                         remakes=lambda name, recipe: recipe.get("seed") == _seed_of(name))  # the same seed again
     m = load_model(args.model, args.device)
     k = class_index(m, args)
     out.mkdir(parents=True, exist_ok=True)

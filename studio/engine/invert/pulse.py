@@ -24,6 +24,7 @@ from ..atomic import PathLike
 from ..edit.latents import LayerSpec, layer_indices
 from ..images import fit_image, load_image, tensor_to_images
 from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
+from ..masks import require_alpha
 from ..model.stylegan2 import Generator
 from ..resample import downscale
 from .pulse_fit import FIT_SAMPLES, PrivateSynthesis, from_w, latent_stats, noise_arrays, noise_tensors, to_w
@@ -127,9 +128,11 @@ def _to_loss_size(img: np.ndarray, size: int) -> torch.Tensor:
 
 
 def load_mask(path: PathLike) -> np.ndarray:
-    """Read a paint or keep mask file as uint8 RGBA; a file with nothing painted (alpha 0) is refused, and so is
-    a non-square one: it would have to be cropped to the portrait's square, losing paint without a word."""
+    """Read a paint or keep mask file as uint8 RGBA; a file without transparency or with nothing painted (alpha 0)
+    is refused, and so is a non-square one: it would have to be cropped to the portrait's square, losing paint
+    without a word."""
     rgba = load_image(path, mode="RGBA")
+    require_alpha(path)
     h, w = rgba.shape[:2]
     if h != w:
         raise MaskError(f"{path} is {w}x{h} pixels, but a mask covers the square portrait; "
@@ -226,8 +229,8 @@ def search(
     from a random point. ``layers``: the W+ entries the search may change (anything ``layer_indices`` reads),
     default SEARCH_LAYERS from a start and all from a random point. While searching, the synthesis stops at
     ``render_size`` px (colours are settled there; the finer layers' latents stay as they are), which keeps big
-    models usable on a CPU; the result is rendered at full size. Cancel returns the best step so far. ``c``: the class label row (1, c_dim)
-    of a conditional model; the search keeps to that class's part of W.
+    models usable on a CPU; the result is rendered at full size. Cancel returns the best step so far. ``c``: the
+    class label row (1, c_dim) of a conditional model; the search keeps to that class's part of W.
     """
     token = ensure_token(token)
     device = G.w_avg.device

@@ -27,9 +27,9 @@ from ..edit.portrait import GroupMix, Latent, Mixing, Portrait, SliderEdit
 from ..images import save_png
 from ..model.architecture import GROUPS
 from ..model.labels import class_fields
+from ..outputs import RECIPE_KEY
 
 RECIPE_SCHEMA = 1
-RECIPE_KEY = "gan-studio-recipe"
 
 
 def _json_default(value: Any) -> Any:
