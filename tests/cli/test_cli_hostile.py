@@ -232,3 +232,15 @@ def test_render_takes_the_class_a_recipe_leaves_open(tmp_path, capsys):
     assert main(["render", "--recipe", str(tmp_path / "g" / "seed0004.png"), "--model", str(cond),
                  "--class", "portrait", "--out", str(tmp_path / "other.png")]) == 2
     assert "--class: " in _one_line(capsys)
+
+
+def test_a_missing_slider_direction_is_said_once(tmp_path, model, capsys):
+    assert main(["generate", "--model", str(model), "--seeds", "4", "--out", str(tmp_path / "g")]) == 0
+    recipe = json.loads((tmp_path / "g" / "seed0004.json").read_text())
+    recipe["sliders"] = [{"direction": "mine", "value": 1.0, "layers": "all"}]  # a saved direction not at hand
+    (tmp_path / "slid.json").write_text(json.dumps(recipe))
+    capsys.readouterr()
+    assert main(["render", "--recipe", str(tmp_path / "slid.json"), "--model", str(model),
+                 "--out", str(tmp_path / "o.png")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err == f"studio render: {tmp_path / 'slid.json'}: the direction 'mine' is not available for this model.", err

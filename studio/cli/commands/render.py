@@ -80,8 +80,8 @@ def run(args: argparse.Namespace) -> int:
         session.set_directions(pca_directions(m.G, m.weights_hash))
     try:
         ws = session.render_ws(portrait)
-    except KeyError as e:
-        raise UserError(f"{source}: the slider direction {e.args[0]} is not available for this model.") from None
+    except KeyError as e:  # the engine's sentence names the direction
+        raise UserError(f"{source}: {e.args[0]}.") from None
     with torch.no_grad():
         img = m.G.synthesis(ws, noise_mode=recipe.get("noise_mode", "const"), noise=portrait.base.noise_for(m.G))
     image = tensor_to_images(img)[0]
