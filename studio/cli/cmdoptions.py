@@ -36,8 +36,9 @@ def _span(lo: float, hi: float | None) -> str:
     return f"from {_num(lo)} to {_num(hi)}" if hi is not None else f"of at least {_num(lo)}"
 
 
-def whole(lo: int, hi: int | None = None) -> Callable[[str], int]:
-    """An argparse type: a whole number from ``lo`` (to ``hi``)."""
+def whole(lo: int, hi: int | None = None, most: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``lo`` (to ``hi``). ``most``: a bound no sane request reaches (a run of
+    centuries, numbers that overflow further down), stated only to a value past it."""
 
     def parse(text: str) -> int:
         try:
@@ -46,13 +47,17 @@ def whole(lo: int, hi: int | None = None) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
         if value < lo or (hi is not None and value > hi):
             raise argparse.ArgumentTypeError(f"must be a whole number {_span(lo, hi)}, not {value}")
+        if most is not None and value > most:
+            raise argparse.ArgumentTypeError(f"must be a whole number of at most {most:,}, not {value}")
         return value
 
     return parse
 
 
-def number(lo: float, hi: float | None = None, above: bool = False) -> Callable[[str], float]:
-    """An argparse type: a finite number from ``lo`` (or ``above`` it) to ``hi``."""
+def number(
+    lo: float, hi: float | None = None, above: bool = False, most: float | None = None
+) -> Callable[[str], float]:
+    """An argparse type: a finite number from ``lo`` (or ``above`` it) to ``hi``; ``most`` as for ``whole``."""
 
     def parse(text: str) -> float:
         try:
@@ -64,6 +69,8 @@ def number(lo: float, hi: float | None = None, above: bool = False) -> Callable[
         if (value <= lo if above else value < lo) or (hi is not None and value > hi):
             rule = (f"above {lo:g}" + (f" and at most {hi:g}" if hi is not None else "")) if above else _span(lo, hi)
             raise argparse.ArgumentTypeError(f"must be a number {rule}, not {value:g}")
+        if most is not None and value > most:
+            raise argparse.ArgumentTypeError(f"must be a number of at most {most:,}, not {value:g}")
         return value
 
     return parse
@@ -85,6 +92,11 @@ def pair(text: str) -> tuple[float, float]:
     return number(-math.inf)(parts[0]), number(-math.inf)(parts[1])
 
 
+# A run of more steps than this would outlast its machine; past it, step counts overflow further down.
+MAX_STEPS = 1_000_000_000
+steps = whole(1, most=MAX_STEPS)
+
+
 def seeds(text: str) -> Seeds:
     """An argparse type: seeds such as 0-7 or 1,5,9-12 (``Seeds``: a huge range costs nothing until used)."""
     from ..engine.edit.seeds import parse_seeds
@@ -96,10 +108,33 @@ def seeds(text: str) -> Seeds:
 
 
 def seed(text: str) -> int:
-    """An argparse type: one seed."""
+    """An argparse type: one seed (of a portrait, or of a run's random numbers)."""
     from ..engine.edit.seeds import MAX_SEED
 
     return whole(0, MAX_SEED)(text)
+
+
+def _devices() -> list[str]:
+    import torch
+
+    gpus = [f"cuda:{i}" for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
+    return ["cpu", *(["cuda", *gpus] if gpus else []), *(["mps"] if torch.backends.mps.is_available() else [])]
+
+
+def device(text: str) -> str:
+    """An argparse type: a device this machine has (cpu, cuda, cuda:N, mps), so a missing one is a sentence, not a
+    traceback from deep inside torch."""
+    if text == "cpu":
+        return text  # no torch needed to know
+    there = _devices()
+    if text not in there:
+        raise argparse.ArgumentTypeError(f"{text} is not a device of this machine; it has {', '.join(there)}")
+    return text
+
+
+def run_device(text: str) -> str:
+    """An argparse type: ``device``, or auto (the trainer picks: cuda when there is one)."""
+    return text if text == "auto" else device(text)
 
 
 # --- the shared options ------------------------------------------------------------------------------------------
@@ -114,12 +149,14 @@ def add_model(parser: argparse.ArgumentParser, help: str = MODEL_HELP, default: 
 
 
 def add_device(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--device", default="cpu", help="where to compute: cpu (default), cuda or cuda:N")
+    parser.add_argument("--device", type=device, default="cpu", help="where to compute: cpu (default), cuda or cuda:N")
 
 
-def add_class(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--class", dest="class_name", metavar="NAME|INDEX",
-                        help="class of a class-conditional model: a name from its card or an index (default: class 0)")
+CLASS_HELP = "class of a class-conditional model: a name from its card or an index (default: class 0)"
+
+
+def add_class(parser: argparse.ArgumentParser, help: str = CLASS_HELP) -> None:
+    parser.add_argument("--class", dest="class_name", metavar="NAME|INDEX", help=help)
 
 
 def add_truncation(parser: argparse.ArgumentParser, help: str) -> None:
@@ -165,6 +202,11 @@ def view(portrait, args: argparse.Namespace):
     return portrait.with_view(args.translate, args.rotate)
 
 
+def add_overwrite(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace a picture at the output that this command did not make from the same inputs")
+
+
 def add_yes(parser: argparse.ArgumentParser, help: str = YES_HELP) -> None:
     parser.add_argument("--yes", action="store_true", help=help)
 
@@ -205,11 +247,16 @@ def class_index(m: LoadedModel, args: argparse.Namespace) -> int | None:
         raise UserError(f"--class: {e}") from None
 
 
-def check_picture_out(out: str, inputs: Iterable[str | Path | None], companions: Sequence[str]) -> Path:
-    """The output policy for OUT.png and the files written beside it (``companions``: their suffixes), checked
-    before the work starts."""
+def check_picture_out(
+    args: argparse.Namespace, inputs: Iterable[str | Path | None], companions: Sequence[str] = (),
+    remakes: Callable[[dict], bool] | None = None,
+) -> Path:
+    """The output policy for ``--out`` (a PNG) and the files written beside it (``companions``: their suffixes),
+    checked before the work starts: another picture there is replaced only with ``--overwrite``, or when
+    ``remakes`` says this job makes that very picture again (given the recipe it carries)."""
     from ..engine.outputs import check_output_file
 
-    path = Path(out)
+    path = Path(args.out)
     return check_output_file(path, ".png", "PNG", inputs=inputs,
-                             companions=[path.with_suffix(suffix) for suffix in companions])
+                             companions=[path.with_suffix(suffix) for suffix in companions],
+                             replace_confirmed=args.overwrite, remakes=remakes)

@@ -118,6 +118,13 @@ def load_image(
     return rgba if mode == "RGBA" else _over_white(rgba)
 
 
+def has_alpha(path: PathLike) -> bool:
+    """True when the image file carries transparency: an alpha band, or a palette or grey image with a
+    transparent colour."""
+    with _opened(path) as im:
+        return im.has_transparency_data
+
+
 def load_fitted(path: PathLike, size: int, mode: str = "RGB") -> np.ndarray:
     """``fit_image(load_image(path, mode), size)``, decoding a large file reduced (see ``load_image``)."""
     return fit_image(load_image(path, mode, reduce_to=size), size)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .images import load_fitted, save_png
+from .images import ImageError, has_alpha, load_fitted, save_png
 
 BBox = tuple[slice, slice]
 
@@ -94,6 +94,14 @@ def compose(old: np.ndarray, cover: np.ndarray, brush: Brush) -> np.ndarray:
         rgb = (paint + old[..., :3] * keep) / np.maximum(a, 1e-6)[..., None]
         out[..., :3] = np.where(a[..., None] > 0, np.rint(np.clip(rgb, 0, 255)), old[..., :3]).astype(np.uint8)
     return out
+
+
+def require_alpha(path: str | Path) -> None:
+    """Refuse a mask file without transparency (RGB, CMYK, 16-bit grey): its alpha is where it applies, so it
+    would paint, or keep, the whole portrait."""
+    if not has_alpha(path):
+        raise ImageError(f"{path} has no transparency, and a mask's alpha marks where it applies: save it as a PNG "
+                         "with an alpha channel (RGBA).")
 
 
 def _union(a: BBox | None, b: BBox) -> BBox:
@@ -257,11 +265,12 @@ class Masks:
     def import_mask(self, path: str | Path, keep: bool) -> MaskEdit:
         """Read a mask PNG (any image: centre-cropped and resized) as one edit; ImageError names a bad file.
 
-        A keep mask without transparency reads its brightness as the weight (white = keep), so masks
-        drawn in other programs work too.
+        A colour mask must carry transparency (``require_alpha``). A keep mask without it reads its brightness as
+        the weight (white = keep), so masks drawn in other programs work too.
         """
         rgba = load_fitted(path, self.resolution, mode="RGBA")
         if not keep:
+            require_alpha(path)
             return self.replace(False, np.array(rgba), "Import colour mask")
         alpha = rgba[..., 3]
         weight = alpha if (alpha < 255).any() else np.rint(rgba[..., :3].mean(-1)).astype(np.uint8)

@@ -1,7 +1,9 @@
 """The output policy every command and dialog follows: nothing the user made is deleted or overwritten.
 
 - A file output may replace only a file GAN Studio wrote (recognised by its content, ``made_here``), never an
-  input of the same job, and its name ends in the suffix of the format written.
+  input of the same job, and its name ends in the suffix of the format written. A picture that carries its
+  recipe is a portrait someone kept: only the job that makes that very picture again replaces it, unless the
+  user agreed (a save dialog, ``--overwrite``).
 - A folder output is new, empty, or already holds what the job writes (each job says how to recognise that);
   a non-empty folder of someone else's files is refused, never cleared, and so is one whose subfolders are links
   leading out of it (the job would write through them into someone else's files).
@@ -27,6 +29,7 @@ from .images import SOFTWARE, ImageError, read_png_text
 from .paths import PathLike
 
 MARK = "gan-studio"  # every format GAN Studio writes names itself with this prefix
+RECIPE_KEY = f"{MARK}-recipe"  # the PNG text chunk that carries a picture's recipe (library.recipe writes it)
 _SAFETENSORS_HEADER_MAX = 100 << 20
 
 
@@ -66,12 +69,15 @@ def check_output_file(
     inputs: Iterable[PathLike | None] = (),
     companions: Sequence[PathLike] = (),
     replace_confirmed: bool = False,
+    remakes: Callable[[dict], bool] | None = None,
 ) -> Path:
     """Check an output file (and the ``companions`` written beside it) before the work that makes it starts.
 
     ``suffix`` is the format's (".png"); ``kind`` names the format in the message ("PNG"); ``inputs`` are the
     job's input files, which an output must never replace. ``replace_confirmed``: the user already agreed to
-    replace an existing file (a save dialog asks), so it need not be GAN Studio's own.
+    replace an existing file (a save dialog asks), so it need not be GAN Studio's own. ``remakes``: given the
+    recipe of the picture already at ``path``, whether this job makes that very picture again (else it is
+    another picture, and only ``replace_confirmed`` replaces it).
     """
     path = Path(path)
     if path.suffix.lower() != suffix:
@@ -87,6 +93,8 @@ def check_output_file(
         if target.exists() and not made_here(target) and not (replace_confirmed and target == path):
             raise OutputError(f"{target} already exists and was not made by GAN Studio; choose another name "
                               "or move the file away first.")
+    if not replace_confirmed:
+        _check_not_another_picture(path, remakes)
     check_writable(path.parent, target=path)
     sweep_stale(path.parent)
     return path
@@ -101,21 +109,57 @@ def dialog_output(path: PathLike, suffix: str, kind: str, inputs: Iterable[PathL
     return check_output_file(path, suffix, kind, inputs=inputs, replace_confirmed=True)
 
 
-def check_files_in(folder: PathLike, holds: str, writes: Callable[[str], bool]) -> Path:
+def check_files_in(
+    folder: PathLike,
+    holds: str,
+    writes: Callable[[str], bool],
+    replace_confirmed: bool = False,
+    remakes: Callable[[str, dict], bool] | None = None,
+) -> Path:
     """Check a folder that files are added to (it may hold other things): of the names already there, those
-    ``writes`` says the job will write must be GAN Studio's own. Listing the folder once keeps this cheap for
-    any number of outputs."""
+    ``writes`` says the job will write must be GAN Studio's own, and a picture among them one the job makes
+    again (``remakes``, given its name and recipe), unless ``replace_confirmed``. Listing the folder once keeps
+    this cheap for any number of outputs."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"{folder} is a file, not a folder; {holds} need a folder.")
     if folder.is_dir():
         sweep_stale(folder)
         for entry in sorted(folder.iterdir()):
-            if writes(entry.name) and not made_here(entry):
+            if not writes(entry.name) or replace_confirmed:
+                continue
+            if not made_here(entry):
                 raise OutputError(f"{entry} already exists and was not made by GAN Studio; choose another folder "
                                   "or move the file away first.")
+            _check_not_another_picture(entry, remakes and (lambda recipe, name=entry.name: remakes(name, recipe)))
     check_writable(folder)
     return folder
+
+
+def _check_not_another_picture(path: Path, remakes: Callable[[dict], bool] | None) -> None:
+    """Refuse to replace a picture that carries its recipe, unless ``remakes`` says this job makes it again."""
+    recipe = _picture_recipe(path)
+    if recipe is not None and not (remakes is not None and remakes(recipe)):
+        raise OutputError(f"{path} is another picture, with its own recipe; choose another name, or add --overwrite "
+                          "to replace it.")
+
+
+def _picture_recipe(path: PathLike) -> dict | None:
+    """The recipe a GAN Studio picture carries (an empty dict for one it cannot read); None for any other file."""
+    path = Path(path)
+    if path.suffix.lower() != ".png" or not path.is_file():
+        return None
+    try:
+        text = read_png_text(path, header_only=True).get(RECIPE_KEY)
+    except (OSError, ImageError):
+        return None
+    if text is None:
+        return None
+    try:
+        recipe = json.loads(text)
+    except (ValueError, RecursionError):
+        return {}
+    return recipe if isinstance(recipe, dict) else {}
 
 
 def check_output_folder(

@@ -96,3 +96,11 @@ def test_clear_import_and_export(tmp_path):
     (tmp_path / "broken.png").write_bytes(b"not a png")
     with pytest.raises(ImageError, match="broken.png"):
         masks.import_mask(tmp_path / "broken.png", keep=False)
+
+
+def test_a_colour_mask_without_transparency_is_refused_by_name(tmp_path):
+    save_png(tmp_path / "opaque.png", np.full((RES, RES, 3), 200, np.uint8))  # would paint the whole portrait
+    masks = Masks(RES)
+    with pytest.raises(ImageError, match="opaque.png has no transparency, and a mask's alpha marks where it applies"):
+        masks.import_mask(tmp_path / "opaque.png", keep=False)
+    assert not masks.paint.any()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..cmdoptions import MODEL_HELP, add_class, add_model, add_out, class_index, load_model, whole
+from ..cmdoptions import MODEL_HELP, add_class, add_model, add_out, class_index, load_model, seed, steps, whole
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
@@ -14,7 +14,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     add_model(parser, help=MODEL_HELP + " (it must include D)")
     parser.add_argument("--sketches", required=True, help="folder with 1-30 sketches: dark lines on light paper")
     add_class(parser)
-    parser.add_argument("--steps", type=whole(1),
+    parser.add_argument("--steps", type=steps,
                         help="training steps (default: what the model's card recommends, else 300)")
     add_out(parser, "OUT.safetensors (OUT.json beside it holds the model card)")
     real = parser.add_mutually_exclusive_group()
@@ -28,7 +28,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--select-every", type=whole(0), metavar="N",
                         help="score G' against the sketches every N steps and save the best snapshot (default 25; 0 "
                              "saves the last step)")
-    parser.add_argument("--seed", type=whole(0), default=0, help="random seed: the same seed repeats a run exactly")
+    parser.add_argument("--seed", type=seed, default=0, help="random seed: the same seed repeats a run exactly")
     parser.add_argument("--resume", action="store_true", help="continue from OUT's .customize.pt checkpoint")
 
 

@@ -13,6 +13,7 @@ from ..cmdoptions import (
     add_model,
     add_noise_mode,
     add_out,
+    add_overwrite,
     add_truncation,
     add_view,
     add_yes,
@@ -39,6 +40,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     add_device(parser)
     add_view(parser)
     add_out(parser, "output folder; seed<N>.png files are added to it")
+    add_overwrite(parser)
     add_yes(parser)
 
 
@@ -58,7 +60,9 @@ def run(args: argparse.Namespace) -> int:
 
     seeds = args.seeds
     confirm(args, f"--seeds {seeds}", len(seeds), "pictures", CONFIRM_PICTURES)
-    out = check_files_in(args.out, "the pictures", lambda name: _seed_of(name) in seeds)
+    out = check_files_in(args.out, "the pictures", lambda name: _seed_of(name) in seeds,
+                         replace_confirmed=args.overwrite,
+                         remakes=lambda name, recipe: recipe.get("seed") == _seed_of(name))  # the same seed again
     m = load_model(args.model, args.device)
     k = class_index(m, args)
     out.mkdir(parents=True, exist_ok=True)

@@ -14,9 +14,11 @@ from ..cmdoptions import (
     add_model,
     add_noise_mode,
     add_out,
+    add_overwrite,
     add_truncation,
     add_view,
     add_yes,
+    check_picture_out,
     class_index,
     confirm,
     load_model,
@@ -45,6 +47,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     add_device(parser)
     add_view(parser)
     add_out(parser, "output PNG")
+    add_overwrite(parser)
     add_yes(parser, f"{YES_HELP} (over {CONFIRM_MIX_CELLS} mixes)")
 
 
@@ -54,12 +57,11 @@ def run(args: argparse.Namespace) -> int:
     from ...engine.images import save_png
     from ...engine.model.checkpoints import model_files
     from ...engine.model.labels import class_labels
-    from ...engine.outputs import check_output_file
     from ..progress import TqdmProgress
 
     confirm(args, f"--rows {args.rows} --cols {args.cols}", len(args.rows) * len(args.cols), "mixes",
             CONFIRM_MIX_CELLS)
-    check_output_file(args.out, ".png", "PNG", inputs=model_files(args.model))
+    check_picture_out(args, model_files(args.model))  # a grid carries no recipe: any picture there is another
     m = load_model(args.model, args.device)
     c = class_labels(m.G, class_index(m, args))
     transform = view(Portrait(), args).transform()

@@ -10,12 +10,13 @@ from ..cmdoptions import (
     add_device,
     add_model,
     add_out,
+    add_overwrite,
     add_work_size,
     check_picture_out,
     class_index,
     load_model,
     number,
-    whole,
+    steps,
 )
 
 
@@ -23,13 +24,14 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     add_model(parser)
     parser.add_argument("--image", required=True, help="the picture (centre-cropped to a square)")
     add_class(parser)
-    parser.add_argument("--steps", type=whole(1), default=300, help="optimisation steps (default 300)")
+    parser.add_argument("--steps", type=steps, default=300, help="optimisation steps (default 300)")
     parser.add_argument("--detail", type=number(0, 0.9), default=0.25, metavar="SHARE",
                         help="share of the steps spent fitting the 32 px and finer noise maps to the brushwork after "
                              "W+ (default 0.25, as the studio's Open image to edit; 0: W+ alone)")
     add_work_size(parser, "projection", PROJECTION_WORK)
     add_device(parser)
     add_out(parser, "OUT.png (with OUT.json and OUT.npz: W+ and noise maps)")
+    add_overwrite(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,7 +46,11 @@ def run(args: argparse.Namespace) -> int:
     from ...engine.model.labels import class_labels
     from ..progress import TqdmProgress, cancel_on_interrupt
 
-    out = check_picture_out(args.out, [args.image, *model_files(args.model)], (".json", ".npz"))
+    def remakes(old: dict) -> bool:  # a projection of the same painting
+        made = old.get("projection")
+        return isinstance(made, dict) and made.get("image") == str(args.image)
+
+    out = check_picture_out(args, [args.image, *model_files(args.model)], (".json", ".npz"), remakes)
     m = load_model(args.model, args.device)
     k = class_index(m, args)
     target = load_fitted(args.image, m.G.resolution)

@@ -10,13 +10,14 @@ from ..cmdoptions import (
     add_device,
     add_model,
     add_out,
+    add_overwrite,
     add_truncation,
     add_work_size,
     check_picture_out,
     class_index,
     load_model,
     seed,
-    whole,
+    steps,
 )
 
 
@@ -27,10 +28,11 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     add_class(parser)
     parser.add_argument("--mask", required=True, help="square RGBA PNG: colour = target colour, alpha = weight")
     parser.add_argument("--keep", help="square PNG whose alpha marks what must stay (default: everything unpainted)")
-    parser.add_argument("--steps", type=whole(1), default=100, help="search steps (default 100)")
+    parser.add_argument("--steps", type=steps, default=100, help="search steps (default 100)")
     add_work_size(parser, "search", SEARCH_WORK)
     add_device(parser)
     add_out(parser, "OUT.png (OUT.json beside it holds W+ and the direction)")
+    add_overwrite(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,7 +44,11 @@ def run(args: argparse.Namespace) -> int:
     from ...engine.model.labels import class_labels
     from ..progress import TqdmProgress, cancel_on_interrupt
 
-    out = check_picture_out(args.out, [args.mask, args.keep, *model_files(args.model)], (".json",))
+    def remakes(old: dict) -> bool:  # the same seed recoloured with the same mask
+        made = old.get("search")
+        return isinstance(made, dict) and (made.get("seed"), made.get("mask")) == (args.seed, str(args.mask))
+
+    out = check_picture_out(args, [args.mask, args.keep, *model_files(args.model)], (".json",), remakes)
     m = load_model(args.model, args.device)
     G = m.G
     k = class_index(m, args)

@@ -6,16 +6,42 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..cmdoptions import UserError, add_device, add_model, add_out, add_view, check_picture_out, load_model, view
+from ..cmdoptions import (
+    UserError,
+    add_class,
+    add_device,
+    add_model,
+    add_out,
+    add_overwrite,
+    add_view,
+    check_picture_out,
+    class_index,
+    load_model,
+    view,
+)
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--recipe", required=True, help="a picture with its recipe (PNG), or the recipe's .json")
     add_model(parser, default=None,
               help="the checkpoint the recipe was made with (default: the shipped model it names)")
+    add_class(parser, "for a recipe of a class-conditional model that names no class: a class name from the "
+                      "model's card or an index (default: class 0)")
     add_device(parser)
     add_view(parser, keeps=" (default: as the recipe has it)")
     add_out(parser, "OUT.png (with OUT.json, the same recipe)")
+    add_overwrite(parser)
+
+
+def _source(text: str) -> Path:
+    """``--recipe`` as given, refused by its own name when it cannot hold a recipe."""
+    source = Path(text)
+    if source.suffix.lower() not in (".png", ".json"):
+        raise UserError(f"--recipe {source}: a recipe is read from a GAN Studio picture (.png) or its .json "
+                        "sidecar, and this is neither.")
+    if not source.exists() and not source.with_suffix(".png").exists() and not source.with_suffix(".json").exists():
+        raise UserError(f"--recipe {source} does not exist.")
+    return source
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,13 +53,15 @@ def run(args: argparse.Namespace) -> int:
     from ...engine.model.checkpoints import SHIPPED_MODELS, model_files
     from ...engine.session import Session
 
-    source = Path(args.recipe)
+    source = _source(args.recipe)
     recipe = read_recipe(source)
     name, wanted = recipe.get("model", "unknown"), recipe.get("model_hash")
     model_path = args.model or (name if name in SHIPPED_MODELS else None)
     if model_path is None:
         raise UserError(f"{source} was made with the model “{name}”; pass --model with that checkpoint.")
-    out = check_picture_out(args.out, [source, source.with_suffix(".png"), *model_files(model_path)], (".json",))
+    given = dict(recipe)
+    out = check_picture_out(args, [source, source.with_suffix(".png"), *model_files(model_path)], (".json",),
+                            remakes=lambda old: all(old.get(k) == v for k, v in given.items()))  # this recipe again
     m = load_model(model_path, args.device)
     if wanted not in (None, m.weights_hash):
         raise UserError(f"{source} was made with the model “{name}” ({str(wanted)[:12]}…), not with {model_path} "
@@ -44,6 +72,13 @@ def run(args: argparse.Namespace) -> int:
     if args.translate is not None or args.rotate is not None:
         portrait = view(portrait, args)
         recipe = {**{k: v for k, v in recipe.items() if k not in ("translate", "rotate")}, **view_fields(portrait)}
+    if args.class_name is not None or (m.classes and portrait.class_index is None and portrait.base.seed is not None):
+        k = class_index(m, args)  # a seed needs its class: --class, else class 0 (said on stderr)
+        if portrait.class_index is None:
+            portrait, recipe = portrait.with_class(k), {**recipe, **m.class_fields(k)}
+        elif k != portrait.class_index:
+            raise UserError(f"--class: {source} is a picture of the class {recipe.get('class', portrait.class_index)}; "
+                            "leave --class out to render it again.")
     if portrait.sliders:
         print("computing the principal directions the sliders name (cached per model)…", file=sys.stderr)
         session.set_directions(pca_directions(m.G, m.weights_hash))

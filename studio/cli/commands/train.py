@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from ..cmdoptions import add_out, add_yes, confirm, number, whole
+from ..cmdoptions import UserError, add_out, add_yes, confirm, number, run_device, seed, steps, whole
 
 CONFIRM_WORLD_CACHE = 200_000  # more cached paintings than this state their number and need --yes: they fill memory
+# A global batch beyond any one machine's memory at the smallest size (4096 pictures of 128 px are 800 MB in fp32
+# before a single activation); a bigger one grew memory without bound until the machine died.
+MAX_BATCH = 4096
+MAX_KIMG = 1_000_000  # a thousand times StyleGAN2's longest run (25,000 kimg); past it, steps overflow
+MAX_MINUTES = 525_600  # a year
+MAX_WORKERS = 64  # data-loading processes per GPU; each is a copy of the data pipeline in memory
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
@@ -29,11 +35,11 @@ def add_options(parser: argparse.ArgumentParser) -> None:
              "with --data world the classes are its four genres, painted in turn (class 0 portrait)")
     add_out(parser, "run folder: checkpoints, samples, metrics, model.safetensors")
     length = parser.add_mutually_exclusive_group()
-    length.add_argument("--kimg", type=number(0, above=True),
+    length.add_argument("--kimg", type=number(0, above=True, most=MAX_KIMG),
                         help="train until this many thousand images have been shown")
-    length.add_argument("--steps", type=whole(1), help=f"train until this many steps (default {defaults.steps:,})")
+    length.add_argument("--steps", type=steps, help=f"train until this many steps (default {defaults.steps:,})")
     add("--resume", help="a training checkpoint, or 'auto' for the newest readable one in --out (if any)")
-    add("--batch", type=whole(1), help="global batch, split over torchrun processes")
+    add("--batch", type=whole(1, MAX_BATCH), help=f"global batch (1 to {MAX_BATCH}), split over torchrun processes")
     add("--lr", type=number(0, 1, above=True), help=f"Adam learning rate (default {defaults.lr:g})")
     add("--gamma", type=number(0), help="R1 weight (default 0.0002 * resolution^2 / batch)")
     add("--pl-weight", type=number(0), help="path-length regularisation weight (0 turns it off)")
@@ -49,12 +55,13 @@ def add_options(parser: argparse.ArgumentParser) -> None:
              "colours and brushwork, keep the model's layouts and faces)")
     add("--xflip", action=argparse.BooleanOptionalAction,
         help=f"also train on mirrored images (folders; on by default under {SMALL_FOLDER:,} pictures)")
-    add("--seed", type=whole(0), help="the run's random seed: the same seed repeats a run exactly")
+    add("--seed", type=seed, help="the run's random seed: the same seed repeats a run exactly")
     add("--checkpoint-every", type=whole(1), help="steps between checkpoints (and model exports)")
     add("--sample-every", type=whole(1), help="steps between sample grids")
     add("--keep", type=whole(1), help=f"how many checkpoints to keep (default {defaults.keep})")
-    add("--device", help="auto (default), cpu, cuda or cuda:N")
-    add("--workers", type=whole(0), help="data-loading processes per GPU (0 loads in the trainer)")
+    add("--device", type=run_device, help="auto (default), cpu, cuda or cuda:N")
+    add("--workers", type=whole(0, MAX_WORKERS),
+        help=f"data-loading processes per GPU, 0 to {MAX_WORKERS} (0 loads in the trainer)")
     add("--world-cache", type=whole(0), metavar="N",
         help="world data: train on N paintings rendered once into the user cache (0 = render every batch; "
              f"over {CONFIRM_WORLD_CACHE:,} needs --yes)")
@@ -62,7 +69,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         help="auto (default): bf16 where the device computes it natively, else fp32")
     add("--modconv", choices=MODCONVS,
         help="modulated conv path; auto (default): fused on CUDA, non-fused on CPU")
-    add("--minutes", type=number(0, above=True),
+    add("--minutes", type=number(0, above=True, most=MAX_MINUTES),
         help="stop after this many minutes, saving a checkpoint and the model")
     add_yes(parser)
 
@@ -77,6 +84,10 @@ def run(args: argparse.Namespace) -> int:
     from ...engine.train.loop import Trainer
     from ..progress import TqdmProgress, cancel_on_interrupt
 
+    for option, value in (("--freeze-g", args.freeze_g), ("--freeze-d", args.freeze_d)):
+        if value and not args.init:
+            raise UserError(f"{option} keeps blocks of the start model, so it needs one: add --init MODEL "
+                            "(a model file, or 'default').")
     if args.world_cache is not None:
         confirm(args, f"--world-cache {args.world_cache}", args.world_cache, "paintings rendered and kept in memory",
                 CONFIRM_WORLD_CACHE)

@@ -23,6 +23,7 @@ import torch
 from ..edit.latents import LayerSpec, layer_indices
 from ..images import fit_image, load_image, tensor_to_images
 from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
+from ..masks import require_alpha
 from ..model.stylegan2 import Generator
 from ..paths import PathLike
 from ..resample import downscale
@@ -128,9 +129,11 @@ def _to_loss_size(img: np.ndarray, size: int) -> torch.Tensor:
 
 
 def load_mask(path: PathLike) -> np.ndarray:
-    """Read a paint or keep mask file as uint8 RGBA; a file with nothing painted (alpha 0) is refused, and so is
-    a non-square one: it would have to be cropped to the portrait's square, losing paint without a word."""
+    """Read a paint or keep mask file as uint8 RGBA; a file without transparency or with nothing painted (alpha 0)
+    is refused, and so is a non-square one: it would have to be cropped to the portrait's square, losing paint
+    without a word."""
     rgba = load_image(path, mode="RGBA")
+    require_alpha(path)
     h, w = rgba.shape[:2]
     if h != w:
         raise MaskError(f"{path} is {w}x{h} pixels, but a mask covers the square portrait; "

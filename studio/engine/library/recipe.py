@@ -31,10 +31,10 @@ from ..edit.seeds import MAX_SEED
 from ..errors import first_line
 from ..images import TEXT_CHUNK_LIMIT, ImageError, read_png_text, save_png
 from ..model.architecture import GROUPS, NOISE_MODES
+from ..outputs import RECIPE_KEY
 from ..paths import PathLike
 
 RECIPE_SCHEMA = 1
-RECIPE_KEY = "gan-studio-recipe"
 MAX_DEPTH = 16  # lists and dicts in a recipe nest 5 deep (mixing, other, noise, a map, its array)
 
 
