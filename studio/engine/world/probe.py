@@ -22,11 +22,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..images import images_to_tensor
-from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
+from ..jobs import CancelToken, ProgressFn, no_progress
 from ..paths import shipped
 from . import BACKGROUNDS, COMPOSITIONS, GENRES, HAIR_COLORS, cityscape, genre_list, landscape, still_life
 from .genres import GenreArg
-from .small_cnn import colour_jitter, conv_encoder, load_net, save_net
+from .small_cnn import colour_jitter, conv_encoder, fit, load_net, save_net
 
 PROBE_SIZE = 64
 PROBE_PATH = shipped("models", "world_probe.safetensors")
@@ -184,7 +184,6 @@ def train_probe(
     term that holds what ``init`` read in portraits, its features and portrait heads' outputs (distillation
     from a frozen copy), so a portrait probe learns the other genres without losing what it read.
     """
-    token = ensure_token(token)
     torch.manual_seed(seed)
     probe = WorldProbe()
     teacher = None
@@ -197,26 +196,17 @@ def train_probe(
             kept = [k for k in ("head", *CLASS_HEADS)
                     if f"{k}.weight" in init and CLASS_HEADS.get(k, ("portrait",))[0] == "portrait"]
     x_all, t_all = images_to_tensor(images), targets_from_attributes(records)
-    opt = torch.optim.AdamW(probe.parameters(), lr=lr, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps)
-    gen = torch.Generator().manual_seed(seed)
-    for step in range(steps):
-        token.check()
-        idx = torch.randint(len(x_all), (batch,), generator=gen)
-        x = x_all[idx]
-        x = colour_jitter(x, gen)
-        out = probe.train()(x)
+
+    def batch_loss(idx: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        x = colour_jitter(x_all[idx], gen)
+        out = probe(x)
         loss = probe_loss(out, {k: v[idx] for k, v in t_all.items()})
         portrait = t_all["portrait"][idx]
         if teacher is not None and portrait.any():
             loss = loss + keep * _kept(out, teacher(x[portrait]), portrait, kept)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        sched.step()
-        if step % 20 == 0 or step == steps - 1:
-            progress(Progress(step + 1, steps, "training probe", metrics={"loss": loss.item()}))
-    return probe.eval()
+        return loss
+
+    return fit(probe, batch_loss, len(x_all), steps, batch, lr, seed, "training probe", progress, token)
 
 
 def save_probe(probe: WorldProbe, path: Path, card: dict) -> None:
