@@ -83,6 +83,10 @@ CLOTHES_COLORS: dict[str, RGB] = {
     "grey": (116, 116, 120),
 }
 FACE_SHAPES = ("oval", "round", "long", "heart", "square")
+# Facial features a record may list under "unpainted" (the viewer's left and right eye, with its brow and socket;
+# the nose's modelling and nostrils; the lips): never drawn by the sampler, set only to teach the face probe what
+# a face without them looks like.
+FACE_PARTS = ("eye_l", "eye_r", "nose", "mouth")
 NECKLINES = ("round", "v", "collar", "turtleneck", "boat")
 BACKGROUNDS = ("plain", "gradient", "landscape", "interior")
 PALETTE_MOODS = ("neutral", "warm", "cool", "muted", "vivid")

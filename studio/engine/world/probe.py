@@ -12,7 +12,6 @@ the hair turn blue" and "does a class-conditional model paint the genre it was a
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,12 +21,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..atomic import atomic_path, atomic_write_text
 from ..images import images_to_tensor
-from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
+from ..jobs import CancelToken, ProgressFn, no_progress
 from ..paths import shipped
 from . import BACKGROUNDS, COMPOSITIONS, GENRES, HAIR_COLORS, cityscape, genre_list, landscape, still_life
 from .genres import GenreArg
+from .small_cnn import colour_jitter, conv_encoder, fit, load_net, save_net
 
 PROBE_SIZE = 64
 PROBE_PATH = shipped("models", "world_probe.safetensors")
@@ -63,11 +62,7 @@ class WorldProbe(nn.Module):
     def __init__(self, width: int = 16) -> None:
         super().__init__()
         chans = [3, width, width * 2, width * 4, width * 8]
-        layers: list[nn.Module] = []
-        for cin, cout in zip(chans[:-1], chans[1:]):
-            layers += [nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
-                       nn.Conv2d(cout, cout, 3, padding=1, stride=2), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
-        self.encoder = nn.Sequential(*layers)
+        self.encoder = conv_encoder(chans)
         self.features = nn.Sequential(nn.Flatten(), nn.Linear(chans[-1] * 16, 256), nn.ReLU(inplace=True))
         self.genre = nn.Linear(256, len(GENRES))
         self.head = nn.Linear(256, len(HEAD_KEYS))
@@ -189,7 +184,6 @@ def train_probe(
     term that holds what ``init`` read in portraits, its features and portrait heads' outputs (distillation
     from a frozen copy), so a portrait probe learns the other genres without losing what it read.
     """
-    token = ensure_token(token)
     torch.manual_seed(seed)
     probe = WorldProbe()
     teacher = None
@@ -202,43 +196,25 @@ def train_probe(
             kept = [k for k in ("head", *CLASS_HEADS)
                     if f"{k}.weight" in init and CLASS_HEADS.get(k, ("portrait",))[0] == "portrait"]
     x_all, t_all = images_to_tensor(images), targets_from_attributes(records)
-    opt = torch.optim.AdamW(probe.parameters(), lr=lr, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps)
-    gen = torch.Generator().manual_seed(seed)
-    for step in range(steps):
-        token.check()
-        idx = torch.randint(len(x_all), (batch,), generator=gen)
-        x = x_all[idx]
-        gain, shift = torch.randn(batch, 1, 1, 1, generator=gen), torch.randn(batch, 3, 1, 1, generator=gen)
-        x = x * (1 + 0.1 * gain) + 0.1 * shift
-        out = probe.train()(x)
+
+    def batch_loss(idx: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        x = colour_jitter(x_all[idx], gen)
+        out = probe(x)
         loss = probe_loss(out, {k: v[idx] for k, v in t_all.items()})
         portrait = t_all["portrait"][idx]
         if teacher is not None and portrait.any():
             loss = loss + keep * _kept(out, teacher(x[portrait]), portrait, kept)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        sched.step()
-        if step % 20 == 0 or step == steps - 1:
-            progress(Progress(step + 1, steps, "training probe", metrics={"loss": loss.item()}))
-    return probe.eval()
+        return loss
+
+    return fit(probe, batch_loss, len(x_all), steps, batch, lr, seed, "training probe", progress, token)
 
 
 def save_probe(probe: WorldProbe, path: Path, card: dict) -> None:
-    from safetensors.torch import save_file
-
-    with atomic_path(path) as tmp:
-        save_file({k: v.contiguous() for k, v in probe.state_dict().items()}, str(tmp))
-    atomic_write_text(path.with_suffix(".json"), json.dumps(card, indent=2) + "\n")
+    save_net(probe, path, card)
 
 
 def load_probe(path: Path = PROBE_PATH) -> WorldProbe:
-    from safetensors.torch import load_file
-
-    probe = WorldProbe()
-    probe.load_state_dict(load_file(str(path)))
-    return probe.eval().requires_grad_(False)
+    return load_net(WorldProbe(), path)
 
 
 def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:

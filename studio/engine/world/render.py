@@ -4,6 +4,8 @@ features and a colour grade. Output stays supersampled; ``sample.py`` downsample
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 
 from . import shapes
@@ -26,30 +28,32 @@ def _blob(x, y, sx: float, sy: float) -> np.ndarray:
     return np.exp(-((x / sx) ** 2 + (y / sy) ** 2))
 
 
-def _face_light(s: Scene, L: np.ndarray) -> np.ndarray:
-    """Light on the head crop: an ellipsoid, modelled by the nose, sockets and lips."""
+def _face_light(s: Scene, L: np.ndarray, unpainted: Collection[str]) -> np.ndarray:
+    """Light on the head crop: an ellipsoid, modelled by the nose and the eye sockets (those not ``unpainted``)."""
     p, q, c0 = s.p[s.box], s.q[s.box], s.center
     light = 0.15 + 0.85 * lambert(np.clip((p - 0.15 * c0) / (s.face_w * 1.1), -1, 1), np.clip(q / 1.15, -1, 1), L)
     side = float(-np.sign(L[0]) or 1.0)
     nose = c0 * 1.15
-    return (light
-            - 0.2 * _blob(p - c0 - side * 0.07, q - 0.2, 0.035, 0.13)  # shadow side of the nose
-            + 0.1 * _blob(p - nose + side * 0.02, q - 0.2, 0.025, 0.1)  # lit ridge
-            - 0.12 * _blob(p - nose, q - 0.43, 0.07, 0.025)  # under the nose
-            - 0.1 * (_blob(p - c0 - 0.3, q + 0.01, 0.15, 0.07) + _blob(p - c0 + 0.3, q + 0.01, 0.15, 0.07)))
+    if "nose" not in unpainted:
+        light = (light
+                 - 0.2 * _blob(p - c0 - side * 0.07, q - 0.2, 0.035, 0.13)  # shadow side of the nose
+                 + 0.1 * _blob(p - nose + side * 0.02, q - 0.2, 0.025, 0.1)  # lit ridge
+                 - 0.12 * _blob(p - nose, q - 0.43, 0.07, 0.025))  # under the nose
+    sockets = [_blob(p - c0 - k * 0.3, q + 0.01, 0.15, 0.07) for k, eye in ((1, "eye_r"), (-1, "eye_l"))
+               if eye not in unpainted]
+    return light - 0.1 * sum(sockets) if sockets else light
 
 
 def _skin(s: Scene, attrs: dict, L: np.ndarray) -> np.ndarray:
     """Face, ears, neck and chest in one lit skin layer."""
     skin = rgb(attrs["skin"]["rgb"])
     # Neck and chest: a cylinder lit from the same side, in the head's shadow just under the chin.
-    light = np.broadcast_to(
-        (0.2 + 0.8 * lambert(np.clip(s.P / 1.6, -1, 1), np.float32(-0.3), L))
-        * np.clip(0.5 + 0.4 * (s.Q - 0.9), 0.5, 0.95),
-        (s.n, s.n)).copy()
+    chest = np.clip(0.5 + 0.4 * (s.Q - 0.9), 0.5, 0.95)
+    light = np.broadcast_to((0.2 + 0.8 * lambert(np.clip(s.P / 1.6, -1, 1), np.float32(-0.3), L)) * chest,
+                            (s.n, s.n)).copy()
     a_face, a_ear = s.alpha["face"][s.box], s.alpha["ear"][s.box]
     on_head = a_face + a_ear - a_face * a_ear
-    light[s.box] += (_face_light(s, L) - light[s.box]) * on_head
+    light[s.box] += (_face_light(s, L, attrs.get("unpainted", ())) - light[s.box]) * on_head
     col = tone(skin, np.clip(light, 0, 1), _FLESH)
     p, q, c0 = s.p[s.box], s.q[s.box], s.center
     blush = 0.22 * (_blob(p - c0 - 0.36, q - 0.3, 0.13, 0.09) + _blob(p - c0 + 0.36, q - 0.3, 0.13, 0.09))
@@ -60,7 +64,7 @@ def _skin(s: Scene, attrs: dict, L: np.ndarray) -> np.ndarray:
 
 
 def _features(img: np.ndarray, s: Scene, attrs: dict) -> np.ndarray:
-    """Paint eyes, brows, nostrils and lips onto the head crop where the face shows."""
+    """Paint eyes, brows, nostrils and lips onto the head crop where the face shows (those not unpainted)."""
     f, box = s.features, s.box
     col = img[box]
     show = s.alpha["face"][box] * (1 - s.alpha["hair_front"][box])
@@ -71,7 +75,10 @@ def _features(img: np.ndarray, s: Scene, attrs: dict) -> np.ndarray:
     lip = rgb(attrs["mouth"]["lip_rgb"])
     iris_rgb = rgb(attrs["eyes"]["rgb"])
     lid = np.clip((0.02 - s.q[box]) * s.px / 2, 0, 1)  # upper half of the eye
+    unpainted = attrs.get("unpainted", ())
     for tag in ("l", "r"):
+        if f"eye_{tag}" in unpainted:
+            continue
         eye, iris = f[f"eye_{tag}"], f[f"iris_{tag}"]
         col = paint_over(col, _EYE_WHITE * (0.75 + 0.25 * skin), show * shapes.coverage(eye, soft))
         inside = show * shapes.coverage(np.maximum(iris, eye), soft)
@@ -79,10 +86,12 @@ def _features(img: np.ndarray, s: Scene, attrs: dict) -> np.ndarray:
         col = paint_over(col, iris_rgb * 0.2, inside * shapes.coverage(iris + 0.028 * s.px, soft))
         col = paint_over(col, skin * 0.22, show * shapes.stroke(eye, max(1.2, 0.025 * s.px)) * lid)
         col = paint_over(col, brow, 0.8 * show * shapes.coverage(f[f"brow_{tag}"], soft))
-    col = paint_over(col, skin * 0.45, 0.5 * show * shapes.coverage(f["nostrils"], soft))
-    col = paint_over(col, lip, show * shapes.coverage(f["lips"], soft))
-    col = paint_over(col, lip * 0.8, show * shapes.coverage(f["upper_lip"], soft))
-    col = paint_over(col, lip * 0.45, 0.7 * show * shapes.stroke(f["lip_line"], max(1.0, 0.015 * s.px)))
+    if "nose" not in unpainted:
+        col = paint_over(col, skin * 0.45, 0.5 * show * shapes.coverage(f["nostrils"], soft))
+    if "mouth" not in unpainted:
+        col = paint_over(col, lip, show * shapes.coverage(f["lips"], soft))
+        col = paint_over(col, lip * 0.8, show * shapes.coverage(f["upper_lip"], soft))
+        col = paint_over(col, lip * 0.45, 0.7 * show * shapes.stroke(f["lip_line"], max(1.0, 0.015 * s.px)))
     img = img.copy()
     img[box] = col
     return img

@@ -7,11 +7,12 @@ down. Both scenes use the same noise draws, so their geometry agrees.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from .attributes import FACE_PARTS
 from .genres import GENRE_MASKS, GenreArg, genre_list, genre_spec, sample_attributes
 from .textures import canvas
 
@@ -41,11 +42,17 @@ class WorldSample:
         return out
 
 
-def _render(seed: int, size: int, genre: str):
+def _render(seed: int, size: int, genre: str, unpainted: Collection[str] = ()):
     if size < MIN_SIZE:
         raise ValueError(f"size must be at least {MIN_SIZE}, got {size}")
     spec = genre_spec(genre)
     attrs = sample_attributes(seed, genre)
+    if unpainted:
+        unknown = set(unpainted) - set(FACE_PARTS) if genre == "portrait" else set(unpainted)
+        if unknown:
+            raise ValueError(f"unpainted: {', '.join(sorted(unknown))} is not a face part of a {genre} "
+                             f"(portraits have {', '.join(FACE_PARTS)})")
+        attrs = {**attrs, "unpainted": [p for p in FACE_PARTS if p in unpainted]}
     scene = spec.build(attrs, size, spec.rng(seed, 1))
     paint_rng = spec.rng(seed, 2, size)
     img = spec.paint(scene, attrs, paint_rng) * (1 + 0.04 * canvas(paint_rng, size)[..., None])
@@ -62,6 +69,13 @@ def render_sample(seed: int, size: int = 128, genre: str = "portrait") -> WorldS
     ink = fine.reshape(size, SUPERSAMPLE, size, SUPERSAMPLE).mean(axis=(1, 3))
     sketch = np.clip(255 - ink * 255 + 0.5, 0, 255).astype(np.uint8)
     return WorldSample(image=image, sketch=sketch, masks=masks, attributes=attrs)
+
+
+def render_image(seed: int, size: int = 128, unpainted: Collection[str] = ()) -> tuple[np.ndarray, dict]:
+    """Portrait ``seed``'s (size, size, 3) uint8 painting and record, with the face parts ``unpainted`` (names
+    from ``FACE_PARTS``) left out and listed in the record: a face with some features missing, for the face probe."""
+    image, attrs, _ = _render(seed, size, "portrait", unpainted)
+    return image, attrs
 
 
 def render_batch(seeds: Sequence[int], size: int = 128, genre: GenreArg = "portrait") -> np.ndarray:

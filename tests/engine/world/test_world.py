@@ -28,7 +28,8 @@ from studio.engine.world import (
     still_life,
     write_dataset,
 )
-from studio.engine.world.attributes import ATTRIBUTE_KEYS
+from studio.engine.world.attributes import ATTRIBUTE_KEYS, FACE_PARTS
+from studio.engine.world.sample import render_image
 
 SMALL = 64
 
@@ -163,6 +164,26 @@ def test_write_dataset_cancels(tmp_path):
     assert len(list((tmp_path / "images").iterdir())) == 2
     # the finished samples keep their records, so adding to the data set later continues after them
     assert [json.loads(line)["seed"] for line in (tmp_path / "attributes.jsonl").read_text().splitlines()] == [0, 1]
+
+
+def test_unpainted_face_parts_change_only_the_face():
+    s = render_sample(4, 128)  # a close-up: features several pixels wide
+    whole, record = render_image(4, 128)
+    assert np.array_equal(whole, s.image) and "unpainted" not in record
+    head = record["head"]
+    rows = slice(int((head["y"] - head["scale"]) * 128), int((head["y"] + head["scale"]) * 128) + 1)
+    cols = slice(int((head["x"] - head["scale"]) * 128), int((head["x"] + head["scale"]) * 128) + 1)
+    inside = np.zeros((128, 128), bool)
+    inside[rows, cols] = True
+    for part in FACE_PARTS:
+        image, rec = render_image(4, 128, [part])
+        changed = np.abs(image.astype(int) - whole.astype(int)).max(2) > 0
+        assert rec["unpainted"] == [part] and changed.any(), part
+        assert not (changed & ~inside).any() and not (changed & ~s.masks["face"]).any(), part
+    _, rec = render_image(4, 128, ("mouth", "eye_l", "nose", "eye_r"))
+    assert rec["unpainted"] == list(FACE_PARTS)
+    with pytest.raises(ValueError, match="ears is not a face part"):
+        render_image(4, 64, ["ears"])
 
 
 # Portraits as they were before the other genres came: the trained default model, the shipped probe and the
