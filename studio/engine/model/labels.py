@@ -17,6 +17,12 @@ if TYPE_CHECKING:
     from .stylegan2 import Generator
 
 
+def class_title(name: str) -> str:
+    """A class's name as a painter reads it ("still_life" -> "Still life"); the card and the CLI keep the name."""
+    text = name.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
 def resolve_class(model: LoadedModel, spec: str | int) -> int:
     """The index of class ``spec`` in ``model``: a name from its card (exact, else case-insensitive) or an index."""
     classes = model.classes

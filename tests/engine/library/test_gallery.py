@@ -67,7 +67,8 @@ def test_encode_array_other_dtypes(a):
 
 @pytest.mark.parametrize(
     "bad",
-    [{"__ndarray__": "AAAA", "dtype": "object", "shape": [1]}, {"__ndarray__": "AAAA", "dtype": "float32", "shape": [5]}, []],
+    [{"__ndarray__": "AAAA", "dtype": "object", "shape": [1]},
+     {"__ndarray__": "AAAA", "dtype": "float32", "shape": [5]}, []],
 )
 def test_decode_array_rejects_garbage(bad):
     with pytest.raises(ValueError, match="not an encoded array"):
@@ -215,7 +216,21 @@ def test_publish_site(tmp_path):
     assert "list of 40 numbers" in (tmp_path / "site" / "pages" / "calm.html").read_text(encoding="utf-8")
     assert "No recipe" in (tmp_path / "site" / "pages" / "no recipe.html").read_text(encoding="utf-8")
     with Image.open(tmp_path / "site" / "thumbs" / "calm.jpg") as thumb:
-        assert thumb.size == (gallery.THUMB_SIZE, gallery.THUMB_SIZE)
+        assert thumb.size == IMG.shape[1::-1]  # a small picture is not stretched to the thumbnail size
+
+
+def test_site_thumbnails_keep_the_pictures_shape_and_only_shrink(tmp_path):
+    g = tmp_path / "gallery"
+    wide = np.random.default_rng(1).integers(0, 256, (300, 600, 3), dtype=np.uint8)
+    export_picture(g, wide, {}, name="wide")
+    export_picture(g, IMG, {}, name="small")
+    publish_site(g, tmp_path / "site")
+    with Image.open(tmp_path / "site" / "thumbs" / "wide.jpg") as thumb:
+        assert thumb.size == (gallery.THUMB_SIZE, gallery.THUMB_SIZE // 2)  # shrunk, aspect kept, not cropped
+    with Image.open(tmp_path / "site" / "thumbs" / "small.jpg") as thumb:
+        assert thumb.size == (16, 16)
+    css = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert "figure img{max-width:100%;height:auto" in css
 
 
 def test_republish_updates_and_prunes_only_its_own_files(tmp_path):
