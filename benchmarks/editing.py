@@ -145,7 +145,9 @@ def dominant(effects: dict[str, float]) -> tuple[str, float]:
 
 def slider_names(rows: dict[str, dict[str, dict[str, float]]]) -> tuple[dict[str, str], dict[str, str]]:
     """({PC: attribute}, {PC: layer group}) for each PC that one attribute dominates on some group (on all
-    layers if it dominates there, else on the group where the dominant attribute moves most)."""
+    layers if it dominates there, else on the group where the dominant attribute moves most). Sliders that
+    would share a name add what each moves next most there ("head tilt and head height"), so a painter can
+    tell them apart."""
     names, layers = {}, {}
     for pc, by_group in rows.items():
         found = [(group, *dominant(effects)) for group, effects in by_group.items()]
@@ -154,6 +156,11 @@ def slider_names(rows: dict[str, dict[str, dict[str, float]]]) -> tuple[dict[str
             continue
         group, name, _ = next((f for f in found if f[0] == "all"), max(found, key=lambda f: f[2]))
         names[pc], layers[pc] = name, group
+    for pc, name in list(names.items()):
+        if list(names.values()).count(name) > 1 or any(n.startswith(f"{name} and ") for n in names.values()):
+            effects = rows[pc][layers[pc]]
+            runner_up = sorted((k for k in effects if k != name), key=lambda k: -effects[k])[0]
+            names[pc] = f"{name} and {runner_up}"
     return names, layers
 
 

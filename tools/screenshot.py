@@ -1,9 +1,13 @@
-"""The README's screenshot: the real studio window on a shipped model, grabbed once everything has rendered.
+"""The README's screenshots: the real studio window on a shipped model, grabbed once everything has rendered.
 
-    xvfb-run -s "-screen 0 1600x1000x24" python tools/screenshot.py [--model default] [--seed 4]
+    xvfb-run -s "-screen 0 1500x920x24" python tools/screenshot.py [--model default] [--seed 4]
+    xvfb-run -s "-screen 0 1366x768x24" python tools/screenshot.py --out docs/images/studio_window_1366x768.png
+    xvfb-run -s "-screen 0 1920x1080x24" python tools/screenshot.py --out docs/images/studio_window_1920x1080.png
 
-Settings and user data go to a fresh temporary folder (no recent models, no autosave offer); the ONNX cache is
-the user's, so a second run is quick. Writes ``docs/images/studio_window.png`` (or ``--out``).
+The window takes the size it opens at on that screen, as a first start does (``--size WxH`` sets one);
+``--paint`` grabs it with the Paint colours tab open. Settings and user data go to a fresh temporary folder (no
+recent models, no autosave offer); the ONNX cache is the user's, so a second run is quick. Writes
+``docs/images/studio_window.png`` (or ``--out``).
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="default", help="a shipped model's name or a checkpoint path")
     ap.add_argument("--seed", type=int, default=4, help="the seed shown on the canvas")
-    ap.add_argument("--size", default="1500x920", help="window size WxH")
+    ap.add_argument("--size", default="", help="window size WxH (default: as a first start opens on this screen)")
+    ap.add_argument("--paint", action="store_true", help="with the Paint colours tab open")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "images" / "studio_window.png")
     args = ap.parse_args()
     home = tempfile.mkdtemp(prefix="gan-studio-shot-")
@@ -34,20 +39,22 @@ def main() -> None:
 
     app = create_app([sys.argv[0]])
     window = MainWindow()
-    width, height = (int(v) for v in args.size.split("x"))
-    window.resize(width, height)
+    if args.size:
+        window.resize(*(int(v) for v in args.size.split("x")))
     window.show()
     loop = QEventLoop()
     window.directions_ready.connect(loop.quit)
     window.open_model(args.model)
     loop.exec()
     window.choose_seed(args.seed)
+    if args.paint:
+        window.window_actions.paint.trigger()
     for _ in range(3):  # the seed page, the canvas at full quality, the thumbnails
         window.tasks.wait_idle(120_000)
         QTimer.singleShot(500, loop.quit)
         loop.exec()
     window.grab().save(str(args.out))
-    print(f"wrote {args.out} ({width}x{height}, {args.model}, seed {args.seed})")
+    print(f"wrote {args.out} ({window.width()}x{window.height()}, {args.model}, seed {args.seed})")
     window.close()
     app.processEvents()
 

@@ -20,7 +20,7 @@ from PIL import Image
 
 from ..arrays import decode_array
 from ..atomic import WriteError, atomic_save, atomic_write_text, describe_os_error, sweep_stale
-from ..images import ImageError, load_fitted
+from ..images import ImageError, load_image, thumbnail
 from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
 from ..outputs import check_output_folder, same_path
 from ..paths import PathLike
@@ -39,7 +39,7 @@ h1{margin:0;font-weight:300;letter-spacing:.05em}
 a{color:#9cf}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:1.2rem;padding:2rem}
 figure{margin:0;background:#1b1b1b;padding:.5rem;box-shadow:0 2px 8px #000}
-figure img{width:100%;display:block}
+figure img{max-width:100%;height:auto;display:block;margin:auto}
 figcaption{padding:.4rem .2rem 0;font-size:.85em;color:#aaa;overflow-wrap:anywhere}
 main{padding:2rem;display:flex;flex-wrap:wrap;gap:2rem}
 main img{max-width:min(100%,1024px);height:auto;box-shadow:0 4px 16px #000}
@@ -151,7 +151,7 @@ def _publish_picture(src: Path, image: Path, thumb: Path) -> None:
     """Make the thumbnail (which reads the picture, so a damaged one fails before anything is written) and copy
     the image, skipping both when the last publish already did."""
     if not _up_to_date(src, thumb):
-        small = load_fitted(src, THUMB_SIZE)
+        small = thumbnail(load_image(src, reduce_to=THUMB_SIZE), THUMB_SIZE)  # its own shape, never enlarged
         atomic_save(thumb, lambda tmp: _save_jpeg(tmp, small))
         os.utime(thumb, ns=(src.stat().st_atime_ns, src.stat().st_mtime_ns))
     if not _up_to_date(src, image):

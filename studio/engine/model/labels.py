@@ -16,6 +16,12 @@ if TYPE_CHECKING:
     from .stylegan2 import Generator
 
 
+def class_title(name: str) -> str:
+    """A class's name as a painter reads it ("still_life" -> "Still life"); the card and the CLI keep the name."""
+    text = name.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
 def class_labels(G: Generator, index: int | None, n: int = 1) -> torch.Tensor | None:
     """``c`` for ``n`` samples of class ``index``: one-hot (n, c_dim) on G's device; None for an unconditional G."""
     if G.c_dim == 0:

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 import torch
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -38,7 +38,7 @@ from studio.engine.edit.seeds import parse_seeds
 from studio.engine.images import save_png
 from studio.engine.jobs import CancelToken, ProgressFn
 from studio.engine.model.architecture import GROUPS
-from studio.engine.model.labels import class_labels
+from studio.engine.model.labels import class_labels, class_title
 from studio.engine.model.loaded import LoadedModel
 from studio.engine.model.stylegan2 import Generator
 from studio.engine.outputs import dialog_output
@@ -102,6 +102,8 @@ class MixingGridDialog(QDialog):
         super().__init__(parent)
         self.model = model
         self.sheet: np.ndarray | None = None  # the last rendered grid, full resolution
+        self.seeds: tuple[list[int], list[int]] = ([], [])  # its A (rows) and B (columns) seeds, to label it
+        self._pending: tuple[list[int], list[int]] = ([], [])
         self._preview = QPixmap()
         self.setWindowTitle(f"Style mixing: {model.name}")
 
@@ -177,7 +179,7 @@ class MixingGridDialog(QDialog):
 
     def _class_box(self, index: int, side: str) -> QComboBox:
         box = QComboBox()
-        box.addItems(self.model.classes)
+        box.addItems([class_title(c) for c in self.model.classes])
         box.setCurrentIndex(index)
         box.setToolTip(f"The class sources {side}'s seeds are drawn in")
         return box
@@ -218,6 +220,7 @@ class MixingGridDialog(QDialog):
             self.error.setText(str(e))
             return
         self.error.clear()
+        self._pending = (rows, cols)
         self._start("Rendering", _render, self.model.G, rows, cols, self.layers, self.strength.value(),
                     self.psi.value(), self._labels(self.rows_class), self._labels(self.cols_class),
                     on_result=self._show)
@@ -257,6 +260,7 @@ class MixingGridDialog(QDialog):
 
     def _show(self, result: tuple[np.ndarray, QImage]) -> None:
         self.sheet, preview = result
+        self.seeds = self._pending
         self._preview = QPixmap.fromImage(preview)
         h, w = self.sheet.shape[:2]
         self.status.setText(f"Rendered a {w} × {h} px grid.")
@@ -271,7 +275,35 @@ class MixingGridDialog(QDialog):
             pix = pix.scaled(room, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
         elif (factor := min(room.width() // pix.width(), room.height() // pix.height())) > 1:
             pix = pix.scaled(pix.size() * factor, mode=Qt.TransformationMode.FastTransformation)
-        self.picture.setPixmap(pix)
+        self.picture.setPixmap(self._labelled(pix))
+
+    def _labelled(self, pix: QPixmap) -> QPixmap:
+        """The seeds on the view (not on the exported sheet): B's above each column, A's on each row's picture."""
+        rows, cols = self.seeds
+        if not rows or not cols:
+            return pix
+        out = QPixmap(pix)
+        step_x, step_y = out.width() / (len(cols) + 1), out.height() / (len(rows) + 1)
+        painter = QPainter(out)
+        font = painter.font()
+        font.setPixelSize(max(9, min(13, int(step_y / 6))))
+        painter.setFont(font)
+        height = painter.fontMetrics().height() + 2
+
+        def tag(x: float, y: float, text: str) -> None:
+            width = painter.fontMetrics().horizontalAdvance(text) + 6
+            painter.fillRect(QRectF(x + 2, y + 2, width, height), QColor(0, 0, 0, 170))
+            painter.setPen(QColor("white"))
+            painter.drawText(QRectF(x + 5, y + 2, width, height), Qt.AlignmentFlag.AlignVCenter, text)
+
+        painter.setPen(QColor("#333333"))
+        painter.drawText(QRectF(0, 0, step_x, step_y), Qt.AlignmentFlag.AlignCenter, "A ↓   B →")
+        for i, seed in enumerate(cols):
+            tag((i + 1) * step_x, 0, f"B {seed}")
+        for i, seed in enumerate(rows):
+            tag(0, (i + 1) * step_y, f"A {seed}")
+        painter.end()
+        return out
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt naming
         super().resizeEvent(event)

@@ -31,7 +31,7 @@ from studio.engine.edit.portrait import Portrait
 from studio.engine.images import load_fitted
 from studio.engine.invert.projection import ProjectionResult, project
 from studio.engine.jobs import CancelToken, Progress, ProgressFn
-from studio.engine.model.labels import class_labels
+from studio.engine.model.labels import class_labels, class_title
 from studio.engine.model.loaded import LoadedModel
 from studio.ui.document import PortraitDocument
 from studio.ui.tasks import Task, TaskRunner
@@ -84,7 +84,7 @@ class ProjectDialog(QDialog):
         self.steps = QSpinBox(minimum=10, maximum=5000, value=300, singleStep=50, suffix=" steps")
         self.steps.setToolTip("More steps come closer to the picture (about 300 is a good start)")
         self.class_box = QComboBox()
-        self.class_box.addItems(model.classes)
+        self.class_box.addItems([class_title(c) for c in model.classes])
         self.class_box.setCurrentIndex(doc.portrait.class_index or 0)
         self.class_box.setToolTip("The class of this class-conditional model to project the picture into")
         self.class_box.setVisible(bool(model.classes))

@@ -31,12 +31,13 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
+    QSpinBox,
     QStyledItemDelegate,
     QVBoxLayout,
     QWidget,
 )
 
-from studio.engine.images import ImageError, load_fitted
+from studio.engine.images import MAX_UPSCALE, ImageError, load_fitted
 from studio.engine.jobs import CancelToken, Progress, ProgressFn
 from studio.engine.library.gallery import GalleryError, GalleryItem, delete_picture, list_pictures, rename_picture
 from studio.engine.library.recipe import read_recipe
@@ -135,15 +136,19 @@ class GalleryPanel(QWidget):
         self._refresh_timer.timeout.connect(self.refresh)
         self.watcher.directoryChanged.connect(lambda _: self._refresh_timer.start())
 
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.publish_button)
-        buttons.addStretch(1)
+        self.export_scale = QSpinBox(minimum=1, maximum=MAX_UPSCALE, prefix="×")
+        self.export_scale.setToolTip("Export size: pictures are written this many times the model's size, enlarged "
+                                     "with high-quality (Lanczos) resampling; the recipe records it")
+        top = QHBoxLayout()  # the hint, the export size and Publish on one line: the pictures get the height
+        top.addWidget(self.hint, 1)
+        top.addWidget(QLabel("Export size"))
+        top.addWidget(self.export_scale)
+        top.addWidget(self.publish_button)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
-        lay.addWidget(self.hint)
+        lay.addLayout(top)
         lay.addWidget(self.view, 1)
         lay.addWidget(self.status)
-        lay.addLayout(buttons)
         self.set_folder(folder)
 
     # --- folder and listing --------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QV
 
 from studio.engine.edit.portrait import Latent, Mixing, Portrait
 from studio.engine.model.architecture import GROUPS
+from studio.engine.model.labels import class_title
 from studio.ui.document import PortraitDocument
 from studio.ui.panels.sliders import ValueSlider
 from studio.ui.widgets.seed_box import SeedBox
@@ -32,20 +33,20 @@ class MixingPanel(QWidget):
         self.seed = SeedBox()
         self.seed.setToolTip("Portrait B: the seed whose styles are mixed in")
         self.seed.valueChanged.connect(lambda s: self._set_other(self._seed_b()))
-        self.b_class = QComboBox()
+        self.b_class = QComboBox()  # on a row of its own: a conditional model must not widen the panel
         self.b_class.setToolTip("The class portrait B's seed is drawn in")
         self.b_class.activated.connect(lambda _: self._set_other(self._seed_b()))
-        self.b_class.hide()
-        self.history = QComboBox()
+        self.history = QComboBox(minimumWidth=72)
         self.history.setToolTip("Portrait B from the portraits you visited")
         self.history.setPlaceholderText("from history…")
         self.history.activated.connect(lambda i: self._set_other(self.history.itemData(i)))
         b_row = QHBoxLayout()
         b_row.addWidget(self.seed, 1)
-        b_row.addWidget(self.b_class, 1)
         b_row.addWidget(self.history, 1)
-        form = QFormLayout()
+        self.form = form = QFormLayout()
         form.addRow("Portrait B", b_row)
+        form.addRow("B's class", self.b_class)
+        form.setRowVisible(self.b_class, False)
         self.toggles: dict[str, QCheckBox] = {}
         self.strengths: dict[str, ValueSlider] = {}
         for name in GROUPS:
@@ -64,10 +65,10 @@ class MixingPanel(QWidget):
     def set_classes(self, classes: Sequence[str], class_index: int | None) -> None:
         """A new model: a conditional one's class names for B's picker, starting at ``class_index``."""
         self.b_class.clear()
-        self.b_class.addItems(list(classes))
+        self.b_class.addItems([class_title(c) for c in classes])
         if class_index is not None:
             self.b_class.setCurrentIndex(class_index)
-        self.b_class.setVisible(bool(classes))
+        self.form.setRowVisible(self.b_class, bool(classes))
 
     def _seed_b(self) -> Latent:
         """Portrait B as the seed and class pickers show it."""

@@ -27,7 +27,7 @@ from studio.engine.edit.portrait import DEFAULT_PSI
 from studio.engine.edit.seeds import MAX_SEED
 from studio.engine.images import fit_image
 from studio.engine.jobs import CancelToken, Progress, ProgressFn
-from studio.engine.model.labels import class_labels
+from studio.engine.model.labels import class_labels, class_title
 from studio.ui.tasks import TaskRunner
 from studio.ui.theme import icon, to_pixmap
 from studio.ui.widgets.seed_box import SeedBox
@@ -79,7 +79,8 @@ class SeedBrowser(QWidget):
         self.goto.setToolTip("Go to seed N")
         self.goto.valueChanged.connect(self.go_to)
         self.range_label = QLabel(objectName="hint")
-        self.class_box = QComboBox(objectName="class picker")
+        self.class_box = QComboBox(objectName="class picker", minimumContentsLength=8)
+        self.class_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.lock_class(False)
         self.class_box.activated.connect(self._class_activated)
         self.class_row = QWidget()
@@ -119,7 +120,7 @@ class SeedBrowser(QWidget):
         """A new model; ``classes`` (a conditional model's names) show the picker at ``class_index``."""
         self.G, self.psi, self.class_index = G, psi, class_index
         self.class_box.clear()
-        self.class_box.addItems(list(classes))
+        self.class_box.addItems([class_title(c) for c in classes])
         if class_index is not None:
             self.class_box.setCurrentIndex(class_index)
         self.class_row.setVisible(bool(classes))
@@ -151,7 +152,12 @@ class SeedBrowser(QWidget):
             self.show_page(self.first)
 
     def set_current(self, seed: int | None) -> None:
-        """Highlight the portrait's seed if it is on this page."""
+        """Highlight the portrait's seed; a new seed off this page turns to its page (a page the painter turned to
+        stays while the same portrait is edited)."""
+        if seed is not None and seed != self.current and seed not in self.seeds:
+            self.current = seed
+            self.show_page(seed - seed % self.page_size)  # highlights it
+            return
         self.current = seed
         if seed is not None:
             self.goto.blockSignals(True)

@@ -68,7 +68,8 @@ class ValueSlider(QWidget):
 
 
 class DirectionRow(QWidget):
-    """One direction: its slider and the layers it moves (all, a group, or a typed range such as 2-5)."""
+    """One direction: its name and the layers it moves (all, a group, or a typed range such as 2-5) on one line,
+    its slider below across the panel's whole width (a short slider makes −3…+3 hard to hit)."""
 
     def __init__(self, direction: Direction, doc: PortraitDocument, num_ws: int) -> None:
         super().__init__()
@@ -84,11 +85,16 @@ class DirectionRow(QWidget):
         self.combo.setFixedWidth(82)
         self.combo.setCurrentText(self.layers)
         self.combo.lineEdit().editingFinished.connect(lambda: self._layers_chosen(self.combo.currentText()))
-        self.combo.activated.connect(lambda i: self._layers_chosen(self.combo.itemText(i)))
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.value, 1)
-        lay.addWidget(self.combo)
+        self.combo.activated.connect(self._layers_picked)
+        self.title = QLabel(direction.title)
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(self.combo)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 4)
+        lay.setSpacing(0)
+        lay.addLayout(top)
+        lay.addWidget(self.value)
 
     def _edited(self, value: float) -> Portrait:
         return self.doc.portrait.with_slider(self.direction.name, value, self.layers)
@@ -98,6 +104,11 @@ class DirectionRow(QWidget):
             self.doc.commit(self._edited(value), f"{self.direction.name} {value:+.2f}")
         else:
             self.doc.preview(self._edited(value))
+
+    def _layers_picked(self, index: int) -> None:
+        """A choice from the list: the text field lets go of the keyboard, so ←/→ step the seed again."""
+        self._layers_chosen(self.combo.itemText(index))
+        self.combo.clearFocus()
 
     def _layers_chosen(self, text: str) -> None:
         text = text.strip().replace(" ", "")
@@ -176,7 +187,7 @@ class LatentSliders(QWidget):
         self.rows = {}
         for d in directions:
             row = DirectionRow(d, self.doc, num_ws)
-            (self.pca_form if d.kind == "pca" else self.saved_form).addRow(d.title, row)
+            (self.pca_form if d.kind == "pca" else self.saved_form).addRow(row)  # it says its own name
             self.rows[d.name] = row
         self.saved_box.setVisible(any(d.kind != "pca" for d in directions))
         self.sync(self.doc.portrait)

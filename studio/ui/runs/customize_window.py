@@ -43,7 +43,7 @@ from studio.engine.edit.latents import z_from_seeds
 from studio.engine.images import ImageError, image_to_tensor, tensor_to_images
 from studio.engine.jobs import CancelToken, ProgressFn
 from studio.engine.model.checkpoints import DEFAULT_MODEL
-from studio.engine.model.labels import batch_labels, class_labels
+from studio.engine.model.labels import batch_labels, class_labels, class_title
 from studio.engine.model.loaded import LoadedModel
 from studio.engine.model.safetensors_io import card_path
 from studio.engine.model.stylegan2 import Generator
@@ -160,6 +160,7 @@ class CustomizeWindow(QMainWindow):
         self.domain_strip.setToolTip("The extractor's sketches of model samples: what your sketches are compared with")
         gap = QGroupBox("What the extractor sees")
         QVBoxLayout(gap).addWidget(self.domain_strip)
+        gap.setMinimumWidth(gap.fontMetrics().horizontalAdvance(gap.title()) + 32)  # the title whole, never cut
         mine = QGroupBox("Your sketches")
         QVBoxLayout(mine).addWidget(self.sketch_set)
         row = QWidget()
@@ -196,13 +197,15 @@ class CustomizeWindow(QMainWindow):
                                     "held near the base instead (L_weight)")
         self.real_images.currentIndexChanged.connect(lambda *_: self._images_chosen())
         self.class_box = QComboBox()
-        self.class_box.addItems(self.model.classes)
+        self.class_box.addItems([class_title(c) for c in self.model.classes])
         self.class_box.setCurrentIndex(self._first_class)
         self.class_box.setToolTip("The class of this class-conditional model the sketches customize")
         self.class_box.currentIndexChanged.connect(lambda *_: self.refresh_extractor_views())
         self.batch = QSpinBox(minimum=1, maximum=64, value=rec["batch"])
         self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=0)
-        self.output = QLineEdit(str(default_output(self.model)))
+        self.output = QLineEdit()
+        self.output.textChanged.connect(self._output_shown)
+        self.output.setText(str(default_output(self.model)))
         browse = QToolButton(icon=icon("fa6s.folder-open"), toolTip="Choose where to save the customized model")
         browse.clicked.connect(self._choose_output)
         out_row = QHBoxLayout()
@@ -282,6 +285,12 @@ class CustomizeWindow(QMainWindow):
                 return
             self._image_folder = folder
             self.real_images.setToolTip(folder)
+
+    def _output_shown(self, path: str) -> None:
+        """A long path shows from its start (the folder), the whole of it in the tooltip."""
+        if not self.output.hasFocus():
+            self.output.setCursorPosition(0)
+        self.output.setToolTip(path)
 
     def _choose_output(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save customized model as", self.output.text(),

@@ -8,26 +8,53 @@ the window's business: its on_cancel reads ``keep``.
 
 from __future__ import annotations
 
-from collections import deque
 from time import monotonic
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from studio.engine.jobs import Progress
 from studio.ui.runs.loss_plot import LossPlot
 from studio.ui.tasks import Task
 from studio.ui.theme import icon, to_pixmap
+from studio.ui.widgets.fitted_picture import FittedPicture
 from studio.ui.widgets.run_controls import RunControls
-
-RATE_WINDOW = 20  # reports the ETA is measured over
 
 
 def format_eta(seconds: float) -> str:
+    """Time left as a painter reads it: to 10 s under ten minutes, to the minute above (no false precision)."""
     seconds = int(round(seconds))
     if seconds >= 3600:
-        return f"{seconds // 3600}h {seconds // 60 % 60:02d}m"
+        return f"{seconds // 3600}h {round(seconds / 60) % 60:02d}m"
+    if seconds >= 600:
+        return f"{round(seconds / 60)}m"
+    seconds = int(round(seconds / 10) * 10)
     return f"{seconds // 60}m {seconds % 60:02d}s"
+
+
+class StepClock:
+    """Time left from the steps' rate since the first report of a stretch (a start, or a resume after a pause):
+    over the whole stretch, slow steps (previews, checkpoints) and fast ones average out, so the estimate
+    settles instead of swinging with the last few steps."""
+
+    def __init__(self) -> None:
+        self.first: tuple[float, int] | None = None
+        self.last: tuple[float, int] | None = None
+
+    def restart(self) -> None:
+        self.first = self.last = None
+
+    def tick(self, seconds: float, step: int) -> None:
+        if self.first is None:
+            self.first = (seconds, step)
+        self.last = (seconds, step)
+
+    def left(self, total: int) -> float | None:
+        """Seconds to step ``total`` at the stretch's rate; None until two steps are in."""
+        if self.first is None or self.last is None or self.last[1] <= self.first[1]:
+            return None
+        (t0, d0), (t1, d1) = self.first, self.last
+        return (t1 - t0) / (d1 - d0) * max(total - d1, 0)
 
 
 class RunPanel(QWidget):
@@ -38,7 +65,7 @@ class RunPanel(QWidget):
     def __init__(self, preview_hint: str, caption: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.keep = False  # the last stop asked to keep what was trained
-        self._clock: deque[tuple[float, int]] = deque(maxlen=RATE_WINDOW)
+        self.clock = StepClock()
         self.controls = RunControls("Start", "fa6s.play", cancel_text="Stop and discard")
         self.controls.start_requested.connect(self.start_requested)
         self.start_button = self.controls.button
@@ -59,8 +86,8 @@ class RunPanel(QWidget):
         self.losses = LossPlot()
         self.caption = QLabel(caption, wordWrap=True, objectName="hint")  # what the preview shows, always in view
         self.caption.setVisible(bool(caption))
-        self.preview = QLabel(preview_hint, wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
-        self.preview.setMinimumSize(360, 150)
+        self.preview = FittedPicture(preview_hint)
+        self.preview.setMinimumSize(240, 150)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(buttons)
@@ -86,7 +113,7 @@ class RunPanel(QWidget):
         self.keep = False
         self.error.clear()
         self.losses.clear()
-        self._clock.clear()
+        self.clock.restart()
         self.eta.setText(message)
         self.controls.attach(task)
         self.progress.setRange(0, total)
@@ -100,10 +127,10 @@ class RunPanel(QWidget):
             return
         if paused:
             task.pause()
-            self.eta.setText(f"Paused at step {self.progress.value():,} of {self.progress.maximum():,}")
+            self._say_paused(task.last.done, task.last.total or self.progress.maximum())
         else:
             task.resume()
-            self._clock.clear()  # the pause is no part of the rate
+            self.clock.restart()  # the pause is no part of the rate
         self.pause_button.setText("Resume" if paused else "Pause")
         self.pause_button.setIcon(icon("fa6s.play" if paused else "fa6s.pause"))
 
@@ -113,6 +140,9 @@ class RunPanel(QWidget):
             self.keep = keep
             self.eta.setText("Stopping and saving…" if keep else "Stopping…")
             self.task.cancel()
+
+    def _say_paused(self, step: int, total: int) -> None:
+        self.eta.setText(f"Paused at step {step:,} of {total:,}")
 
     def show_error(self, text: str) -> None:
         self.error.setText(text)
@@ -128,18 +158,17 @@ class RunPanel(QWidget):
             if p.message:
                 self.eta.setText(p.message)
             return
-        self._clock.append((monotonic(), p.done))
-        if not self.pause_button.isChecked():
+        if self.pause_button.isChecked():  # the step in flight when Pause was pressed lands: say that one
+            self._say_paused(p.done, p.total)
+        else:
+            self.clock.tick(monotonic(), p.done)
             parts = [f"Step {p.done:,} of {p.total:,}"]
             if p.metrics.get("imgs_per_s"):
                 parts.append(f"{p.metrics['imgs_per_s']:.1f} images/s")
-            (t0, d0), (t1, d1) = self._clock[0], self._clock[-1]
-            if d1 > d0:
-                parts.append(f"about {format_eta((t1 - t0) / (d1 - d0) * (p.total - p.done))} left")
+            left = self.clock.left(p.total)
+            if left is not None:
+                parts.append(f"about {format_eta(left)} left")
             self.eta.setText(" · ".join(parts))
         self.losses.add(p.done, p.metrics)
         if p.preview is not None:
-            pix = to_pixmap(p.preview)
-            width = max(self.preview.width(), 240)
-            self.preview.setPixmap(pix.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
-                                   if pix.width() > width else pix)
+            self.preview.set_picture(to_pixmap(p.preview))

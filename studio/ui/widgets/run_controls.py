@@ -36,7 +36,11 @@ class RunControls(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.button)
         lay.addWidget(self.progress, 1)
-        self._show(*self._start)
+        widths = []
+        for face in (self._cancel, self._start):  # as wide as its longer face: the row never moves
+            self._show(*face)
+            widths.append(self.button.sizeHint().width())
+        self.button.setMinimumWidth(max(widths))
 
     @property
     def running(self) -> bool:
@@ -66,6 +70,9 @@ class RunControls(QWidget):
     def _ended(self, task: Task) -> None:
         if task is self.task:
             self.task = None
+            if task.token.cancelled:  # empty again: a stopped run's bar must not read as nearly done
+                self.progress.setRange(0, 1)
+                self.progress.setValue(0)
             self._show(*self._start)
 
     def _show(self, text: str, face: QIcon) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import QAbstractSpinBox, QStyle, QStyleOptionSpinBox, QWidget
+from PySide6.QtWidgets import QAbstractSpinBox, QSizePolicy, QStyle, QStyleOptionSpinBox, QWidget
 
 from studio.engine.edit.seeds import MAX_SEED
 
@@ -24,6 +24,7 @@ class SeedBox(QAbstractSpinBox):
         self._prefix = prefix
         self._value = min(max(int(value), 0), MAX_SEED)
         self.lineEdit().setText(self._text())
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)  # may shrink to a 7-digit seed
         self.editingFinished.connect(self._typed)
         if tracking:
             self.lineEdit().textEdited.connect(self._typing)
@@ -77,8 +78,16 @@ class SeedBox(QAbstractSpinBox):
             flag.StepDownEnabled if self._value > 0 else flag.StepNone)
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt's override): room for the longest seed
+        return self._fitting(f"{self._prefix}{MAX_SEED} ")
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's override)
+        return self._fitting(f"{self._prefix}0000000")
+
+    def _fitting(self, text: str) -> QSize:
+        """The box's size with room for ``text``."""
         hint = super().sizeHint()
         option = QStyleOptionSpinBox()
         self.initStyleOption(option)
-        text = QSize(self.fontMetrics().horizontalAdvance(f"{self._prefix}{MAX_SEED} "), hint.height())
-        return hint.expandedTo(self.style().sizeFromContents(QStyle.ContentsType.CT_SpinBox, option, text, self))
+        inner = QSize(self.fontMetrics().horizontalAdvance(text), hint.height())
+        return self.style().sizeFromContents(QStyle.ContentsType.CT_SpinBox, option, inner, self).expandedTo(
+            QSize(0, hint.height()))

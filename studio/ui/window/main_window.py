@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -35,6 +35,7 @@ from studio.engine.edit.directions import Direction, pca_directions
 from studio.engine.edit.portrait import DEFAULT_PSI, Latent, Portrait
 from studio.engine.edit.seeds import MAX_SEED
 from studio.engine.library.recipe import portrait_recipe
+from studio.engine.model.labels import class_title
 from studio.engine.paths import user_data_dir
 from studio.engine.session import Session
 from studio.ui.canvas.canvas import Canvas
@@ -109,9 +110,12 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
         self.mixing = MixingPanel(self.doc)
         self.seed_dock = self.add_dock("Seeds", self.seeds, Qt.DockWidgetArea.LeftDockWidgetArea, scroll=True)
         self.slider_dock = self.add_dock("Latent sliders", self.sliders, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.mixing_dock = self.add_dock("Style mixing", self.mixing, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.mixing_dock = self.add_dock("Style mixing", self.mixing, Qt.DockWidgetArea.RightDockWidgetArea,
+                                         scroll=True)
         self.gallery = GalleryPanel(self.gallery_folder, tasks=self.tasks)
         self.gallery.open_recipe_requested.connect(self.open_recipe)
+        self.gallery.export_scale.setValue(int(self.settings.value("export/scale", 1)))  # the painter's last choice
+        self.gallery.export_scale.valueChanged.connect(lambda k: self.settings.setValue("export/scale", k))
         self.gallery_dock = self.add_dock("Gallery", self.gallery, Qt.DockWidgetArea.BottomDockWidgetArea)
 
         self.model_label, self.backend_label, self.fps_label = QLabel(), QLabel(), QLabel()
@@ -167,8 +171,8 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
             area_.setMinimumWidth(widget.minimumSizeHint().width() + area_.verticalScrollBar().sizeHint().width())
             widget = area_
         dock.setWidget(widget)
-        feature = QDockWidget.DockWidgetFeature
-        dock.setFeatures(feature.DockWidgetMovable | feature.DockWidgetFloatable)
+        feature = QDockWidget.DockWidgetFeature  # closable: View lists it as a live choice, not greyed out
+        dock.setFeatures(feature.DockWidgetMovable | feature.DockWidgetFloatable | feature.DockWidgetClosable)
         self.addDockWidget(area, dock)
         return dock
 
@@ -181,16 +185,35 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
             self.resize(min(1400, free.width() - 20), min(900, free.height() - 40))
         if state is not None:
             self.restoreState(state)
-            return
-        self.resizeDocks([self.slider_dock, self.mixing_dock], [620, 150], Qt.Orientation.Vertical)
+        self._first_layout = state is None  # the docks' first sizes are set once the window is shown
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's override)
+        super().showEvent(event)
+        if self._first_layout:
+            self._first_layout = False
+            QTimer.singleShot(0, self._size_docks)  # once the shown window has laid its docks out
+
+    def _size_docks(self) -> None:
+        """The docks' first sizes: style mixing at its own height (the sliders scroll), the gallery a fifth of
+        the window at most."""
+        self.resizeDocks([self.gallery_dock], [min(190, self.height() // 5)], Qt.Orientation.Vertical)
         self.resizeDocks([self.seed_dock, self.slider_dock], [300, 330], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.gallery_dock], [190], Qt.Orientation.Vertical)
+        column = self.slider_dock.height() + self.mixing_dock.height()  # sizes that fit: Qt scales any others
+        mixing = min(self.mixing.sizeHint().height() + 12, column // 2)
+        self.resizeDocks([self.slider_dock, self.mixing_dock], [column - mixing, mixing], Qt.Orientation.Vertical)
 
     # --- models ----------------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Open the default model, then offer back the document a crashed session left."""
-        self.open_model("default", then=self.offer_autosave)
+        """Open where the painter left off (the default model the first time), then offer back the document a
+        crashed session left."""
+        path, recipe = self.last_portrait()
+
+        def opened() -> None:
+            self.resume(recipe)
+            self.offer_autosave()
+
+        self.open_model(path, then=opened)
 
     def open_model(self, path: str, then: Callable[[], None] | None = None) -> None:
         """Load ``path`` (or "default") off the UI thread; on failure a dialog, and the current model stays."""
@@ -269,14 +292,14 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
         if self.model is None or old.base.seed is None or old.class_index == index:
             return
         self._remember(old)
-        self.doc.commit(old.with_class(index), f"Class {self.model.classes[index]}")
+        self.doc.commit(old.with_class(index), f"Class {class_title(self.model.classes[index])}")
 
     def _remember(self, portrait: Portrait) -> None:
         """Offer the portrait being left as portrait B later: a seed, or a found picture (a projected painting's
         colours and texture on other portraits); B lends its W+ only, never its noise maps."""
         base = portrait.base
         if base.seed is not None:
-            of_class = f" · {self.model.classes[base.class_index]}" if base.class_index is not None else ""
+            of_class = f" · {class_title(self.model.classes[base.class_index])}" if base.class_index is not None else ""
             self.mixing.remember(base, f"seed {base.seed}{of_class}")
         else:
             self._found += 1
@@ -373,5 +396,6 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
         if self.preview is not None:
             self.preview.close()
             self.preview = None
+        self.remember_portrait()  # the next start opens here
         self.autosave.clear()  # a clean exit: nothing to offer back next time
         super().closeEvent(event)

@@ -54,7 +54,6 @@ class WindowTools:
         lay.addStretch(1)
         # a tab beside the seeds (not needed while painting): opening it never moves or grows the window
         self.paint_dock = self.add_dock("Paint colours", box, Qt.DockWidgetArea.LeftDockWidgetArea, scroll=True)
-        self.paint_dock.setFeatures(self.paint_dock.features() | QDockWidget.DockWidgetFeature.DockWidgetClosable)
         self.tabifyDockWidget(self.seed_dock, self.paint_dock)
         self.paint_dock.hide()
         toggle = self.paint_dock.toggleViewAction()
@@ -156,7 +155,6 @@ class WindowTools:
             panel = BlendPanel(tasks=self.tasks)
             self._blend_dock = self.add_dock("Blend with base", panel, Qt.DockWidgetArea.RightDockWidgetArea,
                                              scroll=True)
-            self._blend_dock.setFeatures(self._blend_dock.features() | QDockWidget.DockWidgetFeature.DockWidgetClosable)
             self.model_changed.connect(panel.set_model)
             self.doc.changed.connect(lambda p: panel.set_seed(p.base.seed or 0, p.psi, p.class_index))
             panel.set_seed(self.doc.portrait.base.seed or 0, self.doc.portrait.psi, self.doc.portrait.class_index)

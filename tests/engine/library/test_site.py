@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -153,3 +154,17 @@ def test_publish_never_writes_through_a_link_that_leads_out_of_the_site(tmp_path
                                   "written only inside its own folder, so remove the link or choose another folder.")
     assert (photos / "a.png").read_bytes() == b"a user's photo"
     assert sorted(p.name for p in photos.iterdir()) == ["a.png"]
+
+
+def test_site_thumbnails_keep_the_pictures_shape_and_only_shrink(tmp_path):
+    g = tmp_path / "gallery"
+    wide = np.random.default_rng(1).integers(0, 256, (300, 600, 3), dtype=np.uint8)
+    export_picture(g, wide, {}, name="wide")
+    export_picture(g, IMG, {}, name="small")
+    publish_site(g, tmp_path / "site")
+    with Image.open(tmp_path / "site" / "thumbs" / "wide.jpg") as thumb:
+        assert thumb.size == (THUMB_SIZE, THUMB_SIZE // 2)  # shrunk, aspect kept, not cropped
+    with Image.open(tmp_path / "site" / "thumbs" / "small.jpg") as thumb:
+        assert thumb.size == IMG.shape[1::-1]  # a small picture is not stretched to the thumbnail size
+    css = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert "figure img{max-width:100%;height:auto" in css

@@ -11,6 +11,7 @@ from studio.engine.edit.mixing import mixing_grid
 from studio.engine.images import load_image
 from studio.engine.model.loaded import LoadedModel
 from studio.ui.dialogs.mixing_grid import MixingGridDialog, seeds_text
+from studio.ui.theme import qimage_to_array
 from tests.conftest import make_tiny_pair
 
 
@@ -63,6 +64,18 @@ def test_render_shows_the_grid(qtbot, dialog, model):
     assert not dialog.picture.pixmap().isNull()
     assert dialog.export_button.isEnabled() and dialog.render_button.isEnabled()
     assert "Rendered" in dialog.status.text()
+
+
+def test_the_view_names_each_rows_and_columns_seed(qtbot, dialog):
+    _render(qtbot, dialog)
+    assert dialog.seeds == ([1, 2], [10, 11, 12])  # the seeds of the grid shown, not of the fields being edited
+    dialog.rows_edit.setText("5")
+    shown_image = dialog.picture.pixmap().toImage()
+    bare_image = dialog._preview.scaled(dialog.picture.pixmap().size()).toImage()
+    shown, bare = qimage_to_array(shown_image).copy(), qimage_to_array(bare_image).copy()
+    h, w = shown.shape[:2]
+    for y, x in ((h * 2 // 3 + 4, 4), (4, w // 4 + 6)):  # the last row's source, the first column's: a dark tag
+        assert shown[y : y + 6, x : x + 12].mean() < bare[y : y + 6, x : x + 12].mean() - 20
 
 
 @pytest.mark.parametrize(

@@ -58,6 +58,12 @@ def wait_done(qtbot, window) -> None:
     qtbot.waitUntil(lambda: not window.running, timeout=TIMEOUT)
 
 
+def test_titles_and_the_save_as_path_read_whole(window):
+    gap = window.domain_strip.parentWidget()
+    assert gap.width() >= gap.fontMetrics().horizontalAdvance(gap.title())  # "What the extractor sees", not cut
+    assert window.output.cursorPosition() == 0 and window.output.toolTip() == window.output.text()
+
+
 def test_opens_with_a_page_and_shows_the_extractor_view(window):
     assert len(window.sketch_set.sketches()) == 1
     assert window.domain_strip.pixmap() is not None and not window.domain_strip.pixmap().isNull()
@@ -217,3 +223,28 @@ def test_main_window_opens_the_window_and_takes_the_model_it_offers(qtbot, tiny_
     assert window.session.recent_models()[0] == str(made) and window.model_path == str(made)
     window.close()
     assert not custom.isVisible()
+
+
+def _settled(qtbot, widget) -> object:
+    last = None
+    for _ in range(40):
+        qtbot.wait(25)
+        now = widget.geometry()
+        if now == last:
+            return now
+        last = now
+    return last
+
+
+def test_the_canvas_keeps_its_size_while_training_and_the_preview_fits(qtbot, window, tmp_path):
+    window.resize(1346, 690)
+    setup_run(window, tmp_path, steps=400)
+    before = _settled(qtbot, window.canvas)
+    window.start_button.click()
+    qtbot.waitUntil(lambda: window.preview.pixmap() is not None and not window.preview.pixmap().isNull(),
+                    timeout=TIMEOUT)
+    assert _settled(qtbot, window.canvas) == before
+    window.start_button.click()  # stop and discard
+    wait_done(qtbot, window)
+    assert _settled(qtbot, window.canvas) == before
+    assert window.preview.pixmap().width() <= window.preview.contentsRect().width()

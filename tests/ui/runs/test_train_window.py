@@ -107,6 +107,7 @@ def test_a_short_run_finishes_and_blends_with_its_start_model(qtbot, window, mod
     lines = []
     window.run_panel.task.progressed.connect(lambda p: lines.append(window.run_panel.eta.text()))
     assert not window.setup.isEnabled() and window.run_panel.start_button.text() == "Stop and discard"
+    assert window.name.text() == pictures.name  # greyed out, the Name field says the run's name, not a hint
     wait_done(qtbot, window)
     assert trained(reports) == list(range(1, 26))
     assert window.run_panel.progress.value() == 25 and window.run_panel.losses.series

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import fields
 
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QToolBar
+from PySide6.QtWidgets import QDockWidget, QToolBar
 
 from studio.engine.edit.seeds import MAX_SEED
 from studio.ui.window.actions import ACTIONS, MENUS, SEP, TOOLBAR
@@ -41,6 +41,8 @@ def test_menus_and_toolbar_follow_the_description(qtbot):
     bar = window.findChild(QToolBar, "main_toolbar")
     expected = [None if entry == SEP else getattr(acts, entry) for entry in TOOLBAR]
     assert [None if a.isSeparator() else a for a in bar.actions()] == expected
+    view_docks = [a for a in menus[4].actions()[-len(window.findChildren(QDockWidget)):]]
+    assert all(a.isEnabled() for a in view_docks)  # the dock entries are live choices, not greyed out
     acts.recent_menu.aboutToShow.emit()
     assert [a.text() for a in acts.recent_menu.actions()] == ["(none yet)"]
 

@@ -10,7 +10,7 @@ import pytest
 from studio.engine.jobs import Progress
 from studio.ui.widgets.task_bar import TaskBar
 from studio.ui.window.main_window import MainWindow
-from tests.ui.helpers import opened_window
+from tests.ui.helpers import open_and_wait, opened_window
 
 
 @pytest.fixture
@@ -67,3 +67,10 @@ def test_a_task_in_the_status_bar_moves_nothing_and_shows_its_words_whole_in_a_t
     for i in range(3):
         window.tasks.cancel(f"job {i}")
     assert window.tasks.wait_idle(5000)
+
+
+def test_a_conditional_model_keeps_the_panels_width(qtbot, window, tiny_cond_model_path):
+    before = _shape(qtbot, window)
+    open_and_wait(qtbot, window, tiny_cond_model_path)  # adds class pickers to the seeds and to portrait B
+    assert window.mixing.b_class.isVisible() and window.seeds.class_row.isVisible()
+    assert _shape(qtbot, window) == before

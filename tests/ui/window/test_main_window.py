@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from studio.engine import save_model
 from studio.engine.edit.portrait import Portrait
-from studio.engine.images import load_image
+from studio.engine.images import load_image, upscale
 from studio.engine.library.recipe import portrait_recipe
 from studio.ui.theme import qimage_to_array
 from studio.ui.window.main_window import MainWindow
@@ -46,8 +46,7 @@ def test_sliders_carry_the_names_the_model_card_gives(qtbot, tiny_pair, tmp_path
     card = {"name": "named", "pca_names": {"PC1": "head turn"}, "pca_layers": {"PC1": "coarse"}}
     window = opened_window(qtbot, save_model(tmp_path / "named.safetensors", G, D, card=card))
     row = window.sliders.rows["PC1"]
-    assert window.sliders.pca_form.labelForField(row).text() == "PC1 · head turn"
-    assert window.sliders.pca_form.labelForField(window.sliders.rows["PC2"]).text() == "PC2"
+    assert row.title.text() == "PC1 · head turn" and window.sliders.rows["PC2"].title.text() == "PC2"
     drag(row.value.slider, 100)
     assert window.doc.portrait.slider("PC1").layers == "coarse"  # the group the name was measured on
 
@@ -255,3 +254,53 @@ def test_truncation_shows_the_documents_before_a_model_loads(qtbot):
     w = MainWindow()
     qtbot.addWidget(w)
     assert w.sliders.psi.value == 0.7
+
+
+def test_a_clean_close_reopens_where_the_painter_left_off(qtbot, tiny_model_path):
+    first = opened_window(qtbot, tiny_model_path)
+    first.choose_seed(21)
+    first.doc.commit(first.doc.portrait.with_slider("PC1", 1.5), "PC1")
+    edited = first.doc.portrait
+    first.close()
+    second = MainWindow()
+    qtbot.addWidget(second)
+    with qtbot.waitSignal(second.directions_ready, timeout=TIMEOUT):
+        second.start()  # the last model, not the default one
+    settle(qtbot, second)
+    assert second.model_path == str(tiny_model_path) and second.doc.portrait == edited
+    assert not second.doc.undo_stack.canUndo()  # where the history starts
+    assert second.seeds.current == 21 and second.seeds.first == 12  # the seed grid is on its page
+
+
+def test_arrow_keys_step_the_seed_after_a_layer_choice(qtbot, window):
+    window.activateWindow()
+    row = window.sliders.rows["PC1"]
+    row.combo.setFocus()
+    row.combo.setCurrentIndex(1)  # "coarse", picked from the drop-down
+    row.combo.activated.emit(1)
+    assert not row.combo.hasFocus() and row.layers == "coarse"
+    seed = window.doc.portrait.base.seed
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Right)
+    assert window.doc.portrait.base.seed == seed + 1
+
+
+def test_pca_sliders_take_the_panels_width(qtbot, window):
+    window.resize(1346, 690)
+    qtbot.wait(100)
+    slider = window.sliders.rows["PC1"].value.slider
+    assert slider.width() >= 0.5 * window.slider_dock.width()
+
+
+def test_export_size_enlarges_smoothly_and_the_recipe_says_so(qtbot, window):
+    edited = settle(qtbot, window)
+    window.gallery.export_scale.setValue(3)
+    with qtbot.waitSignal(window.exported, timeout=TIMEOUT) as sig:
+        window.window_actions.export.trigger()
+    png = sig.args[0]
+    np.testing.assert_array_equal(load_image(png), upscale(edited, 3))  # 96 × 96 px, Lanczos
+    assert load_image(png).shape == (96, 96, 3)
+    assert json.loads(png.with_suffix(".json").read_text())["export"] == {"scale": 3, "resampling": "lanczos"}
+    assert "96 × 96 px" in window.statusBar().currentMessage()
+    again = MainWindow()  # the size is kept for the next session
+    qtbot.addWidget(again)
+    assert again.gallery.export_scale.value() == 3
