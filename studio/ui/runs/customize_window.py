@@ -225,8 +225,9 @@ class CustomizeWindow(QMainWindow):
         self.settings_box.setLayout(form)
 
         self.run = RunPanel("The preview grid appears here as training runs.",
-                            caption="Rows: base samples, customized samples and their sketches; the same z in each "
-                                    "column.")
+                            caption="Rows: the model before, after, and what the extractor sees of it; each column "
+                                    "is one portrait.")
+        self.run.caption.setToolTip("Each column renders the same z with the base G and with G′")
         self.run.start_requested.connect(self.start)
         # the run's parts, as the tests and the rest of this window name them
         self.start_button, self.progress, self.eta = self.run.start_button, self.run.progress, self.run.eta

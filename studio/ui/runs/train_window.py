@@ -72,8 +72,9 @@ class TrainWindow(QMainWindow):
         self.tasks = TaskRunner(self)
         self.statusBar().addPermanentWidget(TaskBar(self.tasks))
         self.run_panel = RunPanel("The snapshot grid appears here as training runs.",
-                                  caption="Left: the start model. Right: the model now. The same z in the same place; "
-                                          "top rows ψ = 1, bottom rows ψ = 0.7.")
+                                  caption="Left: the start model. Right: the model now. The same portrait in the same "
+                                          "place; the top rows at full variety, the bottom rows more typical.")
+        self.run_panel.caption.setToolTip("The same z in each place; top rows ψ = 1, bottom rows ψ = 0.7")
         self.run_panel.start_requested.connect(self.start)
         splitter = QSplitter()
         splitter.addWidget(self._settings_column())
