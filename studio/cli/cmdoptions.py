@@ -14,7 +14,11 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..engine.edit.ranges import ROTATE_RANGE, TRUNCATION_RANGE  # torch-free; the ranges recipes are held to
+from ..engine.edit.ranges import (  # torch-free; the ranges recipes are held to
+    DEFAULT_PSI,
+    ROTATE_RANGE,
+    TRUNCATION_RANGE,
+)
 
 if TYPE_CHECKING:
     from ..engine.edit.seeds import Seeds
@@ -160,8 +164,9 @@ def add_class(parser: argparse.ArgumentParser, help: str = CLASS_HELP) -> None:
 
 
 def add_truncation(parser: argparse.ArgumentParser, help: str) -> None:
-    """``--truncation``: psi from -1 to 2 (1 = none); ``help`` says what it does for the command."""
-    parser.add_argument("--truncation", type=number(*TRUNCATION_RANGE), default=1.0, help=help)
+    """``--truncation``: psi from -1 to 2 (1 = none), by default the studio's; ``help`` says what it does."""
+    parser.add_argument("--truncation", type=number(*TRUNCATION_RANGE), default=DEFAULT_PSI,
+                        help=f"{help} (default {DEFAULT_PSI:g}, as the studio draws a new seed)")
 
 
 def add_noise_mode(parser: argparse.ArgumentParser) -> None:

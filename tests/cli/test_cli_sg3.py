@@ -55,7 +55,7 @@ def test_translate_and_rotate_on_every_rendering_command(tmp_path, tiny_sg3, tin
     G, D = tiny_sg3
     pkl = write_nvidia(tmp_path / "snap.pkl", G, D)
     out = tmp_path / "out"
-    view = ["--translate=-0.25,0.125", "--rotate", "30"]
+    view = ["--translate=-0.25,0.125", "--rotate", "30", "--truncation", "1"]
     assert main(["generate", "--model", str(pkl), "--seeds", "5", "--out", str(out), *view]) == 0
     t = input_transform((-0.25, 0.125), 30)
     with torch.no_grad():

@@ -25,9 +25,7 @@ from ..model.labels import class_labels
 from ..model.stylegan3 import input_transform
 from .directions import Direction
 from .latents import layer_groups, mix_styles, seed_ws, truncate, w_sampling_rates
-from .ranges import NOISE_LIMIT, W_LIMIT, quoted
-
-DEFAULT_PSI = 0.7
+from .ranges import DEFAULT_PSI, NOISE_LIMIT, W_LIMIT, quoted
 
 
 @dataclass(frozen=True, eq=False)

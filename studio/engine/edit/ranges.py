@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 TRUNCATION_RANGE = (-1.0, 2.0)  # ψ: 1 leaves W as mapped, 0 draws the average picture
+DEFAULT_PSI = 0.7  # the ψ a new seed is drawn at, in the window and on the command line alike
 MIX_STRENGTH_RANGE = (0.0, 1.0)  # how much of portrait B a mixed layer group takes
 SLIDER_RANGE = (-3.0, 3.0)  # slider units: standard deviations along a direction
 ROTATE_RANGE = (-360.0, 360.0)  # a StyleGAN3 picture's turn, in degrees
