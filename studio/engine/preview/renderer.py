@@ -5,6 +5,9 @@ ever further behind the hand; this renderer keeps one pending slot instead: a ne
 pending one, and when a frame finishes the worker takes whatever is newest. The preview is then at most one
 frame behind the slider, whatever the frame time. Pure Python threading, so the engine stays free of Qt: the
 callbacks run on the worker thread, and the UI hands them to its own thread (a queued signal).
+
+``use`` swaps the backend between frames (torch draws a model's first pictures while its export for
+onnxruntime runs; onnxruntime takes over once it is ready): no request is lost, and each frame names its backend.
 """
 
 from __future__ import annotations
@@ -26,13 +29,15 @@ LOG = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Frame:
-    """One rendered preview: the request it answers, uint8 (N, H, W, 3) images, and how long it took."""
+    """One rendered preview: the request it answers, uint8 (N, H, W, 3) images, how long it took and which
+    backend drew it (its ``name``)."""
 
     request_id: int
     image: np.ndarray
     level: str
     seconds: float
     tag: Any = None
+    backend: str = ""
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,17 @@ class LatestWinsRenderer:
             self._forget_old(time.monotonic())
             return len(self._finished) / self.fps_window
 
+    def use(self, backend: Backend) -> None:
+        """Draw with ``backend`` from the next frame on (the frame being drawn finishes on the old one). It must
+        render the same model: ValueError when its resolution, latent shape or noise layers differ."""
+        old = self.backend
+        if (backend.resolution, backend.num_ws, backend.w_dim, backend.noise_shapes) != (
+            old.resolution, old.num_ws, old.w_dim, old.noise_shapes
+        ):
+            raise ValueError(f"{backend!r} does not render the model {old!r} renders.")
+        with self._cond:
+            self.backend = backend
+
     def wait_until_idle(self, timeout: float | None = None) -> bool:
         """Block until nothing is pending or rendering; False if ``timeout`` ran out first."""
         with self._cond:
@@ -128,18 +144,20 @@ class LatestWinsRenderer:
                 if self._closed:
                     return
                 request, self._pending, self._busy = self._pending, None, True
+                backend = self.backend
             try:
-                self._render(request)
+                self._render(backend, request)
             finally:
                 with self._cond:
                     self._busy = False
                     self._cond.notify_all()
 
-    def _render(self, request: _Request) -> None:
+    def _render(self, backend: Backend, request: _Request) -> None:
         start = time.perf_counter()
         try:
-            image = self.backend.render(request.ws, request.level, request.noise)
-            frame = Frame(request.request_id, image, request.level, time.perf_counter() - start, request.tag)
+            image = backend.render(request.ws, request.level, request.noise)
+            seconds = time.perf_counter() - start
+            frame = Frame(request.request_id, image, request.level, seconds, request.tag, backend.name)
             with self._cond:
                 self.rendered += 1
                 self._finished.append(time.monotonic())

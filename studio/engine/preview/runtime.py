@@ -39,7 +39,7 @@ from ..jobs import CancelToken, ProgressFn
 from ..model.loaded import LoadedModel
 from ..model.stylegan2 import Generator
 from ..paths import PathLike
-from .export.cache import cached_export
+from .export.cache import cached_export, find_export
 from .export.format import (
     TENSORRT_CACHE,
     ExportError,
@@ -58,9 +58,11 @@ _ORT_ORDER = ("cuda", "cpu")
 
 
 class Backend(ABC):
-    """Renders W+ latents to uint8 images at a preview level; ``name`` says what runs it."""
+    """Renders W+ latents to uint8 images at a preview level; ``name`` says what runs it, ``why`` why it was
+    chosen (``open_backend`` sets it)."""
 
     name: str
+    why: str = ""
 
     def __init__(
         self, resolution: int, num_ws: int, w_dim: int, *, noise_shapes: Mapping[str, tuple[int, int]]
@@ -244,13 +246,15 @@ def open_backend(
     log: logging.Logger = LOG,
     progress: ProgressFn | None = None,
     token: CancelToken | None = None,
+    export: bool = True,
 ) -> Backend:
     """The fastest backend that starts for ``model``: ``prefer`` is tried first, then the rest in speed order.
 
     ``prefer``: "auto" (onnxruntime CUDA, then onnxruntime CPU, then torch), "tensorrt", "cuda", "cpu"
     (onnxruntime) or "torch"; a preferred provider that fails falls back along the same order. The first use
-    of a model exports it to ONNX (a long job: ``progress`` and ``token`` follow it);
-    the export is cached by weights hash, so later opens are quick.
+    of a model exports it to ONNX (a long job: ``progress`` and ``token`` follow it); the export is cached by
+    weights hash, so later opens are quick. ``export=False`` uses an export only if the cache holds it (torch
+    otherwise): what can draw at once. The backend's ``why`` says why it was chosen, in a sentence.
     """
     if prefer not in PREFERENCES:
         raise ValueError(f"prefer must be one of {PREFERENCES}, not {prefer!r}")
@@ -261,6 +265,7 @@ def open_backend(
     else:
         candidates = [prefer] + [c for c in _ORT_ORDER if c != prefer]
     export_dir: Path | None = None
+    failed: list[str] = []  # why each onnxruntime candidate that was tried did not start
     for candidate in candidates:
         label = _PROVIDER_LABEL[candidate]
         if _PROVIDER_NAME[candidate] not in ort.get_available_providers():
@@ -270,19 +275,34 @@ def open_backend(
             log.info("preview: skipping onnxruntime %s: no NVIDIA driver found", label)
             continue
         if export_dir is None:
-            try:
-                export_dir = cached_export(model, cache_root=cache_root, progress=progress, token=token)
-            except ExportError as e:
-                log.warning("preview: cannot use onnxruntime, falling back to torch: %s", e)
-                break
+            if not export:
+                export_dir = find_export(model, cache_root=cache_root)
+                if export_dir is None:
+                    log.info("preview: onnxruntime waits for the export; torch draws until then")
+                    return _torch(model, "until the model is exported for onnxruntime", log)
+            else:
+                try:
+                    export_dir = cached_export(model, cache_root=cache_root, progress=progress, token=token)
+                except ExportError as e:
+                    log.warning("preview: cannot use onnxruntime, falling back to torch: %s", e)
+                    failed.append(f"the model could not be exported ({e})")
+                    break
         try:
             backend: Backend = OrtBackend(export_dir, candidate, fp16=fp16)
         except Exception as e:  # noqa: BLE001 - onnxruntime raises plain RuntimeErrors (Fail, EPFail...) for providers
             log.warning("preview: onnxruntime %s failed to start, falling back: %s", label, first_line(e, 300))
+            failed.append(f"onnxruntime {label} did not start ({first_line(e, 300)})")
             continue
-        why = "as asked" if candidate == prefer else "fastest that started"
-        log.info("preview backend: %s (%s)", backend.name, why)
+        backend.why = "as asked" if candidate == prefer else "the fastest that started"
+        log.info("preview backend: %s (%s)", backend.name, backend.why)
         return backend
+    if prefer == "torch":
+        return _torch(model, "as asked", log)
+    return _torch(model, "the last resort: " + ("; ".join(failed) or "no onnxruntime provider is available"), log)
+
+
+def _torch(model: LoadedModel, why: str, log: logging.Logger) -> TorchBackend:
     backend = TorchBackend(model.G)
-    log.info("preview backend: %s (%s)", backend.name, "as asked" if prefer == "torch" else "last resort")
+    backend.why = why
+    log.info("preview backend: %s (%s)", backend.name, why)
     return backend

@@ -37,6 +37,7 @@ from studio.engine.edit.seeds import MAX_SEED
 from studio.engine.library.recipe import portrait_recipe
 from studio.engine.model.labels import class_title
 from studio.engine.paths import user_data_dir
+from studio.engine.preview.runtime import Backend
 from studio.engine.session import Session
 from studio.ui.canvas.canvas import Canvas
 from studio.ui.document import PortraitDocument
@@ -50,17 +51,18 @@ from studio.ui.widgets.task_bar import TaskBar
 from studio.ui.window.autosave import Autosave
 from studio.ui.window.library import WindowGallery
 from studio.ui.window.menus import build_menus
-from studio.ui.window.preview import Frame, Preview, make_backend
+from studio.ui.window.preview import Frame, Preview, first_backend
 from studio.ui.window.tools import WindowTools
 
 CHECKPOINT_FILTER = "Checkpoints (*.safetensors *.pt *.pth *.ckpt *.pkl);;All files (*)"
 
 
-def load_for_studio(path: str, prefer: str, progress, token) -> tuple[LoadedModel, object]:
-    """The job behind every model switch: read the checkpoint, then open its preview backend."""
+def load_for_studio(path: str, prefer: str, progress, token) -> tuple[LoadedModel, Backend]:
+    """The job behind every model switch: read the checkpoint, then what draws it at once (torch, or onnxruntime
+    when its export is cached); a first export follows the first picture as a task of its own."""
     model = load_model(path)
     token.check()
-    return model, make_backend(model, prefer, progress, token)
+    return model, first_backend(model, prefer)
 
 
 def _preview_level(resolution: int, dragging: bool) -> str:
@@ -219,8 +221,9 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
         """Load ``path`` (or "default") off the UI thread; on failure a dialog, and the current model stays."""
         self.statusBar().showMessage(f"Opening {Path(path).name}…")
 
-        def loaded(result: tuple[LoadedModel, object]) -> None:
+        def loaded(result: tuple[LoadedModel, Backend]) -> None:
             self._install(*result, path)
+            self.preview.speed_up(self.tasks, result[0], prefer)
             if then is not None:
                 then()
 
@@ -235,17 +238,16 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
         if path:
             self.open_model(path)
 
-    def _install(self, model: LoadedModel, backend: object, path: str) -> None:
+    def _install(self, model: LoadedModel, backend: Backend, path: str) -> None:
         if self.preview is not None:
             self.preview.close()
-        self.preview = Preview(backend, parent=self)
+        self.preview = Preview(backend, parent=self, status=self.backend_label)
         self.preview.frame_ready.connect(self._on_frame)
         self.preview.failed.connect(lambda msg: self.statusBar().showMessage(f"Preview failed: {msg}", 8000))
         self.session.install(model, path)
         self.canvas.resolution = model.G.resolution
         classes = f" · {len(model.classes)} classes" if model.classes else ""
         self.model_label.setText(f"{model.name} · {model.G.resolution} px{classes}")
-        self.backend_label.setText(self.preview.backend_name)
         self.setWindowTitle(f"GAN Studio — {model.name}")
         self._full = None
         self.sliders.set_directions([], model.G.num_ws)

@@ -13,7 +13,8 @@ import torch
 from studio.engine.edit.portrait import Portrait
 from studio.engine.images import tensor_to_images
 from studio.engine.model.loaded import LoadedModel
-from studio.engine.preview.export.cache import cached_export
+from studio.engine.preview.export.cache import cached_export, find_export
+from studio.engine.preview.export.writer import export_onnx
 from studio.engine.preview.renderer import Frame, LatestWinsRenderer
 from studio.engine.preview.runtime import (
     Backend,
@@ -21,6 +22,7 @@ from studio.engine.preview.runtime import (
     TorchBackend,
     open_backend,
 )
+from tests.conftest import make_tiny_pair
 from tests.engine.preview.test_export_onnx import shared_cache, tiny_model
 
 
@@ -144,7 +146,51 @@ def test_a_model_that_cannot_export_falls_back_to_torch(tmp_path, caplog):
     with caplog.at_level(logging.INFO, logger="test.preview"):
         backend = open_backend(model, prefer="cpu", cache_root=tmp_path, log=log)
     assert backend.name == "torch cpu"
+    assert backend.why.startswith("the last resort: the model could not be exported (")
+    assert "mapping.onnx" in backend.why
     assert any("cannot use onnxruntime" in r.getMessage() for r in caplog.records)
+
+
+def test_without_export_onnxruntime_draws_only_a_cached_export(exported, tmp_path, tmp_path_factory):
+    """What a window draws at once: onnxruntime when the cache holds the model's export, else torch (no export)."""
+    model, path = exported
+    waiting = open_backend(model, prefer="auto", cache_root=tmp_path, export=False)
+    assert waiting.name == "torch cpu" and waiting.why == "until the model is exported for onnxruntime"
+    assert list(tmp_path.iterdir()) == []
+    assert find_export(model, tmp_path) is None and find_export(model, shared_cache(tmp_path_factory)) == path
+    cached = open_backend(model, prefer="cpu", cache_root=shared_cache(tmp_path_factory), export=False)
+    assert cached.name == "onnxruntime CPU" and cached.why == "as asked"
+    assert open_backend(model, prefer="torch", cache_root=tmp_path).why == "as asked"
+
+
+@torch.no_grad()
+def test_torch_draws_right_while_the_same_model_is_exported(tmp_path):
+    """torch.export swaps the traced module's weights for fake tensors: the export must trace a module of its own,
+    or the window's torch frames drawn meanwhile (its first pictures) go wrong or fail."""
+    model = tiny_model()
+    backend = TorchBackend(model.G)
+    ws = model.G.mapping(torch.randn(1, model.G.z_dim, generator=torch.Generator().manual_seed(9))).numpy()
+    want = backend.render(ws)
+    failures: list[BaseException] = []
+    exporting = threading.Thread(target=lambda: _capture(failures, export_onnx, model, tmp_path / "export"))
+    exporting.start()
+    frames = wrong = 0
+    while exporting.is_alive():
+        try:
+            wrong += not np.array_equal(backend.render(ws), want)
+        except Exception as e:  # noqa: BLE001 - what a broken frame raises is torch's business; count it
+            failures.append(e)
+        frames += 1
+    exporting.join()
+    assert frames > 0 and wrong == 0 and failures == []
+    assert all(p.device.type == "cpu" and not p.is_meta for p in model.G.parameters())
+
+
+def _capture(failures: list[BaseException], fn, *args) -> None:
+    try:
+        fn(*args)
+    except BaseException as e:  # noqa: BLE001 - reported by the test
+        failures.append(e)
 
 
 # --- renderer -----------------------------------------------------------------------------------------------
@@ -258,6 +304,28 @@ def test_a_failing_frame_callback_reaches_on_error(exported):
         renderer.submit(_ws(0, G))
         assert renderer.wait_until_idle(30)
     assert len(errors) == 1 and isinstance(errors[0], KeyError)
+
+
+def test_the_renderer_switches_backend_between_frames_and_each_frame_names_it(exported):
+    """torch draws a model's first pictures while its export runs; onnxruntime takes over without a lost request
+    and draws the same picture within one step of 255."""
+    model, path = exported
+    G = model.G
+    first = GatedBackend(G)
+    faster = OrtBackend(path, "cpu")
+    ws = G.mapping(torch.randn(1, G.z_dim, generator=torch.Generator().manual_seed(10))).detach().numpy()
+    frames: list[Frame] = []
+    with LatestWinsRenderer(first, on_frame=frames.append) as renderer:
+        renderer.submit(ws, tag="torch")
+        assert first.started.wait(30)  # torch is drawing: the switch waits for the frame to finish
+        renderer.use(faster)
+        renderer.submit(ws, tag="onnxruntime")
+        first.release.set()
+        assert renderer.wait_until_idle(30)
+        with pytest.raises(ValueError, match="does not render the model"):
+            renderer.use(TorchBackend(make_tiny_pair(resolution=16)[0]))
+    assert [(f.tag, f.backend) for f in frames] == [("torch", "torch cpu"), ("onnxruntime", "onnxruntime CPU")]
+    assert np.abs(frames[0].image.astype(int) - frames[1].image.astype(int)).max() <= 1
 
 
 def test_renderer_frame_rate_counts_recent_frames(exported):

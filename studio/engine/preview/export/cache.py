@@ -38,18 +38,28 @@ def cached_export(
     another architecture (conv clamp, say) is exported again rather than trusted.
     """
     root = Path(cache_root or default_cache_root())
+    found = find_export(model, root, opset)
+    if found is not None:
+        return found
     sweep_stale(root)  # the temporary folders of exports that were killed
     path = root / model.weights_hash
-    try:
-        info = ExportInfo.read(path)
-        if info.opset == opset and info.generator == json.loads(json.dumps(model.G.config)):
-            with contextlib.suppress(OSError):  # used now: the folder's time is what trimming sorts by
-                os.utime(path)
-            return path
-    except ExportError:
-        pass
     export_onnx(model, path, opset=opset, progress=progress, token=token)
     trim_cache(root, keep=CACHE_KEEP)
+    return path
+
+
+def find_export(model: LoadedModel, cache_root: PathLike | None = None, opset: int = OPSET) -> Path | None:
+    """The export folder of ``model`` if the cache already holds a usable one (this format, ``opset``, the same
+    architecture), else None; a quick look, which a window does before deciding to export."""
+    path = Path(cache_root or default_cache_root()) / model.weights_hash
+    try:
+        info = ExportInfo.read(path)
+    except ExportError:
+        return None
+    if info.opset != opset or info.generator != json.loads(json.dumps(model.G.config)):
+        return None
+    with contextlib.suppress(OSError):  # used now: the folder's time is what trimming sorts by
+        os.utime(path)
     return path
 
 

@@ -18,6 +18,7 @@ import onnxruntime as ort
 import torch
 from onnx import numpy_helper
 from torch import nn
+from tqdm import tqdm
 
 from ...atomic import atomic_dir
 from ...errors import first_line
@@ -93,16 +94,20 @@ class _SynthesisLevels(nn.Module):
 
 @contextlib.contextmanager
 def _quiet_exporter() -> Iterator[None]:
-    """The exporter warns and logs about things a user cannot act on (missing torchvision, each rewrite rule)."""
+    """The exporter warns and logs about things a user cannot act on (missing torchvision, each rewrite rule),
+    and torch.fx makes a (disabled) tqdm bar, whose first one starts tqdm's watchdog thread for good."""
     loggers = [logging.getLogger(name) for name in ("torch.onnx", "onnxscript", "onnx_ir")]
     levels = [logger.level for logger in loggers]
+    monitor = tqdm.monitor_interval
     for logger in loggers:
         logger.setLevel(logging.ERROR)
+    tqdm.monitor_interval = 0
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             yield
     finally:
+        tqdm.monitor_interval = monitor
         for logger, level in zip(loggers, levels):
             logger.setLevel(level)
 
@@ -132,10 +137,17 @@ def _cut_level(model: onnx.ModelProto, output: str, defaults: dict[str, np.ndarr
     return level
 
 
-def _cpu_float(G: Generator) -> Generator:
-    """The exporter and the parity check run on the CPU in float32; copy G only when it is elsewhere."""
-    if all(p.device.type == "cpu" and p.dtype == torch.float32 for p in G.parameters()):
-        return G
+def _traceable(G: Generator) -> Generator:
+    """G for the exporter and the parity check: a module tree of its own, on the CPU in float32.
+
+    torch.export swaps a module's parameters for fake tensors while it traces, so another thread drawing with
+    the same module meanwhile (the window's first pictures while the export runs) would compute with those. A
+    tree of its own over the same tensors keeps both right without a second copy of the weights; a G elsewhere
+    (a GPU, half precision) is copied to the CPU in float32.
+    """
+    tensors = [*G.parameters(), *G.buffers()]
+    if all(t.device.type == "cpu" and t.dtype == torch.float32 for t in tensors):
+        return copy.deepcopy(G, memo={id(t): t for t in tensors})
     return copy.deepcopy(G).cpu().float()
 
 
@@ -155,7 +167,7 @@ def export_onnx(
     check_opset(opset)
     out_dir = check_export_folder(out_dir)
     progress, token = progress or no_progress, ensure_token(token)
-    G = _cpu_float(model.G)
+    G = _traceable(model.G)
     levels = level_resolutions(G.resolution)
     steps = ["mapping exported", "mapping checked", "synthesis exported", "synthesis checked", "written"]
     done = iter(range(1, len(steps) + 1))
