@@ -33,7 +33,7 @@ from ..images import fit_image, image_to_tensor, tensor_to_images
 from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
 from ..model.stylegan2 import Discriminator, Generator
 from ..resample import area_downscale
-from .pulse_fit import FIT_SAMPLES, PrivateSynthesis, latent_stats, noise_arrays
+from .pulse_fit import FIT_SAMPLES, PrivateSynthesis, WorkRender, latent_stats, noise_arrays
 from .work_size import PROJECTION_WORK, work_size_for
 
 MIN_SCALE = 16  # the pixel term compares the pictures down to this size
@@ -142,6 +142,7 @@ def project(
     goal_work = goal if work == G.resolution else tensor_to_images(goal_t)[0]
     distance = ImageDistance(goal_t, D if work == G.resolution else None, feature_weight)
     synth = PrivateSynthesis(G)
+    at_work = WorkRender(synth, work)
     w = stats.w_avg.to(device).reshape(1, 1, -1).repeat(1, G.num_ws, 1).requires_grad_(True)
     latent_steps = steps - round(steps * detail)
     history: list[tuple[int, float]] = []
@@ -160,7 +161,7 @@ def project(
             for group in opt.param_groups:
                 group["lr"] = lr * _lr_factor(t)
             scale = stats.w_std * jitter * max(0.0, 1.0 - t / 0.75) ** 2
-            img = synth(w + torch.randn(w.shape, generator=gen).to(device) * scale if scale else w, work)
+            img = at_work(w + torch.randn(w.shape, generator=gen).to(device) * scale if scale else w)
             loss = distance(img)
             for p, g in zip(params, torch.autograd.grad(loss, params)):  # never into D's own .grad
                 p.grad = g

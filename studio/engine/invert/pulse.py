@@ -27,7 +27,16 @@ from ..masks import require_alpha
 from ..model.stylegan2 import Generator
 from ..paths import PathLike
 from ..resample import downscale
-from .pulse_fit import FIT_SAMPLES, PrivateSynthesis, from_w, latent_stats, noise_arrays, noise_tensors, to_w
+from .pulse_fit import (
+    FIT_SAMPLES,
+    PrivateSynthesis,
+    WorkRender,
+    from_w,
+    latent_stats,
+    noise_arrays,
+    noise_tensors,
+    to_w,
+)
 from .work_size import SEARCH_WORK, work_size_for
 
 LOSS_SIZE = 32
@@ -246,6 +255,7 @@ def search(
                 if i < synth.ws_used(work)]
     if not searched:
         raise ValueError(f"the layers {layers!r} have no W+ entry below {work} px in this model.")
+    at_work = WorkRender(synth, work)
     if trainable_noise is None:
         trainable_noise = 0 if start_ws is not None else OFFICIAL_NOISE_LAYERS
     if start_ws is not None:
@@ -255,7 +265,7 @@ def search(
         fixed = from_w(start_ws, stats)
         with torch.no_grad():
             w0 = to_w(fixed, stats)
-            original = synth(start_ws, work)
+            original = at_work(start_ws)
     else:
         fixed = torch.randn(1, G.num_ws, G.w_dim, generator=torch.Generator().manual_seed(seed)).to(device)
         original = None
@@ -270,7 +280,7 @@ def search(
         return w if start_ws is None else start_ws + (w - w0)
 
     def evaluate(ws: torch.Tensor) -> dict:
-        img = synth(ws, work)
+        img = at_work(ws)
         l2, l2_mask = target.l2((downscale(img, size) + 1) / 2)
         cross = geocross(ws)
         loss = l2_weight * l2.clamp_min(eps) + geocross_weight * cross

@@ -1,4 +1,5 @@
-"""PULSE's Gaussian fit of W, its map and inverse, and the private synthesis copy the searches render with.
+"""PULSE's Gaussian fit of W, its map and inverse, and the private synthesis copy the searches render with (at the
+work size: ``WorkRender``).
 
 PULSE never searches through the mapping network: it fits one Gaussian per dimension to the mapping's
 output *before* its last leaky ReLU (undone with slope 5, and our √2 gain undone too), then maps a latent
@@ -20,6 +21,8 @@ from ..model.labels import batch_labels
 from ..model.loaded import weights_hash
 from ..model.ops import LRELU_GAIN
 from ..model.stylegan2 import Generator, SynthesisLayer
+from ..resample import area_downscale
+from .work_size import HOLD
 
 # 50k z put every dimension's mean and std within ~1 % of a std of the official 10⁶-sample fit (measured on a
 # trained model: 2 % at 10k, 0.8 % at 100k), for 1/20 of the time: seconds on a CPU for a 512-d mapping.
@@ -134,6 +137,29 @@ class PrivateSynthesis:
 
     def __call__(self, ws: torch.Tensor, max_resolution: int | None = None) -> torch.Tensor:
         return self.net(ws, noise_mode="const", max_resolution=max_resolution)
+
+
+class WorkRender:
+    """The picture a method works on at ``size`` px: the model's own RGB output there, plus the finer layers' share
+    of the full picture (area-averaged to ``size``) held from a full render every ``hold`` calls (``work_size.py``
+    says why). At each of those renders it is the full picture area-averaged; in between it follows what the layers
+    up to ``size`` change, and gradients flow through those layers only. At the model's size: the full picture."""
+
+    def __init__(self, synth: PrivateSynthesis, size: int, hold: int = HOLD) -> None:
+        self.synth, self.size, self.hold = synth, size, hold
+        self.reduced = size < synth.net.resolution
+        self.calls = 0
+        self.share: torch.Tensor | None = None
+
+    def __call__(self, ws: torch.Tensor) -> torch.Tensor:
+        if not self.reduced:
+            return self.synth(ws)
+        small = self.synth(ws, self.size)
+        if self.calls % self.hold == 0:
+            with torch.no_grad():
+                self.share = area_downscale(self.synth(ws.detach()), self.size) - small.detach()
+        self.calls += 1
+        return small + self.share
 
 
 def noise_arrays(synth: PrivateSynthesis, count: int | None = None) -> dict[str, np.ndarray]:
