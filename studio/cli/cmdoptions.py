@@ -181,12 +181,13 @@ def add_batch(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch", type=whole(1, 1024), default=8, help="pictures rendered at once (1 to 1024)")
 
 
-def add_work_size(parser: argparse.ArgumentParser, what: str, automatic: int) -> None:
-    """``--work-size PX`` of the methods that render a reduced picture while they work (``invert/work_size.py``)."""
+def add_work_size(parser: argparse.ArgumentParser, what: str, automatic: int | None, smaller: str) -> None:
+    """``--work-size PX`` of the methods that can render a reduced picture while they work (``invert/work_size.py``);
+    ``smaller`` says what a smaller size costs the method."""
+    default = f"{automatic}, or the model's size if smaller" if automatic else "the model's size"
     parser.add_argument("--work-size", type=power_of_two, metavar="PX",
-                        help=f"the size the {what} renders and compares at while it works (default {automatic}, or "
-                             "the model's size if smaller); the picture written is full size. Larger follows the "
-                             "model's finest layers more closely and is slower; the model's size does not reduce")
+                        help=f"the size the {what} renders and compares at while it works (default: {default}); the "
+                             f"picture written is full size. Smaller is faster; {smaller}")
 
 
 def add_out(parser: argparse.ArgumentParser, help: str, required: bool = True) -> None:

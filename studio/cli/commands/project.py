@@ -28,7 +28,8 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--detail", type=number(0, 0.9), default=0.25, metavar="SHARE",
                         help="share of the steps spent fitting the 32 px and finer noise maps to the brushwork after "
                              "W+ (default 0.25, as the studio's Open image to edit; 0: W+ alone)")
-    add_work_size(parser, "projection", PROJECTION_WORK)
+    add_work_size(parser, "projection", PROJECTION_WORK,
+                  "a rough likeness only: the finest layers' latents keep the mean (about 10 dB less at half size)")
     add_device(parser)
     add_out(parser, "OUT.png (with OUT.json and OUT.npz: W+ and noise maps)")
     add_overwrite(parser)

@@ -29,7 +29,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mask", required=True, help="square RGBA PNG: colour = target colour, alpha = weight")
     parser.add_argument("--keep", help="square PNG whose alpha marks what must stay (default: everything unpainted)")
     parser.add_argument("--steps", type=steps, default=100, help="search steps (default 100)")
-    add_work_size(parser, "search", SEARCH_WORK)
+    add_work_size(parser, "search", SEARCH_WORK, "at a quarter of the model's size colours come out less exact")
     add_device(parser)
     add_out(parser, "OUT.png (OUT.json beside it holds W+ and the direction)")
     add_overwrite(parser)

@@ -15,9 +15,9 @@ NVIDIA's script optimises all noise maps beside w, kept white by an autocorrelat
 those maps ended where they started (the same PSNR with the model's constant noise), so that is gone.
 VGG/LPIPS weights cannot be shipped, so the distance is a multi-scale pixel MSE plus, when the checkpoint
 has a discriminator, an LPIPS-like distance between its block features (channel-normalised, squared,
-averaged). Both passes work at the work size (``work_size.py``: 256 px at most by default, as NVIDIA's projector
-compares), the target area-averaged down to it; D reads full-size pictures, so its features join the distance
-only when the work size is the model's.
+averaged). Both passes work at the model's size unless a smaller work size is asked for (``work_size.py``: there
+the target is area-averaged down to it, D's features, which read full-size pictures, leave the distance, and the
+detail pass fits the maps up to the work size; on the default it lost ~10 dB at half size).
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ def project(
 
     ``D`` (the checkpoint's discriminator, if any) adds its features to the distance at full size. ``detail``: the
     share of ``steps`` spent on the noise pass (0: W+ alone). ``work_size``: the size both passes render and
-    compare at (``work_size_for``: PROJECTION_WORK px or the model's size if smaller, by default); the frames and
+    compare at (``work_size_for``; by default PROJECTION_WORK, the model's size); the frames and
     ``history`` are that size, the result and its PSNR full size. ``c``: the class label row (1, c_dim) of a
     conditional model: the search starts at that class's mean w. Cancel stops early and returns the current state.
     """

@@ -238,7 +238,7 @@ def search(
     ``trainable_noise`` defaults to 0 from a start (so the W+ difference alone carries the edit) and 5
     from a random point. ``layers``: the W+ entries the search may change (anything ``layer_indices`` reads),
     default SEARCH_LAYERS from a start and all from a random point. ``work_size``: the size the search renders
-    at (``work_size_for``: SEARCH_WORK px or the model's size if smaller, by default; the W+ entries only finer
+    at (``work_size_for``: by default SEARCH_WORK px, or the model's size if smaller; the W+ entries only finer
     layers read stay as they are), and its frames are that size; the result is rendered at full size once. Cancel
     returns the best step so far. ``c``: the class label row (1, c_dim) of a conditional model; the search keeps
     to that class's part of W.

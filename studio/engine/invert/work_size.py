@@ -1,31 +1,34 @@
 """The working resolution of the colour search and the projection: the size they render and compare at.
 
 PULSE compares a 32 px bicubic copy of the picture with its target and NVIDIA's projector an area-averaged 256 px
-copy, but both render the model's full picture at every step and backpropagate through all of it. Ours stop the
-synthesis at the work size, so a step of a 1024 px model costs what the blocks up to that size cost; the target is
+copy, but both render the model's full picture at every step and backpropagate through all of it. Ours can stop the
+synthesis at a work size, so a step of a 1024 px model costs what the blocks up to that size cost; the target is
 area-averaged down to the work size, and the full picture is rendered once at the end from the W+ found.
 
 The model's own RGB output at a smaller size (its ToRGB layers summed up to that block) is not its picture made
 smaller: the finer layers add much of the contrast and colour (StyleGAN2's Figure 8). On the shipped default the
-32 px output is a washed-out picture, 15.5 dB PSNR against the full one area-averaged, and a colour search on it
-alone missed the paint (hair ΔE 18.6 where the full search reached 10.8). So the finer layers' share (the full
+32 px output is a washed-out picture, 15.5 dB PSNR against the full one area-averaged, and colour searches on it
+alone missed the paint (hair ΔE 15 where full-size searches reached 5). So the finer layers' share (the full
 picture area-averaged, minus the model's own output there) is held from a full render, no gradient, every HOLD
-steps and added: the search then reached ΔE 10.0 at half size (README). The W+ entries only the finer layers read
-cannot move the picture at the work size: the methods leave them as they started. A model no bigger than the work
-size works at its own size, as before.
+steps and added: at half size the searches then reached what full-size ones reach (README). The W+ entries only the
+finer layers read cannot move the picture at the work size: the methods leave them as they started.
+
+That is fine for a colour edit, which starts from the portrait; a projection starts from the mean w, and the entries
+it cannot fit there cost it ~10 dB at half size on the default, so it works at the model's size unless asked.
 """
 
 from __future__ import annotations
 
-SEARCH_WORK = 64  # colour search: its loss compares 32 px, and colours settle by 64 px
-PROJECTION_WORK = 256  # projection: NVIDIA's projector compares at 256 px too
-HOLD = 5  # steps between the full renders that refresh the finer layers' share (1 was no better on the default)
+SEARCH_WORK = 128  # colour search: half of a 256 px model, where the default's searches held (a quarter cost ΔE +3)
+PROJECTION_WORK = None  # projection: the model's size (a smaller work size must be asked for)
+HOLD = 5  # steps between the full renders that refresh the finer layers' share (every step was no better)
 
 
-def work_size_for(resolution: int, automatic: int, requested: int | None = None) -> int:
+def work_size_for(resolution: int, automatic: int | None, requested: int | None = None) -> int:
     """The size a method works at on a model of ``resolution`` px: ``requested`` if given (a power of two from
-    4 px up; more than the model's size means its size), else ``automatic`` capped at the model's size."""
+    4 px up; more than the model's size means its size), else ``automatic`` (None: the model's size) capped at the
+    model's size."""
     if requested is not None and (requested < 4 or requested & (requested - 1)):
         raise ValueError(f"the work size is one of the sizes the model draws at, a power of two from 4 px up "
                          f"(4, 8 … {resolution}), not {requested}.")
-    return min(automatic if requested is None else requested, resolution)
+    return min(requested or automatic or resolution, resolution)

@@ -49,10 +49,10 @@ def _paint() -> np.ndarray:
 
 def test_the_work_size_is_the_automatic_one_capped_at_the_model_or_what_was_asked():
     assert work_size_for(64, SEARCH_WORK) == 64
-    assert work_size_for(1024, SEARCH_WORK) == SEARCH_WORK
-    assert work_size_for(1024, PROJECTION_WORK) == PROJECTION_WORK == 256
-    assert work_size_for(1024, PROJECTION_WORK, 128) == 128
-    assert work_size_for(64, PROJECTION_WORK, 512) == 64
+    assert work_size_for(1024, SEARCH_WORK) == SEARCH_WORK == 128
+    assert work_size_for(1024, PROJECTION_WORK) == 1024  # the projection reduces only when asked
+    assert work_size_for(1024, PROJECTION_WORK, 256) == 256
+    assert work_size_for(64, SEARCH_WORK, 512) == 64
     for bad in (0, 2, 100):
         with pytest.raises(ValueError, match=f"power of two from 4 px up .*not {bad}"):
             work_size_for(256, SEARCH_WORK, bad)
