@@ -19,7 +19,7 @@ unconditional model, whose parameters and numbers are those of the plain StyleGA
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -222,6 +222,18 @@ class SynthesisNetwork(nn.Module):
         by the whole batch: the detail a projection fitted. Layers not named keep their ``noise_const``.
         ``transform``: StyleGAN3's input transform (translate, rotate), which StyleGAN2 has not: None only.
         """
+        return self.outputs(ws, [max_resolution or self.resolution], noise_mode, fused, noise)[0]
+
+    def outputs(
+        self,
+        ws: torch.Tensor,
+        resolutions: Sequence[int],
+        noise_mode: str = "const",
+        fused: bool | None = None,
+        noise: Mapping[str, torch.Tensor] | None = None,
+    ) -> list[torch.Tensor]:
+        """The RGB output at each of ``resolutions`` from one pass, each what ``forward(max_resolution=r)``
+        returns: the skip output after the first block of at least ``r`` px (the last block's beyond them)."""
         if ws.ndim != 3 or ws.shape[1] != self.num_ws:
             raise ValueError(f"ws must have shape (N, {self.num_ws}, {self.w_dim}), not {tuple(ws.shape)}")
         if transform is not None:
@@ -234,15 +246,19 @@ class SynthesisNetwork(nn.Module):
             for name, t in noise.items():
                 block, layer = name.split(".")
                 by_block.setdefault(block, {})[layer] = t
+        pending, done = sorted(set(resolutions)), {}
         x = img = None
         w_idx = 0
         for block in self.blocks():
             block_noise = by_block.get(f"b{block.resolution}", {})
             x, img = block(x, img, ws[:, w_idx : w_idx + block.num_conv + 1], noise_mode, fused, block_noise)
             w_idx += block.num_conv
-            if max_resolution is not None and block.resolution >= max_resolution:
+            while pending and block.resolution >= pending[0]:
+                done[pending.pop(0)] = img
+            if not pending:
                 break
-        return img
+        done.update((r, img) for r in pending)
+        return [done[r] for r in resolutions]
 
 
 def check_labels(c: torch.Tensor | None, c_dim: int, n: int, who: str) -> None:

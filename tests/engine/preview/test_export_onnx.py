@@ -15,6 +15,7 @@ from onnx import numpy_helper
 
 from studio.engine.jobs import Cancelled, CancelToken
 from studio.engine.model.loaded import LoadedModel
+from studio.engine.preview.export import parity
 from studio.engine.preview.export.cache import CACHE_KEEP, cached_export, default_cache_root, trim_cache
 from studio.engine.preview.export.format import (
     FORMAT_VERSION,
@@ -120,21 +121,59 @@ def test_synthesis_runs_on_ws_alone_and_a_fed_map_overrides_its_default(exported
     assert relative_error(fed, G.synthesis(ws, noise_mode="const", noise=one).numpy()) <= PARITY_TOLERANCE
 
 
-def test_the_parity_check_passes_a_good_graph_and_refuses_a_corrupted_one(exported, tmp_path):
-    model, path = exported
-    info = ExportInfo.read(path)
-    assert check_synthesis(info.graph_path("half"), model.G, 16) <= PARITY_TOLERANCE
-    broken = tmp_path / "broken"
-    shutil.copytree(path, broken)
-    graph_file = broken / "synthesis_half.onnx"
-    graph = onnx.load(str(graph_file))
-    biggest = max(graph.graph.initializer, key=lambda t: np.prod(t.dims))
+def _levels(folder: Path) -> dict[str, tuple[Path, int]]:
+    """What check_synthesis takes: level -> (graph file, resolution)."""
+    return {name: (folder / LEVELS[name][1], res) for name, res in ExportInfo.read(folder).levels.items()}
+
+
+def _damaged(path: Path, folder: Path, file: str, damage) -> Path:
+    """A copy of the export at ``path`` in ``folder`` whose graph ``file`` ``damage`` (graph -> None) changed."""
+    shutil.copytree(path, folder)
+    graph = onnx.load(str(folder / file))
+    damage(graph.graph)
+    onnx.save(graph, str(folder / file))
+    return folder
+
+
+def _noisy_weights(graph: onnx.GraphProto) -> None:
+    biggest = max(graph.initializer, key=lambda t: np.prod(t.dims))
     weights = numpy_helper.to_array(biggest)
     noisy = weights + np.random.default_rng(0).standard_normal(weights.shape).astype(weights.dtype) * weights.std()
     biggest.CopyFrom(numpy_helper.from_array(noisy, biggest.name))
-    onnx.save(graph, str(graph_file))
-    with pytest.raises(ExportError, match="synthesis_half.onnx.*tolerance"):
-        check_synthesis(broken / "synthesis_half.onnx", model.G, 16)
+
+
+def test_the_parity_check_passes_good_graphs_and_refuses_a_wrong_one_at_batch_1(exported, tmp_path, monkeypatch):
+    """Batch 1 comes first and is enough to refuse a wrong graph: a 1024 px model's check stays a few frames."""
+    model, path = exported
+    worst = check_synthesis(model.G, _levels(path))
+    assert set(worst) == {"full", "half", "quarter"} and max(worst.values()) <= PARITY_TOLERANCE
+    broken = _damaged(path, tmp_path / "weights", "synthesis.onnx", _noisy_weights)
+    batches: list[int] = []
+    real_run = parity._run
+    monkeypatch.setattr(parity, "_run", lambda session, p, feed: batches.append(len(feed["ws"])) or
+                        real_run(session, p, feed))
+    with pytest.raises(ExportError, match=r"synthesis\.onnx: differs from torch .* over the 0\.001 tolerance"):
+        check_synthesis(model.G, _levels(broken))
+    assert batches == [1, 1]  # the full level, fed ws alone and random maps; nothing more ran
+
+
+def test_the_parity_check_refuses_wrong_noise_defaults_and_a_graph_it_cannot_run(exported, tmp_path):
+    model, path = exported
+
+    def zero_default(graph: onnx.GraphProto) -> None:
+        default = next(t for t in graph.initializer if t.name == "noise_b16_conv1")
+        default.CopyFrom(numpy_helper.from_array(np.zeros((16, 16), np.float32) + 3, default.name))
+
+    broken = _damaged(path, tmp_path / "defaults", "synthesis_half.onnx", zero_default)
+    with pytest.raises(ExportError, match=r"synthesis_half\.onnx: differs from torch"):
+        check_synthesis(model.G, _levels(broken))
+
+    def rename_input(graph: onnx.GraphProto) -> None:
+        graph.input[1].name = "renamed"  # noise_b4_conv1: the maps fed under its name reach nothing
+
+    broken = _damaged(path, tmp_path / "inputs", "synthesis_quarter.onnx", rename_input)
+    with pytest.raises(ExportError, match=r"synthesis_quarter\.onnx: onnxruntime cannot run the graph \("):
+        check_synthesis(model.G, _levels(broken))
 
 
 def test_cache_hit_returns_the_same_folder_without_exporting(exported, tmp_path_factory):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import gc
 import json
 import logging
 import shutil
@@ -75,9 +76,9 @@ class _MappingGraph(nn.Module):
 
 
 class _SynthesisLevels(nn.Module):
-    """ws and every layer's noise map -> one image per preview level, traced together once; each level is cut
-    out as its own graph with the inputs it uses. The maps are a list because torch.export takes a variable
-    number of inputs only as one list argument."""
+    """ws and every layer's noise map -> one image per preview level, all from one pass (a level's image is the
+    skip output on the way to the full one), traced once; each level is cut out as its own graph with the inputs
+    it uses. The maps are a list because torch.export takes a variable number of inputs only as one list."""
 
     def __init__(self, G: Generator, resolutions: list[int]) -> None:
         super().__init__()
@@ -86,10 +87,7 @@ class _SynthesisLevels(nn.Module):
 
     def forward(self, ws: torch.Tensor, noise: list[torch.Tensor]) -> tuple[torch.Tensor, ...]:
         maps = dict(zip(self.layers, noise))
-        return tuple(
-            self.synthesis(ws, noise_mode="const", fused=False, max_resolution=r, noise=maps)
-            for r in self.resolutions
-        )
+        return tuple(self.synthesis.outputs(ws, self.resolutions, noise_mode="const", fused=False, noise=maps))
 
 
 @contextlib.contextmanager
@@ -211,9 +209,10 @@ def export_onnx(
         for name, output in zip(levels, outputs):
             defaults = {noise_input(layer): constants[layer] for layer in level_noise_layers(shapes, levels[name])}
             _save_graph(_cut_level(synthesis, output, defaults), tmp / LEVELS[name][1], opset)
+        del synthesis  # the traced graph holds a copy of the weights: free it before the check renders
+        gc.collect()
         step(steps[2])
-        for name, res in levels.items():
-            parity[name] = check_synthesis(tmp / LEVELS[name][1], G, res)
+        parity.update(check_synthesis(G, {name: (tmp / LEVELS[name][1], res) for name, res in levels.items()}))
         step(steps[3])
 
         info = _describe(model, G, levels, opset, parity)
@@ -251,7 +250,8 @@ def _describe(model: LoadedModel, G: Generator, levels: dict[str, int], opset: i
         "parity": {
             "metric": "max|onnxruntime - torch| / max|torch|", "tolerance": PARITY_TOLERANCE,
             "batches": list(PARITY_BATCHES), "provider": "CPUExecutionProvider", "relative_error": parity,
-            "noise": "the defaults at every batch, random maps for all of a level's layers at the largest",
+            "noise": "each level at batch 1 fed its defaults and random maps for all of its layers; the smallest "
+                     "level at the largest batch fed random maps",
         },
         "versions": {"torch": torch.__version__, "onnx": onnx.__version__, "onnxruntime": ort.__version__},
     }
