@@ -8,8 +8,9 @@ newest): averaging snapshots of a run at a low learning rate smooths the step-to
 a longer G EMA would (measured on the default: two or three snapshots 16 kimg apart scored 150 and 150 where
 the snapshots alone scored 150-163).
 
-Measures the candidate and the shipped default with ``benchmarks/model_quality.py``'s figures (same world
-reference set, ψ = 1) and, if the candidate's probe Fréchet distance is lower, writes it as the default in
+Measures the candidate and the shipped default with ``benchmarks/model_quality.py``'s figures and
+``benchmarks/faces.py``'s face figures (same world reference set, ψ = 1) and, if the candidate's probe Fréchet
+distance is lower (the face figures are reported beside it, not a condition), writes it as the default in
 float16 (half the size; loading upcasts) with a card that records its lineage (every warm start it descends
 from, with kimg and hours), its figures beside the previous default's and the world floor, and renders the
 README's sample grid (``docs/images/default_samples.png``, seeds 0-31 at ψ = 0.7). Prints the table either way.
@@ -26,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from faces import OTHER_SEED, REFERENCE_SEED, FaceMeter  # noqa: E402
 from model_quality import figures, model_images, world_images  # noqa: E402
 
 from studio.engine import load_model, save_model  # noqa: E402
@@ -98,19 +100,23 @@ def main() -> None:
 def measure_and_ship(candidate: str, args: argparse.Namespace) -> None:
     """Compare ``candidate`` with the shipped default on the probe; ship it (model, card, lineage) if it is better."""
     probe = load_probe()
-    ref = world_images(2_000_000, args.n, args.workers)
-    rows = {
-        "world vs world": figures(probe, ref, world_images(3_000_000, args.n, args.workers)),
-        "shipped default": figures(probe, ref, model_images("default", args.n, 1.0)),
-        "candidate": figures(probe, ref, model_images(candidate, args.n, 1.0)),
-    }
+    ref, other = world_images(REFERENCE_SEED, args.n, args.workers), world_images(OTHER_SEED, args.n, args.workers)
+    faces = FaceMeter(ref, probe=probe)
+    images = {"shipped default": model_images("default", args.n, 1.0),
+              "candidate": model_images(candidate, args.n, 1.0)}
+    rows = {"world vs world": {**figures(probe, ref, other), **faces.row(other, OTHER_SEED)}}
+    rows.update({name: {**figures(probe, ref, imgs), **faces.row(imgs)} for name, imgs in images.items()})
+    for row in rows.values():
+        del row["probe_frechet"]  # the same as "frechet"
     keys = list(rows["candidate"])
     print("| model | " + " | ".join(keys) + " |\n|---|" + "---|" * len(keys))
     for name, row in rows.items():
         print(f"| {name} | " + " | ".join(f"{row[k]:.3f}" for k in keys) + " |")
     better = rows["candidate"]["frechet"] < rows["shipped default"]["frechet"]
     print(f"\ncandidate {'beats' if better else 'does not beat'} the shipped default "
-          f"(probe Fréchet {rows['candidate']['frechet']:.1f} vs {rows['shipped default']['frechet']:.1f})")
+          f"(probe Fréchet {rows['candidate']['frechet']:.1f} vs {rows['shipped default']['frechet']:.1f}; "
+          f"face Fréchet {rows['candidate']['face_frechet']:.1f} vs {rows['shipped default']['face_frechet']:.1f}, "
+          f"formed faces {rows['candidate']['formed']:.1%} vs {rows['shipped default']['formed']:.1%})")
     if not better or args.dry_run:
         return
 
@@ -128,7 +134,11 @@ def measure_and_ship(candidate: str, args: argparse.Namespace) -> None:
         "lineage": chain,
         "total_kimg": round(kimg, 1), "total_hours": round(hours, 2),
         "quality": {
-            "benchmark": f"benchmarks/model_quality.py --n {args.n} (tools/ship_default.py)", "samples": args.n,
+            "benchmark": f"benchmarks/model_quality.py and benchmarks/faces.py --n {args.n} (tools/ship_default.py)",
+            "face_figures": "face_frechet, formed, two_eyes, nose, mouth: the face probe on 32 px face crops "
+                            "(world faces cropped by their truth, samples' by the head locator); located_vs_probe_px: "
+                            "the locator's head centre against the world probe's (see benchmarks/faces.py)",
+            "samples": args.n,
             "truncation": 1.0, "this_model": rows["candidate"], "previous_default": rows["shipped default"],
             "world_vs_world": rows["world vs world"],
             "first_placeholder": shipped.card.get("quality", {}).get("first_placeholder")

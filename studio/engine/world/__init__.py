@@ -9,7 +9,7 @@ _SOURCES = {
     "attributes": ("ATTRIBUTE_KEYS", "BACKGROUNDS", "COMPOSITIONS", "HAIR_COLORS", "HAIR_STYLES", "Composition"),
     "dataset": ("write_dataset",),
     "genres": ("GENRE_MASKS", "GENRES", "MASK_LABELS", "genre_list", "sample_attributes"),
-    "sample": ("WorldSample", "render_batch", "render_sample"),
+    "sample": ("WorldSample", "render_batch", "render_image", "render_sample"),
 }
 __all__ = [name for names in _SOURCES.values() for name in names]
 __getattr__ = lazy_exports(__name__, _SOURCES)

@@ -40,6 +40,7 @@ _FORMED = [FACE_PARTS.index(p) for p in FORMED_PARTS]
 _MIRRORED = [FACE_PARTS.index(p) for p in ("eye_r", "eye_l", "nose", "mouth")]  # the parts of a mirrored face
 # How far the training crops wander from the truth, like a located head's box: centre (fractions), log scale.
 BOX_JITTER = (0.01, 0.05)
+MOTTLE = 0.1  # the strongest blotchy noise added to a training crop (see mottle)
 
 
 class FaceProbe(nn.Module):
@@ -98,17 +99,29 @@ def jitter_heads(heads: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
                       heads[:, 2:] * torch.exp(log_scale * torch.randn(n, 1, generator=gen))], 1)
 
 
+def mottle(x: torch.Tensor, gen: torch.Generator, most: float = MOTTLE) -> torch.Tensor:
+    """Crops with blotchy colour noise at 1-2 and 4 px, of a random strength up to ``most`` per crop: a model's
+    faces carry such texture, with or without features, so texture alone must not read as a painted eye or mouth
+    (world faces without features are smoother than those with, a shortcut this closes)."""
+    n, c, h, w = x.shape
+    amount = most * torch.rand(n, 1, 1, 1, generator=gen)
+    for size in (h, h // 2, h // 4):
+        grain = torch.randn(n, 1, size, size, generator=gen) + 0.5 * torch.randn(n, c, size, size, generator=gen)
+        x = x + amount * F.interpolate(grain, size=(h, w), mode="bilinear", align_corners=False)
+    return x
+
+
 def train_face_probe(images: np.ndarray, records: Sequence[dict], steps: int = 3000, batch: int = 64,
                      lr: float = 2e-3, seed: int = 0, progress: ProgressFn = no_progress,
                      token: CancelToken | None = None) -> FaceProbe:
     """Fit a face probe on world portraits (uint8 64 px) and their records: each batch is cropped around the
-    recorded heads, jittered as a located box would be, with colour jitter and mirroring."""
+    recorded heads, jittered as a located box would be, with colour jitter, mottling and mirroring."""
     torch.manual_seed(seed)
     net = FaceProbe()
     x_all, heads, t_all = images_to_tensor(images), head_boxes(records), face_targets(records)
 
     def batch_loss(idx: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-        crops = colour_jitter(crop_faces(x_all[idx], jitter_heads(heads[idx], gen)), gen)
+        crops = mottle(colour_jitter(crop_faces(x_all[idx], jitter_heads(heads[idx], gen)), gen), gen)
         t = {k: v[idx].clone() for k, v in t_all.items()}
         flip = torch.rand(len(idx), generator=gen) < 0.5  # a mirrored face: its eyes swap sides, it turns the other way
         crops[flip] = crops[flip].flip(-1)

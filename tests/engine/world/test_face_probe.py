@@ -16,6 +16,7 @@ from studio.engine.world.face_probe import (
     face_figures,
     face_targets,
     load_face_probe,
+    mottle,
     read_faces,
     train_face_probe,
 )
@@ -69,6 +70,14 @@ def test_shipped_face_probe_tells_formed_faces():
     featureless = read_faces(probe, world_faces(np.stack([r[0] for r in blank]), [r[1] for r in blank]))
     assert formed.mean() >= 0.75 and not featureless.formed.any()
     assert (featureless.parts < 0.5).mean() >= 0.9
+
+
+def test_mottle_adds_blotches_of_a_bounded_strength():
+    x = torch.zeros(64, 3, FACE_SIZE, FACE_SIZE)
+    assert torch.equal(mottle(x, torch.Generator().manual_seed(0), most=0.0), x)
+    noisy = mottle(x, torch.Generator().manual_seed(0), most=0.1)
+    spread = noisy.flatten(1).std(1)
+    assert noisy.shape == x.shape and 0 < spread.mean() < 0.15 and spread.max() > 2 * spread.min()  # strength varies
 
 
 def test_face_probe_takes_face_crops():
