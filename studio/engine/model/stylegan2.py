@@ -222,6 +222,9 @@ class SynthesisNetwork(nn.Module):
         by the whole batch: the detail a projection fitted. Layers not named keep their ``noise_const``.
         ``transform``: StyleGAN3's input transform (translate, rotate), which StyleGAN2 has not: None only.
         """
+        if transform is not None:
+            raise ValueError("translate and rotate move a StyleGAN3 picture through its Fourier input; "
+                             "this model is StyleGAN2")
         return self.outputs(ws, [max_resolution or self.resolution], noise_mode, fused, noise)[0]
 
     def outputs(
@@ -236,9 +239,6 @@ class SynthesisNetwork(nn.Module):
         returns: the skip output after the first block of at least ``r`` px (the last block's beyond them)."""
         if ws.ndim != 3 or ws.shape[1] != self.num_ws:
             raise ValueError(f"ws must have shape (N, {self.num_ws}, {self.w_dim}), not {tuple(ws.shape)}")
-        if transform is not None:
-            raise ValueError("translate and rotate move a StyleGAN3 picture through its Fourier input; "
-                             "this model is StyleGAN2")
         fused = self.fused_modconv if fused is None else fused
         by_block: dict[str, dict[str, torch.Tensor]] = {}
         if noise:
