@@ -27,6 +27,7 @@ demodulation removes; a picture does not depend on what else is in its batch).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -322,6 +323,19 @@ class SynthesisNetwork(nn.Module):
         (no noise), ``noise`` must be empty, ``fused`` is ignored (one convolution form), and ``max_resolution``
         below the image's size returns the picture area-averaged to that size (no early exit).
         """
+        return self.outputs(ws, [max_resolution or self.resolution], noise_mode, fused, noise, transform)[0]
+
+    def outputs(
+        self,
+        ws: torch.Tensor,
+        resolutions: Sequence[int],
+        noise_mode: str = "const",
+        fused: bool | None = None,
+        noise: dict[str, torch.Tensor] | None = None,
+        transform: torch.Tensor | None = None,
+    ) -> list[torch.Tensor]:
+        """The picture at each of ``resolutions`` from one pass, each what ``forward(max_resolution=r)`` returns,
+        as StyleGAN2's ``outputs``; without early exits every one costs the full picture."""
         if ws.ndim != 3 or ws.shape[1] != self.num_ws or ws.shape[2] != self.w_dim:
             raise ValueError(f"ws must have shape (N, {self.num_ws}, {self.w_dim}), not {tuple(ws.shape)}")
         if noise_mode not in NOISE_MODES:
@@ -333,9 +347,7 @@ class SynthesisNetwork(nn.Module):
             x = layer(x, w)
         x = x * self.output_scale
         assert x.shape[1:] == (self.img_channels, self.resolution, self.resolution), x.shape
-        if max_resolution is not None and max_resolution < self.resolution:
-            x = F.interpolate(x, size=(max_resolution, max_resolution), mode="area")
-        return x
+        return [F.interpolate(x, size=(r, r), mode="area") if r < self.resolution else x for r in resolutions]
 
 
 class Generator(nn.Module):

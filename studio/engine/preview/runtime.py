@@ -1,7 +1,9 @@
 """The preview runtime: one interface, "ws in, image out", over onnxruntime (TensorRT, CUDA, CPU) and torch.
 
 A frame may carry noise maps (a projection's fitted detail): absolute maps by layer name that replace those
-layers' constant noise for the whole batch, as ``G.synthesis(..., noise=...)`` takes them.
+layers' constant noise for the whole batch, as ``G.synthesis(..., noise=...)`` takes them. A StyleGAN3 frame may
+carry a transform instead (translate and rotate: ``stylegan3.input_transform``), an input of its graph too, so
+moving the picture needs no new export. StyleGAN3 has one level, "full" (no early exit; see export.format).
 
 ``open_backend`` picks the fastest backend that actually starts on this machine and logs which and why.
 onnxruntime-gpu lists the CUDA and TensorRT providers even where there is no GPU, and a session asked for a
@@ -38,10 +40,12 @@ from ..images import tensor_to_images
 from ..jobs import CancelToken, ProgressFn
 from ..model.loaded import LoadedModel
 from ..model.stylegan2 import Generator
+from ..model.stylegan3 import Generator as SG3Generator
 from ..paths import PathLike
 from .export.cache import cached_export, find_export
 from .export.format import (
     TENSORRT_CACHE,
+    TRANSFORM_INPUT,
     ExportError,
     ExportInfo,
     level_noise_layers,
@@ -65,23 +69,29 @@ class Backend(ABC):
     why: str = ""
 
     def __init__(
-        self, resolution: int, num_ws: int, w_dim: int, *, noise_shapes: Mapping[str, tuple[int, int]]
+        self, resolution: int, num_ws: int, w_dim: int, *, noise_shapes: Mapping[str, tuple[int, int]],
+        architecture: str = "sg2",
     ) -> None:
         self.resolution, self.num_ws, self.w_dim = resolution, num_ws, w_dim
-        self.levels = level_resolutions(resolution)
+        self.architecture = architecture  # "sg2", or StyleGAN3's "sg3-t" / "sg3-r": one level, a transform
+        self.levels = level_resolutions(resolution, architecture)
         self.noise_shapes = dict(noise_shapes)  # every layer's noise map, name -> (H, W), coarse to fine
 
-    def render(self, ws: ArrayLike, level: str = "full", noise: NoiseMaps | None = None) -> np.ndarray:
+    def render(
+        self, ws: ArrayLike, level: str = "full", noise: NoiseMaps | None = None, transform: ArrayLike | None = None
+    ) -> np.ndarray:
         """ws (N, num_ws, w_dim) -> uint8 (N, H, W, 3) at ``level`` ("full", "half" or "quarter").
 
-        A level too small for this model (below 8 px) renders at the smallest level there is. ``noise``: maps
-        (H, W) by layer name (``noise_shapes``) replacing those layers' constant noise for the whole batch; the
-        maps of layers finer than the level are not used, so one set serves every level.
+        A level this model lacks (below 8 px; any but "full" for StyleGAN3) renders at the smallest level there
+        is. ``noise``: maps (H, W) by layer name (``noise_shapes``) replacing those layers' constant noise for the
+        whole batch; the maps of layers finer than the level are not used, so one set serves every level.
+        ``transform``: StyleGAN3's (3, 3) input transform for the whole batch (``input_transform``), None for
+        the model's own.
         """
         ws, level = self.prepare_ws(ws), self.resolve_level(level)
-        maps = self.prepare_noise(noise)
+        maps, moved = self.prepare_noise(noise), self.prepare_transform(transform)
         used = {name: maps[name] for name in level_noise_layers(self.noise_shapes, self.levels[level]) if name in maps}
-        return tensor_to_images(torch.from_numpy(self._synthesize(ws, level, used)))
+        return tensor_to_images(torch.from_numpy(self._synthesize(ws, level, used, moved)))
 
     def prepare_ws(self, ws: ArrayLike) -> np.ndarray:
         """``ws`` as a C-contiguous float32 numpy array, checked to be (N, num_ws, w_dim)."""
@@ -93,6 +103,8 @@ class Backend(ABC):
         (a portrait's: nobody can change them), which saves copying megabytes per frame on a big model."""
         maps = {}
         for name, m in (noise or {}).items():
+            if not self.noise_shapes:
+                raise ValueError(f"the noise map {name!r} does not fit this model: a StyleGAN3 network has no noise")
             if name not in self.noise_shapes:
                 raise ValueError(f"this model has no noise map {name!r} (its layers run from "
                                  f"{next(iter(self.noise_shapes))} to {list(self.noise_shapes)[-1]}).")
@@ -105,6 +117,21 @@ class Backend(ABC):
             maps[name] = m
         return maps
 
+    def prepare_transform(self, transform: ArrayLike | None) -> np.ndarray | None:
+        """``transform`` as a float32 (3, 3) numpy array, or None; ValueError for another shape, or for a
+        StyleGAN2 model, which has no Fourier input to move."""
+        if transform is None:
+            return None
+        if self.architecture == "sg2":
+            raise ValueError("translate and rotate move a StyleGAN3 picture through its Fourier input; "
+                             "this model is StyleGAN2")
+        if isinstance(transform, torch.Tensor):
+            transform = transform.detach().cpu().numpy()
+        transform = np.ascontiguousarray(transform, np.float32)
+        if transform.shape != (3, 3):
+            raise ValueError(f"the transform must be a (3, 3) matrix, not of shape {transform.shape}")
+        return transform
+
     def resolve_level(self, level: str) -> str:
         """``level`` if this model has it, else the smallest level it has (tiny models lack "quarter")."""
         if level not in ("full", "half", "quarter"):
@@ -112,8 +139,11 @@ class Backend(ABC):
         return level if level in self.levels else min(self.levels, key=self.levels.get)
 
     @abstractmethod
-    def _synthesize(self, ws: np.ndarray, level: str, noise: dict[str, np.ndarray]) -> np.ndarray:
-        """float32 (N, num_ws, w_dim) and checked maps of the level's layers -> float32 (N, C, H, W), about [-1, 1]."""
+    def _synthesize(
+        self, ws: np.ndarray, level: str, noise: dict[str, np.ndarray], transform: np.ndarray | None
+    ) -> np.ndarray:
+        """float32 (N, num_ws, w_dim), checked maps of the level's layers and transform -> float32 (N, C, H, W),
+        about [-1, 1]."""
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} {self.resolution} px>"
@@ -131,17 +161,21 @@ def _batch(x: ArrayLike, tail: tuple[int, ...], what: str) -> np.ndarray:
 class TorchBackend(Backend):
     """The generator as loaded, on its own device: always works, and the only choice if export fails."""
 
-    def __init__(self, G: Generator) -> None:
-        super().__init__(G.resolution, G.num_ws, G.w_dim, noise_shapes=G.synthesis.noise_shapes())
+    def __init__(self, G: Generator | SG3Generator) -> None:
+        super().__init__(G.resolution, G.num_ws, G.w_dim, noise_shapes=G.synthesis.noise_shapes(),
+                         architecture=G.architecture)
         self.G = G
         self.device = next(G.parameters()).device
         self.name = f"torch {self.device.type}"
 
     @torch.inference_mode()
-    def _synthesize(self, ws: np.ndarray, level: str, noise: dict[str, np.ndarray]) -> np.ndarray:
+    def _synthesize(
+        self, ws: np.ndarray, level: str, noise: dict[str, np.ndarray], transform: np.ndarray | None
+    ) -> np.ndarray:
         ws_t = torch.from_numpy(ws).to(self.device)
         maps = {name: torch.tensor(m, device=self.device) for name, m in noise.items()}  # a portrait's are read-only
-        img = self.G.synthesis(ws_t, noise_mode="const", max_resolution=self.levels[level], noise=maps)
+        moved = {} if transform is None else {"transform": torch.from_numpy(transform).to(self.device)}
+        img = self.G.synthesis(ws_t, noise_mode="const", max_resolution=self.levels[level], noise=maps, **moved)
         return img.float().cpu().numpy()
 
 
@@ -150,7 +184,8 @@ class OrtBackend(Backend):
     the export's mapping graph is for those who run it elsewhere).
 
     The synthesis graphs take every noise map of their level as an input whose default is the model's constant
-    map: a frame is fed ``ws`` and only the maps it overrides.
+    map (StyleGAN3's: the transform, whose default is the model's own): a frame is fed ``ws`` and only what it
+    overrides.
     """
 
     def __init__(
@@ -158,13 +193,14 @@ class OrtBackend(Backend):
         threads: int | None = None,
     ) -> None:
         info = ExportInfo.read(export_dir)
-        super().__init__(info.resolution, info.num_ws, info.w_dim, noise_shapes=info.noise_shapes)
+        super().__init__(info.resolution, info.num_ws, info.w_dim, noise_shapes=info.noise_shapes,
+                         architecture=info.architecture)
         self.info, self.provider, self.fp16 = info, provider, fp16 and provider != "cpu"
         self.threads = threads
         self.name = f"onnxruntime {_PROVIDER_LABEL[provider]}" + (" fp16" if self.fp16 else "")
         self._levels = {name: self._session(name) for name in info.levels}
         # A provider can load and still fail on the first run (TensorRT builds its engine there): render now.
-        self._synthesize(np.zeros((1, self.num_ws, self.w_dim), np.float32), "full", {})
+        self._synthesize(np.zeros((1, self.num_ws, self.w_dim), np.float32), "full", {}, None)
 
     def _session(self, level: str) -> ort.InferenceSession:
         path = self.info.graph_path(level)
@@ -190,8 +226,12 @@ class OrtBackend(Backend):
             return ["CUDAExecutionProvider", "CPUExecutionProvider"]
         return ["CPUExecutionProvider"]
 
-    def _synthesize(self, ws: np.ndarray, level: str, noise: dict[str, np.ndarray]) -> np.ndarray:
+    def _synthesize(
+        self, ws: np.ndarray, level: str, noise: dict[str, np.ndarray], transform: np.ndarray | None
+    ) -> np.ndarray:
         feed = {"ws": ws, **{noise_input(name): m for name, m in noise.items()}}
+        if transform is not None:
+            feed[TRANSFORM_INPUT] = transform
         return self._levels[level].run(None, feed)[0].astype(np.float32, copy=False)
 
 
@@ -254,12 +294,16 @@ def open_backend(
     (onnxruntime) or "torch"; a preferred provider that fails falls back along the same order. The first use
     of a model exports it to ONNX (a long job: ``progress`` and ``token`` follow it); the export is cached by
     weights hash, so later opens are quick. ``export=False`` uses an export only if the cache holds it (torch
-    otherwise): what can draw at once. The backend's ``why`` says why it was chosen, in a sentence.
+    otherwise): what can draw at once. The backend's ``why`` says why it was chosen, in a sentence. StyleGAN3
+    models take the same path; their one level is logged, as a preview asking for "half" gets "full".
     """
     if prefer not in PREFERENCES:
         raise ValueError(f"prefer must be one of {PREFERENCES}, not {prefer!r}")
     if fp16 and prefer == "cpu":
         log.info("preview: fp16 applies to the GPU providers only; onnxruntime CPU runs float32")
+    if model.G.architecture != "sg2":
+        log.info("preview: StyleGAN3 has no early exit; every preview level draws the full %d px picture",
+                 model.G.resolution)
     if prefer in ("auto", "torch"):
         candidates = list(_ORT_ORDER) if prefer == "auto" else []
     else:

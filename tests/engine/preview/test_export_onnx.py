@@ -59,7 +59,7 @@ def test_export_writes_every_graph_and_its_description(exported):
     described = json.loads((path / "model.json").read_text())
     assert sorted(described["files"]) == sorted(p.name for p in path.glob("*.onnx"))
     assert sorted(p.name for p in path.iterdir()) == sorted([*described["files"], "model.json"])
-    assert described["format_version"] == FORMAT_VERSION == 3
+    assert described["format_version"] == FORMAT_VERSION == 4 and described["architecture"] == "sg2"
     assert info.noise_shapes == model.G.synthesis.noise_shapes()  # coarse to fine, despite sort_keys
     assert described["source"]["generator"] == json.loads(json.dumps(model.G.config))
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".")], "temporary folders were left behind"
@@ -184,14 +184,20 @@ def test_cache_hit_returns_the_same_folder_without_exporting(exported, tmp_path_
     assert again == path and reports == [] and (path / "model.json").stat().st_mtime_ns == stamp
 
 
-def test_a_cache_folder_of_the_previous_format_is_exported_again_in_place(exported, tmp_path):
-    """Version 2 kept the constant noise maps in noise.npz and fed them every frame; a GPU preview may have
-    added its TensorRT engines. Such a folder is rebuilt, not trusted and not refused as a folder of other files."""
+def test_a_cache_folder_of_the_previous_formats_is_exported_again_in_place(exported, tmp_path):
+    """Version 2 kept the constant noise maps in noise.npz and fed them every frame; version 3 did not name the
+    architecture (a StyleGAN3 export would be taken for StyleGAN2's); a GPU preview may have added its TensorRT
+    engines. Such a folder is rebuilt, not trusted and not refused as a folder of other files."""
     model, done = exported
     old = tmp_path / model.weights_hash
     shutil.copytree(done, old)
-    np.savez(old / "noise.npz", b4_conv1=np.zeros((4, 4), np.float32))
     described = json.loads((old / "model.json").read_text())
+    del described["architecture"]
+    described["format_version"] = 3
+    (old / "model.json").write_text(json.dumps(described))
+    with pytest.raises(ExportError, match="another version"):
+        ExportInfo.read(old)
+    np.savez(old / "noise.npz", b4_conv1=np.zeros((4, 4), np.float32))
     described["format_version"] = 2
     (old / "model.json").write_text(json.dumps(described))
     (old / "tensorrt").mkdir()

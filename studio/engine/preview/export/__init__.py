@@ -25,8 +25,17 @@ What is written (one folder per model):
 - ``model.json``: the source model's weights hash and architecture, shapes, names, opset, files and the parity
   figures measured at export time.
 
-Every graph is checked against torch at export time (batch 1 and 4 fed ``ws`` alone, batch 4 fed random
-maps for all its layers too; relative error = max|ort - torch| / max|torch| must be at most ``PARITY_TOLERANCE``).
+A StyleGAN3 model (T or R) writes ``mapping.onnx`` and ``synthesis.onnx`` only: it has no early exit (a smaller
+picture would cost a full frame), so "full" is its one level, and no noise. Its synthesis graph takes ``ws`` and
+``transform`` (3, 3), the Fourier input's user transform as ``stylegan3.input_transform`` makes it (the inverse
+of the picture's motion), whose default is the network's own (the identity unless the snapshot set one): the
+preview translates and rotates the picture live, with no new export. The filtered leaky ReLUs are what torch
+writes for our plain ops: zero insertion as Reshape and Pad, the low-pass filters as the constant weights of
+depthwise Convs (strided to down-sample), LeakyRelu and Clip.
+
+Every graph is checked against torch at export time (``parity``: batch 1 first, fed ``ws`` alone and fed other
+values for all its other inputs: random maps, a StyleGAN3 turn and shift; relative error = max|ort - torch| /
+max|torch| must be at most ``PARITY_TOLERANCE``).
 The export is built in a temporary folder beside the target and moved into place only once it has passed,
 ``model.json`` last, so a folder holding ``model.json`` is complete and checked. The preview cache keeps the
 ``CACHE_KEEP`` most recently used models' exports and sweeps the temporary folders of killed exports.

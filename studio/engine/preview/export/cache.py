@@ -56,7 +56,9 @@ def find_export(model: LoadedModel, cache_root: PathLike | None = None, opset: i
         info = ExportInfo.read(path)
     except ExportError:
         return None
-    if info.opset != opset or info.generator != json.loads(json.dumps(model.G.config)):
+    if (info.opset, info.architecture) != (opset, model.G.architecture) or (
+        info.generator != json.loads(json.dumps(model.G.config))
+    ):
         return None
     with contextlib.suppress(OSError):  # used now: the folder's time is what trimming sorts by
         os.utime(path)

@@ -1,5 +1,11 @@
 """The export's format: the files an export folder holds, the graphs' input names, the preview levels and the
-format version, and ``ExportInfo``, which reads ``model.json`` back. The writer and the runtime both speak it."""
+format version, and ``ExportInfo``, which reads ``model.json`` back. The writer and the runtime both speak it.
+
+StyleGAN2 and StyleGAN3 differ in two things here. Levels: StyleGAN2's smaller levels stop early and cost a
+fraction of a frame; StyleGAN3 has no early exit (every layer works over the whole picture, and its picture
+area-averaged down would cost a full frame), so its only level is "full". Inputs beside ``ws``: StyleGAN2's
+graphs take the noise maps of their level; StyleGAN3's, which have no noise, take ``transform``, the input's
+(3, 3) user transform (``stylegan3.input_transform``): translate and rotate live, without exporting again."""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...model.stylegan2 import Generator
+from ...model.stylegan3 import Generator as SG3Generator
 from ...outputs import check_output_folder, folder_holds_only
 from ...paths import PathLike
 
@@ -16,10 +23,13 @@ MIN_LEVEL_RESOLUTION = 8
 # Bump when the exported graphs change, so caches written by older versions are rebuilt.
 FORMAT = "gan-studio-onnx"
 # 2: noise maps are graph inputs, the constant ones in noise.npz; 3: each noise input holds the constant map as
-# its default (an initializer of the same name), so the graphs run on ``ws`` alone and noise.npz is gone.
-FORMAT_VERSION = 3
+# its default (an initializer of the same name), so the graphs run on ``ws`` alone and noise.npz is gone; 4: model.json
+# names the architecture, and StyleGAN3 is exported (one level, the ``transform`` input), which a version 3 reader
+# would take for a StyleGAN2 export with three levels.
+FORMAT_VERSION = 4
 INFO_FILE = "model.json"
 MAPPING_FILE = "mapping.onnx"
+TRANSFORM_INPUT = "transform"  # StyleGAN3's synthesis graph: the input's (3, 3) user transform
 # onnxruntime's TensorRT provider keeps its engines in this folder of the export (runtime.py); re-exporting
 # deletes it, as the engines were built for the graphs replaced.
 TENSORRT_CACHE = "tensorrt"
@@ -44,6 +54,7 @@ class ExportInfo:
 
     path: Path
     weights_hash: str
+    architecture: str  # "sg2", "sg3-t" or "sg3-r", as the generator's ``architecture``
     generator: dict
     resolution: int
     num_ws: int
@@ -52,7 +63,7 @@ class ExportInfo:
     c_dim: int  # label inputs of the mapping graph (0: unconditional, no ``c`` input)
     opset: int
     levels: dict[str, int]  # level name -> output resolution, for the levels that were exported
-    noise_shapes: dict[str, tuple[int, int]]  # every layer's noise map, name -> (H, W), coarse to fine
+    noise_shapes: dict[str, tuple[int, int]]  # every layer's noise map, name -> (H, W), coarse to fine (SG3: none)
     parity: dict[str, float]  # graph ("mapping" or a level) -> worst relative error measured at export
 
     def graph_path(self, graph: str) -> Path:
@@ -67,7 +78,8 @@ class ExportInfo:
             if d.get("format") != FORMAT or d.get("format_version") != FORMAT_VERSION:
                 raise ExportError(f"{path / INFO_FILE}: written by another version of GAN Studio; export again.")
             return cls(
-                path=path, weights_hash=d["source"]["weights_hash"], generator=d["source"]["generator"],
+                path=path, weights_hash=d["source"]["weights_hash"], architecture=d["architecture"],
+                generator=d["source"]["generator"],
                 resolution=d["resolution"], num_ws=d["num_ws"], w_dim=d["w_dim"], z_dim=d["z_dim"],
                 c_dim=d.get("c_dim", 0), opset=d["opset"],
                 levels={k: v["resolution"] for k, v in d["graphs"].items() if k in LEVELS},
@@ -92,8 +104,11 @@ def check_export_folder(out_dir: PathLike) -> Path:
     return check_output_folder(out_dir, "an ONNX export", is_export_folder)
 
 
-def level_resolutions(resolution: int) -> dict[str, int]:
-    """The preview levels a model of ``resolution`` px gets (name -> px); every backend offers the same ones."""
+def level_resolutions(resolution: int, architecture: str = "sg2") -> dict[str, int]:
+    """The preview levels a model of ``resolution`` px gets (name -> px); every backend offers the same ones.
+    StyleGAN3 (``architecture`` sg3-t or sg3-r) gets "full" only: it has no early exit to make a level cheaper."""
+    if architecture != "sg2":
+        return {"full": resolution}
     return {name: resolution // div for name, (div, _) in LEVELS.items() if resolution // div >= MIN_LEVEL_RESOLUTION}
 
 
@@ -107,6 +122,14 @@ def level_noise_layers(noise_shapes: Mapping[str, tuple[int, int]], resolution: 
     return [name for name, (h, _) in noise_shapes.items() if h <= resolution]
 
 
-def mapping_inputs(G: Generator) -> list[str]:
+def level_inputs(architecture: str, noise_shapes: Mapping[str, tuple[int, int]], resolution: int) -> list[str]:
+    """A level's synthesis graph inputs beside ``ws``, each with a default: StyleGAN2's noise maps of the layers
+    the level renders, StyleGAN3's ``transform``."""
+    if architecture != "sg2":
+        return [TRANSFORM_INPUT]
+    return [noise_input(name) for name in level_noise_layers(noise_shapes, resolution)]
+
+
+def mapping_inputs(G: Generator | SG3Generator) -> list[str]:
     """The mapping graph's inputs: ``z``, ``psi``, and ``c`` for a class-conditional model."""
     return ["z", "psi", "c"] if G.c_dim else ["z", "psi"]

@@ -2,8 +2,9 @@
 
 Relative error = max|onnxruntime - torch| / max|torch| on the CPU provider, at most ``PARITY_TOLERANCE``: the
 mapping at batches ``PARITY_BATCHES`` and two truncations; each synthesis level at batch 1 fed ``ws`` alone (its
-noise inputs' defaults: the model's constant maps) and fed random maps for all of its layers as well (the
-defaults overridden), and the smallest level at the largest batch (``check_synthesis``).
+other inputs' defaults: the model's constant maps, StyleGAN3's own transform) and fed other values for all of
+them as well (random maps; a turn and a shift of a StyleGAN3 picture), and the smallest level at the largest
+batch (``check_synthesis``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import torch
 from ...errors import first_line
 from ...model.labels import balanced_labels
 from ...model.stylegan2 import Generator
-from .format import ExportError, level_noise_layers, noise_input
+from ...model.stylegan3 import Generator as SG3Generator
+from ...model.stylegan3 import input_transform
+from .format import TRANSFORM_INPUT, ExportError, level_inputs, noise_input
 
 PARITY_TOLERANCE = 1e-3
 PARITY_BATCHES = (1, 2)
@@ -70,14 +73,14 @@ def _require(path: Path, err: float) -> float:
     return err
 
 
-def _parity_ws(G: Generator, n: int, seed: int) -> torch.Tensor:
+def _parity_ws(G: Generator | SG3Generator, n: int, seed: int) -> torch.Tensor:
     """Realistic W+ inputs: mapped latents, a different one for every layer so every affine is exercised."""
     z = torch.randn(n * G.num_ws, G.z_dim, generator=torch.Generator().manual_seed(seed))
     return G.mapping(z, balanced_labels(G, n * G.num_ws))[:, 0].reshape(n, G.num_ws, G.w_dim)
 
 
 @torch.no_grad()
-def check_mapping(path: Path, G: Generator) -> float:
+def check_mapping(path: Path, G: Generator | SG3Generator) -> float:
     """The mapping graph at ``path`` against ``G.mapping`` (with truncation, and labels for a conditional G): the
     worst relative error, or ExportError naming the file when it is over the tolerance."""
     session = _cpu_session(path)
@@ -95,35 +98,47 @@ def check_mapping(path: Path, G: Generator) -> float:
 
 
 @torch.no_grad()
-def check_synthesis(G: Generator, graphs: Mapping[str, tuple[Path, int]]) -> dict[str, float]:
+def check_synthesis(G: Generator | SG3Generator, graphs: Mapping[str, tuple[Path, int]]) -> dict[str, float]:
     """The synthesis graphs of the levels (name -> (file, resolution)) against ``G.synthesis``: each level's worst
     relative error, or ExportError naming the first file over the tolerance.
 
     Batch 1 first, on every level, largest first: fed ``ws`` alone the graph must render G's own picture (its
-    constant noise), fed random maps for all of its layers as well, what G renders with those maps. Then the
-    smallest level at the largest of ``PARITY_BATCHES`` with random maps shared by the batch: the batch is
-    really dynamic and the maps broadcast; the levels come from one trace, so one level shows it for all. Torch
+    constant noise, its own transform), fed other values for all of its inputs as well (``_other_inputs``), what
+    G renders with those. Then the smallest level at the largest of ``PARITY_BATCHES`` with those values shared
+    by the batch: the batch is really dynamic and the inputs broadcast; the levels come from one trace, so one
+    level shows it for all. Torch
     renders every level of a case in one pass (``outputs``) and one graph's session is open at a time, which
     keeps a 1024 px model's check to a few frames and little memory.
     """
     shapes = G.synthesis.noise_shapes()
     names = sorted(graphs, key=lambda name: -graphs[name][1])
-    rng = torch.Generator().manual_seed(G.resolution)
-    random = {name: torch.randn(shape, generator=rng) for name, shape in shapes.items()}
+    feeds, given = _other_inputs(G)
     ws = _parity_ws(G, 1, seed=1)
-    own, fed = (G.synthesis.outputs(ws, [graphs[k][1] for k in names], noise=maps) for maps in (None, random))
+    own, fed = (G.synthesis.outputs(ws, [graphs[k][1] for k in names], **kw) for kw in ({}, given))
     worst: dict[str, float] = {}
     for i, name in enumerate(names):
         path, resolution = graphs[name]
         session = _cpu_session(path)
-        level_maps = {noise_input(k): random[k].numpy() for k in level_noise_layers(shapes, resolution)}
+        level_feed = {k: feeds[k] for k in level_inputs(G.architecture, shapes, resolution)}
         worst[name] = max(relative_error(_run(session, path, {"ws": ws.numpy()}), own[i].numpy()),
-                          relative_error(_run(session, path, {"ws": ws.numpy(), **level_maps}), fed[i].numpy()))
+                          relative_error(_run(session, path, {"ws": ws.numpy(), **level_feed}), fed[i].numpy()))
         _require(path, worst[name])
         if name == names[-1]:  # the smallest level: a batch too
             batch = _parity_ws(G, max(PARITY_BATCHES), seed=max(PARITY_BATCHES))
-            want = G.synthesis(batch, max_resolution=resolution, noise=random).numpy()
-            got = _run(session, path, {"ws": batch.numpy(), **level_maps})
+            want = G.synthesis(batch, max_resolution=resolution, **given).numpy()
+            got = _run(session, path, {"ws": batch.numpy(), **level_feed})
             worst[name] = _require(path, max(worst[name], relative_error(got, want)))
         del session  # its weights and buffers, before the next level's
     return worst
+
+
+def _other_inputs(G: Generator | SG3Generator) -> tuple[dict[str, np.ndarray], dict]:
+    """Values other than the defaults for all the synthesis graphs' inputs beside ``ws``: by graph input name,
+    and the same as ``G.synthesis``'s keyword arguments. StyleGAN2: a random map for every layer; StyleGAN3: a
+    transform that shifts the picture by a fraction of a pixel and turns it (``input_transform``)."""
+    if G.architecture != "sg2":
+        transform = input_transform((0.13, -0.07), 17.0)
+        return {TRANSFORM_INPUT: transform.numpy()}, {"transform": transform}
+    rng = torch.Generator().manual_seed(G.resolution)
+    maps = {name: torch.randn(shape, generator=rng) for name, shape in G.synthesis.noise_shapes().items()}
+    return {noise_input(name): m.numpy() for name, m in maps.items()}, {"noise": maps}

@@ -27,6 +27,7 @@ from ...jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
 from ...model.labels import balanced_labels
 from ...model.loaded import LoadedModel
 from ...model.stylegan2 import Generator
+from ...model.stylegan3 import Generator as SG3Generator
 from ...paths import PathLike
 from .format import (
     EXPORT_FILES,
@@ -37,10 +38,11 @@ from .format import (
     MAPPING_FILE,
     OLD_EXPORT_FILES,
     TENSORRT_CACHE,
+    TRANSFORM_INPUT,
     ExportError,
     ExportInfo,
     check_export_folder,
-    level_noise_layers,
+    level_inputs,
     level_resolutions,
     mapping_inputs,
     noise_input,
@@ -67,7 +69,7 @@ def check_opset(opset: int) -> int:
 class _MappingGraph(nn.Module):
     """z, psi (, c) -> ws: the mapping network with truncation as an input rather than a baked-in constant."""
 
-    def __init__(self, G: Generator) -> None:
+    def __init__(self, G: Generator | SG3Generator) -> None:
         super().__init__()
         self.mapping = G.mapping
 
@@ -76,18 +78,30 @@ class _MappingGraph(nn.Module):
 
 
 class _SynthesisLevels(nn.Module):
-    """ws and every layer's noise map -> one image per preview level, all from one pass (a level's image is the
-    skip output on the way to the full one), traced once; each level is cut out as its own graph with the inputs
-    it uses. The maps are a list because torch.export takes a variable number of inputs only as one list."""
+    """ws and the inputs beside it (``synthesis_inputs``) -> one image per preview level, all from one pass (a
+    level's image is the skip output on the way to the full one), traced once; each level is cut out as its own
+    graph with the inputs it uses. The inputs are a list because torch.export takes a variable number of inputs
+    only as one list: StyleGAN2's noise maps, or StyleGAN3's transform."""
 
-    def __init__(self, G: Generator, resolutions: list[int]) -> None:
+    def __init__(self, G: Generator | SG3Generator, resolutions: list[int]) -> None:
         super().__init__()
         self.synthesis, self.resolutions = G.synthesis, resolutions
         self.layers = list(G.synthesis.noise_shapes())
+        self.sg2 = G.architecture == "sg2"
 
-    def forward(self, ws: torch.Tensor, noise: list[torch.Tensor]) -> tuple[torch.Tensor, ...]:
-        maps = dict(zip(self.layers, noise))
-        return tuple(self.synthesis.outputs(ws, self.resolutions, noise_mode="const", fused=False, noise=maps))
+    def forward(self, ws: torch.Tensor, inputs: list[torch.Tensor]) -> tuple[torch.Tensor, ...]:
+        given = {"noise": dict(zip(self.layers, inputs))} if self.sg2 else {"transform": inputs[0]}
+        return tuple(self.synthesis.outputs(ws, self.resolutions, noise_mode="const", fused=False, **given))
+
+
+def synthesis_inputs(G: Generator | SG3Generator) -> dict[str, np.ndarray]:
+    """The synthesis graphs' inputs beside ``ws`` (graph input name -> default), in the order ``_SynthesisLevels``
+    takes them: StyleGAN2's noise maps, each the layer's constant map; StyleGAN3's ``transform``, the network's
+    own (the identity unless its snapshot set one), which is what ``G.synthesis`` uses when given none."""
+    if G.architecture != "sg2":
+        return {TRANSFORM_INPUT: G.synthesis.input.transform.numpy()}
+    return {noise_input(name): G.synthesis.get_submodule(name).noise_const.numpy()
+            for name in G.synthesis.noise_shapes()}
 
 
 @contextlib.contextmanager
@@ -123,10 +137,11 @@ def _to_onnx(module: nn.Module, args: tuple, input_names: list[str], output_name
 
 
 def _cut_level(model: onnx.ModelProto, output: str, defaults: dict[str, np.ndarray]) -> onnx.ModelProto:
-    """The part of the multi-level synthesis graph that computes ``output`` from ``ws`` and the level's noise
-    maps, with that output renamed ``img``; ``defaults`` (noise input -> the model's constant map) become
-    initializers of the same names, so a run fed ``ws`` alone renders the model's own picture and a feed of a
-    map overrides its default (ONNX IR >= 4: an initializer named as a graph input is that input's default)."""
+    """The part of the multi-level synthesis graph that computes ``output`` from ``ws`` and the level's other
+    inputs, with that output renamed ``img``; ``defaults`` (input -> the model's own value: a constant noise map,
+    StyleGAN3's transform) become initializers of the same names, so a run fed ``ws`` alone renders the model's
+    own picture and a feed of an input overrides its default (ONNX IR >= 4: an initializer named as a graph
+    input is that input's default)."""
     level = onnx.utils.Extractor(model).extract_model(["ws", *defaults], [output])
     for node in level.graph.node:
         node.output[:] = ["img" if o == output else o for o in node.output]
@@ -135,7 +150,7 @@ def _cut_level(model: onnx.ModelProto, output: str, defaults: dict[str, np.ndarr
     return level
 
 
-def _traceable(G: Generator) -> Generator:
+def _traceable(G: Generator | SG3Generator) -> Generator | SG3Generator:
     """G for the exporter and the parity check: a module tree of its own, on the CPU in float32.
 
     torch.export swaps a module's parameters for fake tensors while it traces, so another thread drawing with
@@ -166,7 +181,7 @@ def export_onnx(
     out_dir = check_export_folder(out_dir)
     progress, token = progress or no_progress, ensure_token(token)
     G = _traceable(model.G)
-    levels = level_resolutions(G.resolution)
+    levels = level_resolutions(G.resolution, G.architecture)
     steps = ["mapping exported", "mapping checked", "synthesis exported", "synthesis checked", "written"]
     done = iter(range(1, len(steps) + 1))
 
@@ -192,23 +207,22 @@ def export_onnx(
         step(steps[1])
 
         ws = G.mapping(z, c).detach()
-        shapes = G.synthesis.noise_shapes()
-        noise = [torch.randn(shape) for shape in shapes.values()]  # not the buffers: an input must not alias one
-        inputs = ["ws", *map(noise_input, shapes)]
+        defaults = synthesis_inputs(G)
+        given = [torch.randn(d.shape) for d in defaults.values()]  # not the buffers: an input must not alias one
         outputs = [f"img_{name}" for name in levels]
         try:
             synthesis = _to_onnx(
-                _SynthesisLevels(G, list(levels.values())), (ws, noise), inputs, outputs,
-                {"ws": {0: BATCH}, "noise": [None] * len(noise)}, opset,
+                _SynthesisLevels(G, list(levels.values())), (ws, given), ["ws", *defaults], outputs,
+                {"ws": {0: BATCH}, "inputs": [None] * len(given)}, opset,
             )
         except Exception as e:
             raise ExportError(
                 f"{model.name}: torch could not export the synthesis network to ONNX ({first_line(e)})."
             ) from e
-        constants = {name: G.synthesis.get_submodule(name).noise_const.numpy() for name in shapes}
+        shapes = G.synthesis.noise_shapes()
         for name, output in zip(levels, outputs):
-            defaults = {noise_input(layer): constants[layer] for layer in level_noise_layers(shapes, levels[name])}
-            _save_graph(_cut_level(synthesis, output, defaults), tmp / LEVELS[name][1], opset)
+            used = {k: defaults[k] for k in level_inputs(G.architecture, shapes, levels[name])}
+            _save_graph(_cut_level(synthesis, output, used), tmp / LEVELS[name][1], opset)
         del synthesis  # the traced graph holds a copy of the weights: free it before the check renders
         gc.collect()
         step(steps[2])
@@ -231,27 +245,36 @@ def _save_graph(graph: onnx.ModelProto, path: Path, opset: int) -> None:
     onnx.save(graph, str(path))
 
 
-def _describe(model: LoadedModel, G: Generator, levels: dict[str, int], opset: int, parity: dict) -> dict:
+def _describe(
+    model: LoadedModel, G: Generator | SG3Generator, levels: dict[str, int], opset: int, parity: dict
+) -> dict:
     graphs = {"mapping": {"file": MAPPING_FILE, "inputs": mapping_inputs(G), "outputs": ["ws"]}}
     shapes = G.synthesis.noise_shapes()
     for name, res in levels.items():
-        inputs = ["ws", *map(noise_input, level_noise_layers(shapes, res))]
+        inputs = ["ws", *level_inputs(G.architecture, shapes, res)]
         graphs[name] = {"file": LEVELS[name][1], "resolution": res, "inputs": inputs, "outputs": ["img"]}
     # a list, not an object: sort_keys would put b16 before b4, and the order (coarse to fine) is the contract
     layers = [{"name": name, "input": noise_input(name), "shape": list(shape)} for name, shape in shapes.items()]
+    transform = {} if G.architecture == "sg2" else {"transform": {
+        "input": TRANSFORM_INPUT, "shape": [3, 3],
+        "defaults": "the network's own (the identity unless its snapshot set one), as an initializer of the name",
+        "meaning": "the inverse of the picture's motion, as stylegan3.input_transform(translate, rotate) makes it",
+    }}
     return {
-        "format": FORMAT, "format_version": FORMAT_VERSION,
+        "format": FORMAT, "format_version": FORMAT_VERSION, "architecture": G.architecture,
         "source": {"name": model.name, "weights_hash": model.weights_hash, "generator": G.config},
         "resolution": G.resolution, "num_ws": G.num_ws, "w_dim": G.w_dim, "z_dim": G.z_dim,
         **({"c_dim": G.c_dim} if G.c_dim else {}),
         "img_channels": G.img_channels, "noise_mode": "const", "opset": opset, "graphs": graphs,
         "noise": {"defaults": "the model's constant maps, as initializers of the inputs' names", "layers": layers},
+        **transform,
         "files": [g["file"] for g in graphs.values()],
         "parity": {
             "metric": "max|onnxruntime - torch| / max|torch|", "tolerance": PARITY_TOLERANCE,
             "batches": list(PARITY_BATCHES), "provider": "CPUExecutionProvider", "relative_error": parity,
-            "noise": "each level at batch 1 fed its defaults and random maps for all of its layers; the smallest "
-                     "level at the largest batch fed random maps",
+            "inputs": "each level at batch 1 fed its defaults, and other values for all of its inputs beside ws "
+                      "(random noise maps; StyleGAN3: a translation and rotation); the smallest level at the "
+                      "largest batch fed those other values",
         },
         "versions": {"torch": torch.__version__, "onnx": onnx.__version__, "onnxruntime": ort.__version__},
     }
