@@ -2,11 +2,13 @@
 
 Models: the shipped default model if ``studio/models/default.safetensors`` exists (else the 128 px model we plan to
 ship, channels {4..32: 256, 64: 128, 128: 64}, random weights), and the standard 256/512/1024 px tables with
-random weights. Every level (full, half, quarter) of every model, each backend measured in the same run so the
-ratios are fair: warm-up frames first, then the median of ``--runs`` frames. Frame time is what the UI gets:
-``Backend.render`` from W+ latents to uint8 pixels. Exports go to the normal cache, so a second run is quick.
+random weights; ``--archs`` adds StyleGAN3 T and R of the same sizes with NVIDIA's released layer tables (random
+weights; StyleGAN3 has one level, full). Every level (full, half, quarter) of every model, each backend measured
+in the same run so the ratios are fair: warm-up frames first, then the median of ``--runs`` frames. Frame time is
+what the UI gets: ``Backend.render`` from W+ latents to uint8 pixels. Exports go to the normal cache, so a second
+run is quick.
 
-    python benchmarks/preview.py [--sizes 128,256,512,1024] [--runs 15] [--seconds 20]
+    python benchmarks/preview.py [--sizes 128,256,512,1024] [--archs sg2,sg3-t,sg3-r] [--runs 15] [--seconds 20]
 """
 
 from __future__ import annotations
@@ -25,29 +27,43 @@ from studio.engine.model.architecture import default_channels
 from studio.engine.model.checkpoints import DEFAULT_MODEL, load_model
 from studio.engine.model.loaded import LoadedModel
 from studio.engine.model.stylegan2 import Generator
+from studio.engine.model.stylegan3 import Generator as SG3Generator
 from studio.engine.preview.export.cache import cached_export
 from studio.engine.preview.runtime import Backend, OrtBackend, TorchBackend, nvidia_driver_present, physical_cores
 
 SHIP_CHANNELS = {4: 256, 8: 256, 16: 256, 32: 256, 64: 128, 128: 64}
+# NVIDIA's released StyleGAN3 configurations (train.py): T is the module's defaults; R doubles the channels and
+# uses 1x1 convolutions and radial filters.
+SG3_CONFIGS = {"sg3-t": {}, "sg3-r": dict(channel_base=65536, channel_max=1024, conv_kernel=1, use_radial_filters=True)}
 
 
-def models(sizes: list[int]) -> list[LoadedModel]:
-    out = []
-    for res in sizes:
-        if res == 128 and DEFAULT_MODEL.exists():
-            out.append(load_model(DEFAULT_MODEL))
-            continue
-        torch.manual_seed(res)
-        channels = SHIP_CHANNELS if res == 128 else default_channels(res)
-        G = Generator(res, channels).eval().requires_grad_(False)
-        name = "ship table, random" if res == 128 else "standard, random"
-        out.append(LoadedModel(G, None, None, "studio", {"name": f"{res} px {name}"}))
-    return out
+def models(sizes: list[int], archs: tuple[str, ...] = ("sg2",)) -> list[LoadedModel]:
+    """The models of each size, in the order of ``archs`` ("sg2", "sg3-t", "sg3-r")."""
+    return [build_model(res, arch) for res in sizes for arch in archs]
 
 
-def gflop(G: Generator, resolution: int) -> float:
-    """Multiply-adds of the convolutions up to ``resolution``, as GFLOP (2 per MAC): the work of one frame."""
+def build_model(res: int, arch: str = "sg2") -> LoadedModel:
+    torch.manual_seed(res)
+    if arch in SG3_CONFIGS:
+        G3 = SG3Generator(res, **SG3_CONFIGS[arch]).eval().requires_grad_(False)
+        return LoadedModel(G3, None, None, "studio", {"name": f"{res} px {arch} released table, random"})
+    if res == 128 and DEFAULT_MODEL.exists():
+        return load_model(DEFAULT_MODEL)
+    channels = SHIP_CHANNELS if res == 128 else default_channels(res)
+    G = Generator(res, channels).eval().requires_grad_(False)
+    name = "ship table, random" if res == 128 else "standard, random"
+    return LoadedModel(G, None, None, "studio", {"name": f"{res} px {name}"})
+
+
+def gflop(G: Generator | SG3Generator, resolution: int) -> float:
+    """Multiply-adds of the convolutions up to ``resolution``, as GFLOP (2 per MAC): the work of one frame
+    (StyleGAN3: every layer's, at its input's size plus the padding; its filters not counted)."""
     macs = 0
+    if G.architecture != "sg2":
+        for layer in G.synthesis.layers():
+            k = layer.conv_kernel
+            macs += k * k * layer.in_channels * layer.out_channels * (layer.in_size + k - 1) ** 2
+        return 2 * macs / 1e9
     for block in G.synthesis.blocks():
         if block.resolution > resolution:
             break
@@ -58,18 +74,20 @@ def gflop(G: Generator, resolution: int) -> float:
     return 2 * macs / 1e9
 
 
-def median_ms(backend: Backend, ws: np.ndarray, level: str, runs: int, seconds: float) -> tuple[float, float]:
+def median_ms(
+    backend: Backend, ws: np.ndarray, level: str, runs: int, seconds: float, warmup: int = 2
+) -> tuple[float, float]:
     """Median wall-clock and median process CPU milliseconds per frame.
 
     On a machine shared with other jobs the wall clock measures the queue for the cores as much as the work;
     the CPU time of a single-threaded run (``--threads 1``) does not, so it is the figure to compare there.
     """
-    for _ in range(2):  # warm-up: first runs allocate and (onnxruntime) pick kernels
+    for _ in range(warmup):  # warm-up: first runs allocate and (onnxruntime) pick kernels
         backend.render(ws, level)
     wall: list[float] = []
     cpu: list[float] = []
     deadline = time.perf_counter() + seconds
-    while len(wall) < runs and (len(wall) < 3 or time.perf_counter() < deadline):
+    while len(wall) < runs and (len(wall) < min(3, runs) or time.perf_counter() < deadline):
         start, start_cpu = time.perf_counter(), time.process_time()
         backend.render(ws, level)
         wall.append(time.perf_counter() - start)
@@ -91,7 +109,9 @@ def backends_for(model: LoadedModel, threads: int) -> list[Backend]:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sizes", default="128,256,512,1024")
+    p.add_argument("--archs", default="sg2", help="sg2, sg3-t, sg3-r: which networks of each size")
     p.add_argument("--runs", type=int, default=15)
+    p.add_argument("--warmup", type=int, default=2, help="frames drawn before measuring")
     p.add_argument("--seconds", type=float, default=20.0, help="stop measuring one cell after this long (min 3 runs)")
     p.add_argument("--threads", type=int, default=physical_cores(), help="CPU threads for torch and onnxruntime")
     args = p.parse_args()
@@ -100,12 +120,12 @@ def main() -> None:
           f"{physical_cores()} physical cores; torch {torch.__version__} ({torch.get_num_threads()} threads), "
           f"onnxruntime {ort.__version__}; load average at start {os.getloadavg()[0]:.1f}")
     rows = []
-    for model in models([int(s) for s in args.sizes.split(",")]):
+    for model in models([int(s) for s in args.sizes.split(",")], tuple(args.archs.split(","))):
         G = model.G
         ws = G.mapping(torch.randn(1, G.z_dim, generator=torch.Generator().manual_seed(0))).numpy()
         backends = backends_for(model, args.threads)
         for level, res in backends[0].levels.items():
-            times = {b.name: median_ms(b, ws, level, args.runs, args.seconds) for b in backends}
+            times = {b.name: median_ms(b, ws, level, args.runs, args.seconds, args.warmup) for b in backends}
             rows.append((model.name, level, res, gflop(G, res), times))
             cells = ", ".join(f"{k} {w:.1f} ms ({c:.1f} CPU)" for k, (w, c) in times.items())
             print(f"  {model.name} {level}: {cells}", flush=True)
