@@ -162,11 +162,12 @@ class Trainer:
         if init is not None:
             notes += start_from(init, self.G, self.D, self.classes)  # D_face, if any, starts fresh
         self.face = FaceCritic(cfg, dev) if cfg.face_weight else None
+        critics = (self.D, *([self.face.D] if self.face else ()))  # D_face, if any, trains beside D
         if self.face is not None:
             notes.append(f"face-crop critic, weight {cfg.face_weight:g}")
         self.summary = "; ".join([f"data: {self.data_description}", *notes, f"hardware: {self.hardware}"])
         if self.plan.channels_last:
-            for net in (self.G, self.D, *([self.face.D] if self.face else [])):
+            for net in (self.G, *critics):
                 net.to(memory_format=torch.channels_last)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         self.mixing = MixingGenerator(self.G, cfg.mixing_prob, self.plan)
@@ -176,7 +177,7 @@ class Trainer:
         self.opt_D = _adam(self.D_trained, cfg.lr, cfg.r1_interval if cfg.gamma > 0 else None)
         self.opt_D_face = None if self.face is None else _adam(
             self.face.D.parameters(), cfg.lr, cfg.r1_interval if cfg.gamma > 0 else None)
-        self.critic_params = self.D_trained + ([*self.face.D.parameters()] if self.face else [])
+        self.critic_params = self.D_trained + [p for net in critics[1:] for p in net.parameters()]
         self.augment = Augment(cfg.augment, cfg.batch, cfg.ada_target, cfg.ada_kimg)
         self.step, self.images_seen, self.seconds = 0, 0, 0.0
         G_train: nn.Module = self.mixing
@@ -188,9 +189,8 @@ class Trainer:
         self.loss = StyleGAN2Loss(cfg, self.G, self.D, G_train, D_train, self.mixing, self.augment, self.plan,
                                   self.ranks, dev, self.face)
         # NVlabs' phases: G, its lazy path-length term, D, its lazy R1 (a regulariser of weight 0 is no phase);
-        # the face critic, if any, trains beside D
-        critics = (self.D, *([self.face.D] if self.face else []))
-        opts_D = (self.opt_D, *([self.opt_D_face] if self.face else []))
+        # the face critic, if any, trains in D's phases
+        opts_D = (self.opt_D, *([self.opt_D_face] if self.face else ()))
         self.phases = [
             Phase("G", (self.opt_G,), finite=(self.G,)),
             *([Phase("G_reg", (self.opt_G,), cfg.pl_interval, finite=(self.G,))] if cfg.pl_weight > 0 else []),
