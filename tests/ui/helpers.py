@@ -1,4 +1,4 @@
-"""Driving the studio window in tests: wait for the canvas to settle, open a model and wait for it."""
+"""Driving the studio window in tests: drag a slider, wait for the canvas to settle, open a model and wait for it."""
 
 from __future__ import annotations
 
@@ -8,6 +8,14 @@ from studio.ui.theme import qimage_to_array
 from studio.ui.window.main_window import MainWindow
 
 TIMEOUT = 20_000
+
+
+def drag(slider, value: int) -> None:
+    """Press, move through a few values, release: what a mouse drag does to a QSlider (or a QDial)."""
+    slider.setSliderDown(True)
+    for v in np.linspace(slider.value(), value, 4)[1:]:
+        slider.setValue(int(v))
+    slider.setSliderDown(False)
 
 
 def shown(window: MainWindow) -> np.ndarray:

@@ -175,6 +175,8 @@ class SynthesisBlock(nn.Module):
 class SynthesisNetwork(nn.Module):
     """W+ latents (N, num_ws, w_dim) -> image (N, C, H, W), roughly in [-1, 1]."""
 
+    stops_early = True  # ``max_resolution`` returns an intermediate RGB, skipping the finer blocks (a fast preview)
+
     def __init__(
         self, w_dim: int, resolution: int, channels: Mapping[int, int], img_channels: int = 3,
         conv_clamp: float | None = None,

@@ -253,6 +253,8 @@ class SynthesisLayer(nn.Module):
 class SynthesisNetwork(nn.Module):
     """W+ latents (N, num_ws, w_dim) -> image (N, C, H, W): the Fourier input reads ws[:, 0], layer i ws[:, i + 1]."""
 
+    stops_early = False  # ``max_resolution`` area-averages the full picture: a smaller preview is no faster
+
     def __init__(
         self,
         w_dim: int,  # intermediate latent (W) dimensionality

@@ -1,13 +1,15 @@
 """The preview runtime: one interface, "ws in, image out", over onnxruntime (TensorRT, CUDA, CPU) and torch.
 
 A frame may carry noise maps (a projection's fitted detail): absolute maps by layer name that replace those
-layers' constant noise for the whole batch, as ``G.synthesis(..., noise=...)`` takes them.
+layers' constant noise for the whole batch, as ``G.synthesis(..., noise=...)`` takes them; and a StyleGAN3
+model's frame its input transform (the picture moved and turned), as ``G.synthesis(..., transform=...)`` takes it.
 
 ``open_backend`` picks the fastest backend that actually starts on this machine and logs which and why.
 onnxruntime-gpu lists the CUDA and TensorRT providers even where there is no GPU, and a session asked for a
 provider that cannot start quietly runs on the CPU instead; so a GPU provider only counts once a session
 reports it active and has rendered a frame with it. Anything that fails moves on to the next candidate with
 the reason logged, and torch (the model as loaded) is the last resort, also for models that cannot export.
+StyleGAN3 models go to torch at once (``onnx_refusal``): the export does not take them yet.
 
 fp16 (``open_backend(..., fp16=True)``) applies to the GPU providers only: CUDA runs graphs converted to
 float16 (inputs and outputs stay float32), TensorRT builds float16 engines. It roughly halves GPU frame
@@ -38,6 +40,7 @@ from ..images import tensor_to_images
 from ..jobs import CancelToken, ProgressFn
 from ..model.loaded import LoadedModel
 from ..model.stylegan2 import Generator
+from ..model.stylegan3 import Generator as SG3Generator
 from ..paths import PathLike
 from .export.cache import cached_export, find_export
 from .export.format import (
@@ -51,6 +54,7 @@ from .export.format import (
 
 ArrayLike = np.ndarray | torch.Tensor
 NoiseMaps = Mapping[str, ArrayLike]  # layer name (``b32.conv0``) -> (H, W) map
+Transform = ArrayLike  # (3, 3): a StyleGAN3 picture's input transform (``stylegan3.input_transform``)
 LOG = logging.getLogger(__name__)
 PREFERENCES = ("auto", "tensorrt", "cuda", "cpu", "torch")
 # onnxruntime providers "auto" tries, fastest first; torch comes after all of them.
@@ -71,17 +75,20 @@ class Backend(ABC):
         self.levels = level_resolutions(resolution)
         self.noise_shapes = dict(noise_shapes)  # every layer's noise map, name -> (H, W), coarse to fine
 
-    def render(self, ws: ArrayLike, level: str = "full", noise: NoiseMaps | None = None) -> np.ndarray:
+    def render(
+        self, ws: ArrayLike, level: str = "full", noise: NoiseMaps | None = None, transform: Transform | None = None
+    ) -> np.ndarray:
         """ws (N, num_ws, w_dim) -> uint8 (N, H, W, 3) at ``level`` ("full", "half" or "quarter").
 
-        A level too small for this model (below 8 px) renders at the smallest level there is. ``noise``: maps
-        (H, W) by layer name (``noise_shapes``) replacing those layers' constant noise for the whole batch; the
-        maps of layers finer than the level are not used, so one set serves every level.
+        A level this model lacks (below 8 px, or below full size for a model that cannot stop early) renders at
+        the smallest level there is. ``noise``: maps (H, W) by layer name (``noise_shapes``) replacing those
+        layers' constant noise for the whole batch; the maps of layers finer than the level are not used, so one
+        set serves every level. ``transform``: a StyleGAN3 model's input transform (3, 3) for the whole batch.
         """
         ws, level = self.prepare_ws(ws), self.resolve_level(level)
         maps = self.prepare_noise(noise)
         used = {name: maps[name] for name in level_noise_layers(self.noise_shapes, self.levels[level]) if name in maps}
-        return tensor_to_images(torch.from_numpy(self._synthesize(ws, level, used)))
+        return tensor_to_images(torch.from_numpy(self._synthesize(ws, level, used, prepare_transform(transform))))
 
     def prepare_ws(self, ws: ArrayLike) -> np.ndarray:
         """``ws`` as a C-contiguous float32 numpy array, checked to be (N, num_ws, w_dim)."""
@@ -112,11 +119,26 @@ class Backend(ABC):
         return level if level in self.levels else min(self.levels, key=self.levels.get)
 
     @abstractmethod
-    def _synthesize(self, ws: np.ndarray, level: str, noise: dict[str, np.ndarray]) -> np.ndarray:
-        """float32 (N, num_ws, w_dim) and checked maps of the level's layers -> float32 (N, C, H, W), about [-1, 1]."""
+    def _synthesize(
+        self, ws: np.ndarray, level: str, noise: dict[str, np.ndarray], transform: np.ndarray | None
+    ) -> np.ndarray:
+        """float32 (N, num_ws, w_dim), checked maps of the level's layers and a checked transform (or None) ->
+        float32 (N, C, H, W), about [-1, 1]."""
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} {self.resolution} px>"
+
+
+def prepare_transform(transform: Transform | None) -> np.ndarray | None:
+    """``transform`` as a float32 (3, 3) numpy array of finite numbers (a copy), or None; ValueError if not one."""
+    if transform is None:
+        return None
+    if isinstance(transform, torch.Tensor):
+        transform = transform.detach().cpu().numpy()
+    m = np.array(transform, np.float32)
+    if m.shape != (3, 3) or not np.isfinite(m).all():
+        raise ValueError(f"a picture's transform must be a (3, 3) matrix of finite numbers, not shape {m.shape}.")
+    return m
 
 
 def _batch(x: ArrayLike, tail: tuple[int, ...], what: str) -> np.ndarray:
@@ -129,19 +151,27 @@ def _batch(x: ArrayLike, tail: tuple[int, ...], what: str) -> np.ndarray:
 
 
 class TorchBackend(Backend):
-    """The generator as loaded, on its own device: always works, and the only choice if export fails."""
+    """The generator as loaded, on its own device: always works, and the only choice if export fails.
 
-    def __init__(self, G: Generator) -> None:
+    A network that cannot stop early (StyleGAN3: a smaller picture costs the full one) offers "full" only."""
+
+    def __init__(self, G: Generator | SG3Generator) -> None:
         super().__init__(G.resolution, G.num_ws, G.w_dim, noise_shapes=G.synthesis.noise_shapes())
+        if not G.synthesis.stops_early:
+            self.levels = {"full": G.resolution}
         self.G = G
         self.device = next(G.parameters()).device
         self.name = f"torch {self.device.type}"
 
     @torch.inference_mode()
-    def _synthesize(self, ws: np.ndarray, level: str, noise: dict[str, np.ndarray]) -> np.ndarray:
+    def _synthesize(
+        self, ws: np.ndarray, level: str, noise: dict[str, np.ndarray], transform: np.ndarray | None
+    ) -> np.ndarray:
         ws_t = torch.from_numpy(ws).to(self.device)
         maps = {name: torch.tensor(m, device=self.device) for name, m in noise.items()}  # a portrait's are read-only
-        img = self.G.synthesis(ws_t, noise_mode="const", max_resolution=self.levels[level], noise=maps)
+        moved = None if transform is None else torch.from_numpy(transform).to(self.device)
+        img = self.G.synthesis(ws_t, noise_mode="const", max_resolution=self.levels[level], noise=maps,
+                               transform=moved)
         return img.float().cpu().numpy()
 
 
@@ -164,7 +194,7 @@ class OrtBackend(Backend):
         self.name = f"onnxruntime {_PROVIDER_LABEL[provider]}" + (" fp16" if self.fp16 else "")
         self._levels = {name: self._session(name) for name in info.levels}
         # A provider can load and still fail on the first run (TensorRT builds its engine there): render now.
-        self._synthesize(np.zeros((1, self.num_ws, self.w_dim), np.float32), "full", {})
+        self._synthesize(np.zeros((1, self.num_ws, self.w_dim), np.float32), "full", {}, None)
 
     def _session(self, level: str) -> ort.InferenceSession:
         path = self.info.graph_path(level)
@@ -190,7 +220,11 @@ class OrtBackend(Backend):
             return ["CUDAExecutionProvider", "CPUExecutionProvider"]
         return ["CPUExecutionProvider"]
 
-    def _synthesize(self, ws: np.ndarray, level: str, noise: dict[str, np.ndarray]) -> np.ndarray:
+    def _synthesize(
+        self, ws: np.ndarray, level: str, noise: dict[str, np.ndarray], transform: np.ndarray | None
+    ) -> np.ndarray:
+        if transform is not None:
+            raise ValueError("this ONNX export draws pictures unmoved; it cannot move or turn one.")
         feed = {"ws": ws, **{noise_input(name): m for name, m in noise.items()}}
         return self._levels[level].run(None, feed)[0].astype(np.float32, copy=False)
 
@@ -258,6 +292,10 @@ def open_backend(
     """
     if prefer not in PREFERENCES:
         raise ValueError(f"prefer must be one of {PREFERENCES}, not {prefer!r}")
+    refusal = onnx_refusal(model)
+    if refusal is not None and prefer != "torch":
+        log.info("preview: %s; torch draws", refusal)
+        return _torch(model, refusal, log)
     if fp16 and prefer == "cpu":
         log.info("preview: fp16 applies to the GPU providers only; onnxruntime CPU runs float32")
     if prefer in ("auto", "torch"):
@@ -299,6 +337,14 @@ def open_backend(
     if prefer == "torch":
         return _torch(model, "as asked", log)
     return _torch(model, "the last resort: " + ("; ".join(failed) or "no onnxruntime provider is available"), log)
+
+
+def onnx_refusal(model: LoadedModel) -> str | None:
+    """Why onnxruntime cannot draw ``model`` (None: it can). The export traces StyleGAN2's synthesis only, so a
+    StyleGAN3 model is drawn by torch without an export being tried (which fails after a minute on a big one)."""
+    if model.G.architecture != "sg2":
+        return "StyleGAN3 models are not exported for onnxruntime yet"
+    return None
 
 
 def _torch(model: LoadedModel, why: str, log: logging.Logger) -> TorchBackend:

@@ -7,7 +7,8 @@ of this preview reaches a widget, however late it was queued.
 A model draws at once: ``first_backend`` is torch (the model as loaded) unless the model's export for
 onnxruntime is already cached. ``speed_up`` then opens the fastest backend as a task once the first frame is
 drawn (the first open of a model exports it, its progress in the task bar), and that backend draws from then
-on: the last picture is drawn again by it, the same within 1/255. The status label says which draws.
+on: the last picture is drawn again by it, the same within 1/255. A model the export does not take (StyleGAN3,
+``onnx_refusal``) stays with torch. The status label says which draws, and its tooltip why.
 """
 
 from __future__ import annotations
@@ -21,7 +22,16 @@ from studio.engine.jobs import CancelToken, ProgressFn
 from studio.engine.model.loaded import LoadedModel
 from studio.engine.preview.export.parity import PARITY_TOLERANCE
 from studio.engine.preview.renderer import Frame, LatestWinsRenderer
-from studio.engine.preview.runtime import ArrayLike, Backend, NoiseMaps, OrtBackend, TorchBackend, open_backend
+from studio.engine.preview.runtime import (
+    ArrayLike,
+    Backend,
+    NoiseMaps,
+    OrtBackend,
+    TorchBackend,
+    Transform,
+    onnx_refusal,
+    open_backend,
+)
 from studio.ui.tasks import Task, TaskRunner
 
 __all__ = ["Frame", "Preview", "first_backend", "make_backend"]
@@ -98,17 +108,26 @@ class Preview(QObject):
     def backend_name(self) -> str:
         return self.backend.name
 
-    def submit(self, ws: ArrayLike, level: str = "full", tag: Any = None, noise: NoiseMaps | None = None) -> int:
-        """Ask for a frame; ``noise``: the portrait's noise maps by layer name (ValueError here if one does not fit)."""
-        request_id = self._renderer.submit(ws, level=level, tag=tag, noise=noise)
-        self._last = (ws, level, tag, noise)
+    @property
+    def levels(self) -> dict[str, int]:
+        """The preview levels the backend draws (name -> px): "full" only for a model that cannot stop early."""
+        return self.backend.levels
+
+    def submit(
+        self, ws: ArrayLike, level: str = "full", tag: Any = None, noise: NoiseMaps | None = None,
+        transform: Transform | None = None,
+    ) -> int:
+        """Ask for a frame; ``noise``: the portrait's noise maps by layer name, ``transform``: a StyleGAN3 picture's
+        input transform (ValueError here if either does not fit)."""
+        request_id = self._renderer.submit(ws, level=level, tag=tag, noise=noise, transform=transform)
+        self._last = (ws, level, tag, noise, transform)
         return request_id
 
     def speed_up(self, tasks: TaskRunner, model: LoadedModel, prefer: str) -> None:
         """Once the first frame is drawn, open the fastest backend for ``model`` as a task of ``tasks`` (exporting
         the model the first time) and draw with it when it is ready. Nothing to do when torch was asked for or
-        onnxruntime already draws."""
-        if prefer == "torch" or not isinstance(self.backend, TorchBackend):
+        onnxruntime already draws, or when the model cannot be exported."""
+        if prefer == "torch" or not isinstance(self.backend, TorchBackend) or onnx_refusal(model) is not None:
             return
         self._when_drawn = (tasks, model, prefer)
         self._show(preparing=True)
@@ -139,8 +158,8 @@ class Preview(QObject):
             self._renderer.use(backend)
             self.backend = backend
             if self._last is not None:
-                ws, level, tag, noise = self._last
-                self._renderer.submit(ws, level=level, tag=tag, noise=noise)
+                ws, level, tag, noise, transform = self._last
+                self._renderer.submit(ws, level=level, tag=tag, noise=noise, transform=transform)
         self._show(preparing=False)
         self.runtime_changed.emit()
 

@@ -205,13 +205,13 @@ class GatedBackend(TorchBackend):
         self.fail_on = fail_on
         self.rendered_ws: list[float] = []
 
-    def _synthesize(self, ws, level, noise):
+    def _synthesize(self, ws, level, noise, transform):
         self.started.set()
         self.release.wait(30)
         self.rendered_ws.append(float(ws[0, 0, 0]))
         if ws[0, 0, 0] == self.fail_on:
             raise RuntimeError("boom")
-        return super()._synthesize(ws, level, noise)
+        return super()._synthesize(ws, level, noise, transform)
 
 
 def _ws(i: float, G) -> np.ndarray:
