@@ -38,7 +38,7 @@ from PIL import Image, ImageDraw
 
 from studio.engine import load_model
 from studio.engine.customize import SketchSet, load_extractor, sketches_from_arrays
-from studio.engine.customize.checkpoint import CHECKPOINT_KIND, CHECKPOINT_VERSION
+from studio.engine.customize.checkpoint import CHECKPOINT_KIND, CHECKPOINT_VERSION, set_trainable
 from studio.engine.customize.config import CustomizeConfig, recommended_settings
 from studio.engine.customize.generator import CustomGenerator
 from studio.engine.customize.loop import customize
@@ -158,10 +158,7 @@ def figures(r: ProbeReadout, target: int) -> dict[str, float]:
 def snapshot(base_G, train: str, checkpoint: Path):
     """G′ as the run's checkpoint holds it (the benchmark writes one at each point it reads)."""
     Gp = CustomGenerator(base_G, train)
-    trained = load_state(checkpoint, CHECKPOINT_KIND, CHECKPOINT_VERSION)["trainable"]
-    with torch.no_grad():
-        for k, p in Gp.trainable().items():
-            p.copy_(trained[k])
+    set_trainable(Gp, load_state(checkpoint, CHECKPOINT_KIND, CHECKPOINT_VERSION)["trainable"])
     return Gp.export()
 
 

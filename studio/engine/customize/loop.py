@@ -118,7 +118,7 @@ def _customize(
         """Score G′ as it is now and keep it if it is the best so far (no RNG drawn: resuming stays exact)."""
         with torch.no_grad():
             score = float(sketch_distance(F(state.Gp.render(z_select)), real_sketches).mean())
-        state.best.consider(state.step, score, state.Gp.trainable())
+        state.best.consider(state.step, score, state.Gp.tensors())
         return score
 
     z_preview = z_from_seeds(PREVIEW_SEEDS, G_base.z_dim).to(device)
