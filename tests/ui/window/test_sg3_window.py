@@ -182,3 +182,24 @@ def test_the_mixing_grid_follows_the_rates_and_the_canvas_view(qtbot, window):
     np.testing.assert_array_equal(dialog.sheet, want.to_image())  # turned as on the canvas
     assert not np.array_equal(want.rows[0], drawn(window, Portrait.from_seed(0, 0.7)))
     dialog.done(0)
+
+
+def test_a_colour_search_on_a_moved_picture_searches_it_as_shown(qtbot, window):
+    drag(window.view_panel.x.slider, 30)
+    drag(window.view_panel.dial, 45)
+    settle(qtbot, window)
+    view = window.doc.portrait
+    window.window_actions.paint.trigger()
+    p = window.painter
+    p.brush.colour, p.brush.radius = (230, 40, 40), 3.0
+    p.begin_stroke(3, 3)
+    p.extend_stroke(12, 3)
+    p.end_stroke()
+    panel = window.search_panel
+    panel.steps.setValue(3)
+    panel.search_button.click()
+    qtbot.waitUntil(lambda: not panel.running, timeout=TIMEOUT)
+    found = window.doc.portrait
+    assert found.base.w_plus is not None
+    assert (found.translate, found.rotate) == (view.translate, view.rotate)  # still moved and turned as painted
+    np.testing.assert_array_equal(settle(qtbot, window), drawn(window, found))
