@@ -65,12 +65,6 @@ def load_for_studio(path: str, prefer: str, progress, token) -> tuple[LoadedMode
     return model, first_backend(model, prefer)
 
 
-def _preview_level(resolution: int, dragging: bool) -> str:
-    if not dragging or resolution < 512:
-        return "full"
-    return "quarter" if resolution >= 1024 else "half"
-
-
 class _SettingsStore:
     """QSettings as the session's ``Store``."""
 
@@ -345,7 +339,7 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
             return
         try:
             ws = self.session.render_ws(portrait, with_before=self.canvas.compare)
-            level = _preview_level(self.model.G.resolution, dragging)
+            level = "drag" if dragging else "full"  # the engine chose the drag's level for this machine
             # submit checks the noise maps against the model (a ValueError here, not on the render thread)
             self.preview.submit(ws, level=level, tag=(portrait, self.canvas.compare), noise=portrait.noise)
         except KeyError as e:
