@@ -42,6 +42,7 @@ from ..model.loaded import LoadedModel
 from ..model.stylegan2 import Generator
 from ..model.stylegan3 import Generator as SG3Generator
 from ..paths import PathLike
+from .drag import DragChoice, choose_drag, default_drag, frame_seconds
 from .export.cache import cached_export, find_export
 from .export.format import (
     TENSORRT_CACHE,
@@ -63,7 +64,7 @@ _ORT_ORDER = ("cuda", "cpu")
 
 class Backend(ABC):
     """Renders W+ latents to uint8 images at a preview level; ``name`` says what runs it, ``why`` why it was
-    chosen (``open_backend`` sets it)."""
+    chosen and ``drag`` which level a drag draws (``open_backend`` sets both)."""
 
     name: str
     why: str = ""
@@ -73,15 +74,14 @@ class Backend(ABC):
     ) -> None:
         self.resolution, self.num_ws, self.w_dim = resolution, num_ws, w_dim
         self.levels = level_resolutions(resolution)
+        self.drag: DragChoice = default_drag(self.levels)
         self.noise_shapes = dict(noise_shapes)  # every layer's noise map, name -> (H, W), coarse to fine
 
     def render(
         self, ws: ArrayLike, level: str = "full", noise: NoiseMaps | None = None, transform: Transform | None = None
     ) -> np.ndarray:
-        """ws (N, num_ws, w_dim) -> uint8 (N, H, W, 3) at ``level`` ("full", "half" or "quarter").
-
-        A level this model lacks (below 8 px, or below full size for a model that cannot stop early) renders at
-        the smallest level there is. ``noise``: maps (H, W) by layer name (``noise_shapes``) replacing those
+        """ws (N, num_ws, w_dim) -> uint8 (N, H, W, 3) at ``level``: "full", a name of ``levels`` ("128px") or
+        "drag", the level ``drag`` chose. ``noise``: maps (H, W) by layer name (``noise_shapes``) replacing those
         layers' constant noise for the whole batch; the maps of layers finer than the level are not used, so one
         set serves every level. ``transform``: a StyleGAN3 model's input transform (3, 3) for the whole batch.
         """
@@ -113,10 +113,25 @@ class Backend(ABC):
         return maps
 
     def resolve_level(self, level: str) -> str:
-        """``level`` if this model has it, else the smallest level it has (tiny models lack "quarter")."""
-        if level not in ("full", "half", "quarter"):
-            raise ValueError(f"level must be 'full', 'half' or 'quarter', not {level!r}")
-        return level if level in self.levels else min(self.levels, key=self.levels.get)
+        """The name of the level ``level`` draws: "drag" is the one ``drag`` chose; ValueError for a level this
+        model has not."""
+        if level == "drag":
+            return self.drag.level
+        if level not in self.levels:
+            raise ValueError(f"level must be 'drag' or one of {', '.join(self.levels)}, not {level!r}")
+        return level
+
+    def time_drag(self, token: CancelToken | None = None) -> DragChoice:
+        """Choose ``drag`` by timing a few frames of each level on this machine (``choose_drag``): a second or
+        two for a big model, on the caller's thread, so never on a UI's. ``token`` may cancel between frames."""
+
+        def render(level: str) -> None:
+            if token is not None:
+                token.check()
+            self.render(np.zeros((1, self.num_ws, self.w_dim), np.float32), level)
+
+        self.drag = choose_drag(self.levels, frame_seconds(render))
+        return self.drag
 
     @abstractmethod
     def _synthesize(
@@ -159,6 +174,7 @@ class TorchBackend(Backend):
         super().__init__(G.resolution, G.num_ws, G.w_dim, noise_shapes=G.synthesis.noise_shapes())
         if not G.synthesis.stops_early:
             self.levels = {"full": G.resolution}
+            self.drag = default_drag(self.levels)
         self.G = G
         self.device = next(G.parameters()).device
         self.name = f"torch {self.device.type}"
@@ -281,6 +297,7 @@ def open_backend(
     progress: ProgressFn | None = None,
     token: CancelToken | None = None,
     export: bool = True,
+    time_drag: bool = True,
 ) -> Backend:
     """The fastest backend that starts for ``model``: ``prefer`` is tried first, then the rest in speed order.
 
@@ -288,7 +305,8 @@ def open_backend(
     (onnxruntime) or "torch"; a preferred provider that fails falls back along the same order. The first use
     of a model exports it to ONNX (a long job: ``progress`` and ``token`` follow it); the export is cached by
     weights hash, so later opens are quick. ``export=False`` uses an export only if the cache holds it (torch
-    otherwise): what can draw at once. The backend's ``why`` says why it was chosen, in a sentence.
+    otherwise): what can draw at once. The backend's ``why`` says why it was chosen, in a sentence; its ``drag``
+    is timed on this machine (``time_drag``) unless ``time_drag`` is False or it is torch waiting for the export.
     """
     if prefer not in PREFERENCES:
         raise ValueError(f"prefer must be one of {PREFERENCES}, not {prefer!r}")
@@ -333,10 +351,10 @@ def open_backend(
             continue
         backend.why = "as asked" if candidate == prefer else "the fastest that started"
         log.info("preview backend: %s (%s)", backend.name, backend.why)
-        return backend
-    if prefer == "torch":
-        return _torch(model, "as asked", log)
-    return _torch(model, "the last resort: " + ("; ".join(failed) or "no onnxruntime provider is available"), log)
+        return _timed(backend, time_drag, log, token)
+    why = "as asked" if prefer == "torch" else "the last resort: " + (
+        "; ".join(failed) or "no onnxruntime provider is available")
+    return _timed(_torch(model, why, log), time_drag, log, token)
 
 
 def onnx_refusal(model: LoadedModel) -> str | None:
@@ -351,4 +369,12 @@ def _torch(model: LoadedModel, why: str, log: logging.Logger) -> TorchBackend:
     backend = TorchBackend(model.G)
     backend.why = why
     log.info("preview backend: %s (%s)", backend.name, why)
+    return backend
+
+
+def _timed(backend: Backend, time_drag: bool, log: logging.Logger, token: CancelToken | None) -> Backend:
+    if time_drag:
+        drag = backend.time_drag(token)
+        log.info("preview: a drag draws the %s level (%d px), %.1f frames/s measured", drag.level, drag.resolution,
+                 drag.fps)
     return backend

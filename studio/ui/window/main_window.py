@@ -67,17 +67,6 @@ def load_for_studio(path: str, prefer: str, progress, token) -> tuple[LoadedMode
     return model, first_backend(model, prefer)
 
 
-DRAG_PX = 256  # while a slider is held, the preview draws at the smallest level of at least this many pixels
-
-
-def _preview_level(levels: dict[str, int], dragging: bool) -> str:
-    """The level to draw at among the backend's ``levels`` (name -> px): full, or while dragging the smallest of
-    at least ``DRAG_PX`` (a 1024 px model's quarter, a 512 px model's half; "full" for a model that has no other)."""
-    if not dragging:
-        return "full"
-    return min((px, name) for name, px in levels.items() if px >= DRAG_PX or name == "full")[1]
-
-
 class _SettingsStore:
     """QSettings as the session's ``Store``."""
 
@@ -369,7 +358,7 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
         try:
             ws = self.session.render_ws(portrait, with_before=self.canvas.compare)
             transform = self.session.view_transform(portrait)
-            level = _preview_level(self.preview.levels, dragging)
+            level = "drag" if dragging else "full"  # the engine chose the drag's level for this model and machine
             # submit checks the noise maps against the model (a ValueError here, not on the render thread)
             self.preview.submit(ws, level=level, tag=(portrait, self.canvas.compare), noise=portrait.noise,
                                 transform=transform)

@@ -8,7 +8,8 @@ A model draws at once: ``first_backend`` is torch (the model as loaded) unless t
 onnxruntime is already cached. ``speed_up`` then opens the fastest backend as a task once the first frame is
 drawn (the first open of a model exports it, its progress in the task bar), and that backend draws from then
 on: the last picture is drawn again by it, the same within 1/255. A model the export does not take (StyleGAN3,
-``onnx_refusal``) stays with torch. The status label says which draws, and its tooltip why.
+``onnx_refusal``) stays with torch. The status label says which draws, and at which size a drag draws (the
+engine times it on this machine as the backend opens, on the task's worker); its tooltip says why.
 """
 
 from __future__ import annotations
@@ -64,7 +65,9 @@ def runtime_words(backend: Backend, preparing: bool = False) -> tuple[str, str]:
         worst = max(backend.info.parity.values())
         tip += (f" Its export ({backend.info.path}) was checked against PyTorch: the pictures differ by at most "
                 f"{worst:.0e} of their range (the limit is {PARITY_TOLERANCE:g}).")
-    return f"Drawn by {name}", tip + " View → Preview backend chooses by hand."
+    tip += " View → Preview backend chooses by hand."
+    drag = backend.drag.words()
+    return (f"Drawn by {name} · {drag}" if drag else f"Drawn by {name}"), f"{tip} {backend.drag.detail()}"
 
 
 class Preview(QObject):

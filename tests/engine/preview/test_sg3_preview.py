@@ -37,13 +37,13 @@ def test_sg3_previews_at_full_size_only_and_moved(model):
     G = model.G
     backend = TorchBackend(G)
     assert backend.levels == {"full": G.resolution}
-    assert backend.resolve_level("quarter") == "full"  # a drag asks for less: the full picture costs the same
+    assert backend.resolve_level("drag") == "full"  # a smaller picture costs SG3 the full one: a drag draws it
     portrait = Portrait.from_seed(3).with_view((0.25, -0.1), 30.0)
     ws = portrait.ws(G)
     with torch.no_grad():
         want = tensor_to_images(G.synthesis(ws, transform=portrait.transform()))
         still = tensor_to_images(G.synthesis(ws))
-    got = backend.render(ws, "half", transform=portrait.transform())
+    got = backend.render(ws, "drag", transform=portrait.transform())
     assert got.shape == (1, G.resolution, G.resolution, 3)
     np.testing.assert_array_equal(got, want)
     assert not np.array_equal(got, still)

@@ -17,11 +17,11 @@ What is written (one folder per model):
   [-1, 1]; the same as ``G.synthesis(ws, noise_mode="const", noise=maps)``. Each noise input has an initializer
   of the same name holding the model's constant map (ONNX IR >= 4 makes that the input's default; onnxruntime
   lists such inputs under ``get_overridable_initializers``), so a map not fed is the model's own.
-- ``synthesis_half.onnx`` / ``synthesis_quarter.onnx``: the same ``ws`` and the maps of the layers up to the level's
-  resolution (``level_noise_layers``) -> the RGB skip output at 1/2 and 1/4 of the resolution
-  (``G.synthesis(ws, max_resolution=...)``), which stops early and costs a fraction of a full frame: what a
-  preview shows while a slider is being dragged. Written for every level of at least ``MIN_LEVEL_RESOLUTION`` px
-  (8: a 4 px image is only the learned constant; 8 px already shows the layout).
+- ``synthesis_128.onnx`` and the like: the same ``ws`` and the maps of the layers up to the level's resolution
+  (``level_noise_layers``) -> the RGB skip output at that absolute size (``G.synthesis(ws, max_resolution=...)``),
+  which stops early and costs a fraction of a full frame: what a preview shows while a slider is being dragged.
+  Written for the ``DRAG_LEVELS`` largest ``DRAG_SIZES`` below the model's size (256, 128 and 64 px for a 1024 px
+  model; none below ``MIN_LEVEL_RESOLUTION``, 8 px: a 4 px image is only the learned constant).
 - ``model.json``: the source model's weights hash and architecture, shapes, names, opset, files and the parity
   figures measured at export time.
 

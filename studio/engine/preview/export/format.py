@@ -13,25 +13,28 @@ from ...outputs import check_output_folder, folder_holds_only
 from ...paths import PathLike
 
 MIN_LEVEL_RESOLUTION = 8
+# The early exits a dragged slider draws, at absolute sizes: a block costs about the same at every resolution
+# from 64 px up (the channels halve as the pixels quadruple), so a fraction of a big model's size saves little
+# (¼ of 1024 px still ran 3 of its 5 costly blocks); 64 and 128 px run the cheap head of any model. Each model
+# gets the ``DRAG_LEVELS`` largest of these below its own size.
+DRAG_SIZES = (256, 128, 64, 32, 16, 8)
+DRAG_LEVELS = 3
 # Bump when the exported graphs change, so caches written by older versions are rebuilt.
 FORMAT = "gan-studio-onnx"
 # 2: noise maps are graph inputs, the constant ones in noise.npz; 3: each noise input holds the constant map as
-# its default (an initializer of the same name), so the graphs run on ``ws`` alone and noise.npz is gone.
-FORMAT_VERSION = 3
+# its default (an initializer of the same name), so the graphs run on ``ws`` alone and noise.npz is gone;
+# 4: the drag levels at absolute sizes (``synthesis_128.onnx``) instead of ½ and ¼ of the model's.
+FORMAT_VERSION = 4
 INFO_FILE = "model.json"
 MAPPING_FILE = "mapping.onnx"
 # onnxruntime's TensorRT provider keeps its engines in this folder of the export (runtime.py); re-exporting
 # deletes it, as the engines were built for the graphs replaced.
 TENSORRT_CACHE = "tensorrt"
-# Preview levels: name -> (divisor of the model's resolution, file).
-LEVELS = {
-    "full": (1, "synthesis.onnx"),
-    "half": (2, "synthesis_half.onnx"),
-    "quarter": (4, "synthesis_quarter.onnx"),
-}
-EXPORT_FILES = (INFO_FILE, MAPPING_FILE, *(file for _, file in LEVELS.values()))
+# Preview levels: "full" (the model's size) and one per drag size, named by it ("128px") -> its graph's file.
+LEVELS = {"full": "synthesis.onnx", **{f"{px}px": f"synthesis_{px}.onnx" for px in DRAG_SIZES}}
+EXPORT_FILES = (INFO_FILE, MAPPING_FILE, *LEVELS.values())
 # What earlier format versions wrote besides: an old cache folder still counts as an export, and is replaced.
-OLD_EXPORT_FILES = ("noise.npz",)
+OLD_EXPORT_FILES = ("noise.npz", "synthesis_half.onnx", "synthesis_quarter.onnx")
 
 
 class ExportError(RuntimeError):
@@ -57,7 +60,7 @@ class ExportInfo:
 
     def graph_path(self, graph: str) -> Path:
         """The file of ``"mapping"`` or a level name."""
-        return self.path / (MAPPING_FILE if graph == "mapping" else LEVELS[graph][1])
+        return self.path / (MAPPING_FILE if graph == "mapping" else LEVELS[graph])
 
     @classmethod
     def read(cls, path: PathLike) -> ExportInfo:
@@ -93,8 +96,10 @@ def check_export_folder(out_dir: PathLike) -> Path:
 
 
 def level_resolutions(resolution: int) -> dict[str, int]:
-    """The preview levels a model of ``resolution`` px gets (name -> px); every backend offers the same ones."""
-    return {name: resolution // div for name, (div, _) in LEVELS.items() if resolution // div >= MIN_LEVEL_RESOLUTION}
+    """The preview levels a model of ``resolution`` px gets (name -> px, largest first): "full" and the
+    ``DRAG_LEVELS`` largest ``DRAG_SIZES`` below it; every backend offers the same ones."""
+    drag = [px for px in DRAG_SIZES if MIN_LEVEL_RESOLUTION <= px < resolution][:DRAG_LEVELS]
+    return {"full": resolution, **{f"{px}px": px for px in drag}}
 
 
 def noise_input(layer: str) -> str:

@@ -208,11 +208,11 @@ def export_onnx(
         constants = {name: G.synthesis.get_submodule(name).noise_const.numpy() for name in shapes}
         for name, output in zip(levels, outputs):
             defaults = {noise_input(layer): constants[layer] for layer in level_noise_layers(shapes, levels[name])}
-            _save_graph(_cut_level(synthesis, output, defaults), tmp / LEVELS[name][1], opset)
+            _save_graph(_cut_level(synthesis, output, defaults), tmp / LEVELS[name], opset)
         del synthesis  # the traced graph holds a copy of the weights: free it before the check renders
         gc.collect()
         step(steps[2])
-        parity.update(check_synthesis(G, {name: (tmp / LEVELS[name][1], res) for name, res in levels.items()}))
+        parity.update(check_synthesis(G, {name: (tmp / LEVELS[name], res) for name, res in levels.items()}))
         step(steps[3])
 
         info = _describe(model, G, levels, opset, parity)
@@ -236,7 +236,7 @@ def _describe(model: LoadedModel, G: Generator, levels: dict[str, int], opset: i
     shapes = G.synthesis.noise_shapes()
     for name, res in levels.items():
         inputs = ["ws", *map(noise_input, level_noise_layers(shapes, res))]
-        graphs[name] = {"file": LEVELS[name][1], "resolution": res, "inputs": inputs, "outputs": ["img"]}
+        graphs[name] = {"file": LEVELS[name], "resolution": res, "inputs": inputs, "outputs": ["img"]}
     # a list, not an object: sort_keys would put b16 before b4, and the order (coarse to fine) is the contract
     layers = [{"name": name, "input": noise_input(name), "shape": list(shape)} for name, shape in shapes.items()]
     return {
