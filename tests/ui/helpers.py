@@ -44,3 +44,19 @@ def opened_window(qtbot, path) -> MainWindow:
     open_and_wait(qtbot, w, path)
     assert w.tasks.wait_idle(TIMEOUT)  # the seed page too
     return w
+
+
+def paint_and_search(qtbot, window: MainWindow, colour: tuple[int, int, int], stroke: tuple[int, int, int, int],
+                     steps: int) -> None:
+    """Paint one stroke (x0, y0, x1, y1) of ``colour`` with the Paint tool and run a colour search of ``steps``
+    steps from the portrait, waiting for it to finish."""
+    window.window_actions.paint.trigger()
+    p = window.painter
+    p.brush.colour, p.brush.radius = colour, 3.0
+    p.begin_stroke(*stroke[:2])
+    p.extend_stroke(*stroke[2:])
+    p.end_stroke()
+    panel = window.search_panel
+    panel.steps.setValue(steps)
+    panel.search_button.click()
+    qtbot.waitUntil(lambda: not panel.running, timeout=TIMEOUT)

@@ -101,18 +101,18 @@ class ViewPanel(QWidget):
     def _move(self, xy: tuple[float | None, float | None], final: bool) -> None:
         old = self.doc.portrait.translate
         translate = tuple(old[i] if v is None else v for i, v in enumerate(xy))
-        new = self.doc.portrait.with_view(translate=translate)
-        if final:
-            self.doc.commit(new, f"Move the picture to {translate[0]:+.2f}, {translate[1]:+.2f}")
-        else:
-            self.doc.preview(new)
+        self._show(self.doc.portrait.with_view(translate=translate), final,
+                   f"Move the picture to {translate[0]:+.2f}, {translate[1]:+.2f}")
 
     def _turn(self, final: bool) -> None:
         rotate = float(-self.dial.value())
         self.angle.setText(turn_words(rotate))
-        new = self.doc.portrait.with_view(rotate=rotate)
+        self._show(self.doc.portrait.with_view(rotate=rotate), final, f"Turn {turn_words(rotate)}")
+
+    def _show(self, new: Portrait, final: bool, words: str) -> None:
+        """A drag previews ``new``; its release commits it as one undo step named ``words``."""
         if final:
-            self.doc.commit(new, f"Turn {turn_words(rotate)}")
+            self.doc.commit(new, words)
         else:
             self.doc.preview(new)
 

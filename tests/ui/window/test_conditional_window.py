@@ -19,7 +19,7 @@ from studio.engine.model.labels import class_labels
 from studio.ui.dialogs.mixing_grid import MixingGridDialog
 from studio.ui.window.main_window import MainWindow
 from tests.ui.conftest import TINY_CLASSES
-from tests.ui.helpers import TIMEOUT, open_and_wait, opened_window, settle
+from tests.ui.helpers import TIMEOUT, open_and_wait, opened_window, paint_and_search, settle
 
 
 @pytest.fixture
@@ -173,19 +173,10 @@ def test_the_mixing_grid_of_an_unconditional_model_has_no_class_rows(qtbot, tiny
 def test_colour_search_keeps_to_the_class_and_records_it(qtbot, window):
     pick_class(window, 1)
     settle(qtbot, window)
-    window.window_actions.paint.trigger()
-    p = window.painter
-    p.brush.colour, p.brush.radius = (40, 80, 230), 3.0
-    p.begin_stroke(6, 6)
-    p.extend_stroke(26, 6)
-    p.end_stroke()
-    panel = window.search_panel
-    panel.steps.setValue(5)
-    panel.search_button.click()
-    qtbot.waitUntil(lambda: not panel.running, timeout=TIMEOUT)
+    paint_and_search(qtbot, window, (40, 80, 230), (6, 6, 26, 6), steps=5)
     found = window.doc.portrait
     assert found.base.w_plus is not None and found.class_index == 1
-    assert "5 steps" in panel.report.text()
+    assert "5 steps" in window.search_panel.report.text()
 
 
 def test_projection_goes_into_the_chosen_class(qtbot, window, tmp_path):

@@ -17,7 +17,7 @@ from studio.engine.images import load_image, tensor_to_images
 from studio.engine.library.recipe import portrait_recipe
 from studio.ui.dialogs.mixing_grid import MixingGridDialog
 from studio.ui.window.main_window import MainWindow
-from tests.ui.helpers import TIMEOUT, drag, open_and_wait, opened_window, settle, shown
+from tests.ui.helpers import TIMEOUT, drag, open_and_wait, opened_window, paint_and_search, settle, shown
 
 
 @pytest.fixture
@@ -189,16 +189,7 @@ def test_a_colour_search_on_a_moved_picture_searches_it_as_shown(qtbot, window):
     drag(window.view_panel.dial, 45)
     settle(qtbot, window)
     view = window.doc.portrait
-    window.window_actions.paint.trigger()
-    p = window.painter
-    p.brush.colour, p.brush.radius = (230, 40, 40), 3.0
-    p.begin_stroke(3, 3)
-    p.extend_stroke(12, 3)
-    p.end_stroke()
-    panel = window.search_panel
-    panel.steps.setValue(3)
-    panel.search_button.click()
-    qtbot.waitUntil(lambda: not panel.running, timeout=TIMEOUT)
+    paint_and_search(qtbot, window, (230, 40, 40), (3, 3, 12, 3), steps=3)
     found = window.doc.portrait
     assert found.base.w_plus is not None
     assert (found.translate, found.rotate) == (view.translate, view.rotate)  # still moved and turned as painted
