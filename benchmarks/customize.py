@@ -45,7 +45,6 @@ from studio.engine.customize.loop import customize
 from studio.engine.customize.selection import SELECT_SEEDS, blurred_ink, sketch_distance
 from studio.engine.edit.latents import z_from_seeds
 from studio.engine.images import tensor_to_images
-from studio.engine.model.checkpoints import DEFAULT_MODEL
 from studio.engine.train.checkpoint import load_state
 from studio.engine.world import BACKGROUNDS, render_sample, sample_attributes
 from studio.engine.world.probe import (
@@ -223,7 +222,7 @@ def sheet(sketch_sets: list[SketchSet], path: Path, per_row: int = 8) -> None:
 def main() -> int:
     defaults = {f.name: f.default for f in fields(CustomizeConfig)}
     ap = argparse.ArgumentParser()
-    ap.add_argument("--model", default=str(DEFAULT_MODEL))
+    ap.add_argument("--model", default="default", help="a model file, or a shipped model's name ('default')")
     ap.add_argument("--compositions", default="left-three-quarter,close-up")
     ap.add_argument("--kinds", default=",".join(KINDS))
     ap.add_argument("--sketches", type=int, default=12, help="sketches per run")
@@ -238,9 +237,6 @@ def main() -> int:
     ap.add_argument("--json", default=None, help="also write the figures to this JSON file")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    if not Path(args.model).exists():
-        print(f"skipped: {args.model} does not exist (train or install the default model first)")
-        return 0
     if not PROBE_PATH.exists():
         print(f"skipped: {PROBE_PATH} does not exist (run benchmarks/train_probe.py first)")
         return 0
