@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
 
+from studio.engine.edit.portrait import Portrait
+from studio.engine.images import tensor_to_images
 from studio.ui.theme import qimage_to_array
 from studio.ui.window.main_window import MainWindow
 
@@ -16,6 +19,13 @@ def drag(slider, value: int) -> None:
     for v in np.linspace(slider.value(), value, 4)[1:]:
         slider.setValue(int(v))
     slider.setSliderDown(False)
+
+
+@torch.no_grad()
+def drawn(window: MainWindow, portrait: Portrait) -> np.ndarray:
+    """What the engine draws for ``portrait`` with the open model (its sliders, mixing, move and turn)."""
+    G = window.model.G
+    return tensor_to_images(G.synthesis(window.session.render_ws(portrait), transform=portrait.transform()))[0]
 
 
 def shown(window: MainWindow) -> np.ndarray:

@@ -7,29 +7,21 @@ import json
 
 import numpy as np
 import pytest
-import torch
 from PySide6.QtCore import QSettings
 
 from studio.engine.edit.directions import save_direction
 from studio.engine.edit.mixing import mixing_grid
 from studio.engine.edit.portrait import Portrait
-from studio.engine.images import load_image, tensor_to_images
+from studio.engine.images import load_image
 from studio.engine.library.recipe import portrait_recipe
 from studio.ui.dialogs.mixing_grid import MixingGridDialog
 from studio.ui.window.main_window import MainWindow
-from tests.ui.helpers import TIMEOUT, drag, open_and_wait, opened_window, paint_and_search, settle, shown
+from tests.ui.helpers import TIMEOUT, drag, drawn, open_and_wait, opened_window, paint_and_search, settle, shown
 
 
 @pytest.fixture
 def window(qtbot, tiny_sg3_model_path) -> MainWindow:
     return opened_window(qtbot, tiny_sg3_model_path)
-
-
-@torch.no_grad()
-def drawn(window: MainWindow, portrait: Portrait) -> np.ndarray:
-    """What the engine draws for ``portrait`` with the open model (its sliders, mixing, move and turn)."""
-    G = window.model.G
-    return tensor_to_images(G.synthesis(window.session.render_ws(portrait), transform=portrait.transform()))[0]
 
 
 def test_an_sg3_model_opens_with_its_groups_and_move_and_turn(window):
