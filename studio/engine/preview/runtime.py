@@ -70,10 +70,13 @@ class Backend(ABC):
     why: str = ""
 
     def __init__(
-        self, resolution: int, num_ws: int, w_dim: int, *, noise_shapes: Mapping[str, tuple[int, int]]
+        self, resolution: int, num_ws: int, w_dim: int, *, noise_shapes: Mapping[str, tuple[int, int]],
+        stops_early: bool = True,
     ) -> None:
+        """``stops_early``: whether the network can draw a smaller picture for less; one that cannot (StyleGAN3:
+        a smaller picture costs the full one) offers "full" only."""
         self.resolution, self.num_ws, self.w_dim = resolution, num_ws, w_dim
-        self.levels = level_resolutions(resolution)
+        self.levels = level_resolutions(resolution) if stops_early else {"full": resolution}
         self.drag: DragChoice = default_drag(self.levels)
         self.noise_shapes = dict(noise_shapes)  # every layer's noise map, name -> (H, W), coarse to fine
 
@@ -166,15 +169,11 @@ def _batch(x: ArrayLike, tail: tuple[int, ...], what: str) -> np.ndarray:
 
 
 class TorchBackend(Backend):
-    """The generator as loaded, on its own device: always works, and the only choice if export fails.
-
-    A network that cannot stop early (StyleGAN3: a smaller picture costs the full one) offers "full" only."""
+    """The generator as loaded, on its own device: always works, and the only choice if export fails."""
 
     def __init__(self, G: Generator | SG3Generator) -> None:
-        super().__init__(G.resolution, G.num_ws, G.w_dim, noise_shapes=G.synthesis.noise_shapes())
-        if not G.synthesis.stops_early:
-            self.levels = {"full": G.resolution}
-            self.drag = default_drag(self.levels)
+        super().__init__(G.resolution, G.num_ws, G.w_dim, noise_shapes=G.synthesis.noise_shapes(),
+                         stops_early=G.synthesis.stops_early)
         self.G = G
         self.device = next(G.parameters()).device
         self.name = f"torch {self.device.type}"
