@@ -111,11 +111,6 @@ class Preview(QObject):
     def backend_name(self) -> str:
         return self.backend.name
 
-    @property
-    def levels(self) -> dict[str, int]:
-        """The preview levels the backend draws (name -> px): "full" only for a model that cannot stop early."""
-        return self.backend.levels
-
     def submit(
         self, ws: ArrayLike, level: str = "full", tag: Any = None, noise: NoiseMaps | None = None,
         transform: Transform | None = None,

@@ -29,7 +29,7 @@ def test_an_sg3_model_opens_with_its_groups_and_move_and_turn(window):
     assert window.view_dock.isVisibleTo(window) and not window.view_panel.hint.isVisibleTo(window)
     assert window.view_panel.dial.isEnabled() and window.view_panel.x.isEnabled()
     assert shown(window).shape == (16, 16, 3) and set(window.sliders.rows) >= {"PC1", "PC2"}
-    assert window.preview.levels == {"full": 16}  # SG3 cannot stop early: a drag draws the full picture too
+    assert window.preview.backend.levels == {"full": 16}  # SG3 cannot stop early: a drag draws the full picture too
     coarse, middle = window.mixing.toggles["coarse"], window.mixing.toggles["middle"]
     assert "sampling rate 16" in coarse.toolTip() and "W+ 0–5" in coarse.toolTip() and coarse.isEnabled()
     assert "no middle layers" in middle.toolTip() and not middle.isEnabled()
