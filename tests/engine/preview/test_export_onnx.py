@@ -55,7 +55,8 @@ def test_export_writes_every_graph_and_its_description(exported):
     assert (info.resolution, info.num_ws, info.w_dim, info.z_dim) == (32, model.G.num_ws, 64, 64)
     assert info.levels == {"full": 32, "16px": 16, "8px": 8} == level_resolutions(32)
     # absolute sizes, the largest three below the model's: a big model's drag runs its cheap head only
-    assert level_resolutions(1024) == {"full": 1024, "256px": 256, "128px": 128, "64px": 64}
+    assert level_resolutions(1024) == {"full": 1024, "256px": 256, "128px": 128, "64px": 64, "32px": 32}
+    assert level_resolutions(256) == {"full": 256, "128px": 128, "64px": 64, "32px": 32}
     assert level_resolutions(128) == {"full": 128, "64px": 64, "32px": 32, "16px": 16}
     assert level_resolutions(8) == {"full": 8}
     assert info.opset >= 17
@@ -63,7 +64,7 @@ def test_export_writes_every_graph_and_its_description(exported):
     described = json.loads((path / "model.json").read_text())
     assert sorted(described["files"]) == sorted(p.name for p in path.glob("*.onnx"))
     assert sorted(p.name for p in path.iterdir()) == sorted([*described["files"], "model.json"])
-    assert described["format_version"] == FORMAT_VERSION == 4
+    assert described["format_version"] == FORMAT_VERSION == 5
     assert info.noise_shapes == model.G.synthesis.noise_shapes()  # coarse to fine, despite sort_keys
     assert described["source"]["generator"] == json.loads(json.dumps(model.G.config))
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".")], "temporary folders were left behind"

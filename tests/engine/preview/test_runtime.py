@@ -343,7 +343,7 @@ def test_renderer_frame_rate_counts_recent_frames(exported):
 def test_a_drag_draws_the_largest_level_that_reaches_the_target(exported):
     """choose_drag with an injected timing: no wall clock, the same decision on any machine."""
     levels = level_resolutions(1024)
-    cost = {"64px": 0.05, "128px": 0.09, "256px": 0.2, "full": 2.4}
+    cost = {"32px": 0.02, "64px": 0.05, "128px": 0.09, "256px": 0.2, "full": 2.4}
     timed: list[str] = []
 
     def seconds(level: str) -> float:
@@ -352,10 +352,10 @@ def test_a_drag_draws_the_largest_level_that_reaches_the_target(exported):
 
     choice = choose_drag(levels, seconds)
     assert (choice.level, choice.resolution) == ("128px", 128) and choice.fps == pytest.approx(1 / 0.09)
-    assert timed == ["64px", "128px", "256px"]  # from the smallest up, stopping at the first too slow
+    assert timed == ["32px", "64px", "128px", "256px"]  # from the smallest up, stopping at the first too slow
     assert choice.words() == "Previewing at 128 px while you drag"
     slow = choose_drag(levels, lambda level: 10 * cost[level])  # nothing reaches 10 frames/s: the fastest
-    assert (slow.level, slow.fps) == ("64px", pytest.approx(2.0))
+    assert (slow.level, slow.fps) == ("32px", pytest.approx(5.0))
     small = choose_drag(level_resolutions(128), lambda level: 0.02)  # a small model drags at full size
     assert small.level == "full" and small.words() == ""
     assert default_drag(levels).level == "128px" and default_drag(level_resolutions(32)).level == "full"

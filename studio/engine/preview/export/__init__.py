@@ -20,8 +20,9 @@ What is written (one folder per model):
 - ``synthesis_128.onnx`` and the like: the same ``ws`` and the maps of the layers up to the level's resolution
   (``level_noise_layers``) -> the RGB skip output at that absolute size (``G.synthesis(ws, max_resolution=...)``),
   which stops early and costs a fraction of a full frame: what a preview shows while a slider is being dragged.
-  Written for the ``DRAG_LEVELS`` largest ``DRAG_SIZES`` below the model's size (256, 128 and 64 px for a 1024 px
-  model; none below ``MIN_LEVEL_RESOLUTION``, 8 px: a 4 px image is only the learned constant).
+  Written for the ``DRAG_SIZES`` below the model's size down to ``DRAG_FLOOR`` and at least its ``DRAG_LEVELS``
+  largest (256, 128, 64 and 32 px for a 1024 px model, 32, 16 and 8 px for a 64 px one; none below
+  ``MIN_LEVEL_RESOLUTION``, 8 px: a 4 px image is only the learned constant).
 - ``model.json``: the source model's weights hash and architecture, shapes, names, opset, files and the parity
   figures measured at export time.
 

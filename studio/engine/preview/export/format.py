@@ -16,15 +16,19 @@ MIN_LEVEL_RESOLUTION = 8
 # The early exits a dragged slider draws, at absolute sizes: a block costs about the same at every resolution
 # from 64 px up (the channels halve as the pixels quadruple), so a fraction of a big model's size saves little
 # (¼ of 1024 px still ran 3 of its 5 costly blocks); 64 and 128 px run the cheap head of any model. Each model
-# gets the ``DRAG_LEVELS`` largest of these below its own size.
+# gets every one of these below its own size down to ``DRAG_FLOOR`` px, and at least the ``DRAG_LEVELS`` largest:
+# a 512-1024 px model's 64 px head is ~32 GFLOP (about 6 frames/s on two cores at float32), its 32 px head a
+# quarter of that, the one that reaches ``DRAG_FPS`` on a CPU.
 DRAG_SIZES = (256, 128, 64, 32, 16, 8)
+DRAG_FLOOR = 32
 DRAG_LEVELS = 3
 # Bump when the exported graphs change, so caches written by older versions are rebuilt.
 FORMAT = "gan-studio-onnx"
 # 2: noise maps are graph inputs, the constant ones in noise.npz; 3: each noise input holds the constant map as
 # its default (an initializer of the same name), so the graphs run on ``ws`` alone and noise.npz is gone;
-# 4: the drag levels at absolute sizes (``synthesis_128.onnx``) instead of ½ and ¼ of the model's.
-FORMAT_VERSION = 4
+# 4: the drag levels at absolute sizes (``synthesis_128.onnx``) instead of ½ and ¼ of the model's; 5: down to
+# ``DRAG_FLOOR`` (a 512-1024 px model gains its 32 px level).
+FORMAT_VERSION = 5
 INFO_FILE = "model.json"
 MAPPING_FILE = "mapping.onnx"
 # onnxruntime's TensorRT provider keeps its engines in this folder of the export (runtime.py); re-exporting
@@ -97,8 +101,10 @@ def check_export_folder(out_dir: PathLike) -> Path:
 
 def level_resolutions(resolution: int) -> dict[str, int]:
     """The preview levels a model of ``resolution`` px gets (name -> px, largest first): "full" and the
-    ``DRAG_LEVELS`` largest ``DRAG_SIZES`` below it; every backend offers the same ones."""
-    drag = [px for px in DRAG_SIZES if MIN_LEVEL_RESOLUTION <= px < resolution][:DRAG_LEVELS]
+    ``DRAG_SIZES`` below it down to ``DRAG_FLOOR``, at least its ``DRAG_LEVELS`` largest; every backend offers the
+    same ones."""
+    below = [px for px in DRAG_SIZES if MIN_LEVEL_RESOLUTION <= px < resolution]
+    drag = below[:max(DRAG_LEVELS, sum(px >= DRAG_FLOOR for px in below))]
     return {"full": resolution, **{f"{px}px": px for px in drag}}
 
 
