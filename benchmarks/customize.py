@@ -38,14 +38,13 @@ from PIL import Image, ImageDraw
 
 from studio.engine import load_model
 from studio.engine.customize import SketchSet, load_extractor, sketches_from_arrays
-from studio.engine.customize.checkpoint import CHECKPOINT_KIND, CHECKPOINT_VERSION
+from studio.engine.customize.checkpoint import CHECKPOINT_KIND, CHECKPOINT_VERSION, set_trainable
 from studio.engine.customize.config import CustomizeConfig, recommended_settings
 from studio.engine.customize.generator import CustomGenerator
 from studio.engine.customize.loop import customize
 from studio.engine.customize.selection import SELECT_SEEDS, blurred_ink, sketch_distance
 from studio.engine.edit.latents import z_from_seeds
 from studio.engine.images import tensor_to_images
-from studio.engine.model.checkpoints import DEFAULT_MODEL
 from studio.engine.train.checkpoint import load_state
 from studio.engine.world import BACKGROUNDS, render_sample, sample_attributes
 from studio.engine.world.probe import (
@@ -158,10 +157,7 @@ def figures(r: ProbeReadout, target: int) -> dict[str, float]:
 def snapshot(base_G, train: str, checkpoint: Path):
     """G′ as the run's checkpoint holds it (the benchmark writes one at each point it reads)."""
     Gp = CustomGenerator(base_G, train)
-    trained = load_state(checkpoint, CHECKPOINT_KIND, CHECKPOINT_VERSION)["trainable"]
-    with torch.no_grad():
-        for k, p in Gp.trainable().items():
-            p.copy_(trained[k])
+    set_trainable(Gp, load_state(checkpoint, CHECKPOINT_KIND, CHECKPOINT_VERSION)["trainable"])
     return Gp.export()
 
 
@@ -226,7 +222,7 @@ def sheet(sketch_sets: list[SketchSet], path: Path, per_row: int = 8) -> None:
 def main() -> int:
     defaults = {f.name: f.default for f in fields(CustomizeConfig)}
     ap = argparse.ArgumentParser()
-    ap.add_argument("--model", default=str(DEFAULT_MODEL))
+    ap.add_argument("--model", default="default", help="a model file, or a shipped model's name ('default')")
     ap.add_argument("--compositions", default="left-three-quarter,close-up")
     ap.add_argument("--kinds", default=",".join(KINDS))
     ap.add_argument("--sketches", type=int, default=12, help="sketches per run")
@@ -241,9 +237,6 @@ def main() -> int:
     ap.add_argument("--json", default=None, help="also write the figures to this JSON file")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    if not Path(args.model).exists():
-        print(f"skipped: {args.model} does not exist (train or install the default model first)")
-        return 0
     if not PROBE_PATH.exists():
         print(f"skipped: {PROBE_PATH} does not exist (run benchmarks/train_probe.py first)")
         return 0

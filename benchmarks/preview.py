@@ -3,7 +3,7 @@
 Models: the shipped default model if ``studio/models/default.safetensors`` exists (else the 128 px model we plan to
 ship, channels {4..32: 256, 64: 128, 128: 64}, random weights), and the standard 256/512/1024 px tables with
 random weights; ``--archs`` adds StyleGAN3 T and R of the same sizes with NVIDIA's released layer tables (random
-weights; StyleGAN3 has one level, full). Every level (full, half, quarter) of every model, each backend measured
+weights; StyleGAN3 has one level, full). Every level (full and the drag sizes) of every model, each backend measured
 in the same run so the ratios are fair: warm-up frames first, then the median of ``--runs`` frames. Frame time is
 what the UI gets: ``Backend.render`` from W+ latents to uint8 pixels. Exports go to the normal cache, so a second
 run is quick.

@@ -20,9 +20,10 @@ mkdir -p "$out"
 export PYTHONPATH="$root${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 # ALLOW_CPU=1 runs it on the CPU (to check the script, not to train)
 [ "${ALLOW_CPU:-0}" = 1 ] || "$py" -c "import torch; assert torch.cuda.is_available(), 'no CUDA device'"
-# batch 64: the small cpu64 networks leave a big GPU idle at 32; R1's gamma follows the batch (0.0002 res^2 / batch)
+# batch 64: the small cpu64 networks leave a big GPU idle at 32; R1's gamma follows the batch (0.0002 res^2 / batch).
+# --face-critic 1: the recipe that won the CPU A/B of 2026-12-07 (README, "A critic for faces")
 "$py" -m studio.cli train --preset cpu64 --init default --data world --out "$run" --resume auto \
-    --batch 64 --kimg 100000 --minutes "$minutes" --checkpoint-every 2000 --sample-every 1000 \
+    --batch 64 --kimg 100000 --minutes "$minutes" --checkpoint-every 2000 --sample-every 1000 --face-critic 1 \
     2>&1 | tr '\r' '\n' | awk 'NR % 200 == 1 || !/^train: /' | tee "$out/train.log" || true
 test -f "$run/model.safetensors" || { echo "the run wrote no model; see $out/train.log" >&2; exit 1; }
 "$py" -m studio.cli convert "$run/model.safetensors" "$out/default.safetensors" --half

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import torch
 
 from .edit.directions import Direction, named_by_card, saved_directions
+from .edit.latents import w_sampling_rates
 from .edit.portrait import Portrait
 from .library.recipe import RecipeError, portrait_from_recipe
 from .model.checkpoints import SHIPPED_MODELS
@@ -63,11 +64,25 @@ class Session:
             self.remember_recent(path)
         self.directions, self.directions_for = {}, None
 
+    @property
+    def layer_rates(self) -> tuple[int, ...] | None:
+        """The sampling rate of the layer each W+ entry drives, for a StyleGAN3 model (its groups follow them);
+        None for StyleGAN2, whose groups follow the layers' resolutions."""
+        return w_sampling_rates(self.model.G)
+
+    @property
+    def movable(self) -> bool:
+        """Whether the open model can move and turn its picture (a StyleGAN3 model, through its Fourier input)."""
+        return self.model is not None and self.model.G.architecture != "sg2"
+
     def set_directions(self, found: list[Direction]) -> None:
-        """The open model's computed directions, named as its card says, joined by the ones the user saved."""
-        model = self.model
-        found = named_by_card(found, model.card, model.G.num_ws) + saved_directions(model.weights_hash)
-        self.directions, self.directions_for = {d.name: d for d in found}, model.weights_hash
+        """The open model's computed directions, named as its card says, joined by the ones the user saved for it
+        that fit its W+ (a damaged file's that do not are left out)."""
+        G = self.model.G
+        shapes = ((G.w_dim,), (G.num_ws, G.w_dim))
+        saved = [d for d in saved_directions(self.model.weights_hash) if d.vector.shape in shapes]
+        found = named_by_card(found, self.model.card, G.num_ws, self.layer_rates) + saved
+        self.directions, self.directions_for = {d.name: d for d in found}, self.model.weights_hash
         self._directions_changed()
 
     def add_direction(self, direction: Direction) -> None:
@@ -91,6 +106,13 @@ class Session:
         G = self.model.G
         ws = portrait.ws(G, self.directions)
         return torch.cat([ws, portrait.without_edits().ws(G)]) if with_before else ws
+
+    def view_transform(self, portrait: Portrait) -> torch.Tensor | None:
+        """The input transform that moves and turns ``portrait`` (None: unmoved); ValueError if the open model
+        cannot draw it moved (a StyleGAN2 model)."""
+        if portrait.moved and not self.movable:
+            raise ValueError("only a StyleGAN3 model can move or turn the picture")
+        return portrait.transform()
 
     # --- recent models ---------------------------------------------------------------------------------
 

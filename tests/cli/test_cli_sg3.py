@@ -6,12 +6,14 @@ import json
 
 import numpy as np
 import torch
+from PIL import Image
 
 from studio.cli import main
 from studio.engine import load_model, save_model
 from studio.engine.edit.latents import seed_ws, z_from_seeds
 from studio.engine.images import load_image, read_png_text, tensor_to_images
 from studio.engine.model.stylegan3 import input_transform
+from tests.conftest import make_tiny_sg3, write_sketch_folder
 from tests.formats import write_nvidia
 
 
@@ -86,3 +88,40 @@ def test_translate_and_rotate_on_every_rendering_command(tmp_path, tiny_sg3, tin
     err = capsys.readouterr().err.strip()
     assert err.endswith("translate and rotate move a StyleGAN3 picture through its Fourier input; "
                         "this model is StyleGAN2") and len(err.splitlines()) == 1
+
+
+def test_recolor_and_project_on_stylegan3_keep_the_move_and_render_again(tmp_path, capsys):
+    G, D = make_tiny_sg3("t")
+    model = save_model(tmp_path / "sg3.safetensors", G, D)
+    mask = np.zeros((16, 16, 4), np.uint8)
+    mask[:5] = (40, 80, 220, 255)
+    Image.fromarray(mask, "RGBA").save(tmp_path / "mask.png")
+    Image.fromarray((np.random.default_rng(0).random((20, 20, 3)) * 255).astype(np.uint8)).save(tmp_path / "p.png")
+    view = ["--translate=0.125,-0.0625", "--rotate", "15"]
+    for command, inputs in (("recolor", ["--seed", "3", "--mask", str(tmp_path / "mask.png")]),
+                            ("project", ["--image", str(tmp_path / "p.png"), "--detail", "0.5"])):
+        out = tmp_path / f"{command}.png"
+        assert main([command, "--model", str(model), *inputs, "--steps", "4", *view, "--out", str(out)]) == 0
+        recipe = json.loads(out.with_suffix(".json").read_text())
+        assert recipe["translate"] == [0.125, -0.0625] and recipe["rotate"] == 15.0
+        again = tmp_path / f"{command}-again.png"
+        assert main(["render", "--recipe", str(out), "--model", str(model), "--out", str(again)]) == 0
+        assert "the most any pixel differs from" in capsys.readouterr().out
+        np.testing.assert_array_equal(load_image(again), load_image(out))
+    projection = json.loads((tmp_path / "project.json").read_text())["projection"]
+    assert projection["steps"] == 4 and projection["detail"] == 0  # no noise maps: every step fitted W+
+    assert np.load(tmp_path / "project.npz").files == ["w_plus"]
+
+
+def test_customize_on_stylegan3_reopens_as_stylegan3(tmp_path, capsys):
+    G, D = make_tiny_sg3("r")
+    model = save_model(tmp_path / "sg3.safetensors", G, D)
+    sketches = tmp_path / "sketches"
+    write_sketch_folder(sketches, 16)
+    out = tmp_path / "custom.safetensors"
+    assert main(["customize", "--model", str(model), "--sketches", str(sketches), "--steps", "2", "--train", "full",
+                 "--out", str(out)]) == 0
+    m = load_model(out)
+    assert m.G.architecture == "sg3-r" and m.G.config == G.config and m.D is not None
+    assert m.card["customized"]["steps"] == 2
+    assert not torch.equal(m.G.synthesis.layers()[0].magnitude_ema, G.synthesis.layers()[0].magnitude_ema)

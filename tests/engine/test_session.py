@@ -101,3 +101,30 @@ def test_recipe_plans(model, other, tmp_path):
     plain = dict(recipe)
     del plain["model_hash"]
     assert session.plan_recipe(plain).open_first is None  # a recipe naming no model opens with the open one
+
+
+def test_an_sg3_model_moves_and_its_saved_directions_follow_its_layers(model, tiny_sg3):
+    session = Session({})
+    session.install(model, "a.safetensors")
+    assert not session.movable and session.layer_rates is None
+    moved = Portrait.from_seed(1).with_view(rotate=10.0)
+    assert session.view_transform(Portrait.from_seed(1)) is None
+    with pytest.raises(ValueError, match="only a StyleGAN3 model can move or turn the picture"):
+        session.view_transform(moved)
+
+    sg3 = LoadedModel(tiny_sg3[0], None, None, "test", {"name": "tiny sg3", "pca_layers": {"PC1": "middle"},
+                                                        "pca_names": {"PC1": "glow", "PC2": "tilt"}})
+    G = sg3.G
+    save_direction(sg3.weights_hash, "warm", np.ones((G.num_ws, G.w_dim), np.float32), "coarse")
+    save_direction(sg3.weights_hash, "stale", np.ones((G.num_ws + 2, G.w_dim), np.float32))  # fits no layer count
+    session.install(sg3, "b.safetensors")
+    assert session.movable and session.layer_rates == (16,) * G.num_ws
+    torch.testing.assert_close(session.view_transform(moved), moved.transform())
+    pcs = [Direction(f"PC{i}", np.ones(G.w_dim, np.float32)) for i in (1, 2)]
+    session.set_directions(pcs)
+    assert list(session.directions) == ["PC1", "PC2", "warm"]  # the stale one is left out
+    # A 16 px StyleGAN3 has no middle layers by its rates, so the card's PC1 name does not fit it; PC2's does.
+    assert session.directions["PC1"].title == "PC1" and session.directions["PC2"].title == "PC2 · tilt"
+    portrait = Portrait.from_seed(1).with_slider("warm", 1.0)
+    delta = session.render_ws(portrait) - session.render_ws(Portrait.from_seed(1))
+    torch.testing.assert_close(delta[0], torch.ones(G.num_ws, G.w_dim))  # all six entries are coarse by rate

@@ -12,13 +12,20 @@ from PySide6.QtCore import QCoreApplication, QSettings, QThread
 from PySide6.QtWidgets import QMessageBox
 
 from studio.engine import save_model
-from tests.conftest import make_tiny_pair
+from tests.conftest import make_tiny_pair, make_tiny_sg3
 
 
 @pytest.fixture(scope="session")
 def tiny_model_path(tmp_path_factory) -> Path:
     G, D = make_tiny_pair()
     return save_model(tmp_path_factory.mktemp("models") / "tiny.safetensors", G, D, card={"name": "tiny"})
+
+
+@pytest.fixture(scope="session")
+def tiny_sg3_model_path(tmp_path_factory) -> Path:
+    """A tiny StyleGAN3-T model (16 px: every layer samples at 16, so all its W+ entries are coarse)."""
+    G, D = make_tiny_sg3("t")
+    return save_model(tmp_path_factory.mktemp("models") / "tiny-sg3.safetensors", G, D, card={"name": "tiny sg3"})
 
 
 TINY_CLASSES = ["portrait", "still_life", "landscape"]

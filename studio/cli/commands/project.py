@@ -11,12 +11,14 @@ from ..cmdoptions import (
     add_model,
     add_out,
     add_overwrite,
+    add_view,
     add_work_size,
     check_picture_out,
     class_index,
     load_model,
     number,
     steps,
+    view,
 )
 
 
@@ -27,10 +29,12 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--steps", type=steps, default=300, help="optimisation steps (default 300)")
     parser.add_argument("--detail", type=number(0, 0.9), default=0.25, metavar="SHARE",
                         help="share of the steps spent fitting the 32 px and finer noise maps to the brushwork after "
-                             "W+ (default 0.25, as the studio's Open image to edit; 0: W+ alone)")
+                             "W+ (default 0.25, as the studio's Open image to edit; 0: W+ alone; a StyleGAN3 model "
+                             "has no noise maps: all its steps fit W+)")
     add_work_size(parser, "projection", PROJECTION_WORK,
                   "a rough likeness only: the finest layers' latents keep the mean (about 10 dB less at half size)")
     add_device(parser)
+    add_view(parser, keeps=": the latents are found for the picture as drawn moved, and the recipe keeps the move")
     add_out(parser, "OUT.png (with OUT.json and OUT.npz: W+ and noise maps)")
     add_overwrite(parser)
 
@@ -57,10 +61,10 @@ def run(args: argparse.Namespace) -> int:
     target = load_fitted(args.image, m.G.resolution)
     with TqdmProgress("project", "step") as bar, cancel_on_interrupt() as token:
         r = project(m.G, target, D=m.D, steps=args.steps, detail=args.detail, work_size=args.work_size,
-                    progress=bar, token=token, c=class_labels(m.G, k))
+                    progress=bar, token=token, c=class_labels(m.G, k), transform=view(Portrait(), args).transform())
     write_picture(out, r.image, portrait_recipe(
-        m, Portrait.from_w_plus(r.ws[0], class_index=k, noise=r.noise),
-        projection={"image": str(args.image), "steps": r.steps_done, "detail": args.detail,
+        m, view(Portrait.from_w_plus(r.ws[0], class_index=k, noise=r.noise), args),
+        projection={"image": str(args.image), "steps": r.steps_done, "detail": r.detail,
                     "work_size": r.work_size, "psnr": r.psnr, "portrait_psnr": r.portrait_psnr},
     ))
     npz = out.with_suffix(".npz")

@@ -12,12 +12,14 @@ from ..cmdoptions import (
     add_out,
     add_overwrite,
     add_truncation,
+    add_view,
     add_work_size,
     check_picture_out,
     class_index,
     load_model,
     seed,
     steps,
+    view,
 )
 
 
@@ -31,6 +33,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--steps", type=steps, default=100, help="search steps (default 100)")
     add_work_size(parser, "search", SEARCH_WORK, "at a quarter of the model's size colours come out less exact")
     add_device(parser)
+    add_view(parser, keeps=": the portrait is painted, searched and written moved")
     add_out(parser, "OUT.png (OUT.json beside it holds W+ and the direction)")
     add_overwrite(parser)
 
@@ -58,9 +61,9 @@ def run(args: argparse.Namespace) -> int:
     start = seed_ws(G, [args.seed], args.truncation, c)  # the seed's portrait exactly as `studio generate` makes it
     with TqdmProgress("recolor", "step") as bar, cancel_on_interrupt() as token:
         r = search(G, paint, start_ws=start, keep=keep, steps=args.steps, work_size=args.work_size, progress=bar,
-                   token=token, c=c)
+                   token=token, c=c, transform=view(Portrait(), args).transform())
     write_picture(out, r.image, portrait_recipe(
-        m, Portrait.from_w_plus(r.ws[0], class_index=k), direction=direction(r.ws, start),
+        m, view(Portrait.from_w_plus(r.ws[0], class_index=k), args), direction=direction(r.ws, start),
         search={"seed": args.seed, "truncation_psi": args.truncation, "mask": str(args.mask),
                 "keep": str(args.keep) if args.keep else None, "steps": r.steps_done,
                 "work_size": r.work_size, "best_loss": r.best_loss, "l2": r.l2, "l2_in_mask": r.l2_in_mask,

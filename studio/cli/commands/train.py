@@ -13,6 +13,7 @@ MAX_BATCH = 4096
 MAX_KIMG = 1_000_000  # a thousand times StyleGAN2's longest run (25,000 kimg); past it, steps overflow
 MAX_MINUTES = 525_600  # a year
 MAX_WORKERS = 64  # data-loading processes per GPU; each is a copy of the data pipeline in memory
+MAX_FACE_CRITIC = 100.0  # a face term a hundred times the whole picture's loss would drown it
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
@@ -53,6 +54,10 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     add("--freeze-g", type=whole(0), metavar="PX",
         help="FreezeG: keep the start model's weights in G's blocks up to PX pixels (32: learn a folder's "
              "colours and brushwork, keep the model's layouts and faces)")
+    add("--face-critic", type=number(0, MAX_FACE_CRITIC), metavar="WEIGHT",
+        help="a second critic that judges the faces up close (32 px face crops of the world's portraits) with "
+             f"this weight in G's loss (0 to {MAX_FACE_CRITIC:g}); 0 or leaving it out is off; on --resume, left "
+             "out keeps the checkpoint's, and a critic added then starts fresh")
     add("--xflip", action=argparse.BooleanOptionalAction,
         help=f"also train on mirrored images (folders; on by default under {SMALL_FOLDER:,} pictures)")
     add("--seed", type=seed, help="the run's random seed: the same seed repeats a run exactly")
@@ -97,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         freeze_d=args.freeze_d, freeze_g=args.freeze_g, xflip=args.xflip, seed=args.seed,
         checkpoint_every=args.checkpoint_every, sample_every=args.sample_every, keep=args.keep, device=args.device,
         workers=args.workers, init=args.init, world_cache=args.world_cache, precision=args.precision,
-        modconv=args.modconv, minutes=args.minutes, cond=args.cond or None,
+        modconv=args.modconv, minutes=args.minutes, cond=args.cond or None, face_critic=args.face_critic,
     )
     given = {k: v for k, v in chosen.items() if v is not None}
     config = preset(args.preset, **given)

@@ -46,7 +46,7 @@ def run_fingerprint(base: LoadedModel, cfg: CustomizeConfig, sk: SketchSet, imag
 def save_checkpoint(path: Path, s: RunState, fingerprint: str) -> None:
     ckpt = {
         "fingerprint": fingerprint, "step": s.step,
-        "trainable": {k: p.detach().cpu() for k, p in s.Gp.trainable().items()}, "best": s.best.state_dict(),
+        "trainable": {k: p.detach().cpu() for k, p in s.Gp.tensors().items()}, "best": s.best.state_dict(),
         "D_sketch": s.D_sketch.state_dict(), "D_image": s.D_image.state_dict() if s.D_image is not None else {},
         "opt_G": s.opt_G.state_dict(), "opt_D": s.opt_D.state_dict(),
         "rng": s.gen.get_state(), "torch_rng": torch.get_rng_state(),
@@ -72,6 +72,7 @@ def load_checkpoint(path: Path, s: RunState, fingerprint: str) -> None:
 
 
 def set_trainable(Gp: CustomGenerator, tensors: dict[str, torch.Tensor]) -> None:
+    """Set what a run changes in G′ (``CustomGenerator.tensors``) to a snapshot's or checkpoint's values."""
     with torch.no_grad():
-        for k, p in Gp.trainable().items():
+        for k, p in Gp.tensors().items():
             p.copy_(tensors[k])

@@ -109,8 +109,8 @@ def _customize(
     if cfg.resume and cfg.checkpoint_path.exists():
         load_checkpoint(cfg.checkpoint_path, state, fingerprint)
     objective = SketchObjective(state, cfg, F, ops, start)
-    phases = [Phase("D", state.opt_D, critic=True), Phase("D_reg", state.opt_D, cfg.r1_every, critic=True),
-              Phase("G", state.opt_G)]
+    phases = [Phase("D", (state.opt_D,), critic=True), Phase("D_reg", (state.opt_D,), cfg.r1_every, critic=True),
+              Phase("G", (state.opt_G,))]
     critics = [p for d in (state.D_sketch, state.D_image) if d is not None for p in d.parameters()]
     z_select = z_from_seeds(SELECT_SEEDS, G_base.z_dim).to(device)
 
@@ -118,7 +118,7 @@ def _customize(
         """Score G′ as it is now and keep it if it is the best so far (no RNG drawn: resuming stays exact)."""
         with torch.no_grad():
             score = float(sketch_distance(F(state.Gp.render(z_select)), real_sketches).mean())
-        state.best.consider(state.step, score, state.Gp.trainable())
+        state.best.consider(state.step, score, state.Gp.tensors())
         return score
 
     z_preview = z_from_seeds(PREVIEW_SEEDS, G_base.z_dim).to(device)

@@ -2,7 +2,8 @@
 phase of an iteration (``train.phases``), forward and backward, on the batch the loop drew.
 
 - "D": the sketch critic D_Y on augmented real sketches against F(G′(z)), plus λ_image × the image critic D_X on
-  real images against G′(z) (fakes are constants here);
+  real images against G′(z) (fakes are constants here; a training StyleGAN3 synthesis updates its magnitude EMAs
+  from them, as NVIDIA's D step does);
 - "D_reg": lazy R1 on both critics (the image one scaled by λ_image), the gradient taken w.r.t. the
   un-augmented sketch;
 - "G": L_sketch + λ_image · L_image, gradients flowing through F (frozen, not detached) and both critics
@@ -49,7 +50,7 @@ class SketchObjective:
         metrics: dict[str, float] = {}
         if phase == "D":
             with torch.no_grad():
-                fake = s.Gp.sample(n, gen, cfg.mixing_prob)
+                fake = s.Gp.sample(n, gen, cfg.mixing_prob, update_emas=True)
                 fake_sk = F(fake)
             loss_d_sketch = _d_loss(s.D_sketch, _to3(augment_sketches(real_sk, ops, gen)),
                                     _to3(augment_sketches(fake_sk, ops, gen)), c)

@@ -130,24 +130,27 @@ def compute_pca(
     return found
 
 
-def named_by_card(directions: Iterable[Direction], card: Mapping, num_ws: int) -> list[Direction]:
+def named_by_card(
+    directions: Iterable[Direction], card: Mapping, num_ws: int, rates: Sequence[int] | None = None
+) -> list[Direction]:
     """PCA directions labelled after the attribute the card says they move ("PC1 · head turn", keeping the PC
-    number that recipes use) and set to the layers they move it on; an entry that does not fit is left out."""
+    number that recipes use) and set to the layers they move it on; an entry that does not fit is left out
+    (``rates``: a StyleGAN3 model's, whose groups follow its sampling rates)."""
     names, groups = card.get("pca_names"), card.get("pca_layers")
     names = names if isinstance(names, Mapping) else {}
     groups = groups if isinstance(groups, Mapping) else {}
     out = []
     for d in directions:
         name, layers = names.get(d.name), groups.get(d.name, d.layers)
-        if d.kind == "pca" and isinstance(name, str) and name.strip() and _fits(layers, num_ws):
+        if d.kind == "pca" and isinstance(name, str) and name.strip() and _fits(layers, num_ws, rates):
             d = replace(d, label=f"{d.name} · {name.strip()}", layers=layers)
         out.append(d)
     return out
 
 
-def _fits(layers: object, num_ws: int) -> bool:
+def _fits(layers: object, num_ws: int, rates: Sequence[int] | None) -> bool:
     try:
-        return isinstance(layers, str) and bool(layer_indices(layers, num_ws))
+        return isinstance(layers, str) and bool(layer_indices(layers, num_ws, rates))
     except ValueError:
         return False
 

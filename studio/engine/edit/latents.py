@@ -70,6 +70,38 @@ def w_sampling_rates(G: torch.nn.Module) -> tuple[int, ...] | None:
     return (int(synthesis.input.sampling_rate), *(layer.sampling_rate for layer in synthesis.layers()))
 
 
+def w_sizes(G: torch.nn.Module) -> tuple[int, ...]:
+    """The output size in pixels of the layer each W+ entry drives (a StyleGAN3 layer's with its margins)."""
+    if G.architecture == "sg2":
+        return tuple(layer_resolution(i) for i in range(G.num_ws))
+    synthesis = G.synthesis
+    return (synthesis.input.size, *(layer.out_size for layer in synthesis.layers()))
+
+
+def group_notes(G: torch.nn.Module) -> dict[str, str]:
+    """What each layer group of ``G`` holds, for tooltips: its W+ entries and their resolutions ("W+ 0–3 · 4–8
+    px"), or for StyleGAN3 their sampling rates and sizes ("W+ 0–2 · sampling rate 16 · 36 px"); "" for a
+    group this model lacks (a small model has no fine layers)."""
+    rates = w_sampling_rates(G)
+    sizes = w_sizes(G)
+    notes = {}
+    for name, idx in layer_groups(G.num_ws, rates).items():
+        if not idx:
+            notes[name] = ""
+            continue
+        entries = f"W+ {_span(idx[0], idx[-1])}"
+        px = _span(min(sizes[i] for i in idx), max(sizes[i] for i in idx))
+        if rates is None:
+            notes[name] = f"{entries} · {px} px"
+        else:
+            notes[name] = f"{entries} · sampling rate {_span(rates[idx[0]], rates[idx[-1]])} · {px} px"
+    return notes
+
+
+def _span(lo: int, hi: int) -> str:
+    return str(lo) if lo == hi else f"{lo}–{hi}"
+
+
 def layer_groups(num_ws: int, rates: Sequence[int] | None = None) -> dict[str, list[int]]:
     """W+ indices of the coarse, middle and fine groups: by resolution (StyleGAN2; fine is empty below 64 px),
     or by the ``rates`` of a StyleGAN3 model (``w_sampling_rates``)."""

@@ -18,6 +18,10 @@ has a discriminator, an LPIPS-like distance between its block features (channel-
 averaged). Both passes work at the model's size unless a smaller work size is asked for (``work_size.py``: there
 the target is area-averaged down to it, D's features, which read full-size pictures, leave the distance, and the
 detail pass fits the maps up to the work size; on the default it lost ~10 dB at half size).
+
+A StyleGAN3 model has no noise maps: there is no detail pass, every step goes to W+ (``ProjectionResult.detail``
+says 0), and the result carries no maps. Its picture may be moved and turned (``transform``): the projection then
+finds the W+ whose moved picture is the painting.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import torch.nn.functional as F
 from ..images import fit_image, image_to_tensor, tensor_to_images
 from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
 from ..model.stylegan2 import Discriminator, Generator
+from ..model.stylegan3 import Generator as SG3Generator
 from ..resample import area_downscale
 from .pulse_fit import FIT_SAMPLES, PrivateSynthesis, WorkRender, latent_stats, noise_arrays
 from .work_size import PROJECTION_WORK, work_size_for
@@ -53,6 +58,7 @@ class ProjectionResult:
     steps_done: int
     cancelled: bool
     work_size: int  # px: the size both passes rendered and compared at
+    detail: float  # the share of the steps the detail pass had: 0 where the model has no maps to fit (StyleGAN3)
     history: list[tuple[int, float]] = field(default_factory=list)  # (step, PSNR at the work size) per preview
 
 
@@ -107,7 +113,7 @@ def _lr_factor(t: float, rampdown: float = 0.25, rampup: float = 0.05) -> float:
 
 
 def project(
-    G: Generator,
+    G: Generator | SG3Generator,
     target: np.ndarray,
     D: Discriminator | None = None,
     steps: int = 300,
@@ -122,6 +128,7 @@ def project(
     progress: ProgressFn = no_progress,
     token: CancelToken | None = None,
     c: torch.Tensor | None = None,
+    transform: torch.Tensor | None = None,
 ) -> ProjectionResult:
     """Find W+ latents, then fine noise maps, that render ``target`` (uint8 HxWx3, centre-cropped and resized).
 
@@ -129,7 +136,9 @@ def project(
     share of ``steps`` spent on the noise pass (0: W+ alone). ``work_size``: the size both passes render and
     compare at (``work_size_for``; by default PROJECTION_WORK, the model's size); the frames and
     ``history`` are that size, the result and its PSNR full size. ``c``: the class label row (1, c_dim) of a
-    conditional model: the search starts at that class's mean w. Cancel stops early and returns the current state.
+    conditional model: the search starts at that class's mean w. ``transform``: a StyleGAN3 picture's move and
+    turn (``Portrait.transform``), which the found W+ is rendered with. Cancel stops early and returns the current
+    state.
     """
     if not 0 <= detail < 1:
         raise ValueError(f"detail is the share of the steps spent on noise maps, from 0 up to 1, not {detail}.")
@@ -141,9 +150,11 @@ def project(
     goal_t = area_downscale(image_to_tensor(goal).to(device), work)
     goal_work = goal if work == G.resolution else tensor_to_images(goal_t)[0]
     distance = ImageDistance(goal_t, D if work == G.resolution else None, feature_weight)
-    synth = PrivateSynthesis(G)
+    synth = PrivateSynthesis(G, transform)
     at_work = WorkRender(synth, work)
     w = stats.w_avg.to(device).reshape(1, 1, -1).repeat(1, G.num_ws, 1).requires_grad_(True)
+    if not any(DETAIL_MIN <= shape[-1] <= work for shape in G.synthesis.noise_shapes().values()):
+        detail = 0.0  # no maps to fit (StyleGAN3, or under 32 px): every step goes to W+
     latent_steps = steps - round(steps * detail)
     history: list[tuple[int, float]] = []
     done = 0
@@ -179,12 +190,13 @@ def project(
         portrait = tensor_to_images(synth(w))[0]
     image = portrait
     maps = synth.trainable_fine_noise(DETAIL_MIN, work) if finished and latent_steps < steps else []
-    if maps:  # a model (or work size) under 32 px has none
+    if maps:
         finished = fit(maps, latent_steps, steps)
         with torch.no_grad():
             image = tensor_to_images(synth(w))[0]
     fitted = {name: m for name, m in noise_arrays(synth).items() if maps and DETAIL_MIN <= m.shape[-1] <= work}
     return ProjectionResult(
         ws=w.clone(), noise=fitted, image=image, psnr=psnr(image, goal), portrait=portrait,
-        portrait_psnr=psnr(portrait, goal), steps_done=done, cancelled=not finished, work_size=work, history=history,
+        portrait_psnr=psnr(portrait, goal), steps_done=done, cancelled=not finished, work_size=work, detail=detail,
+        history=history,
     )

@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ..edit.latents import LayerSpec, layer_indices
+from ..edit.latents import LayerSpec, layer_indices, w_sampling_rates
 from ..images import fit_image, load_image, tensor_to_images
 from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
 from ..masks import require_alpha
 from ..model.stylegan2 import Generator
+from ..model.stylegan3 import Generator as SG3Generator
 from ..paths import PathLike
 from ..resample import downscale
 from .pulse_fit import (
@@ -207,7 +208,7 @@ def colour_target(
 
 
 def search(
-    G: Generator,
+    G: Generator | SG3Generator,
     paint: np.ndarray,
     start_ws: torch.Tensor | None = None,
     start_noise: dict[str, np.ndarray] | None = None,
@@ -228,6 +229,7 @@ def search(
     progress: ProgressFn = no_progress,
     token: CancelToken | None = None,
     c: torch.Tensor | None = None,
+    transform: torch.Tensor | None = None,
 ) -> SearchResult:
     """Search W+ for a portrait whose downscaled colours match ``paint`` (uint8 RGBA, any square size).
 
@@ -241,18 +243,24 @@ def search(
     at (``work_size_for``: by default SEARCH_WORK px, or the model's size if smaller; the W+ entries only finer
     layers read stay as they are), and its frames are that size; the result is rendered at full size once. Cancel
     returns the best step so far. ``c``: the class label row (1, c_dim) of a conditional model; the search keeps
-    to that class's part of W.
+    to that class's part of W. ``transform``: a StyleGAN3 picture's move and turn (``Portrait.transform``): the
+    search renders, keeps and returns the picture as it is shown, moved.
+
+    On StyleGAN3 (no noise maps, no smaller outputs) the noise options find nothing to train, and a work size below
+    the model's renders the full picture and area-averages it (``WorkRender``): every W+ entry is searched.
     """
     token = ensure_token(token)
     device = G.w_avg.device
     stats = latent_stats(G, fit_samples, c=c)
-    synth = PrivateSynthesis(G)
+    synth = PrivateSynthesis(G, transform)
     start_noise = start_noise or {}
     synth.set_noise(noise_tensors(start_noise, device))
     work = work_size_for(G.resolution, SEARCH_WORK, work_size)
     size = min(loss_size, work)
-    searched = [i for i in layer_indices(layers or ("all" if start_ws is None else SEARCH_LAYERS), G.num_ws)
-                if i < synth.ws_used(work)]
+    chosen = layer_indices(layers or ("all" if start_ws is None else SEARCH_LAYERS), G.num_ws, w_sampling_rates(G))
+    if not chosen:
+        raise ValueError(f"the layers {layers!r} name no W+ entry of this model.")
+    searched = [i for i in chosen if i < synth.ws_used(work)]
     if not searched:
         raise ValueError(f"the layers {layers!r} have no W+ entry below {work} px in this model.")
     at_work = WorkRender(synth, work)

@@ -1,5 +1,5 @@
 """PULSE's Gaussian fit of W, its map and inverse, and the private synthesis copy the searches render with (at the
-work size: ``WorkRender``).
+work size: ``WorkRender``), for StyleGAN2 and StyleGAN3 alike.
 
 PULSE never searches through the mapping network: it fits one Gaussian per dimension to the mapping's
 output *before* its last leaky ReLU (undone with slope 5, and our √2 gain undone too), then maps a latent
@@ -21,6 +21,7 @@ from ..model.labels import batch_labels
 from ..model.loaded import weights_hash
 from ..model.ops import LRELU_GAIN
 from ..model.stylegan2 import Generator, SynthesisLayer
+from ..model.stylegan3 import Generator as SG3Generator
 from ..resample import area_downscale
 from .work_size import HOLD
 
@@ -45,7 +46,7 @@ class LatentStats:
 
 
 def latent_stats(
-    G: Generator, samples: int = FIT_SAMPLES, seed: int = FIT_SEED, c: torch.Tensor | None = None
+    G: Generator | SG3Generator, samples: int = FIT_SAMPLES, seed: int = FIT_SEED, c: torch.Tensor | None = None
 ) -> LatentStats:
     """The fit for ``G`` (for class label ``c``, one row, of a conditional model), computed once per weights hash,
     class and sample count and kept in memory."""
@@ -58,7 +59,9 @@ def latent_stats(
 
 
 @torch.no_grad()
-def _fit(G: Generator, samples: int, seed: int, c: torch.Tensor | None, chunk: int = 10_000) -> LatentStats:
+def _fit(
+    G: Generator | SG3Generator, samples: int, seed: int, c: torch.Tensor | None, chunk: int = 10_000
+) -> LatentStats:
     gen = torch.Generator().manual_seed(seed)
     device = G.w_avg.device
     s1 = s2 = w1 = w2 = 0.0
@@ -91,16 +94,20 @@ def from_w(w: torch.Tensor, stats: LatentStats) -> torch.Tensor:
 
 
 class PrivateSynthesis:
-    """A frozen copy of G's synthesis whose noise maps can be swapped for trainable tensors.
+    """A frozen copy of G's synthesis whose noise maps can be swapped for trainable tensors, rendering with a fixed
+    StyleGAN3 ``transform`` (the picture moved and turned, ``stylegan3.input_transform``; None: as the model draws).
 
-    A copy, so a search running on a worker thread never touches the model the UI is rendering with.
+    A copy, so a search running on a worker thread never touches the model the UI is rendering with. A StyleGAN3
+    synthesis has no noise maps: its table is empty, so there is nothing to fit or make trainable.
     """
 
-    def __init__(self, G: Generator) -> None:
+    def __init__(self, G: Generator | SG3Generator, transform: torch.Tensor | None = None) -> None:
         self.net = copy.deepcopy(G.synthesis).eval().requires_grad_(False)
+        self.transform = transform
         self.layers: dict[str, SynthesisLayer] = {
             name: m for name, m in self.net.named_modules() if isinstance(m, SynthesisLayer)
         }
+        self.has_own_sizes = G.architecture == "sg2"  # its RGB output at every block's size (the skip outputs)
 
     def noise(self) -> dict[str, torch.Tensor]:
         """The current noise maps, layer name -> (H, W), from coarse to fine."""
@@ -132,18 +139,24 @@ class PrivateSynthesis:
         return leaves
 
     def ws_used(self, resolution: int) -> int:
-        """How many leading W+ entries the layers up to ``resolution`` read (the rest cannot matter there)."""
+        """How many leading W+ entries the layers up to ``resolution`` read (the rest cannot matter there); every
+        one for StyleGAN3, whose every layer draws the whole picture."""
+        if not self.has_own_sizes:
+            return self.net.num_ws
         return sum(b.num_conv for b in self.net.blocks() if b.resolution <= resolution) + 1
 
     def __call__(self, ws: torch.Tensor, max_resolution: int | None = None) -> torch.Tensor:
-        return self.net(ws, noise_mode="const", max_resolution=max_resolution)
+        return self.net(ws, noise_mode="const", max_resolution=max_resolution, transform=self.transform)
 
 
 class WorkRender:
     """The picture a method works on at ``size`` px: the model's own RGB output there, plus the finer layers' share
     of the full picture (area-averaged to ``size``) held from a full render every ``hold`` calls (``work_size.py``
     says why). At each of those renders it is the full picture area-averaged; in between it follows what the layers
-    up to ``size`` change, and gradients flow through those layers only. At the model's size: the full picture."""
+    up to ``size`` change, and gradients flow through those layers only. At the model's size: the full picture.
+    A StyleGAN3 synthesis has no smaller output (no skips: each layer works at its own sampling rate with a
+    margin, and only ToRGB makes colours), so there it is the full picture area-averaged at every call, with
+    gradients through all of it: the same picture, and a step costs a full render."""
 
     def __init__(self, synth: PrivateSynthesis, size: int, hold: int = HOLD) -> None:
         self.synth, self.size, self.hold = synth, size, hold
@@ -154,6 +167,8 @@ class WorkRender:
     def __call__(self, ws: torch.Tensor) -> torch.Tensor:
         if not self.reduced:
             return self.synth(ws)
+        if not self.synth.has_own_sizes:
+            return area_downscale(self.synth(ws), self.size)
         small = self.synth(ws, self.size)
         if self.calls % self.hold == 0:
             with torch.no_grad():
@@ -174,6 +189,10 @@ def noise_tensors(noise: dict[str, np.ndarray] | None, device: torch.device) -> 
 
 
 @torch.no_grad()
-def render(G: Generator, ws: torch.Tensor, noise: dict[str, np.ndarray] | None = None) -> torch.Tensor:
-    """Render W+ latents with the model's constant noise, or with the maps a search or projection found."""
-    return G.synthesis(ws, noise_mode="const", noise=noise_tensors(noise, ws.device))
+def render(
+    G: Generator | SG3Generator, ws: torch.Tensor, noise: dict[str, np.ndarray] | None = None,
+    transform: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Render W+ latents with the model's constant noise, or with the maps a search or projection found (moved by a
+    StyleGAN3 ``transform``, if one is given)."""
+    return G.synthesis(ws, noise_mode="const", noise=noise_tensors(noise, ws.device), transform=transform)

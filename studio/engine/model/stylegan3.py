@@ -27,7 +27,8 @@ demodulation removes; a picture does not depend on what else is in its batch).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -348,6 +349,30 @@ class SynthesisNetwork(nn.Module):
         x = x * self.output_scale
         assert x.shape[1:] == (self.img_channels, self.resolution, self.resolution), x.shape
         return [F.interpolate(x, size=(r, r), mode="area") if r < self.resolution else x for r in resolutions]
+
+
+def magnitude_ema_beta(batch: int) -> float:
+    """The decay per training step of the layers' ``magnitude_ema`` for ``batch`` images a step: NVIDIA's
+    (``train.py``), a half-life of 20k images."""
+    return 0.5 ** (batch / 20_000)
+
+
+@contextmanager
+def tracking_magnitudes(synthesis: SynthesisNetwork, beta: float) -> Iterator[None]:
+    """While inside, each call of ``synthesis`` moves every layer's ``magnitude_ema`` towards the mean square of
+    that layer's input by 1 − ``beta``: NVIDIA's ``update_emas=True``, which their loss sets where G renders the
+    fakes of D's step. Outside, the buffers are constants of the network."""
+
+    def update(layer: SynthesisLayer, args: tuple[torch.Tensor, ...]) -> None:
+        with torch.no_grad():
+            layer.magnitude_ema.copy_(args[0].detach().float().square().mean().lerp(layer.magnitude_ema, beta))
+
+    handles = [layer.register_forward_pre_hook(update) for layer in synthesis.layers()]
+    try:
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()
 
 
 class Generator(nn.Module):

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .runtime import ArrayLike, Backend, NoiseMaps
+from .runtime import ArrayLike, Backend, NoiseMaps, Transform, prepare_transform
 
 LOG = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ class _Request:
     level: str
     tag: Any
     noise: dict[str, np.ndarray]
+    transform: np.ndarray | None = None
 
 
 FrameFn = Callable[[Frame], None]
@@ -77,14 +78,19 @@ class LatestWinsRenderer:
         self._thread = threading.Thread(target=self._run, name="preview-renderer", daemon=True)
         self._thread.start()
 
-    def submit(self, ws: ArrayLike, level: str = "full", tag: Any = None, noise: NoiseMaps | None = None) -> int:
+    def submit(
+        self, ws: ArrayLike, level: str = "full", tag: Any = None, noise: NoiseMaps | None = None,
+        transform: Transform | None = None,
+    ) -> int:
         """Ask for a frame of ``ws`` (N, num_ws, w_dim); returns its request id. Replaces any pending request.
 
-        ``noise``: the frame's noise maps by layer name (``Backend.render``), checked here so that a map that
-        does not fit raises ValueError in the caller rather than on the worker.
+        ``noise``: the frame's noise maps by layer name, ``transform``: a StyleGAN3 picture's input transform
+        (``Backend.render``), both checked here so that one that does not fit raises ValueError in the caller
+        rather than on the worker.
         """
         ws = self.backend.prepare_ws(ws).copy()  # the caller may reuse its array for the next request
         noise_maps = self.backend.prepare_noise(noise, copy=True)  # and its maps, or edit them in place
+        transform = prepare_transform(transform)  # a copy
         level = self.backend.resolve_level(level)
         with self._cond:
             if self._closed:
@@ -92,7 +98,7 @@ class LatestWinsRenderer:
             self._last_id += 1
             if self._pending is not None:
                 self.dropped += 1
-            self._pending = _Request(self._last_id, ws, level, tag, noise_maps)
+            self._pending = _Request(self._last_id, ws, level, tag, noise_maps, transform)
             self._cond.notify_all()
             return self._last_id
 
@@ -155,7 +161,7 @@ class LatestWinsRenderer:
     def _render(self, backend: Backend, request: _Request) -> None:
         start = time.perf_counter()
         try:
-            image = backend.render(request.ws, request.level, request.noise)
+            image = backend.render(request.ws, request.level, request.noise, request.transform)
             seconds = time.perf_counter() - start
             frame = Frame(request.request_id, image, request.level, seconds, request.tag, backend.name)
             with self._cond:

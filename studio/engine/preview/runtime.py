@@ -1,9 +1,10 @@
 """The preview runtime: one interface, "ws in, image out", over onnxruntime (TensorRT, CUDA, CPU) and torch.
 
 A frame may carry noise maps (a projection's fitted detail): absolute maps by layer name that replace those
-layers' constant noise for the whole batch, as ``G.synthesis(..., noise=...)`` takes them. A StyleGAN3 frame may
-carry a transform instead (translate and rotate: ``stylegan3.input_transform``), an input of its graph too, so
-moving the picture needs no new export. StyleGAN3 has one level, "full" (no early exit; see export.format).
+layers' constant noise for the whole batch, as ``G.synthesis(..., noise=...)`` takes them; and a StyleGAN3
+model's frame its input transform (the picture moved and turned: ``stylegan3.input_transform``), as
+``G.synthesis(..., transform=...)`` takes it, an input of its exported graph too, so moving the picture needs no
+new export. StyleGAN3 has one level, "full" (no early exit; see export.format): a drag draws the full picture.
 
 ``open_backend`` picks the fastest backend that actually starts on this machine and logs which and why.
 onnxruntime-gpu lists the CUDA and TensorRT providers even where there is no GPU, and a session asked for a
@@ -42,6 +43,7 @@ from ..model.loaded import LoadedModel
 from ..model.stylegan2 import Generator
 from ..model.stylegan3 import Generator as SG3Generator
 from ..paths import PathLike
+from .drag import DragChoice, choose_drag, default_drag, frame_seconds
 from .export.cache import cached_export, find_export
 from .export.format import (
     TENSORRT_CACHE,
@@ -55,6 +57,7 @@ from .export.format import (
 
 ArrayLike = np.ndarray | torch.Tensor
 NoiseMaps = Mapping[str, ArrayLike]  # layer name (``b32.conv0``) -> (H, W) map
+Transform = ArrayLike  # (3, 3): a StyleGAN3 picture's input transform (``stylegan3.input_transform``)
 LOG = logging.getLogger(__name__)
 PREFERENCES = ("auto", "tensorrt", "cuda", "cpu", "torch")
 # onnxruntime providers "auto" tries, fastest first; torch comes after all of them.
@@ -63,7 +66,7 @@ _ORT_ORDER = ("cuda", "cpu")
 
 class Backend(ABC):
     """Renders W+ latents to uint8 images at a preview level; ``name`` says what runs it, ``why`` why it was
-    chosen (``open_backend`` sets it)."""
+    chosen and ``drag`` which level a drag draws (``open_backend`` sets both)."""
 
     name: str
     why: str = ""
@@ -72,24 +75,28 @@ class Backend(ABC):
         self, resolution: int, num_ws: int, w_dim: int, *, noise_shapes: Mapping[str, tuple[int, int]],
         architecture: str = "sg2",
     ) -> None:
+        """``architecture``: "sg2", or StyleGAN3's "sg3-t" / "sg3-r", which cannot draw a smaller picture for less
+        (one level, "full") and alone takes a transform."""
         self.resolution, self.num_ws, self.w_dim = resolution, num_ws, w_dim
-        self.architecture = architecture  # "sg2", or StyleGAN3's "sg3-t" / "sg3-r": one level, a transform
+        self.architecture = architecture
         self.levels = level_resolutions(resolution, architecture)
+        self.drag: DragChoice = default_drag(self.levels)
         self.noise_shapes = dict(noise_shapes)  # every layer's noise map, name -> (H, W), coarse to fine
 
     def render(
-        self, ws: ArrayLike, level: str = "full", noise: NoiseMaps | None = None, transform: ArrayLike | None = None
+        self, ws: ArrayLike, level: str = "full", noise: NoiseMaps | None = None, transform: Transform | None = None
     ) -> np.ndarray:
-        """ws (N, num_ws, w_dim) -> uint8 (N, H, W, 3) at ``level`` ("full", "half" or "quarter").
-
-        A level this model lacks (below 8 px; any but "full" for StyleGAN3) renders at the smallest level there
-        is. ``noise``: maps (H, W) by layer name (``noise_shapes``) replacing those layers' constant noise for the
-        whole batch; the maps of layers finer than the level are not used, so one set serves every level.
-        ``transform``: StyleGAN3's (3, 3) input transform for the whole batch (``input_transform``), None for
-        the model's own.
+        """ws (N, num_ws, w_dim) -> uint8 (N, H, W, 3) at ``level``: "full", a name of ``levels`` ("128px") or
+        "drag", the level ``drag`` chose. ``noise``: maps (H, W) by layer name (``noise_shapes``) replacing those
+        layers' constant noise for the whole batch; the maps of layers finer than the level are not used, so one
+        set serves every level. ``transform``: a StyleGAN3 model's input transform (3, 3) for the whole batch
+        (``input_transform``), None for the model's own; ValueError for a StyleGAN2 model, which has none.
         """
         ws, level = self.prepare_ws(ws), self.resolve_level(level)
-        maps, moved = self.prepare_noise(noise), self.prepare_transform(transform)
+        maps, moved = self.prepare_noise(noise), prepare_transform(transform)
+        if moved is not None and self.architecture == "sg2":
+            raise ValueError("translate and rotate move a StyleGAN3 picture through its Fourier input; "
+                             "this model is StyleGAN2")
         used = {name: maps[name] for name in level_noise_layers(self.noise_shapes, self.levels[level]) if name in maps}
         return tensor_to_images(torch.from_numpy(self._synthesize(ws, level, used, moved)))
 
@@ -117,36 +124,49 @@ class Backend(ABC):
             maps[name] = m
         return maps
 
-    def prepare_transform(self, transform: ArrayLike | None) -> np.ndarray | None:
-        """``transform`` as a float32 (3, 3) numpy array, or None; ValueError for another shape, or for a
-        StyleGAN2 model, which has no Fourier input to move."""
-        if transform is None:
-            return None
-        if self.architecture == "sg2":
-            raise ValueError("translate and rotate move a StyleGAN3 picture through its Fourier input; "
-                             "this model is StyleGAN2")
-        if isinstance(transform, torch.Tensor):
-            transform = transform.detach().cpu().numpy()
-        transform = np.ascontiguousarray(transform, np.float32)
-        if transform.shape != (3, 3):
-            raise ValueError(f"the transform must be a (3, 3) matrix, not of shape {transform.shape}")
-        return transform
-
     def resolve_level(self, level: str) -> str:
-        """``level`` if this model has it, else the smallest level it has (tiny models lack "quarter")."""
-        if level not in ("full", "half", "quarter"):
-            raise ValueError(f"level must be 'full', 'half' or 'quarter', not {level!r}")
-        return level if level in self.levels else min(self.levels, key=self.levels.get)
+        """The name of the level ``level`` draws: "drag" is the one ``drag`` chose; ValueError for a level this
+        model has not."""
+        if level == "drag":
+            return self.drag.level
+        if level not in self.levels:
+            raise ValueError(f"level must be 'drag' or one of {', '.join(self.levels)}, not {level!r}")
+        return level
+
+    def time_drag(self, token: CancelToken | None = None) -> DragChoice:
+        """Choose ``drag`` by timing a few frames of each level on this machine (``choose_drag``): a second or
+        two for a big model, none for a model with one level, on the caller's thread, so never on a UI's.
+        ``token`` may cancel between frames."""
+
+        def render(level: str) -> None:
+            if token is not None:
+                token.check()
+            self.render(np.zeros((1, self.num_ws, self.w_dim), np.float32), level)
+
+        self.drag = choose_drag(self.levels, frame_seconds(render))
+        return self.drag
 
     @abstractmethod
     def _synthesize(
         self, ws: np.ndarray, level: str, noise: dict[str, np.ndarray], transform: np.ndarray | None
     ) -> np.ndarray:
-        """float32 (N, num_ws, w_dim), checked maps of the level's layers and transform -> float32 (N, C, H, W),
-        about [-1, 1]."""
+        """float32 (N, num_ws, w_dim), checked maps of the level's layers and a checked transform (or None) ->
+        float32 (N, C, H, W), about [-1, 1]."""
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} {self.resolution} px>"
+
+
+def prepare_transform(transform: Transform | None) -> np.ndarray | None:
+    """``transform`` as a float32 (3, 3) numpy array of finite numbers (a copy), or None; ValueError if not one."""
+    if transform is None:
+        return None
+    if isinstance(transform, torch.Tensor):
+        transform = transform.detach().cpu().numpy()
+    m = np.array(transform, np.float32)
+    if m.shape != (3, 3) or not np.isfinite(m).all():
+        raise ValueError(f"a picture's transform must be a (3, 3) matrix of finite numbers, not shape {m.shape}.")
+    return m
 
 
 def _batch(x: ArrayLike, tail: tuple[int, ...], what: str) -> np.ndarray:
@@ -174,8 +194,9 @@ class TorchBackend(Backend):
     ) -> np.ndarray:
         ws_t = torch.from_numpy(ws).to(self.device)
         maps = {name: torch.tensor(m, device=self.device) for name, m in noise.items()}  # a portrait's are read-only
-        moved = {} if transform is None else {"transform": torch.from_numpy(transform).to(self.device)}
-        img = self.G.synthesis(ws_t, noise_mode="const", max_resolution=self.levels[level], noise=maps, **moved)
+        moved = None if transform is None else torch.from_numpy(transform).to(self.device)
+        img = self.G.synthesis(ws_t, noise_mode="const", max_resolution=self.levels[level], noise=maps,
+                               transform=moved)
         return img.float().cpu().numpy()
 
 
@@ -287,6 +308,7 @@ def open_backend(
     progress: ProgressFn | None = None,
     token: CancelToken | None = None,
     export: bool = True,
+    time_drag: bool = True,
 ) -> Backend:
     """The fastest backend that starts for ``model``: ``prefer`` is tried first, then the rest in speed order.
 
@@ -294,16 +316,16 @@ def open_backend(
     (onnxruntime) or "torch"; a preferred provider that fails falls back along the same order. The first use
     of a model exports it to ONNX (a long job: ``progress`` and ``token`` follow it); the export is cached by
     weights hash, so later opens are quick. ``export=False`` uses an export only if the cache holds it (torch
-    otherwise): what can draw at once. The backend's ``why`` says why it was chosen, in a sentence. StyleGAN3
-    models take the same path; their one level is logged, as a preview asking for "half" gets "full".
+    otherwise): what can draw at once. The backend's ``why`` says why it was chosen, in a sentence; its ``drag``
+    is timed on this machine (``time_drag``) unless ``time_drag`` is False or it is torch waiting for the export.
+    StyleGAN3 models take the same path; their one level is logged, as a drag draws the full picture.
     """
     if prefer not in PREFERENCES:
         raise ValueError(f"prefer must be one of {PREFERENCES}, not {prefer!r}")
     if fp16 and prefer == "cpu":
         log.info("preview: fp16 applies to the GPU providers only; onnxruntime CPU runs float32")
     if model.G.architecture != "sg2":
-        log.info("preview: StyleGAN3 has no early exit; every preview level draws the full %d px picture",
-                 model.G.resolution)
+        log.info("preview: StyleGAN3 has no early exit; a drag draws the full %d px picture too", model.G.resolution)
     if prefer in ("auto", "torch"):
         candidates = list(_ORT_ORDER) if prefer == "auto" else []
     else:
@@ -339,14 +361,22 @@ def open_backend(
             continue
         backend.why = "as asked" if candidate == prefer else "the fastest that started"
         log.info("preview backend: %s (%s)", backend.name, backend.why)
-        return backend
-    if prefer == "torch":
-        return _torch(model, "as asked", log)
-    return _torch(model, "the last resort: " + ("; ".join(failed) or "no onnxruntime provider is available"), log)
+        return _timed(backend, time_drag, log, token)
+    why = "as asked" if prefer == "torch" else "the last resort: " + (
+        "; ".join(failed) or "no onnxruntime provider is available")
+    return _timed(_torch(model, why, log), time_drag, log, token)
 
 
 def _torch(model: LoadedModel, why: str, log: logging.Logger) -> TorchBackend:
     backend = TorchBackend(model.G)
     backend.why = why
     log.info("preview backend: %s (%s)", backend.name, why)
+    return backend
+
+
+def _timed(backend: Backend, time_drag: bool, log: logging.Logger, token: CancelToken | None) -> Backend:
+    if time_drag:
+        drag = backend.time_drag(token)
+        measured = "the model's only level" if drag.fps is None else f"{drag.fps:.1f} frames/s measured"
+        log.info("preview: a drag draws the %s level (%d px), %s", drag.level, drag.resolution, measured)
     return backend

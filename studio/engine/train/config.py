@@ -27,6 +27,9 @@ RUN_FIELDS = frozenset({
     "steps", "out_dir", "checkpoint_every", "sample_every", "keep", "device", "workers", "precision", "modconv",
     "minutes",
 })
+# Extra training terms a resumed run may take up, change or drop when asked; not asked (None), it keeps the
+# checkpoint's. A critic taken up on resume starts fresh.
+ADDABLE_FIELDS = frozenset({"face_critic"})
 
 
 @dataclass
@@ -73,6 +76,9 @@ class TrainConfig:
     # on the default model it did not beat training all of G on either benchmark folder (README)
     freeze_g: int = 0
     world_cache: int = 0  # world data: train on this many pre-rendered paintings (0 = render every batch)
+    # The face-crop critic (``face_critic``): weight of its non-saturating loss in G's loss; world portraits only.
+    # None (and 0) is off; None on resume keeps the checkpoint's, a number takes it up, changes or drops it
+    face_critic: float | None = None
     seed: int = 0
     checkpoint_every: int = 1000
     sample_every: int = 500
@@ -91,6 +97,11 @@ class TrainConfig:
         """The R1 weight actually used."""
         return self.r1_gamma if self.r1_gamma is not None else 0.0002 * self.resolution**2 / self.batch
 
+    @property
+    def face_weight(self) -> float:
+        """The face-crop critic's weight in G's loss (0: no face critic)."""
+        return self.face_critic or 0.0
+
     def validate(self, world_size: int = 1) -> None:
         """Raise ValueError with one sentence for a setting that cannot train."""
         resolutions_up_to(self.resolution)  # raises for non powers of two
@@ -107,6 +118,11 @@ class TrainConfig:
                              f"{self.resolution} px up to which G keeps its blocks, not {self.freeze_g}.")
         if self.world_cache < 0:
             raise ValueError(f"world_cache must be 0 (stream) or a number of images, not {self.world_cache}.")
+        if self.face_critic is not None and not (math.isfinite(self.face_critic) and self.face_critic >= 0):
+            raise ValueError(f"face_critic must be a weight of 0 or more, not {self.face_critic}.")
+        if self.face_weight and (self.data != "world" or self.cond):
+            raise ValueError("face_critic needs the world's portraits (data world, not cond): only they record "
+                             "where each head is.")
         if self.minutes is not None and not self.minutes > 0:
             raise ValueError(f"minutes must be positive, not {self.minutes}.")
         if self.batch % world_size:

@@ -23,7 +23,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from ..images import ImageError, fit_image, load_fitted, load_image
-from .world_cache import world_images, world_labels
+from .world_cache import world_heads, world_images, world_labels
 
 SKIPPED_NAMED = 5  # unreadable files the run's description names; the rest are counted
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"})
@@ -100,7 +100,8 @@ def scan_folder(root: str | Path, workers: int = 0, classes: bool = False, resol
 
 class StepBatches(Dataset):
     """Map-style dataset whose item ``step`` is this rank's uint8 batch (n, 3, R, R) of that step, with its class
-    indices (n,) int64 when the data has classes (a folder's, or the world's genres with ``genres``), else None.
+    indices (n,) int64 when the data has classes (a folder's, or the world's genres with ``genres``), else None,
+    and with ``heads`` (world portraits only) their recorded heads (n, 3) x, y, scale, else None.
 
     The data is ``folder``, else ``world_cache`` (pre-rendered world images, N x S x S x 3), else the world streamed.
     """
@@ -108,10 +109,12 @@ class StepBatches(Dataset):
     def __init__(
         self, resolution: int, batch: int, rank: int, world_size: int, seed: int,
         folder: FolderScan | None = None, xflip: bool = False, world_cache: np.ndarray | None = None,
-        genres: bool = False,
+        genres: bool = False, heads: bool = False,
     ) -> None:
+        if heads and (folder is not None or genres):
+            raise ValueError("only the world's portraits record their heads.")
         self.resolution, self.batch, self.seed, self.folder, self.xflip = resolution, batch, seed, folder, xflip
-        self.world_cache, self.genres = world_cache, genres
+        self.world_cache, self.genres, self.heads = world_cache, genres, heads
         self.per_rank = batch // world_size
         self.offset = rank * self.per_rank
         self._epoch, self._perm = -1, np.empty(0, np.int64)
@@ -119,10 +122,10 @@ class StepBatches(Dataset):
     def __len__(self) -> int:  # steps are unbounded; the sampler says which ones to load
         return 2**62
 
-    def __getitem__(self, step: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def __getitem__(self, step: int) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
         start = step * self.batch + self.offset
         indices = range(start, start + self.per_rank)
-        labels = None
+        labels = heads = None
         if self.folder is not None:
             picks = [self._folder_pick(i) for i in indices]
             imgs = [self._folder_image(name, flip) for name, flip in picks]
@@ -138,7 +141,9 @@ class StepBatches(Dataset):
             imgs = [im if im.shape[0] == self.resolution else fit_image(im, self.resolution) for im in rendered]
             if self.genres:
                 labels = torch.tensor(world_labels(items), dtype=torch.int64)
-        return torch.from_numpy(np.stack(imgs)).permute(0, 3, 1, 2).contiguous(), labels
+            if self.heads:
+                heads = torch.from_numpy(world_heads(self.seed, items))
+        return torch.from_numpy(np.stack(imgs)).permute(0, 3, 1, 2).contiguous(), labels, heads
 
     def _permuted(self, index: int, n: int) -> int:
         """Where global image ``index`` falls in a data set of ``n`` items read in a new order every epoch."""

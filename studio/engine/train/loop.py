@@ -48,8 +48,9 @@ from .checkpoint import (
     seed_everything,
     set_rng_state,
 )
-from .config import RUN_FIELDS, TrainConfig
+from .config import ADDABLE_FIELDS, RUN_FIELDS, TrainConfig
 from .data import FolderScan, StepBatches, batch_loader, describe, scan_folder, world_size
+from .face_critic import FACE_STATS, FaceCritic
 from .hardware import enable_tf32, plan
 from .objective import MixingGenerator, StyleGAN2Loss
 from .phases import Phase, run_phases
@@ -58,6 +59,7 @@ from .warm_start import start_from, warm_start
 from .world_cache import load_world_cache, world_classes
 
 SAMPLE_COUNT = 16  # fixed latents in the sample grid, shown at each truncation
+LAZY_STATS = ("r1", "pl", "r1_face")  # computed every few steps only: the metrics carry the latest
 # What a run folder holds, so a run never writes into a folder of someone else's files.
 RUN_FILES = ("checkpoints", "samples", "metrics.jsonl", "loss_curves.png", "model.safetensors", "model.json",
              LOCK_NAME)
@@ -125,11 +127,15 @@ class Trainer:
         if ckpt is not None:
             saved = TrainConfig.from_dict(ckpt["config"])
             notes.append(f"resuming {path} at step {ckpt['step']:,}")
+            added = {name: getattr(config, name) for name in ADDABLE_FIELDS if getattr(config, name) is not None}
             for f in fields(TrainConfig):
                 asked, kept = getattr(config, f.name), getattr(saved, f.name)
-                if f.name not in RUN_FIELDS and asked != kept:
+                if f.name not in RUN_FIELDS | ADDABLE_FIELDS and asked != kept:
                     notes.append(f"kept the checkpoint's {f.name}={kept!r} (asked {asked!r})")
-            config = replace(saved, **{name: getattr(config, name) for name in RUN_FIELDS})
+            config = replace(saved, **{name: getattr(config, name) for name in RUN_FIELDS}, **added)
+            if bool(config.face_weight) != ("D_face" in ckpt):
+                notes.append("the face critic starts fresh" if config.face_weight else
+                             "the checkpoint's face critic is left out (face_critic 0)")
         init = None
         if ckpt is None and config.init:
             config, init, init_notes = warm_start(config)
@@ -154,31 +160,42 @@ class Trainer:
         ).to(dev)
         self.D = Discriminator(cfg.resolution, cfg.channels, conv_clamp=cfg.conv_clamp, c_dim=c_dim).to(dev)
         if init is not None:
-            notes += start_from(init, self.G, self.D, self.classes)
+            notes += start_from(init, self.G, self.D, self.classes)  # D_face, if any, starts fresh
+        self.face = FaceCritic(cfg, dev) if cfg.face_weight else None
+        critics = (self.D, *([self.face.D] if self.face else ()))  # D_face, if any, trains beside D
+        if self.face is not None:
+            notes.append(f"face-crop critic, weight {cfg.face_weight:g}")
         self.summary = "; ".join([f"data: {self.data_description}", *notes, f"hardware: {self.hardware}"])
         if self.plan.channels_last:
-            self.G.to(memory_format=torch.channels_last)
-            self.D.to(memory_format=torch.channels_last)
+            for net in (self.G, *critics):
+                net.to(memory_format=torch.channels_last)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         self.mixing = MixingGenerator(self.G, cfg.mixing_prob, self.plan)
         self.D_trained = trained_d_params(self.D, cfg.freeze_d)
         G_trained = trained_g_params(self.G, cfg.freeze_g)
         self.opt_G = _adam(G_trained, cfg.lr, cfg.pl_interval if cfg.pl_weight > 0 else None)
         self.opt_D = _adam(self.D_trained, cfg.lr, cfg.r1_interval if cfg.gamma > 0 else None)
+        self.opt_D_face = None if self.face is None else _adam(
+            self.face.D.parameters(), cfg.lr, cfg.r1_interval if cfg.gamma > 0 else None)
+        self.critic_params = self.D_trained + [p for net in critics[1:] for p in net.parameters()]
         self.augment = Augment(cfg.augment, cfg.batch, cfg.ada_target, cfg.ada_kimg)
         self.step, self.images_seen, self.seconds = 0, 0, 0.0
         G_train: nn.Module = self.mixing
         D_train: nn.Module = self.D
         if self.ranks.active:
             G_train, D_train = distributed.wrap(self.mixing, dev), distributed.wrap(self.D, dev)
+            if self.face is not None:
+                self.face.D_train = distributed.wrap(self.face.D, dev)
         self.loss = StyleGAN2Loss(cfg, self.G, self.D, G_train, D_train, self.mixing, self.augment, self.plan,
-                                  self.ranks, dev)
-        # NVlabs' phases: G, its lazy path-length term, D, its lazy R1 (a regulariser of weight 0 is no phase)
+                                  self.ranks, dev, self.face)
+        # NVlabs' phases: G, its lazy path-length term, D, its lazy R1 (a regulariser of weight 0 is no phase);
+        # the face critic, if any, trains in D's phases
+        opts_D = (self.opt_D, *([self.opt_D_face] if self.face else ()))
         self.phases = [
-            Phase("G", self.opt_G, finite=self.G),
-            *([Phase("G_reg", self.opt_G, cfg.pl_interval, finite=self.G)] if cfg.pl_weight > 0 else []),
-            Phase("D", self.opt_D, critic=True, finite=self.D),
-            *([Phase("D_reg", self.opt_D, cfg.r1_interval, critic=True, finite=self.D)] if cfg.gamma > 0 else []),
+            Phase("G", (self.opt_G,), finite=(self.G,)),
+            *([Phase("G_reg", (self.opt_G,), cfg.pl_interval, finite=(self.G,))] if cfg.pl_weight > 0 else []),
+            Phase("D", opts_D, critic=True, finite=critics),
+            *([Phase("D_reg", opts_D, cfg.r1_interval, critic=True, finite=critics)] if cfg.gamma > 0 else []),
         ]
         if dev.type == "cuda":
             torch.backends.cudnn.benchmark = True
@@ -190,7 +207,7 @@ class Trainer:
         self.sample_c = balanced_labels(self.G_ema, SAMPLE_COUNT)  # the grid cycles through the classes
         self.dataset = StepBatches(
             cfg.resolution, cfg.batch, self.ranks.rank, self.ranks.world_size, cfg.seed, self.scan, cfg.xflip,
-            genres=self.genres,
+            genres=self.genres, heads=self.face is not None,
         )
 
     def _lock_folder(self, out: Path) -> None:
@@ -237,6 +254,9 @@ class Trainer:
         self.D.load_state_dict(ckpt["D"])
         self.opt_G.load_state_dict(ckpt["opt_G"])
         self.opt_D.load_state_dict(ckpt["opt_D"])
+        if self.face is not None and "D_face" in ckpt:  # else it starts fresh (noted in the summary)
+            self.face.D.load_state_dict(ckpt["D_face"])
+            self.opt_D_face.load_state_dict(ckpt["opt_D_face"])
         self.augment.load_state_dict(ckpt["augment"])
         self.loss.pl_mean.fill_(float(ckpt["pl_mean"]))
         self.step, self.images_seen, self.seconds = int(ckpt["step"]), int(ckpt["images_seen"]), float(ckpt["seconds"])
@@ -266,23 +286,27 @@ class Trainer:
     # --- one step ----------------------------------------------------------------------------------------
 
     def _train_step(
-        self, real_u8: torch.Tensor, labels: torch.Tensor | None, cancel: bool, timeout: bool
-    ) -> list[float]:
-        """One iteration of all phases; returns [loss_G, loss_D, E sign D(real), r1, pl, cancel, timeout] averaged
-        over ranks (so every rank stops at the same step when any rank is cancelled or out of time)."""
+        self, real_u8: torch.Tensor, labels: torch.Tensor | None, heads: torch.Tensor | None, cancel: bool,
+        timeout: bool,
+    ) -> dict[str, float]:
+        """One iteration of all phases; returns loss_G, loss_D, real_sign (E sign D(real)), r1, pl, the face
+        critic's statistics (if any), cancel and timeout, averaged over ranks (so every rank stops at the same
+        step when any rank is cancelled or out of time)."""
         dev = self.device
         real = real_u8.to(dev, non_blocking=True).to(torch.float32) / 127.5 - 1
         if self.plan.channels_last:
             real = real.contiguous(memory_format=torch.channels_last)
         c = F.one_hot(labels.to(dev), self.G.c_dim).float() if labels is not None else None
-        done = run_phases(self.phases, self.step, self.loss, (real, c), self.D_trained)
+        heads = heads.to(dev) if heads is not None else None
+        done = run_phases(self.phases, self.step, self.loss, (real, c, heads), self.critic_params)
         self._update_ema()
-        nan = torch.full([], float("nan"), device=dev)  # r1 and pl where their phase did not run
+        nan = torch.full([], float("nan"), device=dev)  # a lazy regulariser's where its phase did not run
+        names = ["loss_G", "loss_D", "real_sign", "r1", "pl", *(FACE_STATS if self.face else ())]
         stats = torch.stack([
-            done["loss_G"], done["loss_D"], done["real_sign"], done.get("r1", nan), done.get("pl", nan),
+            *(done.get(name, nan) for name in names),
             torch.tensor(float(cancel), device=dev), torch.tensor(float(timeout), device=dev),
         ])
-        return distributed.mean_(stats, self.ranks).tolist()
+        return dict(zip([*names, "cancel", "timeout"], distributed.mean_(stats, self.ranks).tolist()))
 
     @torch.no_grad()
     def _update_ema(self) -> None:
@@ -318,16 +342,15 @@ class Trainer:
                 self._export()
             return self.export_path
         # r1 and pl are computed every few steps only; report the latest (from the log when resuming)
-        carried = {k: v for k, v in (log.rows[-1] if log is not None and log.rows else {}).items() if k in ("r1", "pl")}
+        carried = {k: v for k, v in (log.rows[-1] if log is not None and log.rows else {}).items() if k in LAZY_STATS}
         clock = deque([(self.seconds, self.images_seen)], maxlen=21)
         last = perf_counter()
-        for real, labels in batch_loader(self.dataset, self.step, cfg.steps, self.workers, self.device.type == "cuda"):
+        batches = batch_loader(self.dataset, self.step, cfg.steps, self.workers, self.device.type == "cuda")
+        for real, labels, heads in batches:
             paused = self._wait_while_paused(token)
             out_of_time = cfg.minutes is not None and perf_counter() - started > cfg.minutes * 60
-            loss_G, loss_D, real_sign, r1, pl, cancel, timeout = self._train_step(
-                real, labels, token.cancelled, out_of_time
-            )
-            self.augment.observe(self.step, real_sign)
+            stats = self._train_step(real, labels, heads, token.cancelled, out_of_time)
+            self.augment.observe(self.step, stats["real_sign"])
             self.step += 1
             self.images_seen += real.shape[0] * self.ranks.world_size
             now = perf_counter()
@@ -335,13 +358,14 @@ class Trainer:
             last = now
             clock.append((self.seconds, self.images_seen))
             (t0, n0), (t1, n1) = clock[0], clock[-1]
-            carried.update({k: v for k, v in (("r1", r1), ("pl", pl)) if not np.isnan(v)})
+            carried.update({k: stats[k] for k in LAZY_STATS if k in stats and not np.isnan(stats[k])})
             metrics = {
-                "loss_G": loss_G, "loss_D": loss_D, **carried, "augment_p": self.augment.p,
+                **{k: v for k, v in stats.items() if k.startswith("loss_")}, **carried, "augment_p": self.augment.p,
                 "imgs_per_s": (n1 - n0) / (t1 - t0) if t1 > t0 else 0.0, "kimg": self.images_seen / 1000,
             }
             if log is not None:
                 log.append({"step": self.step, **metrics})
+            cancel, timeout = stats["cancel"], stats["timeout"]
             save = self.step == cfg.steps or cancel > 0 or timeout > 0 or self.step % cfg.checkpoint_every == 0
             preview = self._write_samples(log) if save or self.step % cfg.sample_every == 0 else None
             if save:
@@ -408,6 +432,7 @@ class Trainer:
                 "files": self.scan.files if self.scan else None, "skipped": self.scan.skipped if self.scan else 0,
                 "classes": self.classes, "next_index": self.images_seen,
             },
+            **({"D_face": self.face.D.state_dict(), "opt_D_face": self.opt_D_face.state_dict()} if self.face else {}),
         }
         save_checkpoint(self.out, self.step, state, self.config.keep)
         self._export()

@@ -1,10 +1,11 @@
 """One training iteration as a list of phases, the shape of NVlabs' ``training_loop.py`` with ``loss.py``.
 
-Each phase zeroes its optimizer's gradients, lets the objective accumulate them (``accumulate_gradients``: the
-losses of that phase, forward and backward, nothing stepped) and steps the optimizer; a lazy regulariser is a
-phase that runs on every ``interval``-th iteration only. The loop owns the schedule, the data and the state;
-the objective owns the mathematics. Both trainers run this way: StyleGAN2's (``train.loop`` with
-``train.objective``) and Sketch Your Own GAN's (``customize.loop`` with ``customize.objective``).
+Each phase zeroes its optimizers' gradients, lets the objective accumulate them (``accumulate_gradients``: the
+losses of that phase, forward and backward, nothing stepped) and steps the optimizers (one per network: a second
+critic keeps an Adam of its own); a lazy regulariser is a phase that runs on every ``interval``-th iteration
+only. The loop owns the schedule, the data and the state; the objective owns the mathematics. Both trainers
+run this way: StyleGAN2's (``train.loop`` with ``train.objective``) and Sketch Your Own GAN's (``customize.loop``
+with ``customize.objective``).
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ class Objective(Protocol):
 @dataclass(frozen=True)
 class Phase:
     name: str  # which of the objective's terms it computes
-    opt: torch.optim.Optimizer  # what it steps
+    opts: tuple[torch.optim.Optimizer, ...]  # what it steps
     interval: int = 1  # it runs on iterations divisible by this (a lazy regulariser's interval)
     critic: bool = False  # the critics train in it, so their parameters need gradients (and not otherwise)
-    finite: nn.Module | None = None  # a network whose gradients are made finite before the step (None: as they are)
+    finite: tuple[nn.Module, ...] = ()  # networks whose gradients are made finite before the step (others as they are)
 
 
 def run_phases(
@@ -42,11 +43,13 @@ def run_phases(
             continue
         for p in critic_params:
             p.requires_grad_(phase.critic)
-        phase.opt.zero_grad(set_to_none=True)
+        for opt in phase.opts:
+            opt.zero_grad(set_to_none=True)
         report.update(objective.accumulate_gradients(phase.name, batch))
-        if phase.finite is not None:
-            for p in phase.finite.parameters():
+        for net in phase.finite:
+            for p in net.parameters():
                 if p.grad is not None:
                     torch.nan_to_num(p.grad, nan=0, posinf=1e5, neginf=-1e5, out=p.grad)
-        phase.opt.step()
+        for opt in phase.opts:
+            opt.step()
     return report

@@ -56,6 +56,15 @@ def world_images(size: int, run_seed: int, indices: Sequence[int], genres: bool 
     return render_batch([world_seed(run_seed, i) for i in indices], size, genre)
 
 
+def world_heads(run_seed: int, indices: Sequence[int]) -> np.ndarray:
+    """(n, 3) float32 head x, y, scale of portraits ``indices`` of a run's world stream, from their records (the
+    truth, a tenth of a millisecond each): where the face-crop critic crops the reals."""
+    from ..world import portrait_head_record
+
+    heads = [portrait_head_record(world_seed(run_seed, i)) for i in indices]
+    return np.array([[h["x"], h["y"], h["scale"]] for h in heads], np.float32)
+
+
 def cache_folder(size: int, run_seed: int, root: Path | None = None, genres: bool = False) -> Path:
     return (root or user_cache_dir() / "world") / f"{size}px-seed{run_seed}{'-genres' if genres else ''}"
 

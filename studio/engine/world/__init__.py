@@ -8,7 +8,7 @@ from ..lazy import lazy_exports
 _SOURCES = {
     "attributes": ("ATTRIBUTE_KEYS", "BACKGROUNDS", "COMPOSITIONS", "HAIR_COLORS", "HAIR_STYLES", "Composition"),
     "dataset": ("write_dataset",),
-    "genres": ("GENRE_MASKS", "GENRES", "MASK_LABELS", "genre_list", "sample_attributes"),
+    "genres": ("GENRE_MASKS", "GENRES", "MASK_LABELS", "genre_list", "portrait_head_record", "sample_attributes"),
     "sample": ("WorldSample", "render_batch", "render_image", "render_sample"),
 }
 __all__ = [name for names in _SOURCES.values() for name in names]

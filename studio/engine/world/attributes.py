@@ -126,17 +126,24 @@ def light_record(azimuth: float, elevation: float) -> dict:
             "direction": [rounded(np.cos(az) * np.cos(el)), rounded(np.sin(az) * np.cos(el)), rounded(np.sin(el))]}
 
 
-def portrait_attributes(rng: np.random.Generator) -> dict:
-    """Draw the JSON-serialisable record of one portrait (composition class first), without its genre."""
+def portrait_head(rng: np.random.Generator) -> tuple[int, dict]:
+    """Draw a portrait's composition index and head record: the first draws of its record, so the head alone
+    (where a face-crop critic crops a training portrait) costs a tenth of the whole record."""
     ci = int(rng.integers(len(COMPOSITIONS)))
     comp = COMPOSITIONS[ci]
-    head = {
+    return ci, {
         "x": rounded(comp.head_x + rng.normal(0, 0.02)),
         "y": rounded(comp.head_y + rng.normal(0, 0.015)),
         "scale": rounded(comp.head_scale * np.exp(rng.normal(0, 0.05))),
         "tilt_deg": rounded(np.clip(rng.normal(0, 5), -12, 12)),
         "turn": rounded(np.clip(comp.turn + rng.normal(0, 0.12), -0.85, 0.85)),
     }
+
+
+def portrait_attributes(rng: np.random.Generator) -> dict:
+    """Draw the JSON-serialisable record of one portrait (composition class first), without its genre."""
+    ci, head = portrait_head(rng)
+    comp = COMPOSITIONS[ci]
     style = pick(rng, HAIR_STYLES, p=[0.22, 0.24, 0.18, 0.12, 0.16, 0.08])
     natural = rng.random() < 0.8
     hair_name = pick(rng, NATURAL_HAIR if natural else tuple(k for k in HAIR_COLORS if k not in NATURAL_HAIR))

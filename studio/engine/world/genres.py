@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from . import cityscape, landscape, render, scene, still_life
-from .attributes import portrait_attributes
+from .attributes import portrait_attributes, portrait_head
 from .sketch import draw_layout_sketch, draw_sketch
 
 GENRES = ("portrait", "still_life", "landscape", "cityscape")
@@ -95,3 +95,8 @@ def sample_attributes(seed: int, genre: str = "portrait") -> dict:
     attributes. It depends on the seed and genre alone, never on the render size."""
     spec = genre_spec(genre)
     return {"genre": spec.name, **spec.attributes(spec.rng(seed))}
+
+
+def portrait_head_record(seed: int) -> dict:
+    """``sample_attributes(seed)["head"]`` of portrait ``seed`` without drawing the rest of its record."""
+    return portrait_head(_PORTRAIT.rng(seed))[1]

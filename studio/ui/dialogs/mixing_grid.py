@@ -1,7 +1,8 @@
 """The style-mixing dialog: pick sources A and B and the layer groups, render the paper's grid, export it.
 
 With a class-conditional model each side has its class (A's rows in one, B's columns in another), so the grid
-shows, say, portraits' coarse layers with landscapes' fine ones.
+shows, say, portraits' coarse layers with landscapes' fine ones. A StyleGAN3 model's groups follow its layers'
+sampling rates, and its pictures are moved and turned as the canvas shows them (``transform``).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.engine.edit.latents import layer_groups, layer_resolution
+from studio.engine.edit.latents import group_notes
 from studio.engine.edit.mixing import mixing_grid
 from studio.engine.edit.seeds import parse_seeds
 from studio.engine.images import save_png
@@ -68,11 +69,12 @@ def seeds_text(seeds: Sequence[int]) -> str:
 
 def _render(
     G: Generator, rows: list[int], cols: list[int], layers: str, strength: float, psi: float,
-    rows_c: torch.Tensor | None, cols_c: torch.Tensor | None, progress: ProgressFn, token: CancelToken,
+    rows_c: torch.Tensor | None, cols_c: torch.Tensor | None, transform: torch.Tensor | None,
+    progress: ProgressFn, token: CancelToken,
 ) -> tuple[np.ndarray, QImage]:
     """The job: the full-resolution sheet for export, plus a preview no larger than PREVIEW_MAX."""
     grid = mixing_grid(G, rows, cols, layers, strength, psi, batch_size=BATCH, progress=progress, token=token,
-                       rows_c=rows_c, cols_c=cols_c)
+                       rows_c=rows_c, cols_c=cols_c, transform=transform)
     sheet = grid.to_image()
     preview = to_qimage(sheet)
     if max(sheet.shape[:2]) > PREVIEW_MAX:
@@ -89,7 +91,8 @@ def _export(path: Path, sheet: np.ndarray, progress: ProgressFn, token: CancelTo
 class MixingGridDialog(QDialog):
     """Style mixing as in the StyleGAN paper: each cell is an A row with the chosen groups of a B column.
 
-    ``classes``: the classes of A and of B for a conditional model (default: its first class for both)."""
+    ``classes``: the classes of A and of B for a conditional model (default: its first class for both);
+    ``transform``: a StyleGAN3 model's input transform for every picture (the canvas's), None for none."""
 
     def __init__(
         self,
@@ -98,9 +101,11 @@ class MixingGridDialog(QDialog):
         cols: Sequence[int] = (10, 11, 12, 13),
         parent: QWidget | None = None,
         classes: tuple[int, int] = (0, 0),
+        transform: torch.Tensor | None = None,
     ) -> None:
         super().__init__(parent)
         self.model = model
+        self.transform = transform
         self.sheet: np.ndarray | None = None  # the last rendered grid, full resolution
         self.seeds: tuple[list[int], list[int]] = ([], [])  # its A (rows) and B (columns) seeds, to label it
         self._pending: tuple[list[int], list[int]] = ([], [])
@@ -163,13 +168,12 @@ class MixingGridDialog(QDialog):
         lay.addWidget(buttons)
 
     def _group_boxes(self) -> dict[str, QCheckBox]:
-        """One toggle per layer group, labelled with its resolutions; a group this model lacks is disabled."""
+        """One toggle per layer group, its layers in the tooltip; a group this model lacks is disabled."""
         boxes = {}
-        for name, idx in layer_groups(self.model.G.num_ws).items():
+        for name, note in group_notes(self.model.G).items():
             box = QCheckBox(name)
-            if idx:
-                lo, hi = layer_resolution(idx[0]), layer_resolution(idx[-1])
-                box.setToolTip(f"W+ layers {idx[0]}–{idx[-1]}: {lo}–{hi} px")
+            if note:
+                box.setToolTip(note)
             else:
                 box.setEnabled(False)
                 box.setToolTip(f"This {self.model.G.resolution} px model has no {name} layers")
@@ -222,7 +226,7 @@ class MixingGridDialog(QDialog):
         self.error.clear()
         self._pending = (rows, cols)
         self._start("Rendering", _render, self.model.G, rows, cols, self.layers, self.strength.value(),
-                    self.psi.value(), self._labels(self.rows_class), self._labels(self.cols_class),
+                    self.psi.value(), self._labels(self.rows_class), self._labels(self.cols_class), self.transform,
                     on_result=self._show)
 
     def export(self) -> None:

@@ -1,12 +1,14 @@
 """Style mixing: pick portrait B (a seed, or one from this session's history), then per group how much of B.
 
 With a class-conditional model, B's seed has a class of its own (a picker beside the seed), so a portrait's
-coarse layers can take a landscape's fine ones.
+coarse layers can take a landscape's fine ones. Each group's tooltip says which layers it holds in the open model
+(``latents.group_notes``: resolutions, or a StyleGAN3 model's sampling rates and sizes); a group the model lacks
+is off.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QVBoxLayout, QWidget
 
@@ -18,9 +20,9 @@ from studio.ui.panels.sliders import ValueSlider
 from studio.ui.widgets.seed_box import SeedBox
 
 _HINTS = {
-    "coarse": "4–8 px layers: pose, face shape, composition",
-    "middle": "16–32 px layers: features, hair, brush strokes",
-    "fine": "64 px and up: colours, texture",
+    "coarse": "Pose, face shape, composition",
+    "middle": "Features, hair, brush strokes",
+    "fine": "Colours, texture",
 }
 
 
@@ -50,7 +52,7 @@ class MixingPanel(QWidget):
         self.toggles: dict[str, QCheckBox] = {}
         self.strengths: dict[str, ValueSlider] = {}
         for name in GROUPS:
-            toggle = QCheckBox(name.capitalize(), toolTip=_HINTS[name])
+            toggle = QCheckBox(name.capitalize(), toolTip=_HINTS[name])  # the model's layers join it (set_groups)
             toggle.toggled.connect(
                 lambda on, n=name: self._commit(self._mixing().with_group(n, enabled=on), f"Mix {n}"))
             strength = ValueSlider(0.0, 1.0, "{:.2f}", lambda v, final, n=name: self._strength(n, v, final))
@@ -61,6 +63,16 @@ class MixingPanel(QWidget):
         lay.addStretch(1)
         doc.changed.connect(self.sync)
         self.sync(doc.portrait)
+
+    def set_groups(self, notes: Mapping[str, str]) -> None:
+        """A new model's layer groups (``latents.group_notes``): what each holds in the tooltip, a group the model
+        lacks (a small model's fine layers) off."""
+        for name, note in notes.items():
+            has = bool(note)
+            self.toggles[name].setToolTip(f"{_HINTS[name]}: {note}" if has else
+                                          f"{_HINTS[name]}: this model has no {name} layers")
+            self.toggles[name].setEnabled(has)
+            self.strengths[name].setEnabled(has)
 
     def set_classes(self, classes: Sequence[str], class_index: int | None) -> None:
         """A new model: a conditional one's class names for B's picker, starting at ``class_index``."""

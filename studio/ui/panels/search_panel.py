@@ -138,10 +138,11 @@ class SearchPanel(QWidget):
         kwargs = (dict(start_ws=before, start_noise=dict(self.doc.portrait.noise), keep=keep if keep.any() else None)
                   if self.identity else dict(seed=self.seed.value()))
         start = before if self.identity else None
+        view = self.doc.portrait  # the paint lies on the picture as moved and turned: the search renders it so
         self.controls.attach(self.tasks.run(
             search, G, paint, steps=steps, trainable_noise=0, preview_every=max(1, steps // PREVIEWS),
             title="Colour search", owner="colour search", on_progress=self._progressed, c=c,
-            on_done=lambda r: self._found(r, start, k),
+            transform=view.transform(), on_done=lambda r: self._found(r, start, k, view),
             on_error=lambda msg: self.report.setText(f"The search failed: {msg}"), **kwargs,
         ))
         unused = " (a random start has nothing to keep: the keep mask is unused)"
@@ -154,12 +155,14 @@ class SearchPanel(QWidget):
         if "l2_mask" in p.metrics:
             self.report.setText(f"Step {p.done}/{p.total}: {_off(p.metrics['l2_mask'])} off your colours.")
 
-    def _found(self, result: SearchResult, before: torch.Tensor | None, class_index: int | None) -> None:
+    def _found(self, result: SearchResult, before: torch.Tensor | None, class_index: int | None,
+               view: Portrait) -> None:
         if result.steps_done == 0:
             self.report.setText("Cancelled before the first step: the portrait is unchanged.")
             self.doc.commit(self.doc.portrait, "")  # an unchanged commit redraws it over the search's frames
             return
-        self.doc.commit(Portrait.from_w_plus(result.ws, class_index=class_index, noise=result.noise), "Colour search")
+        found = Portrait.from_w_plus(result.ws, class_index=class_index, noise=result.noise)
+        self.doc.commit(found.with_view(view.translate, view.rotate), "Colour search")
         self._edit = (before, result.ws) if before is not None else None
         self.save_button.setEnabled(self._edit is not None)
         verdict = "close enough by PULSE's test" if result.reached else "not within PULSE's ε"

@@ -1,5 +1,5 @@
 """The studio window: model picker, seed browser (with the class picker of a conditional model), canvas, sliders,
-mixing, undo, export and autosave.
+mixing, moving and turning (a StyleGAN3 model's picture), undo, export and autosave.
 
 Data flows one way: widgets edit the ``PortraitDocument``; its ``changed``/``previewed`` signals make the
 window compute W+ (through the engine ``Session``, which holds the model, its directions and the recent
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from studio.engine import LoadedModel, load_model
 from studio.engine.edit.directions import Direction, pca_directions
+from studio.engine.edit.latents import group_notes
 from studio.engine.edit.portrait import DEFAULT_PSI, Latent, Portrait
 from studio.engine.edit.seeds import MAX_SEED
 from studio.engine.library.recipe import portrait_recipe
@@ -45,6 +46,7 @@ from studio.ui.panels.gallery_panel import GalleryPanel
 from studio.ui.panels.mixing_panel import MixingPanel
 from studio.ui.panels.seed_browser import SeedBrowser
 from studio.ui.panels.sliders import LatentSliders
+from studio.ui.panels.view_panel import ViewPanel
 from studio.ui.tasks import TaskRunner
 from studio.ui.theme import icon
 from studio.ui.widgets.task_bar import TaskBar
@@ -63,12 +65,6 @@ def load_for_studio(path: str, prefer: str, progress, token) -> tuple[LoadedMode
     model = load_model(path)
     token.check()
     return model, first_backend(model, prefer)
-
-
-def _preview_level(resolution: int, dragging: bool) -> str:
-    if not dragging or resolution < 512:
-        return "full"
-    return "quarter" if resolution >= 1024 else "half"
 
 
 class _SettingsStore:
@@ -110,10 +106,13 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
         self.seeds = SeedBrowser(tasks=self.tasks)
         self.sliders = LatentSliders(self.doc)
         self.mixing = MixingPanel(self.doc)
+        self.view_panel = ViewPanel(self.doc)
         self.seed_dock = self.add_dock("Seeds", self.seeds, Qt.DockWidgetArea.LeftDockWidgetArea, scroll=True)
         self.slider_dock = self.add_dock("Latent sliders", self.sliders, Qt.DockWidgetArea.RightDockWidgetArea)
         self.mixing_dock = self.add_dock("Style mixing", self.mixing, Qt.DockWidgetArea.RightDockWidgetArea,
                                          scroll=True)
+        self.view_dock = self.add_dock("Move and turn", self.view_panel, Qt.DockWidgetArea.RightDockWidgetArea,
+                                       scroll=True)
         self.gallery = GalleryPanel(self.gallery_folder, tasks=self.tasks)
         self.gallery.open_recipe_requested.connect(self.open_recipe)
         self.gallery.export_scale.setValue(int(self.settings.value("export/scale", 1)))  # the painter's last choice
@@ -133,6 +132,7 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
         self.seeds.seed_chosen.connect(self.choose_seed)
         self.seeds.class_chosen.connect(self.choose_class)
         self._restore_layout()
+        self._show_view_dock(False)  # until a model that can move its picture opens (StyleGAN3)
         self.window_actions.paint.setChecked(not self.paint_dock.isHidden())  # a dock never shown sends no hide event
 
     # --- the session's state, as the widgets and tests read it ----------------------------------------
@@ -247,10 +247,13 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
         self.session.install(model, path)
         self.canvas.resolution = model.G.resolution
         classes = f" · {len(model.classes)} classes" if model.classes else ""
-        self.model_label.setText(f"{model.name} · {model.G.resolution} px{classes}")
+        kind = f" · StyleGAN3-{model.G.architecture[-1].upper()}" if self.session.movable else ""
+        self.model_label.setText(f"{model.name} · {model.G.resolution} px{kind}{classes}")
         self.setWindowTitle(f"GAN Studio — {model.name}")
         self._full = None
         self.sliders.set_directions([], model.G.num_ws)
+        self.mixing.set_groups(group_notes(model.G))
+        self._show_view_dock(self.session.movable)
         old = self.doc.portrait
         keep_base = old.base.seed is not None or old.base.w_plus.shape == (model.G.num_ws, model.G.w_dim)
         base = old.base if keep_base else Latent(seed=0)
@@ -262,6 +265,12 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
         self._load_directions(model)
         self.model_changed.emit(model)
         self.statusBar().showMessage(f"Opened {model.name}", 4000)
+
+    def _show_view_dock(self, movable: bool) -> None:
+        """Move and turn shown for a model that can (StyleGAN3), hidden for one that cannot (View still lists it:
+        shown by hand, it says why its controls are off)."""
+        self.view_dock.setVisible(movable)
+        self.view_panel.set_movable(movable)
 
     def _load_directions(self, model: LoadedModel) -> None:
         """PCA (computed once per model, then cached) plus the user's saved directions, in the background."""
@@ -345,9 +354,11 @@ class MainWindow(WindowGallery, WindowTools, QMainWindow):
             return
         try:
             ws = self.session.render_ws(portrait, with_before=self.canvas.compare)
-            level = _preview_level(self.model.G.resolution, dragging)
+            transform = self.session.view_transform(portrait)
+            level = "drag" if dragging else "full"  # the engine chose the drag's level for this model and machine
             # submit checks the noise maps against the model (a ValueError here, not on the render thread)
-            self.preview.submit(ws, level=level, tag=(portrait, self.canvas.compare), noise=portrait.noise)
+            self.preview.submit(ws, level=level, tag=(portrait, self.canvas.compare), noise=portrait.noise,
+                                transform=transform)
         except KeyError as e:
             if self.session.directions_ready:  # not just waiting for the directions job
                 self.statusBar().showMessage(f"Cannot show this portrait: {e.args[0]}.", 8000)

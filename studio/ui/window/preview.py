@@ -7,7 +7,9 @@ of this preview reaches a widget, however late it was queued.
 A model draws at once: ``first_backend`` is torch (the model as loaded) unless the model's export for
 onnxruntime is already cached. ``speed_up`` then opens the fastest backend as a task once the first frame is
 drawn (the first open of a model exports it, its progress in the task bar), and that backend draws from then
-on: the last picture is drawn again by it, the same within 1/255. The status label says which draws.
+on: the last picture is drawn again by it, the same within 1/255. The status label says which draws, and at
+which size a drag draws (the engine times it on this machine as the backend opens, on the task's worker); its
+tooltip says why.
 """
 
 from __future__ import annotations
@@ -21,7 +23,15 @@ from studio.engine.jobs import CancelToken, ProgressFn
 from studio.engine.model.loaded import LoadedModel
 from studio.engine.preview.export.parity import PARITY_TOLERANCE
 from studio.engine.preview.renderer import Frame, LatestWinsRenderer
-from studio.engine.preview.runtime import ArrayLike, Backend, NoiseMaps, OrtBackend, TorchBackend, open_backend
+from studio.engine.preview.runtime import (
+    ArrayLike,
+    Backend,
+    NoiseMaps,
+    OrtBackend,
+    TorchBackend,
+    Transform,
+    open_backend,
+)
 from studio.ui.tasks import Task, TaskRunner
 
 __all__ = ["Frame", "Preview", "first_backend", "make_backend"]
@@ -54,7 +64,9 @@ def runtime_words(backend: Backend, preparing: bool = False) -> tuple[str, str]:
         worst = max(backend.info.parity.values())
         tip += (f" Its export ({backend.info.path}) was checked against PyTorch: the pictures differ by at most "
                 f"{worst:.0e} of their range (the limit is {PARITY_TOLERANCE:g}).")
-    return f"Drawn by {name}", tip + " View → Preview backend chooses by hand."
+    tip += " View → Preview backend chooses by hand."
+    drag = backend.drag.words()
+    return (f"Drawn by {name} · {drag}" if drag else f"Drawn by {name}"), f"{tip} {backend.drag.detail()}"
 
 
 class Preview(QObject):
@@ -98,10 +110,14 @@ class Preview(QObject):
     def backend_name(self) -> str:
         return self.backend.name
 
-    def submit(self, ws: ArrayLike, level: str = "full", tag: Any = None, noise: NoiseMaps | None = None) -> int:
-        """Ask for a frame; ``noise``: the portrait's noise maps by layer name (ValueError here if one does not fit)."""
-        request_id = self._renderer.submit(ws, level=level, tag=tag, noise=noise)
-        self._last = (ws, level, tag, noise)
+    def submit(
+        self, ws: ArrayLike, level: str = "full", tag: Any = None, noise: NoiseMaps | None = None,
+        transform: Transform | None = None,
+    ) -> int:
+        """Ask for a frame; ``noise``: the portrait's noise maps by layer name, ``transform``: a StyleGAN3 picture's
+        input transform (ValueError here if either does not fit)."""
+        request_id = self._renderer.submit(ws, level=level, tag=tag, noise=noise, transform=transform)
+        self._last = (ws, level, tag, noise, transform)
         return request_id
 
     def speed_up(self, tasks: TaskRunner, model: LoadedModel, prefer: str) -> None:
@@ -139,8 +155,8 @@ class Preview(QObject):
             self._renderer.use(backend)
             self.backend = backend
             if self._last is not None:
-                ws, level, tag, noise = self._last
-                self._renderer.submit(ws, level=level, tag=tag, noise=noise)
+                ws, level, tag, noise, transform = self._last
+                self._renderer.submit(ws, level=level, tag=tag, noise=noise, transform=transform)
         self._show(preparing=False)
         self.runtime_changed.emit()
 

@@ -79,7 +79,7 @@ class WindowTools:
             other = portrait.mixing.other
             k_b = other.class_index if other is not None and other.class_index is not None else k
             self._grid_dialog = MixingGridDialog(self.model, rows=range(seed, seed + 4), parent=self,
-                                                 classes=(k, k_b))
+                                                 classes=(k, k_b), transform=portrait.transform())
             self._grid_dialog.show()
 
     def open_image_to_edit(self) -> None:

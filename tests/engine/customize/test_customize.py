@@ -21,7 +21,7 @@ from studio.engine.customize.selection import BestSnapshot, sketch_distance
 from studio.engine.customize.sketches import SketchError
 from studio.engine.jobs import Cancelled, CancelToken
 from studio.engine.train.checkpoint import list_checkpoints, load_state, save_checkpoint
-from tests.conftest import make_tiny_pair
+from tests.conftest import make_tiny_pair, make_tiny_sg3
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -344,3 +344,66 @@ def test_kept_note_reads_the_card_and_is_empty_without_selection(tmp_path):
     assert kept_note(plain) == "" and kept_note(tmp_path / "missing.safetensors") == ""
     with pytest.raises(CustomizeError, match="select_every"):
         CustomizeConfig(out="x.safetensors", select_every=-1).validate()
+
+
+# --- StyleGAN3 ------------------------------------------------------------------------------------------------
+
+
+def _sg3_base(config: str = "r") -> LoadedModel:
+    G, D = make_tiny_sg3(config)  # NVIDIA's SG3 snapshots carry a StyleGAN2 D, as this one does
+    return LoadedModel(G, D, None, "studio", {"name": "tiny-sg3"})
+
+
+def _changed_tensors(a: torch.nn.Module, b: torch.nn.Module) -> set[str]:
+    sb = b.state_dict()
+    return {k for k, t in a.state_dict().items() if not torch.equal(t, sb[k])}
+
+
+def test_on_stylegan3_each_mode_trains_its_part_and_the_model_reopens_as_stylegan3(tmp_path):
+    base, sketches = _sg3_base(), _sketch_folder(tmp_path)
+    emas = {k for k in base.G.state_dict() if k.endswith(".magnitude_ema")}
+    assert len(emas) == len(base.G.synthesis.layers())
+    for mode in ("mapping", "shift", "full"):
+        out = customize(base, sketches, _cfg(tmp_path, out=str(tmp_path / f"{mode}.safetensors"), train=mode))
+        m = load_model(out)
+        assert m.G.architecture == "sg3-r" and m.G.config == base.G.config and m.D is not None
+        changed = _changed_tensors(m.G, base.G)
+        if mode == "mapping":  # the synthesis is the base's, its magnitudes included: W renders as in G
+            assert changed and all(k.startswith("mapping.") for k in changed)
+        elif mode == "shift":  # folded into every style affine's bias, the Fourier input's too
+            assert "synthesis.input.affine.bias" in changed
+            assert all(k.startswith("synthesis.") and k.endswith("affine.bias") for k in changed)
+        else:  # the magnitudes follow the training synthesis, as NVIDIA's D step updates them
+            assert emas <= changed and any(k.startswith("mapping.fc") for k in changed)
+            assert "synthesis.input.freqs" not in changed and "synthesis.input.transform" not in changed
+
+
+def test_on_stylegan3_the_exported_shift_model_renders_what_training_saw():
+    G, _ = make_tiny_sg3("t")
+    Gp = CustomGenerator(G, "shift")
+    with torch.no_grad():
+        Gp.shift.copy_(torch.randn(G.w_dim) * 0.5)
+    z = torch.randn(3, G.z_dim)
+    assert torch.allclose(Gp.export()(z), Gp.render(z), atol=1e-4)
+
+
+def test_on_stylegan3_a_full_run_resumes_identically_with_its_magnitudes(tmp_path):
+    sketches = _sketch_folder(tmp_path)
+    kw = {"steps": 3, "select_every": 1, "train": "full", "lr": 0.01}
+    straight = load_model(customize(_sg3_base(), sketches, _cfg(tmp_path, out=str(tmp_path / "a.safetensors"), **kw)))
+    token = CancelToken()
+
+    def stop_after_one(p):
+        if p.done == 1:
+            token.cancel()
+
+    cfg = _cfg(tmp_path, out=str(tmp_path / "b.safetensors"), **kw)
+    with pytest.raises(Cancelled):
+        customize(_sg3_base(), sketches, cfg, progress=stop_after_one, token=token)
+    ckpt = load_state(cfg.checkpoint_path, CHECKPOINT_KIND, CHECKPOINT_VERSION)
+    assert any(k.endswith(".magnitude_ema") for k in ckpt["trainable"])
+    cfg.resume = True
+    resumed = load_model(customize(_sg3_base(), sketches, cfg))
+    assert resumed.card["customized"]["kept_step"] == straight.card["customized"]["kept_step"]
+    for k, t in straight.G.state_dict().items():
+        assert torch.equal(t, resumed.G.state_dict()[k]), k

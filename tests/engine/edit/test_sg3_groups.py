@@ -7,10 +7,12 @@ import pytest
 import torch
 
 from studio.engine.edit.directions import Direction
-from studio.engine.edit.latents import layer_groups, layer_indices, w_sampling_rates
+from studio.engine.edit.latents import group_notes, layer_groups, layer_indices, w_sampling_rates
 from studio.engine.edit.mixing import mixing_grid
 from studio.engine.edit.portrait import GroupMix, Latent, Mixing, Portrait
+from studio.engine.model.stylegan3 import Generator as SG3Generator
 from studio.engine.model.stylegan3 import layer_table
+from tests.conftest import TINY_SG3, fill_sg3
 
 
 def _rates(resolution, base, cmax):
@@ -50,3 +52,11 @@ def test_a_slider_on_a_group_follows_the_rates(tiny_sg3):
     moved = Portrait.from_seed(1, psi=1.0).with_slider("PC1", 2.0, "coarse")
     delta = moved.ws(H, {"PC1": d}) - Portrait.from_seed(1, psi=1.0).ws(H)
     torch.testing.assert_close(delta[0], torch.full((H.num_ws, H.w_dim), 2.0))
+
+
+def test_group_notes_say_what_each_group_holds(G):
+    # A 32 px StyleGAN3 (the tiny T's settings) has coarse (rate 16) and middle (rate 32) layers, no fine ones.
+    H = fill_sg3(SG3Generator(32, z_dim=32, w_dim=32, **TINY_SG3["t"]))
+    assert group_notes(H) == {"coarse": "W+ 0–1 · sampling rate 16 · 36 px",
+                              "middle": "W+ 2–5 · sampling rate 32 · 32–52 px", "fine": ""}
+    assert group_notes(G) == {"coarse": "W+ 0–3 · 4–8 px", "middle": "W+ 4–7 · 16–32 px", "fine": ""}  # 32 px SG2

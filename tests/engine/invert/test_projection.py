@@ -15,6 +15,7 @@ from studio.engine.invert.projection import DETAIL_MIN, project, psnr
 from studio.engine.invert.pulse import search
 from studio.engine.invert.pulse_fit import render
 from studio.engine.jobs import CancelToken, Progress
+from studio.engine.model.stylegan3 import input_transform
 from studio.engine.world import render_sample
 from tests.conftest import make_tiny_pair
 
@@ -92,3 +93,15 @@ def test_a_projected_painting_is_edited_by_a_slider_and_by_a_colour_search(pair)
         return float(np.linalg.norm(img[hair].astype(float).mean(0) - blue))
 
     assert miss(found.image) < 0.8 * miss(projected.image)
+
+
+def test_on_stylegan3_every_step_fits_w_plus_and_the_moved_picture_is_the_target(tiny_sg3):
+    G, D = tiny_sg3
+    moved = input_transform((0.0625, 0.125), -20)
+    with torch.no_grad():
+        goal = tensor_to_images(G(torch.randn(1, G.z_dim, generator=torch.Generator().manual_seed(5))))[0]
+    result = project(G, goal, D=D, steps=30, detail=0.25, preview_every=5, fit_samples=FIT, transform=moved)
+    assert result.steps_done == 30 and not result.cancelled  # no noise maps: the detail share went to W+ too
+    assert result.detail == 0 and result.noise == {}
+    assert result.psnr == result.portrait_psnr and result.psnr > result.history[0][1] + 1.0
+    np.testing.assert_array_equal(tensor_to_images(render(G, result.ws, transform=moved))[0], result.image)

@@ -7,7 +7,7 @@ import pytest
 import torch
 from PIL import Image
 
-from studio.engine.edit.latents import z_from_seed
+from studio.engine.edit.latents import w_sampling_rates, z_from_seed
 from studio.engine.images import ImageError, tensor_to_images
 from studio.engine.invert.pulse import (
     MaskError,
@@ -19,9 +19,10 @@ from studio.engine.invert.pulse import (
     load_mask,
     search,
 )
-from studio.engine.invert.pulse_fit import from_w, latent_stats, render, to_w
+from studio.engine.invert.pulse_fit import PrivateSynthesis, WorkRender, from_w, latent_stats, render, to_w
 from studio.engine.jobs import CancelToken, Progress
-from studio.engine.resample import downscale
+from studio.engine.model.stylegan3 import input_transform
+from studio.engine.resample import area_downscale, downscale
 from tests.conftest import make_tiny_pair
 
 FIT = 20_000  # fit samples: plenty for a 64-d tiny model, fast
@@ -210,3 +211,46 @@ def test_a_small_painted_region_pulls_as_hard_as_a_large_one():
         total, in_mask = target.l2(torch.zeros(1, 3, 10, 10))  # black everywhere: the paint is missed
         assert in_mask.item() == pytest.approx(1.0)
         assert total.item() == pytest.approx(1.0)  # the kept part matches the original: no keep error
+
+
+# --- StyleGAN3 ------------------------------------------------------------------------------------------------
+
+
+def test_on_stylegan3_the_search_keeps_the_moved_picture_and_finds_no_noise(tiny_sg3):
+    G, _ = tiny_sg3
+    ws = G.mapping(z_from_seed(3, G.z_dim), truncation_psi=0.7).detach()
+    moved = input_transform((0.125, -0.0625), 30)
+    with torch.no_grad():
+        want = tensor_to_images(render(G, ws, transform=moved))[0]
+    paint = _blue_hair_paint(16)
+    start = search(G, paint, start_ws=ws, steps=1, fit_samples=FIT, transform=moved)
+    np.testing.assert_array_equal(start.image, want)  # step 0 is the start as shown, moved
+    assert not np.array_equal(start.image, tensor_to_images(render(G, ws))[0])
+    result = search(G, paint, start_ws=ws, steps=12, fit_samples=FIT, transform=moved)
+    assert result.l2_in_mask < start.l2_in_mask and result.noise == {}
+    np.testing.assert_array_equal(result.image, tensor_to_images(render(G, result.ws, transform=moved))[0])
+    random = search(G, paint, steps=2, fit_samples=FIT)  # PULSE's random start trains noise maps: SG3 has none
+    assert random.noise == {} and random.image.shape == (16, 16, 3)
+    with pytest.raises(ValueError, match="does not fit this model"):
+        search(G, paint, start_ws=ws, start_noise={"b4.conv1": np.zeros((4, 4), np.float32)}, fit_samples=FIT)
+    assert set(w_sampling_rates(G)) == {16}  # groups go by sampling rate: at 16 px every layer is coarse
+    coarse = search(G, paint, start_ws=ws, steps=3, layers="coarse", fit_samples=FIT)
+    assert all(not torch.equal(coarse.ws[:, i], ws[:, i]) for i in range(G.num_ws))
+    with pytest.raises(ValueError, match="'fine' name no W\\+ entry of this model"):
+        search(G, paint, start_ws=ws, steps=3, layers="fine", fit_samples=FIT)
+
+
+def test_on_stylegan3_a_reduced_work_size_is_the_full_picture_area_averaged_and_searches_every_entry(tiny_sg3):
+    G, _ = tiny_sg3
+    ws = G.mapping(z_from_seed(3, G.z_dim)).detach()
+    synth = PrivateSynthesis(G)
+    assert synth.ws_used(8) == G.num_ws
+    at_work = WorkRender(synth, 8)
+    x = ws.clone().requires_grad_(True)
+    small = at_work(x)
+    torch.testing.assert_close(small, area_downscale(synth(x), 8))
+    small.square().sum().backward()
+    assert (x.grad.abs().sum(-1) > 0).all()  # every W+ entry draws the 8 px picture
+    result = search(G, _blue_hair_paint(16), start_ws=ws, steps=4, work_size=8, loss_size=8, fit_samples=FIT)
+    assert result.work_size == 8 and result.image.shape == (16, 16, 3)
+    assert all(not torch.equal(result.ws[:, i], ws[:, i]) for i in range(G.num_ws))

@@ -8,7 +8,13 @@ import torch
 
 from studio.engine.edit.latents import z_from_seeds
 from studio.engine.model.lowpass import design_lowpass
-from studio.engine.model.stylegan3 import Generator, input_transform, layer_table
+from studio.engine.model.stylegan3 import (
+    Generator,
+    input_transform,
+    layer_table,
+    magnitude_ema_beta,
+    tracking_magnitudes,
+)
 from tests.conftest import make_tiny_sg3
 
 # NVIDIA's SynthesisNetwork for the released architectures (networks_stylegan3.py; train.py's defaults, R with
@@ -143,3 +149,28 @@ def test_stylegan2_interface_equivalents(tiny_sg3):
     small = G.synthesis(ws, max_resolution=8)
     torch.testing.assert_close(small, torch.nn.functional.avg_pool2d(full, 2))
     assert [layer.sampling_rate for layer in G.synthesis.layers()] == [r.sampling_rate for r in G.synthesis.table]
+
+
+def test_magnitude_emas_move_only_while_tracked(tiny_sg3):
+    G, _ = tiny_sg3
+    synthesis = G.synthesis
+    ws = G.mapping(z_from_seeds([0, 1], 32))
+    before = [layer.magnitude_ema.clone() for layer in synthesis.layers()]
+    inputs = []  # what each layer reads, recorded on a plain call (the EMAs still as they were)
+    hooks = [layer.register_forward_pre_hook(lambda m, args: inputs.append(args[0].square().mean()))
+             for layer in synthesis.layers()]
+    with torch.no_grad():
+        plain = synthesis(ws)
+    for hook in hooks:
+        hook.remove()
+    assert all(torch.equal(layer.magnitude_ema, b) for layer, b in zip(synthesis.layers(), before))
+    beta = magnitude_ema_beta(4)
+    assert beta == pytest.approx(0.5 ** (4 / 20_000))
+    with torch.no_grad(), tracking_magnitudes(synthesis, 0.5):
+        tracked = synthesis(ws)
+    # Layer 0 reads the Fourier features, whatever its EMA: its EMA moves half way to their mean square.
+    torch.testing.assert_close(synthesis.layers()[0].magnitude_ema, (before[0] + inputs[0]) / 2)
+    assert all(not torch.equal(layer.magnitude_ema, b) for layer, b in zip(synthesis.layers(), before))
+    assert not torch.equal(tracked, plain)  # each layer scaled its input by the EMA it had just updated
+    with torch.no_grad():
+        torch.testing.assert_close(synthesis(ws), tracked)  # outside the context the EMAs hold still

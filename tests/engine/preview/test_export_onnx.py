@@ -53,13 +53,20 @@ def test_export_writes_every_graph_and_its_description(exported):
     info = ExportInfo.read(path)
     assert info.weights_hash == model.weights_hash and path.name == model.weights_hash
     assert (info.resolution, info.num_ws, info.w_dim, info.z_dim) == (32, model.G.num_ws, 64, 64)
-    assert info.levels == {"full": 32, "half": 16, "quarter": 8} == level_resolutions(32)
+    assert info.levels == {"full": 32, "16px": 16, "8px": 8} == level_resolutions(32)
+    # absolute sizes, the largest three below the model's: a big model's drag runs its cheap head only
+    assert level_resolutions(1024) == {"full": 1024, "256px": 256, "128px": 128, "64px": 64, "32px": 32}
+    assert level_resolutions(256) == {"full": 256, "128px": 128, "64px": 64, "32px": 32}
+    assert level_resolutions(128) == {"full": 128, "64px": 64, "32px": 32, "16px": 16}
+    assert level_resolutions(8) == {"full": 8}
+    # StyleGAN3 has no early exit: full only, at any size
+    assert level_resolutions(1024, "sg3-t") == {"full": 1024} and level_resolutions(256, "sg3-r") == {"full": 256}
     assert info.opset >= 17
-    assert set(info.parity) == {"mapping", *LEVELS} and max(info.parity.values()) <= PARITY_TOLERANCE
+    assert set(info.parity) == {"mapping", *info.levels} and max(info.parity.values()) <= PARITY_TOLERANCE
     described = json.loads((path / "model.json").read_text())
     assert sorted(described["files"]) == sorted(p.name for p in path.glob("*.onnx"))
     assert sorted(p.name for p in path.iterdir()) == sorted([*described["files"], "model.json"])
-    assert described["format_version"] == FORMAT_VERSION == 4 and described["architecture"] == "sg2"
+    assert described["format_version"] == FORMAT_VERSION == 6 and described["architecture"] == "sg2"
     assert info.noise_shapes == model.G.synthesis.noise_shapes()  # coarse to fine, despite sort_keys
     assert described["source"]["generator"] == json.loads(json.dumps(model.G.config))
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".")], "temporary folders were left behind"
@@ -71,16 +78,16 @@ def test_graphs_have_the_documented_names_and_a_dynamic_batch(exported):
     assert [i.name for i in mapping.graph.input] == ["z", "psi"]
     assert [o.name for o in mapping.graph.output] == ["ws"]
     shapes = model.G.synthesis.noise_shapes()
-    for div, file in LEVELS.values():
-        graph = onnx.load(str(path / file)).graph
-        layers = level_noise_layers(shapes, 32 // div)
-        assert layers == [k for k, (h, w) in shapes.items() if h <= 32 // div] and "b4.conv1" in layers
+    for name, px in ExportInfo.read(path).levels.items():
+        graph = onnx.load(str(path / LEVELS[name])).graph
+        layers = level_noise_layers(shapes, px)
+        assert layers == [k for k, (h, w) in shapes.items() if h <= px] and "b4.conv1" in layers
         assert [i.name for i in graph.input] == ["ws", *(f"noise_{k.replace('.', '_')}" for k in layers)]
         assert [o.name for o in graph.output] == ["img"]
         in_dims = graph.input[0].type.tensor_type.shape.dim
         out_dims = graph.output[0].type.tensor_type.shape.dim
         assert in_dims[0].dim_param and in_dims[0].dim_param == out_dims[0].dim_param
-        assert [d.dim_value for d in out_dims[1:]] == [3, 32 // div, 32 // div]
+        assert [d.dim_value for d in out_dims[1:]] == [3, px, px]
         defaults = {t.name: numpy_helper.to_array(t) for t in graph.initializer if t.name.startswith("noise_")}
         assert list(defaults) == [noise_input(k) for k in layers]
         for layer, graph_input in zip(layers, graph.input[1:]):  # fixed (H, W): one map for the whole batch
@@ -123,7 +130,7 @@ def test_synthesis_runs_on_ws_alone_and_a_fed_map_overrides_its_default(exported
 
 def _levels(folder: Path) -> dict[str, tuple[Path, int]]:
     """What check_synthesis takes: level -> (graph file, resolution)."""
-    return {name: (folder / LEVELS[name][1], res) for name, res in ExportInfo.read(folder).levels.items()}
+    return {name: (folder / LEVELS[name], res) for name, res in ExportInfo.read(folder).levels.items()}
 
 
 def _damaged(path: Path, folder: Path, file: str, damage) -> Path:
@@ -146,7 +153,7 @@ def test_the_parity_check_passes_good_graphs_and_refuses_a_wrong_one_at_batch_1(
     """Batch 1 comes first and is enough to refuse a wrong graph: a 1024 px model's check stays a few frames."""
     model, path = exported
     worst = check_synthesis(model.G, _levels(path))
-    assert set(worst) == {"full", "half", "quarter"} and max(worst.values()) <= PARITY_TOLERANCE
+    assert set(worst) == {"full", "16px", "8px"} and max(worst.values()) <= PARITY_TOLERANCE
     broken = _damaged(path, tmp_path / "weights", "synthesis.onnx", _noisy_weights)
     batches: list[int] = []
     real_run = parity._run
@@ -164,15 +171,15 @@ def test_the_parity_check_refuses_wrong_noise_defaults_and_a_graph_it_cannot_run
         default = next(t for t in graph.initializer if t.name == "noise_b16_conv1")
         default.CopyFrom(numpy_helper.from_array(np.zeros((16, 16), np.float32) + 3, default.name))
 
-    broken = _damaged(path, tmp_path / "defaults", "synthesis_half.onnx", zero_default)
-    with pytest.raises(ExportError, match=r"synthesis_half\.onnx: differs from torch"):
+    broken = _damaged(path, tmp_path / "defaults", "synthesis_16.onnx", zero_default)
+    with pytest.raises(ExportError, match=r"synthesis_16\.onnx: differs from torch"):
         check_synthesis(model.G, _levels(broken))
 
     def rename_input(graph: onnx.GraphProto) -> None:
         graph.input[1].name = "renamed"  # noise_b4_conv1: the maps fed under its name reach nothing
 
-    broken = _damaged(path, tmp_path / "inputs", "synthesis_quarter.onnx", rename_input)
-    with pytest.raises(ExportError, match=r"synthesis_quarter\.onnx: onnxruntime cannot run the graph \("):
+    broken = _damaged(path, tmp_path / "inputs", "synthesis_8.onnx", rename_input)
+    with pytest.raises(ExportError, match=r"synthesis_8\.onnx: onnxruntime cannot run the graph \("):
         check_synthesis(model.G, _levels(broken))
 
 
@@ -185,19 +192,21 @@ def test_cache_hit_returns_the_same_folder_without_exporting(exported, tmp_path_
 
 
 def test_a_cache_folder_of_the_previous_formats_is_exported_again_in_place(exported, tmp_path):
-    """Version 2 kept the constant noise maps in noise.npz and fed them every frame; version 3 did not name the
-    architecture (a StyleGAN3 export would be taken for StyleGAN2's); a GPU preview may have added its TensorRT
-    engines. Such a folder is rebuilt, not trusted and not refused as a folder of other files."""
+    """Version 2 kept the constant noise maps in noise.npz and fed them every frame; version 3 drew its drag levels
+    at ½ and ¼ of the model's size (synthesis_half.onnx); version 5 did not name the architecture (a StyleGAN3
+    export would be taken for StyleGAN2's); a GPU preview may have added its TensorRT engines. Such a folder is
+    rebuilt, not trusted and not refused as a folder of other files."""
     model, done = exported
     old = tmp_path / model.weights_hash
     shutil.copytree(done, old)
     described = json.loads((old / "model.json").read_text())
     del described["architecture"]
-    described["format_version"] = 3
+    described["format_version"] = 5
     (old / "model.json").write_text(json.dumps(described))
     with pytest.raises(ExportError, match="another version"):
         ExportInfo.read(old)
     np.savez(old / "noise.npz", b4_conv1=np.zeros((4, 4), np.float32))
+    shutil.copy(old / "synthesis_16.onnx", old / "synthesis_half.onnx")
     described["format_version"] = 2
     (old / "model.json").write_text(json.dumps(described))
     (old / "tensorrt").mkdir()

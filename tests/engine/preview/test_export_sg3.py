@@ -18,6 +18,7 @@ from onnx import numpy_helper
 from studio.engine.images import tensor_to_images
 from studio.engine.model.loaded import LoadedModel
 from studio.engine.model.stylegan3 import input_transform
+from studio.engine.preview.drag import DragChoice
 from studio.engine.preview.export.cache import cached_export, find_export
 from studio.engine.preview.export.format import ExportError, ExportInfo
 from studio.engine.preview.export.parity import PARITY_TOLERANCE, check_synthesis, relative_error
@@ -85,35 +86,50 @@ def test_backends_draw_one_level_and_take_a_transform(exported, kind):
     G = model.G
     backend = OrtBackend(path, "cpu") if kind == "cpu" else TorchBackend(G)
     assert backend.architecture == G.architecture and backend.levels == {"full": 16}
+    assert backend.resolve_level("drag") == "full"  # a smaller picture costs SG3 the full one: a drag draws it
     ws = _ws(G, 2, seed=6)
     transform = input_transform((0.1, -0.05), 30.0)
     with torch.no_grad():
         want = tensor_to_images(G.synthesis(ws, transform=transform))
-    got = backend.render(ws.numpy(), transform=transform)  # a tensor; numpy arrays too
+    got = backend.render(ws.numpy(), "drag", transform=transform)  # a tensor; numpy arrays too
     assert got.shape == want.shape == (2, 16, 16, 3) and np.abs(got.astype(int) - want.astype(int)).max() <= 1
     assert np.array_equal(backend.render(ws, transform=transform.numpy()), got)
     plain = backend.render(ws)
-    assert np.array_equal(backend.render(ws, "half"), plain)  # no smaller level: the full picture, no failure
+    assert not np.array_equal(got, plain)
     assert np.array_equal(backend.render(ws, transform=G.synthesis.input.transform), plain)
-    with pytest.raises(ValueError, match=r"transform must be a \(3, 3\) matrix, not of shape \(2, 3\)"):
+    with pytest.raises(ValueError, match=r"\(3, 3\) matrix of finite numbers, not shape \(2, 3\)"):
         backend.render(ws, transform=np.eye(3)[:2])
+    with pytest.raises(ValueError, match="finite numbers"):
+        backend.render(ws, transform=np.full((3, 3), np.nan))
     with pytest.raises(ValueError, match="'b4.conv1' does not fit this model: a StyleGAN3 network has no noise"):
         backend.render(ws, noise={"b4.conv1": np.zeros((4, 4))})
 
 
-def test_a_stylegan2_backend_refuses_a_transform():
-    backend = TorchBackend(tiny_model().G)
+@pytest.mark.parametrize("kind", ["cpu", "torch"])
+def test_a_stylegan2_backend_refuses_a_transform(kind, tmp_path_factory):
+    model = tiny_model()
+    backend = (OrtBackend(cached_export(model, cache_root=shared_cache(tmp_path_factory)), "cpu") if kind == "cpu"
+               else TorchBackend(model.G))
     with pytest.raises(ValueError, match="this model is StyleGAN2"):
         backend.render(np.zeros((1, backend.num_ws, backend.w_dim), np.float32), transform=np.eye(3))
 
 
-def test_open_backend_runs_stylegan3_on_onnxruntime_and_says_it_has_one_level(exported, tmp_path_factory, caplog):
+@pytest.mark.parametrize("prefer", ["auto", "cpu"])
+def test_open_backend_runs_stylegan3_on_onnxruntime_with_one_untimed_level(exported, tmp_path_factory, caplog,
+                                                                            prefer):
+    """StyleGAN3 goes to onnxruntime as StyleGAN2 does; its drag is its one level, chosen without timing frames."""
     model, path = exported
     log = logging.getLogger("test.preview")
     with caplog.at_level(logging.INFO, logger="test.preview"):
-        backend = open_backend(model, prefer="cpu", cache_root=shared_cache(tmp_path_factory), log=log)
+        backend = open_backend(model, prefer=prefer, cache_root=shared_cache(tmp_path_factory), log=log)
     assert backend.name == "onnxruntime CPU" and backend.info.path == path
-    assert any("StyleGAN3 has no early exit" in r.getMessage() for r in caplog.records)
+    assert backend.drag == DragChoice("full", 16, None, only=True) and backend.drag.words() == ""
+    assert "cannot draw a smaller one faster" in backend.drag.detail()
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("StyleGAN3 has no early exit" in m for m in messages)
+    assert "preview: a drag draws the full level (16 px), the model's only level" in messages
+    asked = open_backend(model, prefer="torch", cache_root=shared_cache(tmp_path_factory))
+    assert isinstance(asked, TorchBackend) and asked.why == "as asked" and asked.drag.only
 
 
 def test_the_parity_check_refuses_a_wrong_transform_default(exported, tmp_path):

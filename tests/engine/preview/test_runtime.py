@@ -13,7 +13,9 @@ import torch
 from studio.engine.edit.portrait import Portrait
 from studio.engine.images import tensor_to_images
 from studio.engine.model.loaded import LoadedModel
+from studio.engine.preview.drag import DragChoice, choose_drag, default_drag
 from studio.engine.preview.export.cache import cached_export, find_export
+from studio.engine.preview.export.format import level_resolutions
 from studio.engine.preview.export.writer import export_onnx
 from studio.engine.preview.renderer import Frame, LatestWinsRenderer
 from studio.engine.preview.runtime import (
@@ -47,14 +49,14 @@ def backend(request, exported) -> Backend:
 
 
 @pytest.mark.parametrize("batch", [1, 4])
-@pytest.mark.parametrize("level", ["full", "half", "quarter"])
+@pytest.mark.parametrize("level", ["full", "16px", "8px"])
 def test_backend_renders_what_torch_renders(backend, exported, level, batch):
     G = exported[0].G
     ws = G.mapping(torch.randn(batch, G.z_dim, generator=torch.Generator().manual_seed(batch))).detach()
     with torch.no_grad():
         want = tensor_to_images(G.synthesis(ws, max_resolution=backend.levels[level]))
     got = backend.render(ws.numpy(), level)
-    side = {"full": 32, "half": 16, "quarter": 8}[level]
+    side = {"full": 32, "16px": 16, "8px": 8}[level]
     assert got.dtype == np.uint8 and got.shape == want.shape == (batch, side, side, 3)
     # float parity is 1e-3 of the range; rounding to uint8 can still differ by one step at a boundary
     assert np.abs(got.astype(int) - want.astype(int)).max() <= 1
@@ -68,7 +70,7 @@ def _detail(G, layers, seed: int = 0) -> dict[str, np.ndarray]:
     return {name: (rng.standard_normal(shapes[name]) * 3).astype(np.float32) for name in layers}
 
 
-@pytest.mark.parametrize("level", ["full", "half", "quarter"])
+@pytest.mark.parametrize("level", ["full", "16px", "8px"])
 def test_backend_renders_noise_maps_as_torch_does(backend, exported, level):
     G = exported[0].G
     ws = G.mapping(torch.randn(2, G.z_dim, generator=torch.Generator().manual_seed(3))).detach()
@@ -96,12 +98,12 @@ def test_a_full_set_of_maps_serves_the_smaller_levels(backend, exported):
     G = exported[0].G
     ws = G.mapping(torch.randn(1, G.z_dim, generator=torch.Generator().manual_seed(5))).detach().numpy()
     maps = _detail(G, G.synthesis.noise_shapes())
-    for level, res in [("half", 16), ("quarter", 8)]:
+    for level, res in [("16px", 16), ("8px", 8)]:
         coarse = {k: v for k, v in maps.items() if v.shape[0] <= res}
         assert np.array_equal(backend.render(ws, level, noise=maps), backend.render(ws, level, noise=coarse))
-    # the quarter level renders none of the 16 and 32 px layers' maps, whatever they hold
+    # the 8 px level renders none of the 16 and 32 px layers' maps, whatever they hold
     fine_only = {k: v for k, v in maps.items() if v.shape[0] > 8}
-    assert np.array_equal(backend.render(ws, "quarter", noise=fine_only), backend.render(ws, "quarter"))
+    assert np.array_equal(backend.render(ws, "8px", noise=fine_only), backend.render(ws, "8px"))
 
 
 @pytest.mark.parametrize("kind", ["cpu", "torch"])
@@ -112,7 +114,7 @@ def test_a_map_that_does_not_fit_is_refused_by_name(exported, kind):
     with pytest.raises(ValueError, match=r"no noise map 'b64\.conv0'"):
         backend.render(ws, noise={"b64.conv0": np.zeros((64, 64))})
     with pytest.raises(ValueError, match=r"noise map 'b16\.conv1' must have shape \(16, 16\), not \(32, 32\)"):
-        backend.render(ws, "quarter", noise={"b16.conv1": np.zeros((32, 32))})  # even where it would go unused
+        backend.render(ws, "8px", noise={"b16.conv1": np.zeros((32, 32))})  # even where it would go unused
     with pytest.raises(ValueError, match=r"noise map 'b8\.conv0' must have shape \(8, 8\), not \(1, 8, 8\)"):
         backend.render(ws, noise={"b8.conv0": torch.zeros(1, 8, 8)})
 
@@ -230,13 +232,13 @@ def test_renderer_renders_only_the_newest_request(exported):
         ws = _ws(0, G)
         for i in range(1, 50):
             ws[0, 0, 0] = i  # the caller reuses its array: the renderer must have copied it
-            ids.append(renderer.submit(ws, level="half", tag=i))
+            ids.append(renderer.submit(ws, level="16px", tag=i))
         backend.release.set()
         assert renderer.wait_until_idle(30)
     assert ids == list(range(1, 51))
     assert [f.request_id for f in frames] == [1, 50]
     assert backend.rendered_ws == [0.0, 49.0]
-    assert frames[-1].tag == 49 and frames[-1].level == "half" and frames[-1].image.shape == (1, 16, 16, 3)
+    assert frames[-1].tag == 49 and frames[-1].level == "16px" and frames[-1].image.shape == (1, 16, 16, 3)
     assert renderer.rendered == 2 and renderer.dropped == 48
 
 
@@ -336,3 +338,46 @@ def test_renderer_frame_rate_counts_recent_frames(exported):
             renderer.submit(_ws(i, G))
             assert renderer.wait_until_idle(30)
         assert renderer.fps * renderer.fps_window == pytest.approx(3)
+
+
+def test_a_drag_draws_the_largest_level_that_reaches_the_target(exported):
+    """choose_drag with an injected timing: no wall clock, the same decision on any machine."""
+    levels = level_resolutions(1024)
+    cost = {"32px": 0.02, "64px": 0.05, "128px": 0.09, "256px": 0.2, "full": 2.4}
+    timed: list[str] = []
+
+    def seconds(level: str) -> float:
+        timed.append(level)
+        return cost[level]
+
+    choice = choose_drag(levels, seconds)
+    assert (choice.level, choice.resolution) == ("128px", 128) and choice.fps == pytest.approx(1 / 0.09)
+    assert timed == ["32px", "64px", "128px", "256px"]  # from the smallest up, stopping at the first too slow
+    assert choice.words() == "Previewing at 128 px while you drag"
+    slow = choose_drag(levels, lambda level: 10 * cost[level])  # nothing reaches 10 frames/s: the fastest
+    assert (slow.level, slow.fps) == ("32px", pytest.approx(5.0))
+    small = choose_drag(level_resolutions(128), lambda level: 0.02)  # a small model drags at full size
+    assert small.level == "full" and small.words() == ""
+    assert default_drag(levels).level == "128px" and default_drag(level_resolutions(32)).level == "full"
+    assert not default_drag(level_resolutions(32)).only
+
+    def untimed(level: str) -> float:
+        raise AssertionError(f"the {level} level was timed")
+
+    only = choose_drag(level_resolutions(1024, "sg3-r"), untimed)  # StyleGAN3: one level, nothing to choose
+    assert only == default_drag({"full": 1024}) == DragChoice("full", 1024, None, only=True)
+    assert only.words() == "" and "cannot draw a smaller one faster" in only.detail()
+
+
+@pytest.mark.parametrize("kind", ["cpu", "torch"])
+def test_a_backend_opened_for_a_model_has_timed_its_drag_and_draws_it(exported, tmp_path_factory, kind):
+    model, _ = exported
+    backend = open_backend(model, prefer=kind, cache_root=shared_cache(tmp_path_factory))
+    assert backend.drag.fps is not None and backend.drag.level in backend.levels
+    ws = np.zeros((1, 8, 64), np.float32)
+    px = backend.drag.resolution
+    assert backend.resolve_level("drag") == backend.drag.level
+    assert np.array_equal(backend.render(ws, "drag"), backend.render(ws, backend.drag.level))
+    assert backend.render(ws, "drag").shape == (1, px, px, 3)
+    waiting = open_backend(model, prefer=kind, cache_root=shared_cache(tmp_path_factory), time_drag=False)
+    assert waiting.drag.fps is None

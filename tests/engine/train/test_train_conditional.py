@@ -127,11 +127,11 @@ def test_world_genre_batches_are_balanced_by_image_index():
     from studio.engine.world import GENRES, render_batch
 
     batches = StepBatches(32, 8, 0, 1, 0, genres=True)
-    images, labels = batches[1]  # images 8..15
+    images, labels, _ = batches[1]  # images 8..15
     assert labels.tolist() == [0, 1, 2, 3, 0, 1, 2, 3]
     want = render_batch([world_seed(0, i) for i in range(8, 16)], 32, [GENRES[i % 4] for i in range(8, 16)])
     np.testing.assert_array_equal(images.permute(0, 2, 3, 1).numpy(), want)
-    portraits, none = StepBatches(32, 8, 0, 1, 0)[1]  # an unconditional world run: portraits, no labels
+    portraits, none, _ = StepBatches(32, 8, 0, 1, 0)[1]  # an unconditional world run: portraits, no labels
     assert none is None
     np.testing.assert_array_equal(portraits[::4], images[::4])  # class 0 is the portraits, the same seeds
 
@@ -147,7 +147,7 @@ def test_genre_cache_has_its_own_folder_and_labels_by_cached_item(tmp_path):
     np.testing.assert_array_equal(genres[0], portraits[0])
     assert not np.array_equal(genres[1], portraits[1])
     batches = StepBatches(32, 4, 0, 1, 0, world_cache=genres, genres=True)
-    images, labels = batches[0]
+    images, labels, _ = batches[0]
     for img, label in zip(images.permute(0, 2, 3, 1).numpy(), labels.tolist()):
         np.testing.assert_array_equal(img, genres[label])  # a cached item's class is its index's genre
 

@@ -97,9 +97,9 @@ def test_preview_delivers_latest_frame_on_ui_thread(qtbot, tiny_pair):
             preview.submit(ws, level="full", tag="a")
         assert frames[-1].image.shape == (1, 32, 32, 3) and frames[-1].tag == "a"
         for i in range(5):
-            preview.submit(ws, level="half", tag=i)
+            preview.submit(ws, level="16px", tag=i)
         qtbot.waitUntil(lambda: frames[-1].tag == 4, timeout=20_000)
-        assert frames[-1].image.shape[1] < 32 and frames[-1].level == "half"
+        assert frames[-1].image.shape[1] == 16 and frames[-1].level == "16px"
         assert preview.backend_name
     finally:
         preview.close()

@@ -19,18 +19,12 @@ from studio.engine.model.labels import class_labels
 from studio.ui.dialogs.mixing_grid import MixingGridDialog
 from studio.ui.window.main_window import MainWindow
 from tests.ui.conftest import TINY_CLASSES
-from tests.ui.helpers import TIMEOUT, open_and_wait, opened_window, settle
+from tests.ui.helpers import TIMEOUT, drawn, open_and_wait, opened_window, paint_and_search, settle
 
 
 @pytest.fixture
 def window(qtbot, tiny_cond_model_path) -> MainWindow:
     return opened_window(qtbot, tiny_cond_model_path)
-
-
-@torch.no_grad()
-def rendered(window: MainWindow, portrait: Portrait) -> np.ndarray:
-    G = window.model.G
-    return tensor_to_images(G.synthesis(portrait.ws(G), noise_mode="const"))[0]
 
 
 def pick_class(window: MainWindow, index: int) -> None:
@@ -47,12 +41,12 @@ def test_the_picker_shows_the_cards_classes_and_redraws_the_seed_in_the_class(qt
     assert box.currentIndex() == 0
     assert window.doc.portrait.class_index == 0 and window.session.directions  # GANSpace sliders, conditional model
     first = settle(qtbot, window)
-    np.testing.assert_array_equal(first, rendered(window, window.doc.portrait))
+    np.testing.assert_array_equal(first, drawn(window, window.doc.portrait))
 
     pick_class(window, 2)
     assert window.doc.portrait.class_index == 2 and window.doc.portrait.base.seed == 0
     landscape = settle(qtbot, window)
-    np.testing.assert_array_equal(landscape, rendered(window, Portrait.from_seed(0, 0.7, 2)))
+    np.testing.assert_array_equal(landscape, drawn(window, Portrait.from_seed(0, 0.7, 2)))
     assert not np.array_equal(landscape, first)
     assert window.tasks.wait_idle(TIMEOUT)
     assert window.seeds.class_index == 2  # the thumbnails are drawn in the class too
@@ -138,9 +132,9 @@ def test_style_mixing_takes_b_in_its_own_class(qtbot, window):
     portrait = window.doc.portrait
     assert portrait.class_index == 0 and (portrait.mixing.other.seed, portrait.mixing.other.class_index) == (9, 2)
     mixed = settle(qtbot, window)
-    np.testing.assert_array_equal(mixed, rendered(window, portrait))
+    np.testing.assert_array_equal(mixed, drawn(window, portrait))
     same_class = portrait.with_mixing(Mixing(portrait.mixing.other.with_class(0), portrait.mixing.groups))
-    assert not np.array_equal(mixed, rendered(window, same_class))
+    assert not np.array_equal(mixed, drawn(window, same_class))
 
 
 def test_the_mixing_grid_mixes_rows_and_columns_of_different_classes(qtbot, window):
@@ -173,19 +167,10 @@ def test_the_mixing_grid_of_an_unconditional_model_has_no_class_rows(qtbot, tiny
 def test_colour_search_keeps_to_the_class_and_records_it(qtbot, window):
     pick_class(window, 1)
     settle(qtbot, window)
-    window.window_actions.paint.trigger()
-    p = window.painter
-    p.brush.colour, p.brush.radius = (40, 80, 230), 3.0
-    p.begin_stroke(6, 6)
-    p.extend_stroke(26, 6)
-    p.end_stroke()
-    panel = window.search_panel
-    panel.steps.setValue(5)
-    panel.search_button.click()
-    qtbot.waitUntil(lambda: not panel.running, timeout=TIMEOUT)
+    paint_and_search(qtbot, window, (40, 80, 230), (6, 6, 26, 6), steps=5)
     found = window.doc.portrait
     assert found.base.w_plus is not None and found.class_index == 1
-    assert "5 steps" in panel.report.text()
+    assert "5 steps" in window.search_panel.report.text()
 
 
 def test_projection_goes_into_the_chosen_class(qtbot, window, tmp_path):

@@ -16,20 +16,12 @@ from studio.engine.images import load_image, upscale
 from studio.engine.library.recipe import portrait_recipe
 from studio.ui.theme import qimage_to_array
 from studio.ui.window.main_window import MainWindow
-from tests.ui.helpers import TIMEOUT, open_and_wait, opened_window, settle, shown
+from tests.ui.helpers import TIMEOUT, drag, open_and_wait, opened_window, settle, shown
 
 
 @pytest.fixture
 def window(qtbot, tiny_model_path) -> MainWindow:
     return opened_window(qtbot, tiny_model_path)
-
-
-def drag(slider, value: int) -> None:
-    """Press, move through a few values, release: what a mouse drag does to a QSlider."""
-    slider.setSliderDown(True)
-    for v in np.linspace(slider.value(), value, 4)[1:]:
-        slider.setValue(int(v))
-    slider.setSliderDown(False)
 
 
 def test_opens_model_and_shows_status(window, tiny_model_path):

@@ -9,9 +9,7 @@ from PySide6.QtCore import QSettings
 from studio.engine import save_model
 from studio.ui.window.main_window import MainWindow
 from tests.conftest import make_tiny_pair
-from tests.ui.helpers import TIMEOUT, settle, shown
-
-EXPORT_TIMEOUT = 600_000  # a tiny model's export takes seconds alone, minutes on a shared CI core
+from tests.ui.helpers import EXPORT_TIMEOUT, TIMEOUT, settle, shown
 
 
 @pytest.fixture

@@ -17,11 +17,12 @@ What is written (one folder per model):
   [-1, 1]; the same as ``G.synthesis(ws, noise_mode="const", noise=maps)``. Each noise input has an initializer
   of the same name holding the model's constant map (ONNX IR >= 4 makes that the input's default; onnxruntime
   lists such inputs under ``get_overridable_initializers``), so a map not fed is the model's own.
-- ``synthesis_half.onnx`` / ``synthesis_quarter.onnx``: the same ``ws`` and the maps of the layers up to the level's
-  resolution (``level_noise_layers``) -> the RGB skip output at 1/2 and 1/4 of the resolution
-  (``G.synthesis(ws, max_resolution=...)``), which stops early and costs a fraction of a full frame: what a
-  preview shows while a slider is being dragged. Written for every level of at least ``MIN_LEVEL_RESOLUTION`` px
-  (8: a 4 px image is only the learned constant; 8 px already shows the layout).
+- ``synthesis_128.onnx`` and the like: the same ``ws`` and the maps of the layers up to the level's resolution
+  (``level_noise_layers``) -> the RGB skip output at that absolute size (``G.synthesis(ws, max_resolution=...)``),
+  which stops early and costs a fraction of a full frame: what a preview shows while a slider is being dragged.
+  Written for the ``DRAG_SIZES`` below the model's size down to ``DRAG_FLOOR`` and at least its ``DRAG_LEVELS``
+  largest (256, 128, 64 and 32 px for a 1024 px model, 32, 16 and 8 px for a 64 px one; none below
+  ``MIN_LEVEL_RESOLUTION``, 8 px: a 4 px image is only the learned constant).
 - ``model.json``: the source model's weights hash and architecture, shapes, names, opset, files and the parity
   figures measured at export time.
 

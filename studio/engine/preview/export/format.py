@@ -20,28 +20,34 @@ from ...outputs import check_output_folder, folder_holds_only
 from ...paths import PathLike
 
 MIN_LEVEL_RESOLUTION = 8
+# The early exits a dragged slider draws, at absolute sizes: a block costs about the same at every resolution
+# from 64 px up (the channels halve as the pixels quadruple), so a fraction of a big model's size saves little
+# (¼ of 1024 px still ran 3 of its 5 costly blocks); 64 and 128 px run the cheap head of any model. Each model
+# gets every one of these below its own size down to ``DRAG_FLOOR`` px, and at least the ``DRAG_LEVELS`` largest:
+# a 512-1024 px model's 64 px head is ~32 GFLOP (about 6 frames/s on two cores at float32), its 32 px head a
+# quarter of that, the one that reaches ``DRAG_FPS`` on a CPU.
+DRAG_SIZES = (256, 128, 64, 32, 16, 8)
+DRAG_FLOOR = 32
+DRAG_LEVELS = 3
 # Bump when the exported graphs change, so caches written by older versions are rebuilt.
 FORMAT = "gan-studio-onnx"
 # 2: noise maps are graph inputs, the constant ones in noise.npz; 3: each noise input holds the constant map as
-# its default (an initializer of the same name), so the graphs run on ``ws`` alone and noise.npz is gone; 4: model.json
-# names the architecture, and StyleGAN3 is exported (one level, the ``transform`` input), which a version 3 reader
-# would take for a StyleGAN2 export with three levels.
-FORMAT_VERSION = 4
+# its default (an initializer of the same name), so the graphs run on ``ws`` alone and noise.npz is gone;
+# 4: the drag levels at absolute sizes (``synthesis_128.onnx``) instead of ½ and ¼ of the model's; 5: down to
+# ``DRAG_FLOOR`` (a 512-1024 px model gains its 32 px level); 6: model.json names the architecture, and an
+# SG3 export's synthesis takes ``transform`` (one level), which a version 5 reader would take for StyleGAN2's.
+FORMAT_VERSION = 6
 INFO_FILE = "model.json"
 MAPPING_FILE = "mapping.onnx"
 TRANSFORM_INPUT = "transform"  # StyleGAN3's synthesis graph: the input's (3, 3) user transform
 # onnxruntime's TensorRT provider keeps its engines in this folder of the export (runtime.py); re-exporting
 # deletes it, as the engines were built for the graphs replaced.
 TENSORRT_CACHE = "tensorrt"
-# Preview levels: name -> (divisor of the model's resolution, file).
-LEVELS = {
-    "full": (1, "synthesis.onnx"),
-    "half": (2, "synthesis_half.onnx"),
-    "quarter": (4, "synthesis_quarter.onnx"),
-}
-EXPORT_FILES = (INFO_FILE, MAPPING_FILE, *(file for _, file in LEVELS.values()))
+# Preview levels: "full" (the model's size) and one per drag size, named by it ("128px") -> its graph's file.
+LEVELS = {"full": "synthesis.onnx", **{f"{px}px": f"synthesis_{px}.onnx" for px in DRAG_SIZES}}
+EXPORT_FILES = (INFO_FILE, MAPPING_FILE, *LEVELS.values())
 # What earlier format versions wrote besides: an old cache folder still counts as an export, and is replaced.
-OLD_EXPORT_FILES = ("noise.npz",)
+OLD_EXPORT_FILES = ("noise.npz", "synthesis_half.onnx", "synthesis_quarter.onnx")
 
 
 class ExportError(RuntimeError):
@@ -68,7 +74,7 @@ class ExportInfo:
 
     def graph_path(self, graph: str) -> Path:
         """The file of ``"mapping"`` or a level name."""
-        return self.path / (MAPPING_FILE if graph == "mapping" else LEVELS[graph][1])
+        return self.path / (MAPPING_FILE if graph == "mapping" else LEVELS[graph])
 
     @classmethod
     def read(cls, path: PathLike) -> ExportInfo:
@@ -105,11 +111,14 @@ def check_export_folder(out_dir: PathLike) -> Path:
 
 
 def level_resolutions(resolution: int, architecture: str = "sg2") -> dict[str, int]:
-    """The preview levels a model of ``resolution`` px gets (name -> px); every backend offers the same ones.
-    StyleGAN3 (``architecture`` sg3-t or sg3-r) gets "full" only: it has no early exit to make a level cheaper."""
+    """The preview levels a model of ``resolution`` px gets (name -> px, largest first); every backend offers the
+    same ones. StyleGAN2: "full" and the ``DRAG_SIZES`` below it down to ``DRAG_FLOOR``, at least its
+    ``DRAG_LEVELS`` largest. StyleGAN3 (``architecture`` sg3-t or sg3-r): "full" only, as it has no early exit."""
     if architecture != "sg2":
         return {"full": resolution}
-    return {name: resolution // div for name, (div, _) in LEVELS.items() if resolution // div >= MIN_LEVEL_RESOLUTION}
+    below = [px for px in DRAG_SIZES if MIN_LEVEL_RESOLUTION <= px < resolution]
+    drag = below[:max(DRAG_LEVELS, sum(px >= DRAG_FLOOR for px in below))]
+    return {"full": resolution, **{f"{px}px": px for px in drag}}
 
 
 def noise_input(layer: str) -> str:

@@ -106,9 +106,8 @@ def check_synthesis(G: Generator | SG3Generator, graphs: Mapping[str, tuple[Path
     constant noise, its own transform), fed other values for all of its inputs as well (``_other_inputs``), what
     G renders with those. Then the smallest level at the largest of ``PARITY_BATCHES`` with those values shared
     by the batch: the batch is really dynamic and the inputs broadcast; the levels come from one trace, so one
-    level shows it for all. Torch
-    renders every level of a case in one pass (``outputs``) and one graph's session is open at a time, which
-    keeps a 1024 px model's check to a few frames and little memory.
+    level shows it for all. Torch renders every level of a case in one pass (``outputs``) and one graph's
+    session is open at a time, which keeps a 1024 px model's check to a few frames and little memory.
     """
     shapes = G.synthesis.noise_shapes()
     names = sorted(graphs, key=lambda name: -graphs[name][1])

@@ -222,11 +222,11 @@ def export_onnx(
         shapes = G.synthesis.noise_shapes()
         for name, output in zip(levels, outputs):
             used = {k: defaults[k] for k in level_inputs(G.architecture, shapes, levels[name])}
-            _save_graph(_cut_level(synthesis, output, used), tmp / LEVELS[name][1], opset)
+            _save_graph(_cut_level(synthesis, output, used), tmp / LEVELS[name], opset)
         del synthesis  # the traced graph holds a copy of the weights: free it before the check renders
         gc.collect()
         step(steps[2])
-        parity.update(check_synthesis(G, {name: (tmp / LEVELS[name][1], res) for name, res in levels.items()}))
+        parity.update(check_synthesis(G, {name: (tmp / LEVELS[name], res) for name, res in levels.items()}))
         step(steps[3])
 
         info = _describe(model, G, levels, opset, parity)
@@ -252,7 +252,7 @@ def _describe(
     shapes = G.synthesis.noise_shapes()
     for name, res in levels.items():
         inputs = ["ws", *level_inputs(G.architecture, shapes, res)]
-        graphs[name] = {"file": LEVELS[name][1], "resolution": res, "inputs": inputs, "outputs": ["img"]}
+        graphs[name] = {"file": LEVELS[name], "resolution": res, "inputs": inputs, "outputs": ["img"]}
     # a list, not an object: sort_keys would put b16 before b4, and the order (coarse to fine) is the contract
     layers = [{"name": name, "input": noise_input(name), "shape": list(shape)} for name, shape in shapes.items()]
     transform = {} if G.architecture == "sg2" else {"transform": {
