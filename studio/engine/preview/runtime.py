@@ -329,7 +329,8 @@ def open_backend(
     of a model exports it to ONNX (a long job: ``progress`` and ``token`` follow it); the export is cached by
     weights hash, so later opens are quick. ``export=False`` uses an export only if the cache holds it (torch
     otherwise): what can draw at once. The backend's ``why`` says why it was chosen, in a sentence; its ``drag``
-    is timed on this machine (``time_drag``) unless ``time_drag`` is False or it is torch waiting for the export.
+    is timed on this machine (``time_drag``) unless ``time_drag`` is False or it is torch waiting for the export,
+    with a bfloat16 drag tried where ``bf16.worth_trying`` (a CPU backend, a CPU with native bfloat16).
     """
     if prefer not in PREFERENCES:
         raise ValueError(f"prefer must be one of {PREFERENCES}, not {prefer!r}")
