@@ -1,6 +1,6 @@
 """Big models on a CPU: the export's time and memory, every preview level's frame time at float32 and on the
 cheaper drag paths measured (with their error against the float32 picture), the drag level the preview picks
-on this machine, and the release (full) frame.
+on this machine with its bf16 path off and on, and the release (full) frame.
 
 For each size (the standard channel tables, random weights: ``models`` of benchmarks/preview.py) a fresh process
 builds the model, exports it to a temporary folder (``export_onnx``: every graph traced and checked against
@@ -9,22 +9,23 @@ a warm-up, in process CPU ms (the machine is shared: wall-clock measures the que
 work) and wall ms:
 
 - ``fp32``: the preview's onnxruntime session (what the release frame and an exact drag draw);
-- ``bf16``: torch in bfloat16, channels-last, traced and frozen per level (oneDNN: AMX or AVX512-BF16 where the
-  CPU has them, emulated elsewhere);
+- ``bf16``: the preview's bf16 drag level (``preview.bf16.Bf16Level``: torch in bfloat16, channels-last, traced
+  and frozen; oneDNN: AMX or AVX512-BF16 where the CPU has them, emulated elsewhere);
 - ``int8 dyn``: ``onnxruntime.quantization.quantize_dynamic`` (per-channel int8 weights, ConvInteger);
 - ``int8 static``: ``quantize_static``, QDQ, per-channel int8 weights and uint8 activations calibrated on four
   mapped latents (the transposed convolutions stay float: onnxruntime has no int8 kernel for them).
 
 Error: PSNR (dB) and mean |difference| (of 255) of the uint8 picture against the float32 one at that level.
-The chosen drag level is ``Backend.time_drag`` on this process's cores, as the window does at load.
+The chosen drag level is ``Backend.time_drag`` on this process's cores, as the window does at load: float32
+only, then with the bf16 path where ``bf16.worth_trying`` allows it (a CPU with native bf16).
 
     taskset -c 0 env OMP_NUM_THREADS=1 python benchmarks/big_models.py [--sizes 256,512,1024] [--runs 3]
+        [--paths fp32,bf16]
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import os
 import platform
@@ -56,34 +57,10 @@ def picture_error(got: np.ndarray, want: np.ndarray) -> tuple[float, float]:
     """PSNR (dB) and mean |difference| of the uint8 pictures of two float outputs."""
     import torch
 
-    from studio.engine.images import tensor_to_images
+    from studio.engine.images import psnr, tensor_to_images
 
-    a, b = (tensor_to_images(torch.as_tensor(np.asarray(x, np.float32))).astype(np.float64) for x in (got, want))
-    mse = float(((a - b) ** 2).mean())
-    return (10 * np.log10(255**2 / mse) if mse > 0 else float("inf")), float(np.abs(a - b).mean())
-
-
-def bf16_level(G, px: int, ws: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
-    """The synthesis network up to ``px`` in bfloat16, channels-last, traced and frozen (its weight products and
-    demodulation norms folded, convolutions prepacked for oneDNN)."""
-    import torch
-
-    class Level(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.synthesis = copy.deepcopy(G.synthesis).to(torch.bfloat16).to(memory_format=torch.channels_last)
-
-        def forward(self, ws: torch.Tensor) -> torch.Tensor:
-            return self.synthesis(ws.bfloat16(), max_resolution=px, fused=False).float()
-
-    with torch.inference_mode():
-        frozen = torch.jit.freeze(torch.jit.trace(Level().eval(), torch.from_numpy(ws), check_trace=False))
-
-    def run(w: np.ndarray) -> np.ndarray:
-        with torch.inference_mode():
-            return frozen(torch.from_numpy(w)).numpy()
-
-    return run
+    a, b = (tensor_to_images(torch.as_tensor(np.asarray(x, np.float32))) for x in (got, want))
+    return psnr(a, b), float(np.abs(a.astype(np.float64) - b).mean())
 
 
 def int8_session(path: Path, out: Path, static: bool, G) -> tuple[object, float]:
@@ -119,11 +96,13 @@ def int8_session(path: Path, out: Path, static: bool, G) -> tuple[object, float]
     return ort.InferenceSession(str(out), session_options(1), providers=["CPUExecutionProvider"]), seconds
 
 
-def measure(resolution: int, runs: int) -> dict:
-    """In this process: build, export, render every level on every path; the figures as a dict."""
+def measure(resolution: int, runs: int, paths: list[str]) -> dict:
+    """In this process: build, export, pick the drag level, render every level on each of ``paths``; the
+    figures as a dict."""
     import torch
     from preview import models  # benchmarks/preview.py, beside this script
 
+    from studio.engine.preview.bf16 import Bf16Level, worth_trying
     from studio.engine.preview.export.writer import export_onnx
     from studio.engine.preview.runtime import OrtBackend, physical_cores
 
@@ -137,9 +116,14 @@ def measure(resolution: int, runs: int) -> dict:
         export_s, export_cpu = time.perf_counter() - start, time.process_time() - cpu
         export_peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
         backend = OrtBackend(Path(tmp) / "export", "cpu", threads=physical_cores())
-        start = time.perf_counter()
-        drag = backend.time_drag()
-        drag_s = time.perf_counter() - start
+        drags = {}
+        for path, bf16 in (("fp32", None), ("bf16", G if worth_trying(G, backend.on_cpu) else None)):
+            start = time.perf_counter()
+            drag = backend.time_drag(bf16=bf16)
+            drags[path] = [drag.level, drag.fps, time.perf_counter() - start, drag.path]
+            print(f"    {resolution} drag, {path} path {'on' if bf16 else 'off'}: {drags[path]}", file=sys.stderr,
+                  flush=True)
+        backend.time_drag()  # frees the bf16 level before the levels below are measured
         frames: dict[str, dict[str, list]] = {}
         for level, px in backend.levels.items():
             session = backend._levels[level]  # the preview's own session: what a frame runs
@@ -147,12 +131,16 @@ def measure(resolution: int, runs: int) -> dict:
             frames[level] = {"fp32": [cpu_ms, wall_ms, None, None, None]}
             if level == "full":
                 continue
-            start = time.perf_counter()
-            run = bf16_level(G, px, ws)
-            made = time.perf_counter() - start
-            cpu_ms, wall_ms, got = fastest(lambda r=run: r(ws), runs)
-            frames[level]["bf16"] = [cpu_ms, wall_ms, *picture_error(got, want), made]
+            if "bf16" in paths:
+                start = time.perf_counter()
+                run = Bf16Level(G.synthesis, px)
+                made = time.perf_counter() - start
+                cpu_ms, wall_ms, got = fastest(lambda r=run: r(ws, {}), runs)
+                frames[level]["bf16"] = [cpu_ms, wall_ms, *picture_error(got, want), made]
+                del run
             for name, static in (("int8 dyn", False), ("int8 static", True)):
+                if name not in paths:
+                    continue
                 q, made = int8_session(backend.info.graph_path(level), Path(tmp) / f"{level}_{static}.onnx", static, G)
                 cpu_ms, wall_ms, got = fastest(lambda q=q: q.run(None, {"ws": ws})[0], runs)
                 frames[level][name] = [cpu_ms, wall_ms, *picture_error(got, want), made]
@@ -160,17 +148,21 @@ def measure(resolution: int, runs: int) -> dict:
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {"model": model.name, "levels": backend.levels, "export_s": export_s, "export_cpu_s": export_cpu,
             "export_peak_gb": export_peak_kb / 1e6, "peak_gb": peak_kb / 1e6, "frames": frames,
-            "threads": backend.threads, "drag": [drag.level, drag.fps, drag_s]}
+            "threads": backend.threads, "drag": drags}
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sizes", default="256,512,1024")
     p.add_argument("--runs", type=int, default=3, help="frames measured per level and path, after a warm-up")
+    p.add_argument("--paths", default=",".join(PATHS), help=f"the cheaper paths to measure per level, of {PATHS}")
     p.add_argument("--one", type=int, help=argparse.SUPPRESS)  # the child: measure this size, print JSON
     args = p.parse_args()
+    paths = args.paths.split(",")
+    if not set(paths) <= set(PATHS):
+        p.error(f"--paths: {', '.join(set(paths) - set(PATHS))} is not one of {', '.join(PATHS)}")
     if args.one:
-        print(json.dumps(measure(args.one, args.runs)))
+        print(json.dumps(measure(args.one, args.runs, paths)))
         return 0
     import onnxruntime as ort
     import torch
@@ -182,19 +174,21 @@ def main() -> int:
           f"load average at start {os.getloadavg()[0]:.1f}")
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
-        child = subprocess.run([sys.executable, __file__, "--one", str(size), "--runs", str(args.runs)],
-                               stdout=subprocess.PIPE, text=True, check=True)
+        child = subprocess.run([sys.executable, __file__, "--one", str(size), "--runs", str(args.runs), "--paths",
+                                args.paths], stdout=subprocess.PIPE, text=True, check=True)
         rows.append(json.loads(child.stdout.strip().splitlines()[-1]))
     threads = rows[0]["threads"]
     print(f"\nexport: wall s (CPU s), peak resident memory after the export / with the preview open; the drag "
-          f"level time_drag picked ({threads} thread(s), wall fps) and how long picking took\n")
-    print("| model | export | peak: export / preview | drag level (fps, picked in) | release: full frame ms |")
-    print("|---|---|---|---|---|")
+          f"level time_drag picked ({threads} thread(s), wall fps) with the bf16 path off and on, and how long "
+          f"picking took\n")
+    print("| model | export | peak: export / preview | drag, float32 only (fps, picked in) | drag, bf16 path on | "
+          "release: full frame ms |")
+    print("|---|---|---|---|---|---|")
     for r in rows:
-        level, fps, took = r["drag"]
+        drags = [f"{level} {path} ({fps:.1f}/s, {took:.1f} s)" for level, fps, took, path in r["drag"].values()]
         full = r["frames"]["full"]["fp32"]
         print(f"| {r['model']} | {r['export_s']:.0f} s ({r['export_cpu_s']:.0f}) | {r['export_peak_gb']:.2f} / "
-              f"{r['peak_gb']:.2f} GB | {level} ({fps:.1f}/s, {took:.1f} s) | {full[0]:.0f} CPU ({full[1]:.0f} wall) |")
+              f"{r['peak_gb']:.2f} GB | {' | '.join(drags)} | {full[0]:.0f} CPU ({full[1]:.0f} wall) |")
     print("\nper level, batch 1, one thread: CPU ms (wall ms); the cheaper paths with PSNR / mean |diff| against "
           "the fp32 picture and how long making them took\n")
     print("| model | level | " + " | ".join(PATHS) + " |")

@@ -19,9 +19,9 @@ from dataclasses import replace
 
 import torch
 
+from studio.engine.cpu import cpu_has_native_bf16
 from studio.engine.jobs import Progress
 from studio.engine.train import Trainer, preset
-from studio.engine.train.hardware import cpu_has_native_bf16
 
 WARMUP = 3
 

@@ -31,9 +31,9 @@ import torch
 from recolor import delta_e, painterly, table
 
 from studio.engine import load_model
-from studio.engine.images import fit_image, image_to_tensor, tensor_to_images
+from studio.engine.images import fit_image, image_to_tensor, psnr, tensor_to_images
 from studio.engine.invert import pulse
-from studio.engine.invert.projection import DETAIL_MIN, ImageDistance, _lr_factor, project, psnr
+from studio.engine.invert.projection import DETAIL_MIN, ImageDistance, _lr_factor, project
 from studio.engine.invert.pulse import search
 from studio.engine.invert.pulse_fit import PrivateSynthesis, WorkRender, latent_stats
 from studio.engine.invert.work_size import SEARCH_WORK, work_size_for

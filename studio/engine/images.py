@@ -7,6 +7,7 @@ sentence naming the file, and no Pillow warning escapes, so the UI and CLI only 
 from __future__ import annotations
 
 import contextlib
+import math
 import threading
 import warnings
 from collections.abc import Iterator
@@ -246,6 +247,12 @@ def tensor_to_images(t: torch.Tensor) -> np.ndarray:
         raise ValueError(f"tensor_to_images needs an (N, 3, H, W) or (N, 1, H, W) tensor, got {tuple(t.shape)}")
     t = (t.detach().to("cpu", torch.float32) * 127.5 + 128).clamp(0, 255).to(torch.uint8)
     return t.expand(-1, 3, -1, -1).permute(0, 2, 3, 1).contiguous().numpy()
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    """Peak signal-to-noise ratio in dB between two uint8 images of the same shape (inf where they are equal)."""
+    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return math.inf if mse == 0 else 10 * math.log10(255**2 / mse)
 
 
 def save_png(path: PathLike, img: np.ndarray, text: dict[str, str] | None = None) -> None:

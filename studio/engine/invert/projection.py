@@ -33,7 +33,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..images import fit_image, image_to_tensor, tensor_to_images
+from ..images import fit_image, image_to_tensor, psnr, tensor_to_images
 from ..jobs import CancelToken, Progress, ProgressFn, ensure_token, no_progress
 from ..model.stylegan2 import Discriminator, Generator
 from ..model.stylegan3 import Generator as SG3Generator
@@ -60,12 +60,6 @@ class ProjectionResult:
     work_size: int  # px: the size both passes rendered and compared at
     detail: float  # the share of the steps the detail pass had: 0 where the model has no maps to fit (StyleGAN3)
     history: list[tuple[int, float]] = field(default_factory=list)  # (step, PSNR at the work size) per preview
-
-
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    """Peak signal-to-noise ratio in dB between two uint8 images of the same shape."""
-    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
-    return math.inf if mse == 0 else 10 * math.log10(255**2 / mse)
 
 
 class ImageDistance:

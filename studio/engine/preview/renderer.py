@@ -34,7 +34,7 @@ class Frame:
 
     request_id: int
     image: np.ndarray
-    level: str
+    level: str  # the level drawn: a name of the backend's levels ("drag" asks for the one its backend chose)
     seconds: float
     tag: Any = None
     backend: str = ""
@@ -91,7 +91,7 @@ class LatestWinsRenderer:
         ws = self.backend.prepare_ws(ws).copy()  # the caller may reuse its array for the next request
         noise_maps = self.backend.prepare_noise(noise, copy=True)  # and its maps, or edit them in place
         transform = prepare_transform(transform)  # a copy
-        level = self.backend.resolve_level(level)
+        self.backend.resolve_level(level)  # a ValueError here; "drag" is resolved by the backend that draws it
         with self._cond:
             if self._closed:
                 raise RuntimeError("the preview renderer is closed")
@@ -163,7 +163,8 @@ class LatestWinsRenderer:
         try:
             image = backend.render(request.ws, request.level, request.noise, request.transform)
             seconds = time.perf_counter() - start
-            frame = Frame(request.request_id, image, request.level, seconds, request.tag, backend.name)
+            level = backend.resolve_level(request.level)
+            frame = Frame(request.request_id, image, level, seconds, request.tag, backend.name)
             with self._cond:
                 self.rendered += 1
                 self._finished.append(time.monotonic())

@@ -28,7 +28,8 @@ import logging
 import os
 import sys
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +44,8 @@ from ..model.loaded import LoadedModel
 from ..model.stylegan2 import Generator
 from ..model.stylegan3 import Generator as SG3Generator
 from ..paths import PathLike
-from .drag import DragChoice, choose_drag, default_drag, frame_seconds
+from .bf16 import Bf16Drag, Bf16Level, worth_trying
+from .drag import BF16, EXACT, DragChoice, choose_cheaper_drag, choose_drag, default_drag, frame_seconds
 from .export.cache import cached_export, find_export
 from .export.format import (
     TENSORRT_CACHE,
@@ -66,10 +68,12 @@ _ORT_ORDER = ("cuda", "cpu")
 
 class Backend(ABC):
     """Renders W+ latents to uint8 images at a preview level; ``name`` says what runs it, ``why`` why it was
-    chosen and ``drag`` which level a drag draws (``open_backend`` sets both)."""
+    chosen and ``drag`` which level a drag draws (``open_backend`` sets both); ``on_cpu``: it computes on this
+    machine's processor, not a GPU."""
 
     name: str
     why: str = ""
+    on_cpu: bool = False
 
     def __init__(
         self, resolution: int, num_ws: int, w_dim: int, *, noise_shapes: Mapping[str, tuple[int, int]],
@@ -81,24 +85,28 @@ class Backend(ABC):
         self.architecture = architecture
         self.levels = level_resolutions(resolution, architecture)
         self.drag: DragChoice = default_drag(self.levels)
+        self._bf16_drag: Bf16Level | None = None  # what draws ``drag`` where its path is bf16
         self.noise_shapes = dict(noise_shapes)  # every layer's noise map, name -> (H, W), coarse to fine
 
     def render(
         self, ws: ArrayLike, level: str = "full", noise: NoiseMaps | None = None, transform: Transform | None = None
     ) -> np.ndarray:
         """ws (N, num_ws, w_dim) -> uint8 (N, H, W, 3) at ``level``: "full", a name of ``levels`` ("128px") or
-        "drag", the level ``drag`` chose. ``noise``: maps (H, W) by layer name (``noise_shapes``) replacing those
-        layers' constant noise for the whole batch; the maps of layers finer than the level are not used, so one
-        set serves every level. ``transform``: a StyleGAN3 model's input transform (3, 3) for the whole batch
-        (``input_transform``), None for the model's own; ValueError for a StyleGAN2 model, which has none.
+        "drag", the level ``drag`` chose, on the path it chose (every other level is exact float32). ``noise``:
+        maps (H, W) by layer name (``noise_shapes``) replacing those layers' constant noise for the whole batch;
+        the maps of layers finer than the level are not used, so one set serves every level. ``transform``: a
+        StyleGAN3 model's input transform (3, 3) for the whole batch (``input_transform``), None for the model's
+        own; ValueError for a StyleGAN2 model, which has none.
         """
-        ws, level = self.prepare_ws(ws), self.resolve_level(level)
+        ws, drawn = self.prepare_ws(ws), self.resolve_level(level)
         maps, moved = self.prepare_noise(noise), prepare_transform(transform)
         if moved is not None and self.architecture == "sg2":
             raise ValueError("translate and rotate move a StyleGAN3 picture through its Fourier input; "
                              "this model is StyleGAN2")
-        used = {name: maps[name] for name in level_noise_layers(self.noise_shapes, self.levels[level]) if name in maps}
-        return tensor_to_images(torch.from_numpy(self._synthesize(ws, level, used, moved)))
+        used = {name: maps[name] for name in level_noise_layers(self.noise_shapes, self.levels[drawn]) if name in maps}
+        if level == "drag" and self._bf16_drag is not None:
+            return tensor_to_images(torch.from_numpy(self._bf16_drag(ws, used)))
+        return tensor_to_images(torch.from_numpy(self._synthesize(ws, drawn, used, moved)))
 
     def prepare_ws(self, ws: ArrayLike) -> np.ndarray:
         """``ws`` as a C-contiguous float32 numpy array, checked to be (N, num_ws, w_dim)."""
@@ -133,17 +141,31 @@ class Backend(ABC):
             raise ValueError(f"level must be 'drag' or one of {', '.join(self.levels)}, not {level!r}")
         return level
 
-    def time_drag(self, token: CancelToken | None = None) -> DragChoice:
+    def time_drag(
+        self, token: CancelToken | None = None, bf16: Generator | None = None,
+        seconds: Callable[[str, str], float] | None = None,
+    ) -> DragChoice:
         """Choose ``drag`` by timing a few frames of each level on this machine (``choose_drag``): a second or
         two for a big model, none for a model with one level, on the caller's thread, so never on a UI's.
-        ``token`` may cancel between frames."""
+        ``token`` may cancel between frames.
+
+        ``bf16``: the generator this backend draws, to try a bfloat16 drag at larger levels from
+        (``choose_cheaper_drag``; ``bf16.worth_trying`` says where): a few seconds more per level built.
+        ``seconds(path, level)``: a frame's seconds on a path (``EXACT``, ``BF16``) instead of the wall clock
+        (tests)."""
 
         def render(level: str) -> None:
             if token is not None:
                 token.check()
             self.render(np.zeros((1, self.num_ws, self.w_dim), np.float32), level)
 
-        self.drag = choose_drag(self.levels, frame_seconds(render))
+        self._bf16_drag = None
+        self.drag = choose_drag(self.levels, frame_seconds(render) if seconds is None else partial(seconds, EXACT))
+        if bf16 is not None:
+            built = Bf16Drag(bf16, self.levels, self.render, token)
+            self.drag = choose_cheaper_drag(self.levels, self.drag, BF16,
+                                            built.seconds if seconds is None else partial(seconds, BF16), built.psnr)
+            self._bf16_drag = built.keep(self.drag)
         return self.drag
 
     @abstractmethod
@@ -187,6 +209,7 @@ class TorchBackend(Backend):
         self.G = G
         self.device = next(G.parameters()).device
         self.name = f"torch {self.device.type}"
+        self.on_cpu = self.device.type == "cpu"
 
     @torch.inference_mode()
     def _synthesize(
@@ -217,6 +240,7 @@ class OrtBackend(Backend):
         super().__init__(info.resolution, info.num_ws, info.w_dim, noise_shapes=info.noise_shapes,
                          architecture=info.architecture)
         self.info, self.provider, self.fp16 = info, provider, fp16 and provider != "cpu"
+        self.on_cpu = provider == "cpu"
         self.threads = threads
         self.name = f"onnxruntime {_PROVIDER_LABEL[provider]}" + (" fp16" if self.fp16 else "")
         self._levels = {name: self._session(name) for name in info.levels}
@@ -317,8 +341,9 @@ def open_backend(
     of a model exports it to ONNX (a long job: ``progress`` and ``token`` follow it); the export is cached by
     weights hash, so later opens are quick. ``export=False`` uses an export only if the cache holds it (torch
     otherwise): what can draw at once. The backend's ``why`` says why it was chosen, in a sentence; its ``drag``
-    is timed on this machine (``time_drag``) unless ``time_drag`` is False or it is torch waiting for the export.
-    StyleGAN3 models take the same path; their one level is logged, as a drag draws the full picture.
+    is timed on this machine (``time_drag``) unless ``time_drag`` is False or it is torch waiting for the export,
+    with a bfloat16 drag tried where ``bf16.worth_trying`` (a CPU backend, a CPU with native bfloat16). StyleGAN3
+    models take the same path; their one level is logged, as a drag draws the full picture.
     """
     if prefer not in PREFERENCES:
         raise ValueError(f"prefer must be one of {PREFERENCES}, not {prefer!r}")
@@ -361,10 +386,10 @@ def open_backend(
             continue
         backend.why = "as asked" if candidate == prefer else "the fastest that started"
         log.info("preview backend: %s (%s)", backend.name, backend.why)
-        return _timed(backend, time_drag, log, token)
+        return _timed(backend, model.G, time_drag, log, token)
     why = "as asked" if prefer == "torch" else "the last resort: " + (
         "; ".join(failed) or "no onnxruntime provider is available")
-    return _timed(_torch(model, why, log), time_drag, log, token)
+    return _timed(_torch(model, why, log), model.G, time_drag, log, token)
 
 
 def _torch(model: LoadedModel, why: str, log: logging.Logger) -> TorchBackend:
@@ -374,9 +399,12 @@ def _torch(model: LoadedModel, why: str, log: logging.Logger) -> TorchBackend:
     return backend
 
 
-def _timed(backend: Backend, time_drag: bool, log: logging.Logger, token: CancelToken | None) -> Backend:
+def _timed(
+    backend: Backend, G: Generator | SG3Generator, time_drag: bool, log: logging.Logger, token: CancelToken | None
+) -> Backend:
     if time_drag:
-        drag = backend.time_drag(token)
+        drag = backend.time_drag(token, bf16=G if worth_trying(G, backend.on_cpu) else None)
         measured = "the model's only level" if drag.fps is None else f"{drag.fps:.1f} frames/s measured"
-        log.info("preview: a drag draws the %s level (%d px), %s", drag.level, drag.resolution, measured)
+        path = "" if drag.path == EXACT else f", {drag.path}"
+        log.info("preview: a drag draws the %s level (%d px%s), %s", drag.level, drag.resolution, path, measured)
     return backend

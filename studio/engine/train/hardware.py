@@ -11,30 +11,13 @@ run on the same machine computes the same numbers.
 from __future__ import annotations
 
 import contextlib
-import sys
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from functools import lru_cache
 
 import torch
 
+from ..cpu import cpu_has_native_bf16
 from .config import MODCONVS, PRECISIONS
-
-
-@lru_cache(maxsize=1)
-def cpu_has_native_bf16() -> bool:
-    """True where the CPU executes bf16 dot products in hardware (x86 AVX512-BF16 or AMX-BF16, read on Linux)."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
-            for line in f:
-                if line.startswith("flags"):
-                    flags = set(line.split(":", 1)[1].split())
-                    return bool(flags & {"avx512_bf16", "amx_bf16"})
-    except OSError:
-        pass
-    return False
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from studio.engine.edit.directions import compute_pca
-from studio.engine.images import tensor_to_images
-from studio.engine.invert.projection import DETAIL_MIN, project, psnr
+from studio.engine.images import psnr, tensor_to_images
+from studio.engine.invert.projection import DETAIL_MIN, project
 from studio.engine.invert.pulse import search
 from studio.engine.invert.pulse_fit import render
 from studio.engine.jobs import CancelToken, Progress
