@@ -20,6 +20,7 @@ The chosen drag level is ``Backend.time_drag`` on this process's cores, as the w
 only, then with the bf16 path where ``bf16.worth_trying`` allows it (a CPU with native bf16).
 
     taskset -c 0 env OMP_NUM_THREADS=1 python benchmarks/big_models.py [--sizes 256,512,1024] [--runs 3]
+    python benchmarks/big_models.py --sizes 1024 --threads 2 --paths fp32,bf16   # two cores, quiet machine
         [--paths fp32,bf16]
 """
 
@@ -96,9 +97,10 @@ def int8_session(path: Path, out: Path, static: bool, G) -> tuple[object, float]
     return ort.InferenceSession(str(out), session_options(1), providers=["CPUExecutionProvider"]), seconds
 
 
-def measure(resolution: int, runs: int, paths: list[str]) -> dict:
-    """In this process: build, export, pick the drag level, render every level on each of ``paths``; the
-    figures as a dict."""
+def measure(resolution: int, runs: int, paths: list[str], threads: int) -> dict:
+    """In this process: build, export, pick the drag level, render every level on each of ``paths`` with
+    ``threads`` torch threads (onnxruntime's: the preview's own, one per physical core this process may use);
+    the figures as a dict."""
     import torch
     from preview import models  # benchmarks/preview.py, beside this script
 
@@ -106,7 +108,7 @@ def measure(resolution: int, runs: int, paths: list[str]) -> dict:
     from studio.engine.preview.export.writer import export_onnx
     from studio.engine.preview.runtime import OrtBackend, physical_cores
 
-    torch.set_num_threads(1)
+    torch.set_num_threads(threads)
     model = models([resolution])[0]
     G = model.G
     ws = G.mapping(torch.randn(1, G.z_dim, generator=torch.Generator().manual_seed(0))).detach().numpy()
@@ -156,13 +158,15 @@ def main() -> int:
     p.add_argument("--sizes", default="256,512,1024")
     p.add_argument("--runs", type=int, default=3, help="frames measured per level and path, after a warm-up")
     p.add_argument("--paths", default=",".join(PATHS), help=f"the cheaper paths to measure per level, of {PATHS}")
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch threads (the bf16 path); onnxruntime uses one per physical core it may run on")
     p.add_argument("--one", type=int, help=argparse.SUPPRESS)  # the child: measure this size, print JSON
     args = p.parse_args()
     paths = args.paths.split(",")
     if not set(paths) <= set(PATHS):
         p.error(f"--paths: {', '.join(set(paths) - set(PATHS))} is not one of {', '.join(PATHS)}")
     if args.one:
-        print(json.dumps(measure(args.one, args.runs, paths)))
+        print(json.dumps(measure(args.one, args.runs, paths, args.threads)))
         return 0
     import onnxruntime as ort
     import torch
@@ -174,8 +178,9 @@ def main() -> int:
           f"load average at start {os.getloadavg()[0]:.1f}")
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
-        child = subprocess.run([sys.executable, __file__, "--one", str(size), "--runs", str(args.runs), "--paths",
-                                args.paths], stdout=subprocess.PIPE, text=True, check=True)
+        command = [sys.executable, __file__, "--one", str(size), "--runs", str(args.runs), "--paths", args.paths,
+                   "--threads", str(args.threads)]
+        child = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True)
         rows.append(json.loads(child.stdout.strip().splitlines()[-1]))
     threads = rows[0]["threads"]
     print(f"\nexport: wall s (CPU s), peak resident memory after the export / with the preview open; the drag "
@@ -189,8 +194,8 @@ def main() -> int:
         full = r["frames"]["full"]["fp32"]
         print(f"| {r['model']} | {r['export_s']:.0f} s ({r['export_cpu_s']:.0f}) | {r['export_peak_gb']:.2f} / "
               f"{r['peak_gb']:.2f} GB | {' | '.join(drags)} | {full[0]:.0f} CPU ({full[1]:.0f} wall) |")
-    print("\nper level, batch 1, one thread: CPU ms (wall ms); the cheaper paths with PSNR / mean |diff| against "
-          "the fp32 picture and how long making them took\n")
+    print(f"\nper level, batch 1, onnxruntime {threads} thread(s), torch {args.threads}: CPU ms (wall ms); the cheaper "
+          "paths with PSNR / mean |diff| against the fp32 picture and how long making them took\n")
     print("| model | level | " + " | ".join(PATHS) + " |")
     print("|---" * (2 + len(PATHS)) + "|")
     for r in rows:
