@@ -72,6 +72,9 @@ def modulated_conv2d(
     return x.reshape(n, out_ch, *x.shape[2:])
 
 
+# Why a StyleGAN2 model refuses a transform (the renderers of both kinds say it in the same words).
+NO_TRANSFORM = "translate and rotate move a StyleGAN3 picture through its Fourier input; this model is StyleGAN2"
+
 class SynthesisLayer(nn.Module):
     """Modulated 3x3 conv (optionally upsampling), noise, bias, leaky ReLU."""
 
@@ -223,8 +226,7 @@ class SynthesisNetwork(nn.Module):
         ``transform``: StyleGAN3's input transform (translate, rotate), which StyleGAN2 has not: None only.
         """
         if transform is not None:
-            raise ValueError("translate and rotate move a StyleGAN3 picture through its Fourier input; "
-                             "this model is StyleGAN2")
+            raise ValueError(NO_TRANSFORM)
         return self.outputs(ws, [max_resolution or self.resolution], noise_mode, fused, noise)[0]
 
     def outputs(

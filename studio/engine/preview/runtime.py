@@ -41,7 +41,7 @@ from ..errors import first_line
 from ..images import tensor_to_images
 from ..jobs import CancelToken, ProgressFn
 from ..model.loaded import LoadedModel
-from ..model.stylegan2 import Generator
+from ..model.stylegan2 import NO_TRANSFORM, Generator
 from ..model.stylegan3 import Generator as SG3Generator
 from ..paths import PathLike
 from .bf16 import Bf16Drag, Bf16Level, worth_trying
@@ -101,8 +101,7 @@ class Backend(ABC):
         ws, drawn = self.prepare_ws(ws), self.resolve_level(level)
         maps, moved = self.prepare_noise(noise), prepare_transform(transform)
         if moved is not None and self.architecture == "sg2":
-            raise ValueError("translate and rotate move a StyleGAN3 picture through its Fourier input; "
-                             "this model is StyleGAN2")
+            raise ValueError(NO_TRANSFORM)
         used = {name: maps[name] for name in level_noise_layers(self.noise_shapes, self.levels[drawn]) if name in maps}
         if level == "drag" and self._bf16_drag is not None:
             return tensor_to_images(torch.from_numpy(self._bf16_drag(ws, used)))
