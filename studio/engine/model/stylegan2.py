@@ -75,6 +75,7 @@ def modulated_conv2d(
 # Why a StyleGAN2 model refuses a transform (the renderers of both kinds say it in the same words).
 NO_TRANSFORM = "translate and rotate move a StyleGAN3 picture through its Fourier input; this model is StyleGAN2"
 
+
 class SynthesisLayer(nn.Module):
     """Modulated 3x3 conv (optionally upsampling), noise, bias, leaky ReLU."""
 
