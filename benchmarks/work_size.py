@@ -123,6 +123,7 @@ def quality(args: argparse.Namespace) -> None:
                 full = full or p
                 again = detail_at_full_size(G, D, p.ws, goal, round(args.project_steps * 0.25)) if work < res else "-"
                 proj_rows.append([kind, s, work, p.portrait_psnr, p.psnr, again, secs])
+                print(proj_rows[-1], flush=True)
             if kind != "world":
                 continue
             hair = sample.masks["hair"]
@@ -138,6 +139,7 @@ def quality(args: argparse.Namespace) -> None:
                     outside = np.abs(r.image.astype(float) - full.image.astype(float))[~hair].mean() / 255
                     rec_rows.append([s, name, f"{work} {how}", delta_e(full.image, hair, rgb)[1],
                                      delta_e(r.image, hair, rgb)[1], 100 * outside, secs])
+                    print(rec_rows[-1], flush=True)
                 pulse.WorkRender = WorkRender
     table(f"Recolour from the full-size projection, {args.steps} steps (on the full picture; held: the finer layers' "
           "share held, as the studio does; own: the model's own output alone)",
