@@ -1,4 +1,5 @@
-"""The colour search and the projection at a reduced work size: what it costs and what it keeps.
+"""The methods on big models: the colour search and the projection at a reduced work size (what it costs and what
+it keeps), and a customization step.
 
 ``quality``: on a trained model (the shipped 64 px default: no bigger trained model can be downloaded here, and
 training one is out of reach of a shared CPU core), the methods at full size against half and quarter size. First
@@ -17,28 +18,43 @@ costs (measured: the private copy, the start and end renders; the Gaussian fit o
 listed apart) plus its steps at that rate. Also the fidelity figure above for these models (random weights).
 CPU time (``time.thread_time``), not wall time: the machine is shared.
 
+``customize``: Sketch Your Own GAN on a random-weight NVIDIA-layout model with D (saved and loaded back, as a user's
+file), the studio's starting settings for it (recommended_settings: mapping, batch 4, the edge extractor, no real
+images) and the sketches the studio ships, a few steps so that each cost shows apart: a plain step, the selection
+(every 25 steps), the preview (every 50), D's R1 pass (every 16) and the set-up; then how many steps 10 minutes
+hold at the default schedule. CPU and wall seconds (a token's check stamps each step's start).
+
     python benchmarks/work_size.py quality [--model default]
     python benchmarks/work_size.py timing [--sizes 256,512,1024] [--work full,auto]
+    python benchmarks/work_size.py customize [--size 256] [--sketches left-three-quarter]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 from recolor import delta_e, painterly, table
 
 from studio.engine import load_model
+from studio.engine.customize.config import CustomizeConfig, recommended_settings
+from studio.engine.customize.loop import customize
+from studio.engine.customize.selection import SELECT_SEEDS
 from studio.engine.images import fit_image, image_to_tensor, psnr, tensor_to_images
 from studio.engine.invert import pulse
 from studio.engine.invert.projection import DETAIL_MIN, ImageDistance, _lr_factor, project
 from studio.engine.invert.pulse import search
 from studio.engine.invert.pulse_fit import PrivateSynthesis, WorkRender, latent_stats
 from studio.engine.invert.work_size import SEARCH_WORK, work_size_for
-from studio.engine.jobs import Progress
+from studio.engine.jobs import CancelToken, Progress
+from studio.engine.model.safetensors_io import save_model
 from studio.engine.model.stylegan2 import Discriminator, Generator
+from studio.engine.paths import shipped
 from studio.engine.resample import area_downscale
 from studio.engine.world import HAIR_COLORS, render_sample
 
@@ -107,6 +123,7 @@ def quality(args: argparse.Namespace) -> None:
                 full = full or p
                 again = detail_at_full_size(G, D, p.ws, goal, round(args.project_steps * 0.25)) if work < res else "-"
                 proj_rows.append([kind, s, work, p.portrait_psnr, p.psnr, again, secs])
+                print(proj_rows[-1], flush=True)
             if kind != "world":
                 continue
             hair = sample.masks["hair"]
@@ -122,6 +139,7 @@ def quality(args: argparse.Namespace) -> None:
                     outside = np.abs(r.image.astype(float) - full.image.astype(float))[~hair].mean() / 255
                     rec_rows.append([s, name, f"{work} {how}", delta_e(full.image, hair, rgb)[1],
                                      delta_e(r.image, hair, rgb)[1], 100 * outside, secs])
+                    print(rec_rows[-1], flush=True)
                 pulse.WorkRender = WorkRender
     table(f"Recolour from the full-size projection, {args.steps} steps (on the full picture; held: the finer layers' "
           "share held, as the studio does; own: the model's own output alone)",
@@ -190,6 +208,60 @@ def timing(args: argparse.Namespace) -> None:
           ["px", "method", "work size", "per step", "fixed", "whole", "fit"], rows)
 
 
+class Stamps(CancelToken):
+    """CPU and wall clock at each step's start (the loop checks its token there) and end (its progress report)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.start: list[tuple[float, float]] = []
+        self.end: list[tuple[float, float]] = []
+
+    def check(self) -> None:
+        super().check()
+        self.start.append((time.process_time(), time.perf_counter()))
+
+    def __call__(self, p: Progress) -> None:
+        self.end.append((time.process_time(), time.perf_counter()))
+
+
+def customize_timing(args: argparse.Namespace) -> None:
+    torch.manual_seed(0)
+    G, D = Generator(args.size).eval(), Discriminator(args.size).eval()
+    with tempfile.TemporaryDirectory() as tmp:
+        model = load_model(save_model(Path(tmp) / f"random{args.size}.safetensors", G, D))
+        settings = recommended_settings(model)
+        # 5 steps: selection at 3 and 5, previews at 1 and 5 (the first and last), R1 at the first (step 0 % 16)
+        cfg = CustomizeConfig(out=str(Path(tmp) / "custom.safetensors"), **{**settings, "steps": 5}, select_every=3,
+                              preview_every=5, checkpoint_every=5)
+        stamps, c0, t0 = Stamps(), time.process_time(), time.perf_counter()
+        customize(model, shipped("resources", "sketches", args.sketches), cfg, progress=stamps, token=stamps)
+        c_end, t_end = time.process_time(), time.perf_counter()
+    load = os.getloadavg()
+    steps = [tuple(e - s for e, s in zip(end, start)) for start, end in zip(stamps.start, stamps.end)]
+    plain = tuple((a + b) / 2 for a, b in zip(steps[1], steps[3]))
+    select = tuple(a - b for a, b in zip(steps[2], plain))
+    preview = tuple(a - b for a, b in zip(steps[4], steps[2]))  # with the last step's checkpoint
+    r1 = tuple(a - b - c for a, b, c in zip(steps[0], plain, preview))
+    setup = (stamps.start[0][0] - c0, stamps.start[0][1] - t0)
+    save = (c_end - stamps.end[-1][0], t_end - stamps.end[-1][1])
+    cfg_default = CustomizeConfig(out="x.safetensors")
+    # a step at the default schedule: selection every select_every, preview every preview_every, R1 every r1_every
+    mean = tuple(p + s / cfg_default.select_every + v / cfg_default.preview_every + r / cfg_default.r1_every
+                 for p, s, v, r in zip(plain, select, preview, r1))
+    rows = [["set-up (extractor, base previews)", *setup], ["plain step", *plain],
+            [f"selection ({len(SELECT_SEEDS)} held-out samples), each {cfg_default.select_every} steps",
+             *select], [f"preview, each {cfg_default.preview_every} steps", *preview],
+            [f"D's R1 pass, each {cfg_default.r1_every} steps", *r1], ["saving G′ at the end", *save],
+            ["a step at the default schedule", *mean]]
+    how = ", ".join(f"{k} {v}" for k, v in settings.items())
+    table(f"Customize on a {args.size} px random-weight model with D, sketches {args.sketches}, {how}; "
+          f"{torch.get_num_threads()} torch thread(s), load {load[0]:.1f} at the end",
+          ["part", "CPU s", "wall s"], rows)
+    for name, i in (("CPU", 0), ("wall", 1)):
+        fits = (600 - setup[i] - save[i]) / mean[i]
+        print(f"10 minutes of {name} time hold {fits:.0f} steps (default: {cfg_default.steps})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threads", type=int, default=1, help="torch threads")
@@ -206,9 +278,12 @@ def main() -> None:
     t.add_argument("--work", default="full,auto", help="full and/or auto (the search's automatic work size, the "
                                                        "projection at --project-work)")
     t.add_argument("--project-work", type=int, default=256, help="the reduced projection's work size")
+    c = sub.add_parser("customize", help="seconds per customization step on a random-weight big model")
+    c.add_argument("--size", type=int, default=256)
+    c.add_argument("--sketches", default="left-three-quarter", help="a folder of studio/resources/sketches")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    quality(args) if args.part == "quality" else timing(args)
+    {"quality": quality, "timing": timing, "customize": customize_timing}[args.part](args)
 
 
 if __name__ == "__main__":
