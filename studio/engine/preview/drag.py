@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 DRAG_FPS = 10.0  # frames a second a drag should reach
 MEASURE_FRAMES = 2  # timed frames per level, after one warm-up frame; the fastest counts
-# The level a backend that has not been timed drags at (torch, drawing while the export runs): the largest
-# at most this size, about what the measurement picks for a big model on two cores.
+# The level a backend that has not been timed drags at (torch while the export runs; any backend until the window
+# has timed it, seconds after its first picture): the largest at most this size.
 UNMEASURED_DRAG = 128
 # dB (PSNR of the uint8 pictures) a cheaper path's drag picture must reach against the exact one of its level:
 # bfloat16 measured 42-48 dB on 256-1024 px models, where int8's 28-35 dB showed as visible noise.

@@ -84,8 +84,9 @@ class Backend(ABC):
         self.resolution, self.num_ws, self.w_dim = resolution, num_ws, w_dim
         self.architecture = architecture
         self.levels = level_resolutions(resolution, architecture)
-        self.drag: DragChoice = default_drag(self.levels)
-        self._bf16_drag: Bf16Level | None = None  # what draws ``drag`` where its path is bf16
+        # the drag's choice and, where its path is bf16, what draws it: one tuple, replaced whole, so a frame drawn
+        # while another thread times the drag reads a choice and its level that belong together
+        self._drag: tuple[DragChoice, Bf16Level | None] = (default_drag(self.levels), None)
         self.noise_shapes = dict(noise_shapes)  # every layer's noise map, name -> (H, W), coarse to fine
 
     def render(
@@ -98,14 +99,20 @@ class Backend(ABC):
         StyleGAN3 model's input transform (3, 3) for the whole batch (``input_transform``), None for the model's
         own; ValueError for a StyleGAN2 model, which has none.
         """
-        ws, drawn = self.prepare_ws(ws), self.resolve_level(level)
+        choice, cheap = self._drag
+        ws, drawn = self.prepare_ws(ws), choice.level if level == "drag" else self.resolve_level(level)
         maps, moved = self.prepare_noise(noise), prepare_transform(transform)
         if moved is not None and self.architecture == "sg2":
             raise ValueError(NO_TRANSFORM)
         used = {name: maps[name] for name in level_noise_layers(self.noise_shapes, self.levels[drawn]) if name in maps}
-        if level == "drag" and self._bf16_drag is not None:
-            return tensor_to_images(torch.from_numpy(self._bf16_drag(ws, used)))
+        if level == "drag" and cheap is not None:
+            return tensor_to_images(torch.from_numpy(cheap(ws, used)))
         return tensor_to_images(torch.from_numpy(self._synthesize(ws, drawn, used, moved)))
+
+    @property
+    def drag(self) -> DragChoice:
+        """The level a drag draws, its size, path and measured frames a second (``time_drag``)."""
+        return self._drag[0]
 
     def prepare_ws(self, ws: ArrayLike) -> np.ndarray:
         """``ws`` as a C-contiguous float32 numpy array, checked to be (N, num_ws, w_dim)."""
@@ -158,14 +165,15 @@ class Backend(ABC):
                 token.check()
             self.render(np.zeros((1, self.num_ws, self.w_dim), np.float32), level)
 
-        self._bf16_drag = None
-        self.drag = choose_drag(self.levels, frame_seconds(render) if seconds is None else partial(seconds, EXACT))
+        choice = choose_drag(self.levels, frame_seconds(render) if seconds is None else partial(seconds, EXACT))
+        cheap = None
         if bf16 is not None:
             built = Bf16Drag(bf16, self.levels, self.render, token)
-            self.drag = choose_cheaper_drag(self.levels, self.drag, BF16,
-                                            built.seconds if seconds is None else partial(seconds, BF16), built.psnr)
-            self._bf16_drag = built.keep(self.drag)
-        return self.drag
+            choice = choose_cheaper_drag(self.levels, choice, BF16,
+                                         built.seconds if seconds is None else partial(seconds, BF16), built.psnr)
+            cheap = built.keep(choice)
+        self._drag = (choice, cheap)
+        return choice
 
     @abstractmethod
     def _synthesize(
@@ -385,10 +393,11 @@ def open_backend(
             continue
         backend.why = "as asked" if candidate == prefer else "the fastest that started"
         log.info("preview backend: %s (%s)", backend.name, backend.why)
-        return _timed(backend, model.G, time_drag, log, token)
+        return timed(backend, model, token, log) if time_drag else backend
     why = "as asked" if prefer == "torch" else "the last resort: " + (
         "; ".join(failed) or "no onnxruntime provider is available")
-    return _timed(_torch(model, why, log), model.G, time_drag, log, token)
+    torch_backend = _torch(model, why, log)
+    return timed(torch_backend, model, token, log) if time_drag else torch_backend
 
 
 def _torch(model: LoadedModel, why: str, log: logging.Logger) -> TorchBackend:
@@ -398,12 +407,15 @@ def _torch(model: LoadedModel, why: str, log: logging.Logger) -> TorchBackend:
     return backend
 
 
-def _timed(
-    backend: Backend, G: Generator | SG3Generator, time_drag: bool, log: logging.Logger, token: CancelToken | None
+def timed(
+    backend: Backend, model: LoadedModel, token: CancelToken | None = None, log: logging.Logger = LOG
 ) -> Backend:
-    if time_drag:
-        drag = backend.time_drag(token, bf16=G if worth_trying(G, backend.on_cpu) else None)
-        measured = "the model's only level" if drag.fps is None else f"{drag.fps:.1f} frames/s measured"
-        path = "" if drag.path == EXACT else f", {drag.path}"
-        log.info("preview: a drag draws the %s level (%d px%s), %s", drag.level, drag.resolution, path, measured)
+    """``backend`` with its drag timed on this machine (``Backend.time_drag``, a bfloat16 drag tried where
+    ``bf16.worth_trying``), logged; seconds for a big model, so on a worker. A window times it after its first
+    picture, while frames may be drawn on another thread."""
+    G = model.G
+    drag = backend.time_drag(token, bf16=G if worth_trying(G, backend.on_cpu) else None)
+    measured = "the model's only level" if drag.fps is None else f"{drag.fps:.1f} frames/s measured"
+    path = "" if drag.path == EXACT else f", {drag.path}"
+    log.info("preview: a drag draws the %s level (%d px%s), %s", drag.level, drag.resolution, path, measured)
     return backend

@@ -8,7 +8,8 @@ A model draws at once: ``first_backend`` is torch (the model as loaded) unless t
 onnxruntime is already cached. ``speed_up`` then opens the fastest backend as a task once the first frame is
 drawn (the first open of a model exports it, its progress in the task bar), and that backend draws from then
 on: the last picture is drawn again by it, the same within 1/255. The status label says which draws, and at
-which size a drag draws (the engine times it on this machine as the backend opens, on the task's worker); its
+which size a drag draws (the engine times it on this machine on a task's worker: a backend that draws at once is
+timed after the first picture, so that picture does not wait for it; one that replaces it as it opens); its
 tooltip says why.
 """
 
@@ -31,17 +32,19 @@ from studio.engine.preview.runtime import (
     TorchBackend,
     Transform,
     open_backend,
+    timed,
 )
 from studio.ui.tasks import Task, TaskRunner
 
 __all__ = ["Frame", "Preview", "first_backend", "make_backend"]
 
-SPEED_UP = "preview"  # the task runner's owner of the export that makes a faster preview
+SPEED_UP = "preview"  # the task runner's owner of the export that makes a faster preview, or of timing the drag
 
 
 def first_backend(model: LoadedModel, prefer: str = "auto") -> Backend:
-    """What draws ``model`` at once: onnxruntime if its export is cached, else torch; never exports."""
-    return open_backend(model, prefer=prefer, export=False)
+    """What draws ``model`` at once: onnxruntime if its export is cached, else torch; never exports, and its drag
+    is timed later (``Preview.speed_up``)."""
+    return open_backend(model, prefer=prefer, export=False, time_drag=False)
 
 
 def make_backend(
@@ -49,6 +52,13 @@ def make_backend(
 ) -> Backend:
     """The fastest backend for ``model``; the first open of a model exports it (a job: run it on a worker)."""
     return open_backend(model, prefer=prefer, progress=progress, token=token)
+
+
+def time_preview(
+    backend: Backend, model: LoadedModel, progress: ProgressFn | None = None, token: CancelToken | None = None
+) -> Backend:
+    """``backend`` with its drag timed on this machine (``timed``; seconds for a big model: run it on a worker)."""
+    return timed(backend, model, token)
 
 
 def runtime_words(backend: Backend, preparing: bool = False) -> tuple[str, str]:
@@ -122,18 +132,21 @@ class Preview(QObject):
 
     def speed_up(self, tasks: TaskRunner, model: LoadedModel, prefer: str) -> None:
         """Once the first frame is drawn, open the fastest backend for ``model`` as a task of ``tasks`` (exporting
-        the model the first time) and draw with it when it is ready. Nothing to do when torch was asked for or
-        onnxruntime already draws."""
-        if prefer == "torch" or not isinstance(self.backend, TorchBackend):
-            return
+        the model the first time; it is timed as it opens) and draw with it when it is ready. Where torch was asked
+        for or onnxruntime already draws, time the drag of the backend that draws instead."""
         self._when_drawn = (tasks, model, prefer)
-        self._show(preparing=True)
+        self._show(preparing=prefer != "torch" and isinstance(self.backend, TorchBackend))
 
     def _start_speed_up(self) -> None:
         if self._when_drawn is None:
             return
         tasks, model, prefer = self._when_drawn
         self._when_drawn = None
+        if prefer == "torch" or not isinstance(self.backend, TorchBackend):
+            self._task = tasks.run(
+                time_preview, self.backend, model, title="Timing the preview", owner=SPEED_UP, on_done=self.use,
+                on_error=lambda message: self._stay(f"timing the preview failed: {message}"))
+            return
         self._task = tasks.run(
             make_backend, model, prefer, title="Preparing a faster preview", owner=SPEED_UP, on_done=self.use,
             on_error=lambda message: self._stay(f"the faster preview failed: {message}"),

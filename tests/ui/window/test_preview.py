@@ -56,3 +56,21 @@ def test_a_cancelled_export_leaves_torch_drawing_and_says_so(qtbot, fresh):
     assert window.tasks.wait_idle(TIMEOUT)
     assert window.preview.backend_name == "torch cpu" and window.backend_label.text() == "Drawn by PyTorch CPU"
     assert {f.backend for f in window.frames} == {"torch cpu"} and shown(window).shape == (32, 32, 3)
+
+
+def test_a_model_exported_before_draws_at_once_and_times_its_drag_after_the_first_picture(qtbot, fresh):
+    window, path = fresh
+    window.open_model(str(path))
+    qtbot.waitUntil(lambda: bool(window.frames) and window.frames[-1].backend.startswith("onnxruntime"),
+                    timeout=EXPORT_TIMEOUT)
+    assert window.tasks.wait_idle(TIMEOUT)
+    window.started.clear()
+    window.open_model(str(path))  # its export is cached now: onnxruntime draws the first picture, untimed
+    qtbot.waitUntil(lambda: any(s[0] == "Timing the preview" for s in window.started)
+                    and window.tasks.task("preview") is None, timeout=EXPORT_TIMEOUT)
+    titles = [s[0] for s in window.started]
+    assert "Preparing a faster preview" not in titles and titles.count("Timing the preview") == 1
+    _, _, text, tip = window.started[titles.index("Timing the preview")]
+    assert text.startswith("Drawn by onnxruntime CPU") and "until the preview is timed on this machine" in tip
+    assert window.preview.backend.drag.fps is not None
+    assert "measured on this machine" in window.backend_label.toolTip()
