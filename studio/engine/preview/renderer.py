@@ -163,8 +163,7 @@ class LatestWinsRenderer:
         try:
             image = backend.render(request.ws, request.level, request.noise, request.transform)
             seconds = time.perf_counter() - start
-            level = backend.resolve_level(request.level)
-            frame = Frame(request.request_id, image, level, seconds, request.tag, backend.name)
+            frame = Frame(request.request_id, image, backend.level_drawn(image), seconds, request.tag, backend.name)
             with self._cond:
                 self.rendered += 1
                 self._finished.append(time.monotonic())

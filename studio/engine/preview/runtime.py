@@ -147,6 +147,11 @@ class Backend(ABC):
             raise ValueError(f"level must be 'drag' or one of {', '.join(self.levels)}, not {level!r}")
         return level
 
+    def level_drawn(self, image: np.ndarray) -> str:
+        """The name of the level that drew ``image`` (N, H, W, 3), read off its size (each level has its own): what
+        a "drag" frame was drawn at even if the drag is being timed, and its choice replaced, on another thread."""
+        return next(name for name, px in self.levels.items() if px == image.shape[1])
+
     def time_drag(
         self, token: CancelToken | None = None, bf16: Generator | None = None,
         seconds: Callable[[str, str], float] | None = None,
