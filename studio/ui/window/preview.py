@@ -96,7 +96,9 @@ class Preview(QObject):
         self.closed = False
         self.status = status
         self._last: tuple | None = None  # the newest request's arguments, drawn again by a new backend
-        self._when_drawn: tuple[TaskRunner, LoadedModel, str] | None = None  # a speed-up waiting for a frame
+        # a speed-up waiting for a frame: tasks, model, prefer, and whether a faster backend replaces this one
+        # (else this one's drag is timed)
+        self._when_drawn: tuple[TaskRunner, LoadedModel, str, bool] | None = None
         self._task: Task | None = None
         self._frame.connect(self._deliver_frame, Qt.ConnectionType.QueuedConnection)
         self._failed.connect(self._deliver_error, Qt.ConnectionType.QueuedConnection)
@@ -134,15 +136,16 @@ class Preview(QObject):
         """Once the first frame is drawn, open the fastest backend for ``model`` as a task of ``tasks`` (exporting
         the model the first time; it is timed as it opens) and draw with it when it is ready. Where torch was asked
         for or onnxruntime already draws, time the drag of the backend that draws instead."""
-        self._when_drawn = (tasks, model, prefer)
-        self._show(preparing=prefer != "torch" and isinstance(self.backend, TorchBackend))
+        replace = prefer != "torch" and isinstance(self.backend, TorchBackend)
+        self._when_drawn = (tasks, model, prefer, replace)
+        self._show(preparing=replace)
 
     def _start_speed_up(self) -> None:
         if self._when_drawn is None:
             return
-        tasks, model, prefer = self._when_drawn
+        tasks, model, prefer, replace = self._when_drawn
         self._when_drawn = None
-        if prefer == "torch" or not isinstance(self.backend, TorchBackend):
+        if not replace:
             self._task = tasks.run(
                 time_preview, self.backend, model, title="Timing the preview", owner=SPEED_UP, on_done=self.use,
                 on_error=lambda message: self._stay(f"timing the preview failed: {message}"))
